@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { describeIssues } from './validation.ts';
+import { LOG_LEVELS } from './logger.ts';
+
+/**
+ * Configuration comes from environment variables, parsed by a schema whose keys are
+ * the variable names. Bad values fail at start with every problem named.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    describeIssues(result.error.issues, '').map((d) => {
+      const raw = d.path ? env[d.path] : undefined;
+      return `${d.path}: ${d.message}${raw !== undefined ? ` (got ${JSON.stringify(raw)})` : ''}`;
+    }),
+  );
+}
+
+/** Reusable pieces for env schemas: they accept the string forms people type. */
+export const env = {
+  port: (fallback: number) =>
+    z
+      .string()
+      .regex(/^\d+$/, 'expected a port number from 0 to 65535')
+      .transform(Number)
+      .pipe(z.number().int().min(0, 'expected a port number from 0 to 65535').max(65535, 'expected a port number from 0 to 65535'))
+      .default(fallback),
+  url: (fallback: string) =>
+    z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .default(fallback),
+  text: (fallback: string) => z.string().min(1).default(fallback),
+  optionalText: () => z.string().min(1).optional(),
+  flag: (fallback: boolean) =>
+    z
+      .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'], { error: 'expected on or off' })
+      .transform((v) => ['on', 'true', '1', 'yes'].includes(v))
+      .default(fallback),
+  logLevel: () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  milliseconds: (fallback: number) =>
+    z
+      .string()
+      .regex(/^\d+$/, 'expected a whole number of milliseconds')
+      .transform(Number)
+      .default(fallback),
+};

@@ -1,0 +1,8 @@
+// Runtime conventions shared by every Rehearsal service (`@rehearsal/core/runtime`).
+export * from './clock.ts';
+export * from './config.ts';
+export * from './errors.ts';
+export * from './harness.ts';
+export * from './http.ts';
+export * from './logger.ts';
+export * from './validation.ts';
