@@ -1,0 +1,68 @@
+import { X509Certificate } from 'node:crypto';
+
+/** The SAML trust between an IdP directory and the gateway (the service provider). */
+export interface SamlConnection {
+  id: string;
+  directoryId: string;
+  idpEntityId: string;
+  ssoUrl: string;
+  /** PEM of the IdP's signing certificate. */
+  certificate: string;
+  allowIdpInitiated: boolean;
+  signAuthnRequests: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprintSha256: string;
+  serialNumber: string;
+}
+
+const PEM_BLOCK = /^-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
+
+/**
+ * Accepts one PEM certificate, or bare base64 DER as IdP metadata carries it.
+ * Returns the normalized PEM and what the admin sees of it, or a reason it is not one.
+ */
+export function parseCertificate(input: string): { pem: string; info: CertificateInfo } | { error: string } {
+  const text = input.trim();
+  let pem: string;
+  if (text.startsWith('-----BEGIN')) {
+    if (!PEM_BLOCK.test(text + '\n')) return { error: 'expected exactly one PEM block "-----BEGIN CERTIFICATE-----"' };
+    pem = text + '\n';
+  } else if (/^[A-Za-z0-9+/=\s]+$/.test(text)) {
+    const body = text.replace(/\s+/g, '');
+    pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)?.join('\n') ?? ''}\n-----END CERTIFICATE-----\n`;
+  } else {
+    return { error: 'expected a PEM certificate' };
+  }
+  try {
+    const cert = new X509Certificate(pem);
+    return {
+      pem,
+      info: {
+        subject: cert.subject,
+        issuer: cert.issuer,
+        validFrom: new Date(cert.validFrom).toISOString(),
+        validTo: new Date(cert.validTo).toISOString(),
+        fingerprintSha256: cert.fingerprint256,
+        serialNumber: cert.serialNumber,
+      },
+    };
+  } catch (err) {
+    return { error: `not a valid X.509 certificate (${(err as Error).message})` };
+  }
+}
+
+/** What the admin copies into the IdP: the product's SP entity ID and ACS URL. */
+export function serviceProviderUrls(gatewayUrl: string, connectionId: string) {
+  return {
+    spEntityId: `${gatewayUrl}/saml/${connectionId}`,
+    acsUrl: `${gatewayUrl}/login/callback?connection=saml-${connectionId}`,
+  };
+}

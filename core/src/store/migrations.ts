@@ -1,0 +1,200 @@
+/**
+ * Versioned schema migrations, applied in order at start. The schema enforces the
+ * uniqueness rules itself: one verified owner per domain, one account per email,
+ * one policy per member, one default policy per directory.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'organization model',
+    sql: `
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  plan TEXT NOT NULL CHECK (plan IN ('free','standard','enterprise')),
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  email_domain TEXT NOT NULL COLLATE NOCASE,
+  display_name TEXT NOT NULL,
+  public_name TEXT,
+  job_title TEXT,
+  department TEXT,
+  organization TEXT,
+  timezone TEXT,
+  preferred_language TEXT,
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1)),
+  managed_by TEXT REFERENCES orgs(id) ON DELETE SET NULL,
+  origin TEXT NOT NULL CHECK (origin IN ('signup','scim','invite')),
+  password_hash TEXT,
+  password_changed_at TEXT,
+  totp_secret TEXT,
+  recovery_codes TEXT NOT NULL DEFAULT '[]',
+  first_login_at TEXT,
+  last_login_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX accounts_by_domain ON accounts(email_domain);
+CREATE INDEX accounts_by_org ON accounts(managed_by);
+
+CREATE TABLE org_admins (
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  PRIMARY KEY (org_id, account_id)
+);
+
+CREATE TABLE directories (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('local','idp')),
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE UNIQUE INDEX one_local_directory ON directories(org_id) WHERE kind = 'local';
+
+CREATE TABLE domains (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL COLLATE NOCASE,
+  status TEXT NOT NULL CHECK (status IN ('pending','verified')),
+  token TEXT NOT NULL,
+  method TEXT CHECK (method IN ('dns','http')),
+  verified_at TEXT,
+  directory_id TEXT REFERENCES directories(id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (org_id, name)
+);
+CREATE UNIQUE INDEX domain_verified_once ON domains(name) WHERE status = 'verified';
+
+CREATE TABLE saml_connections (
+  id TEXT PRIMARY KEY,
+  directory_id TEXT NOT NULL UNIQUE REFERENCES directories(id) ON DELETE CASCADE,
+  idp_entity_id TEXT NOT NULL,
+  sso_url TEXT NOT NULL,
+  certificate TEXT NOT NULL,
+  allow_idp_initiated INTEGER NOT NULL CHECK (allow_idp_initiated IN (0,1)),
+  sign_authn_requests INTEGER NOT NULL CHECK (sign_authn_requests IN (0,1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE policies (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  directory_id TEXT NOT NULL REFERENCES directories(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  sso TEXT NOT NULL CHECK (sso IN ('enforced','optional','disabled')),
+  two_step TEXT NOT NULL CHECK (two_step IN ('optional','mandatory','idp')),
+  password_min_strength TEXT CHECK (password_min_strength IN ('weak','fair','good','strong','very-strong')),
+  password_expiry_days INTEGER,
+  idle_minutes INTEGER NOT NULL CHECK (idle_minutes BETWEEN 15 AND 43200),
+  session_expiry_minutes INTEGER,
+  billable INTEGER NOT NULL CHECK (billable IN (0,1)),
+  is_default INTEGER NOT NULL CHECK (is_default IN (0,1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (org_id, name),
+  CHECK (billable = 1 OR sso <> 'enforced'),
+  CHECK (billable = 1 OR two_step <> 'mandatory')
+);
+CREATE UNIQUE INDEX one_default_per_directory ON policies(directory_id) WHERE is_default = 1;
+
+-- The primary key is the rule: every managed account is in exactly one policy.
+CREATE TABLE policy_members (
+  account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE RESTRICT,
+  added_at TEXT NOT NULL
+);
+CREATE INDEX policy_members_by_policy ON policy_members(policy_id);
+
+-- Which IdP directory provisioned which account (filled by the SCIM server).
+CREATE TABLE directory_identities (
+  directory_id TEXT NOT NULL REFERENCES directories(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (directory_id, account_id)
+);
+CREATE INDEX directory_identities_by_account ON directory_identities(account_id);
+
+CREATE TABLE org_products (
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  product TEXT NOT NULL CHECK (product IN ('jira-software','jira-work-management','jsm-agent','jsm-customer','confluence','bitbucket')),
+  plan TEXT NOT NULL CHECK (plan IN ('free','standard','premium','enterprise')),
+  PRIMARY KEY (org_id, product)
+);
+
+CREATE TABLE product_access (
+  org_id TEXT NOT NULL,
+  product TEXT NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  granted_at TEXT NOT NULL,
+  PRIMARY KEY (org_id, product, account_id),
+  FOREIGN KEY (org_id, product) REFERENCES org_products(org_id, product) ON DELETE CASCADE
+);
+CREATE INDEX product_access_by_account ON product_access(account_id);
+
+CREATE TABLE trello_enterprises (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  org_id TEXT UNIQUE REFERENCES orgs(id) ON DELETE SET NULL,
+  linked_at TEXT,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE trello_enterprise_admins (
+  enterprise_id TEXT NOT NULL REFERENCES trello_enterprises(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  PRIMARY KEY (enterprise_id, account_id)
+);
+
+CREATE TABLE trello_accounts (
+  account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  active INTEGER NOT NULL CHECK (active IN (0,1)),
+  origin TEXT NOT NULL CHECK (origin IN ('signup','scim')),
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE trello_workspaces (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  plan TEXT NOT NULL CHECK (plan IN ('free','standard','premium','enterprise')),
+  enterprise_id TEXT REFERENCES trello_enterprises(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  CHECK ((plan = 'enterprise') = (enterprise_id IS NOT NULL))
+);
+
+CREATE TABLE trello_workspace_members (
+  workspace_id TEXT NOT NULL REFERENCES trello_workspaces(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES trello_accounts(account_id) ON DELETE CASCADE,
+  PRIMARY KEY (workspace_id, account_id)
+);
+CREATE INDEX trello_workspace_members_by_account ON trello_workspace_members(account_id);
+
+CREATE TABLE trello_boards (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES trello_workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  visibility TEXT NOT NULL CHECK (visibility IN ('private','workspace','organization','public')),
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE trello_licenses (
+  enterprise_id TEXT NOT NULL REFERENCES trello_enterprises(id) ON DELETE CASCADE,
+  account_id TEXT NOT NULL REFERENCES trello_accounts(account_id) ON DELETE CASCADE,
+  PRIMARY KEY (enterprise_id, account_id)
+);
+CREATE INDEX trello_licenses_by_account ON trello_licenses(account_id);
+`,
+  },
+];

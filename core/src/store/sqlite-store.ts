@@ -1,0 +1,659 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Account } from '../accounts/account.ts';
+import { emailDomain } from '../accounts/account.ts';
+import type { Directory } from '../directories/directory.ts';
+import type { SamlConnection } from '../directories/saml-connection.ts';
+import type { Domain } from '../domains/domain.ts';
+import type { OrgSnapshot, TrelloStanding } from '../orgs/org-snapshot.ts';
+import type { Organization } from '../orgs/organization.ts';
+import type { Policy } from '../policies/policy.ts';
+import type { OrgProduct, ProductGrant, SiteProduct } from '../products/product.ts';
+import type { TrelloAccount, TrelloBoard, TrelloEnterprise, TrelloWorkspace } from '../trello/trello.ts';
+import { MIGRATIONS } from './migrations.ts';
+import type { AccountPatch, Page, Store, StoreTx } from './store.ts';
+
+type Row = Record<string, unknown>;
+type Params = unknown[] | Record<string, unknown>;
+
+const bool = (v: unknown) => v === 1 || v === true;
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** SQLite takes a JSON array for `IN (SELECT value FROM json_each(?))`: one statement for any list size. */
+const list = (ids: readonly string[]) => JSON.stringify(ids);
+
+const toOrg = (r: Row): Organization => ({ id: String(r.id), name: String(r.name), plan: r.plan as Organization['plan'], createdAt: String(r.created_at) });
+
+const toAccount = (r: Row): Account => ({
+  id: String(r.id),
+  email: String(r.email),
+  displayName: String(r.display_name),
+  publicName: str(r.public_name),
+  jobTitle: str(r.job_title),
+  department: str(r.department),
+  organization: str(r.organization),
+  timezone: str(r.timezone),
+  preferredLanguage: str(r.preferred_language),
+  active: bool(r.active),
+  managedBy: str(r.managed_by),
+  origin: r.origin as Account['origin'],
+  passwordHash: str(r.password_hash),
+  passwordChangedAt: str(r.password_changed_at),
+  totpSecret: str(r.totp_secret),
+  recoveryCodeHashes: JSON.parse(String(r.recovery_codes ?? '[]')) as string[],
+  firstLoginAt: str(r.first_login_at),
+  lastLoginAt: str(r.last_login_at),
+  createdAt: String(r.created_at),
+  updatedAt: String(r.updated_at),
+});
+
+const toDomain = (r: Row): Domain => ({
+  id: String(r.id),
+  orgId: String(r.org_id),
+  name: String(r.name),
+  status: r.status as Domain['status'],
+  token: String(r.token),
+  method: (r.method ?? null) as Domain['method'],
+  verifiedAt: str(r.verified_at),
+  directoryId: str(r.directory_id),
+  createdAt: String(r.created_at),
+});
+
+const toDirectory = (r: Row): Directory => ({
+  id: String(r.id),
+  orgId: String(r.org_id),
+  kind: r.kind as Directory['kind'],
+  name: String(r.name),
+  createdAt: String(r.created_at),
+});
+
+const toConnection = (r: Row): SamlConnection => ({
+  id: String(r.id),
+  directoryId: String(r.directory_id),
+  idpEntityId: String(r.idp_entity_id),
+  ssoUrl: String(r.sso_url),
+  certificate: String(r.certificate),
+  allowIdpInitiated: bool(r.allow_idp_initiated),
+  signAuthnRequests: bool(r.sign_authn_requests),
+  createdAt: String(r.created_at),
+  updatedAt: String(r.updated_at),
+});
+
+const toPolicy = (r: Row): Policy => ({
+  id: String(r.id),
+  orgId: String(r.org_id),
+  directoryId: String(r.directory_id),
+  name: String(r.name),
+  sso: r.sso as Policy['sso'],
+  twoStep: r.two_step as Policy['twoStep'],
+  passwordMinStrength: (r.password_min_strength ?? null) as Policy['passwordMinStrength'],
+  passwordExpiryDays: num(r.password_expiry_days),
+  idleMinutes: Number(r.idle_minutes),
+  sessionExpiryMinutes: num(r.session_expiry_minutes),
+  billable: bool(r.billable),
+  isDefault: bool(r.is_default),
+  createdAt: String(r.created_at),
+  updatedAt: String(r.updated_at),
+});
+
+const toEnterprise = (r: Row): TrelloEnterprise => ({
+  id: String(r.id),
+  name: String(r.name),
+  orgId: str(r.org_id),
+  linkedAt: str(r.linked_at),
+  createdAt: String(r.created_at),
+});
+
+const toTrelloAccount = (r: Row): TrelloAccount => ({
+  accountId: String(r.account_id),
+  active: bool(r.active),
+  origin: r.origin as TrelloAccount['origin'],
+  createdAt: String(r.created_at),
+});
+
+const toWorkspace = (r: Row): TrelloWorkspace => ({
+  id: String(r.id),
+  name: String(r.name),
+  plan: r.plan as TrelloWorkspace['plan'],
+  enterpriseId: str(r.enterprise_id),
+  createdAt: String(r.created_at),
+});
+
+const toBoard = (r: Row): TrelloBoard => ({
+  id: String(r.id),
+  workspaceId: String(r.workspace_id),
+  name: String(r.name),
+  visibility: r.visibility as TrelloBoard['visibility'],
+  createdAt: String(r.created_at),
+});
+
+/** camelCase patch keys -> columns; values converted for SQLite. */
+const ACCOUNT_COLUMNS: Record<keyof AccountPatch, string> = {
+  email: 'email',
+  displayName: 'display_name',
+  publicName: 'public_name',
+  jobTitle: 'job_title',
+  department: 'department',
+  organization: 'organization',
+  timezone: 'timezone',
+  preferredLanguage: 'preferred_language',
+  active: 'active',
+  managedBy: 'managed_by',
+  passwordHash: 'password_hash',
+  passwordChangedAt: 'password_changed_at',
+  totpSecret: 'totp_secret',
+  recoveryCodeHashes: 'recovery_codes',
+  firstLoginAt: 'first_login_at',
+  lastLoginAt: 'last_login_at',
+};
+
+const POLICY_COLUMNS: Record<string, string> = {
+  name: 'name',
+  sso: 'sso',
+  twoStep: 'two_step',
+  passwordMinStrength: 'password_min_strength',
+  passwordExpiryDays: 'password_expiry_days',
+  idleMinutes: 'idle_minutes',
+  sessionExpiryMinutes: 'session_expiry_minutes',
+  billable: 'billable',
+  isDefault: 'is_default',
+  updatedAt: 'updated_at',
+};
+
+function sqlValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value ?? null;
+}
+
+/** Serializes access to the single connection: a transaction spans awaits, so nothing may interleave. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly mutex = new Mutex();
+  private readonly tx: SqliteTx;
+
+  /** `path` is a file (its folder is created) or `:memory:`. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.tx = new SqliteTx(this.db);
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.tx);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => work(this.tx));
+  }
+
+  wipe(): Promise<void> {
+    return this.mutex.run(async () => {
+      const tables = this.db
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`)
+        .all() as { name: string }[];
+      this.db.pragma('foreign_keys = OFF');
+      this.db.transaction(() => tables.forEach((t) => this.db.exec(`DELETE FROM "${t.name}"`)))();
+      this.db.pragma('foreign_keys = ON');
+    });
+  }
+
+  close(): Promise<void> {
+    return this.mutex.run(async () => void this.db.close());
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
+    })();
+  }
+}
+
+class SqliteTx implements StoreTx {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+  private all(sql: string, params: Params = []): Row[] {
+    return this.stmt(sql).all(params) as Row[];
+  }
+  private one(sql: string, params: Params = []): Row | undefined {
+    return this.stmt(sql).get(params) as Row | undefined;
+  }
+  private run(sql: string, params: Params = []): number {
+    return this.stmt(sql).run(params).changes;
+  }
+  private update(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const entries = Object.entries({ ...patch, ...extra }).filter(([k, v]) => v !== undefined && columns[k] !== undefined);
+    if (!entries.length) return;
+    const set = entries.map(([k]) => `${columns[k]} = ?`).join(', ');
+    this.run(`UPDATE ${table} SET ${set} WHERE id = ?`, [...entries.map(([, v]) => sqlValue(v)), id]);
+  }
+  private paged(countSql: string, rowsSql: string, params: unknown[], page: Page) {
+    const total = Number(this.one(countSql, params)?.n ?? 0);
+    const accounts = this.all(`${rowsSql} LIMIT ? OFFSET ?`, [...params, page.limit, page.offset]).map(toAccount);
+    return { total, accounts };
+  }
+
+  // organizations
+  async insertOrg(o: Organization) {
+    this.run('INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)', [o.id, o.name, o.plan, o.createdAt]);
+  }
+  async getOrg(id: string) {
+    const r = this.one('SELECT * FROM orgs WHERE id = ?', [id]);
+    return r && toOrg(r);
+  }
+  async listOrgs() {
+    return this.all('SELECT * FROM orgs ORDER BY created_at, id').map(toOrg);
+  }
+  async updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan'>>) {
+    this.update('orgs', { name: 'name', plan: 'plan' }, id, patch);
+  }
+  async addOrgAdmin(orgId: string, accountId: string) {
+    this.run('INSERT OR IGNORE INTO org_admins (org_id, account_id) VALUES (?, ?)', [orgId, accountId]);
+  }
+  async removeOrgAdmin(orgId: string, accountId: string) {
+    this.run('DELETE FROM org_admins WHERE org_id = ? AND account_id = ?', [orgId, accountId]);
+  }
+  async listOrgAdminIds(orgId: string) {
+    return this.all('SELECT account_id FROM org_admins WHERE org_id = ? ORDER BY account_id', [orgId]).map((r) => String(r.account_id));
+  }
+  async listAdminOrgIds(accountId: string) {
+    return this.all('SELECT org_id FROM org_admins WHERE account_id = ?', [accountId]).map((r) => String(r.org_id));
+  }
+
+  // accounts
+  async insertAccount(a: Account) {
+    this.run(
+      `INSERT INTO accounts (id, email, email_domain, display_name, public_name, job_title, department, organization, timezone,
+        preferred_language, active, managed_by, origin, password_hash, password_changed_at, totp_secret, recovery_codes,
+        first_login_at, last_login_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        a.id, a.email, emailDomain(a.email), a.displayName, a.publicName, a.jobTitle, a.department, a.organization, a.timezone,
+        a.preferredLanguage, a.active ? 1 : 0, a.managedBy, a.origin, a.passwordHash, a.passwordChangedAt, a.totpSecret,
+        JSON.stringify(a.recoveryCodeHashes), a.firstLoginAt, a.lastLoginAt, a.createdAt, a.updatedAt,
+      ],
+    );
+  }
+  async getAccount(id: string) {
+    const r = this.one('SELECT * FROM accounts WHERE id = ?', [id]);
+    return r && toAccount(r);
+  }
+  async getAccountByEmail(email: string) {
+    const r = this.one('SELECT * FROM accounts WHERE email = ?', [email]);
+    return r && toAccount(r);
+  }
+  async getAccountsByEmail(emails: string[]) {
+    return this.all('SELECT * FROM accounts WHERE email IN (SELECT value FROM json_each(?))', [list(emails)]).map(toAccount);
+  }
+  async updateAccount(id: string, patch: AccountPatch, updatedAt: string) {
+    const columns = { ...ACCOUNT_COLUMNS, updatedAt: 'updated_at', emailDomain: 'email_domain' } as Record<string, string>;
+    const extra: Record<string, unknown> = { updatedAt };
+    if (patch.email !== undefined) extra.emailDomain = emailDomain(patch.email);
+    this.update('accounts', columns, id, patch, extra);
+  }
+  async deleteAccount(id: string) {
+    this.run('DELETE FROM accounts WHERE id = ?', [id]);
+  }
+  async claimAccountsOnDomain(domain: string, orgId: string, updatedAt: string) {
+    const ids = this.all('SELECT id FROM accounts WHERE email_domain = ? AND managed_by IS NULL', [domain]).map((r) => String(r.id));
+    this.run('UPDATE accounts SET managed_by = ?, updated_at = ? WHERE email_domain = ? AND managed_by IS NULL', [orgId, updatedAt, domain]);
+    return ids;
+  }
+  async releaseAccountsOnDomain(domain: string, orgId: string, updatedAt: string) {
+    const ids = this.all('SELECT id FROM accounts WHERE email_domain = ? AND managed_by = ?', [domain, orgId]).map((r) => String(r.id));
+    this.run('UPDATE accounts SET managed_by = NULL, updated_at = ? WHERE email_domain = ? AND managed_by = ?', [updatedAt, domain, orgId]);
+    return ids;
+  }
+  async listManagedAccounts(orgId: string, page: Page) {
+    return this.paged(
+      'SELECT count(*) AS n FROM accounts WHERE managed_by = ?',
+      'SELECT * FROM accounts WHERE managed_by = ? ORDER BY email',
+      [orgId],
+      page,
+    );
+  }
+
+  // domains
+  async insertDomain(d: Domain) {
+    this.run(
+      'INSERT INTO domains (id, org_id, name, status, token, method, verified_at, directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [d.id, d.orgId, d.name, d.status, d.token, d.method, d.verifiedAt, d.directoryId, d.createdAt],
+    );
+  }
+  async getDomain(id: string) {
+    const r = this.one('SELECT * FROM domains WHERE id = ?', [id]);
+    return r && toDomain(r);
+  }
+  async listDomains(orgId: string) {
+    return this.all('SELECT * FROM domains WHERE org_id = ? ORDER BY name', [orgId]).map(toDomain);
+  }
+  async findVerifiedDomain(name: string) {
+    const r = this.one(`SELECT * FROM domains WHERE name = ? AND status = 'verified'`, [name]);
+    return r && toDomain(r);
+  }
+  async updateDomain(id: string, patch: Partial<Pick<Domain, 'status' | 'method' | 'verifiedAt' | 'directoryId' | 'token'>>) {
+    const columns = { status: 'status', method: 'method', verifiedAt: 'verified_at', directoryId: 'directory_id', token: 'token' };
+    // null is a value here (unlink a directory), so pass it through explicitly
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+    if (!entries.length) return;
+    const set = entries.map(([k]) => `${columns[k as keyof typeof columns]} = ?`).join(', ');
+    this.run(`UPDATE domains SET ${set} WHERE id = ?`, [...entries.map(([, v]) => v ?? null), id]);
+  }
+  async deleteDomain(id: string) {
+    this.run('DELETE FROM domains WHERE id = ?', [id]);
+  }
+
+  // directories and connections
+  async insertDirectory(d: Directory) {
+    this.run('INSERT INTO directories (id, org_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.createdAt]);
+  }
+  async getDirectory(id: string) {
+    const r = this.one('SELECT * FROM directories WHERE id = ?', [id]);
+    return r && toDirectory(r);
+  }
+  async listDirectories(orgId: string) {
+    return this.all(`SELECT * FROM directories WHERE org_id = ? ORDER BY kind = 'idp', created_at, id`, [orgId]).map(toDirectory);
+  }
+  async upsertConnection(c: SamlConnection) {
+    this.run(
+      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, certificate, allow_idp_initiated, sign_authn_requests, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url,
+         certificate = excluded.certificate, allow_idp_initiated = excluded.allow_idp_initiated,
+         sign_authn_requests = excluded.sign_authn_requests, updated_at = excluded.updated_at`,
+      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.createdAt, c.updatedAt],
+    );
+  }
+  async getConnectionByDirectory(directoryId: string) {
+    const r = this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);
+    return r && toConnection(r);
+  }
+  async getConnection(id: string) {
+    const r = this.one('SELECT * FROM saml_connections WHERE id = ?', [id]);
+    return r && toConnection(r);
+  }
+  async deleteConnection(directoryId: string) {
+    this.run('DELETE FROM saml_connections WHERE directory_id = ?', [directoryId]);
+  }
+  async accountHasIdentity(accountId: string) {
+    return this.one('SELECT 1 AS x FROM directory_identities WHERE account_id = ? LIMIT 1', [accountId]) !== undefined;
+  }
+  async addIdentity(directoryId: string, accountId: string, createdAt: string) {
+    this.run('INSERT OR IGNORE INTO directory_identities (directory_id, account_id, created_at) VALUES (?, ?, ?)', [directoryId, accountId, createdAt]);
+  }
+
+  // policies
+  async insertPolicy(p: Policy) {
+    this.run(
+      `INSERT INTO policies (id, org_id, directory_id, name, sso, two_step, password_min_strength, password_expiry_days, idle_minutes,
+        session_expiry_minutes, billable, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        p.id, p.orgId, p.directoryId, p.name, p.sso, p.twoStep, p.passwordMinStrength, p.passwordExpiryDays, p.idleMinutes,
+        p.sessionExpiryMinutes, p.billable ? 1 : 0, p.isDefault ? 1 : 0, p.createdAt, p.updatedAt,
+      ],
+    );
+  }
+  async getPolicy(id: string) {
+    const r = this.one('SELECT * FROM policies WHERE id = ?', [id]);
+    return r && toPolicy(r);
+  }
+  async listPolicies(orgId: string) {
+    return this.all('SELECT * FROM policies WHERE org_id = ? ORDER BY created_at, id', [orgId]).map(toPolicy);
+  }
+  async updatePolicy(id: string, patch: Partial<Omit<Policy, 'id' | 'orgId' | 'directoryId' | 'createdAt'>>) {
+    const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && POLICY_COLUMNS[k]);
+    if (!entries.length) return;
+    const set = entries.map(([k]) => `${POLICY_COLUMNS[k]} = ?`).join(', ');
+    this.run(`UPDATE policies SET ${set} WHERE id = ?`, [...entries.map(([, v]) => sqlValue(v)), id]);
+  }
+  async deletePolicy(id: string) {
+    this.run('DELETE FROM policies WHERE id = ?', [id]);
+  }
+  async getDefaultPolicy(directoryId: string) {
+    const r = this.one('SELECT * FROM policies WHERE directory_id = ? AND is_default = 1', [directoryId]);
+    return r && toPolicy(r);
+  }
+  async setMembership(accountIds: string[], policyId: string, addedAt: string) {
+    this.run(
+      `INSERT INTO policy_members (account_id, policy_id, added_at) SELECT value, ?, ? FROM json_each(?) WHERE true
+       ON CONFLICT (account_id) DO UPDATE SET policy_id = excluded.policy_id, added_at = excluded.added_at
+       WHERE policy_members.policy_id <> excluded.policy_id`,
+      [policyId, addedAt, list(accountIds)],
+    );
+  }
+  async removeMembership(accountIds: string[]) {
+    this.run('DELETE FROM policy_members WHERE account_id IN (SELECT value FROM json_each(?))', [list(accountIds)]);
+  }
+  async getMembership(accountId: string) {
+    return str(this.one('SELECT policy_id FROM policy_members WHERE account_id = ?', [accountId])?.policy_id) ?? undefined;
+  }
+  async listMembers(policyId: string, page: Page) {
+    return this.paged(
+      'SELECT count(*) AS n FROM policy_members WHERE policy_id = ?',
+      'SELECT a.* FROM policy_members m JOIN accounts a ON a.id = m.account_id WHERE m.policy_id = ? ORDER BY a.email',
+      [policyId],
+      page,
+    );
+  }
+  async moveAllMembers(fromPolicyId: string, toPolicyId: string, addedAt: string) {
+    return this.run('UPDATE policy_members SET policy_id = ?, added_at = ? WHERE policy_id = ?', [toPolicyId, addedAt, fromPolicyId]);
+  }
+
+  // products
+  async setOrgProduct(p: OrgProduct) {
+    this.run('INSERT INTO org_products (org_id, product, plan) VALUES (?, ?, ?) ON CONFLICT (org_id, product) DO UPDATE SET plan = excluded.plan', [
+      p.orgId, p.product, p.plan,
+    ]);
+  }
+  async deleteOrgProduct(orgId: string, product: SiteProduct) {
+    this.run('DELETE FROM org_products WHERE org_id = ? AND product = ?', [orgId, product]);
+  }
+  async listOrgProducts(orgId: string) {
+    return this.all('SELECT * FROM org_products WHERE org_id = ? ORDER BY product', [orgId]).map(
+      (r): OrgProduct => ({ orgId: String(r.org_id), product: r.product as SiteProduct, plan: r.plan as OrgProduct['plan'] }),
+    );
+  }
+  async grantAccess(orgId: string, product: SiteProduct, accountIds: string[], grantedAt: string) {
+    return this.run(
+      'INSERT OR IGNORE INTO product_access (org_id, product, account_id, granted_at) SELECT ?, ?, value, ? FROM json_each(?)',
+      [orgId, product, grantedAt, list(accountIds)],
+    );
+  }
+  async revokeAccess(orgId: string, product: SiteProduct, accountIds: string[]) {
+    return this.run('DELETE FROM product_access WHERE org_id = ? AND product = ? AND account_id IN (SELECT value FROM json_each(?))', [
+      orgId, product, list(accountIds),
+    ]);
+  }
+  async listAccess(orgId: string, product: SiteProduct, page: Page) {
+    return this.paged(
+      'SELECT count(*) AS n FROM product_access WHERE org_id = ? AND product = ?',
+      'SELECT a.* FROM product_access pa JOIN accounts a ON a.id = pa.account_id WHERE pa.org_id = ? AND pa.product = ? ORDER BY a.email',
+      [orgId, product],
+      page,
+    );
+  }
+
+  // Trello
+  async insertEnterprise(e: TrelloEnterprise) {
+    this.run('INSERT INTO trello_enterprises (id, name, org_id, linked_at, created_at) VALUES (?, ?, ?, ?, ?)', [e.id, e.name, e.orgId, e.linkedAt, e.createdAt]);
+  }
+  async getEnterprise(id: string) {
+    const r = this.one('SELECT * FROM trello_enterprises WHERE id = ?', [id]);
+    return r && toEnterprise(r);
+  }
+  async getEnterpriseByOrg(orgId: string) {
+    const r = this.one('SELECT * FROM trello_enterprises WHERE org_id = ?', [orgId]);
+    return r && toEnterprise(r);
+  }
+  async updateEnterprise(id: string, patch: Partial<Pick<TrelloEnterprise, 'name' | 'orgId' | 'linkedAt'>>) {
+    this.update('trello_enterprises', { name: 'name', orgId: 'org_id', linkedAt: 'linked_at' }, id, patch);
+  }
+  async addEnterpriseAdmin(enterpriseId: string, accountId: string) {
+    this.run('INSERT OR IGNORE INTO trello_enterprise_admins (enterprise_id, account_id) VALUES (?, ?)', [enterpriseId, accountId]);
+  }
+  async listEnterpriseAdminIds(enterpriseId: string) {
+    return this.all('SELECT account_id FROM trello_enterprise_admins WHERE enterprise_id = ?', [enterpriseId]).map((r) => String(r.account_id));
+  }
+  async insertTrelloAccount(t: TrelloAccount) {
+    this.run('INSERT INTO trello_accounts (account_id, active, origin, created_at) VALUES (?, ?, ?, ?)', [t.accountId, t.active ? 1 : 0, t.origin, t.createdAt]);
+  }
+  async getTrelloAccount(accountId: string) {
+    const r = this.one('SELECT * FROM trello_accounts WHERE account_id = ?', [accountId]);
+    return r && toTrelloAccount(r);
+  }
+  async updateTrelloAccount(accountId: string, patch: Partial<Pick<TrelloAccount, 'active'>>) {
+    if (patch.active !== undefined) this.run('UPDATE trello_accounts SET active = ? WHERE account_id = ?', [patch.active ? 1 : 0, accountId]);
+  }
+  async insertWorkspace(w: TrelloWorkspace) {
+    this.run('INSERT INTO trello_workspaces (id, name, plan, enterprise_id, created_at) VALUES (?, ?, ?, ?, ?)', [w.id, w.name, w.plan, w.enterpriseId, w.createdAt]);
+  }
+  async getWorkspace(id: string) {
+    const r = this.one('SELECT * FROM trello_workspaces WHERE id = ?', [id]);
+    return r && toWorkspace(r);
+  }
+  async listWorkspaces(enterpriseId: string) {
+    return this.all('SELECT * FROM trello_workspaces WHERE enterprise_id = ? ORDER BY name', [enterpriseId]).map(toWorkspace);
+  }
+  async addWorkspaceMembers(workspaceId: string, accountIds: string[]) {
+    this.run('INSERT OR IGNORE INTO trello_workspace_members (workspace_id, account_id) SELECT ?, value FROM json_each(?)', [workspaceId, list(accountIds)]);
+  }
+  async removeWorkspaceMember(workspaceId: string, accountId: string) {
+    this.run('DELETE FROM trello_workspace_members WHERE workspace_id = ? AND account_id = ?', [workspaceId, accountId]);
+  }
+  async listWorkspaceIdsOf(accountId: string) {
+    return this.all('SELECT workspace_id FROM trello_workspace_members WHERE account_id = ?', [accountId]).map((r) => String(r.workspace_id));
+  }
+  async insertBoard(b: TrelloBoard) {
+    this.run('INSERT INTO trello_boards (id, workspace_id, name, visibility, created_at) VALUES (?, ?, ?, ?, ?)', [b.id, b.workspaceId, b.name, b.visibility, b.createdAt]);
+  }
+  async listBoards(workspaceIds: string[]) {
+    return this.all('SELECT * FROM trello_boards WHERE workspace_id IN (SELECT value FROM json_each(?)) ORDER BY name', [list(workspaceIds)]).map(toBoard);
+  }
+  async listBoardsByVisibility(enterpriseId: string, visibilities: TrelloBoard['visibility'][]) {
+    return this.all(
+      `SELECT b.* FROM trello_boards b JOIN trello_workspaces w ON w.id = b.workspace_id
+       WHERE w.enterprise_id = ? AND b.visibility IN (SELECT value FROM json_each(?)) ORDER BY b.name`,
+      [enterpriseId, list(visibilities)],
+    ).map(toBoard);
+  }
+  async addLicenses(enterpriseId: string, accountIds: string[]) {
+    this.run('INSERT OR IGNORE INTO trello_licenses (enterprise_id, account_id) SELECT ?, value FROM json_each(?)', [enterpriseId, list(accountIds)]);
+  }
+  async removeLicense(enterpriseId: string, accountId: string) {
+    this.run('DELETE FROM trello_licenses WHERE enterprise_id = ? AND account_id = ?', [enterpriseId, accountId]);
+  }
+  async listLicensedIds(enterpriseId: string) {
+    return this.all('SELECT account_id FROM trello_licenses WHERE enterprise_id = ?', [enterpriseId]).map((r) => String(r.account_id));
+  }
+  async listEnterpriseMemberIds(enterpriseId: string) {
+    return this.all(
+      `SELECT account_id FROM trello_licenses WHERE enterprise_id = :e
+       UNION SELECT m.account_id FROM trello_workspace_members m JOIN trello_workspaces w ON w.id = m.workspace_id WHERE w.enterprise_id = :e
+       UNION SELECT t.account_id FROM trello_accounts t JOIN accounts a ON a.id = t.account_id
+         JOIN trello_enterprises e ON e.id = :e AND e.org_id IS NOT NULL AND a.managed_by = e.org_id`,
+      { e: enterpriseId },
+    ).map((r) => String(r.account_id));
+  }
+
+  // decisions
+  async loadOrgSnapshot(orgId: string, onlyAccountIds?: string[]): Promise<OrgSnapshot | undefined> {
+    const org = await this.getOrg(orgId);
+    if (!org) return undefined;
+    // The org's people: managed accounts, admins, and anyone granted one of its products.
+    const people = onlyAccountIds
+      ? 'SELECT value AS id FROM json_each(:only)'
+      : `SELECT id FROM accounts WHERE managed_by = :org
+         UNION SELECT account_id FROM org_admins WHERE org_id = :org
+         UNION SELECT account_id FROM product_access WHERE org_id = :org`;
+    const p = { org: orgId, only: list(onlyAccountIds ?? []) };
+    const params = (sql: string) => Object.fromEntries(Object.entries(p).filter(([k]) => sql.includes(`:${k}`)));
+    const q = (sql: string) => this.all(sql, params(sql));
+
+    const accounts = q(`SELECT * FROM accounts WHERE id IN (${people}) ORDER BY email`).map(toAccount);
+    const policyOf = new Map(
+      q(`SELECT m.account_id, m.policy_id FROM policy_members m JOIN policies p ON p.id = m.policy_id
+         WHERE p.org_id = :org AND m.account_id IN (${people})`).map((r) => [String(r.account_id), String(r.policy_id)]),
+    );
+    const identities = new Map<string, Set<string>>();
+    for (const r of q(`SELECT i.account_id, i.directory_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE d.org_id = :org`)) {
+      const set = identities.get(String(r.account_id)) ?? new Set<string>();
+      set.add(String(r.directory_id));
+      identities.set(String(r.account_id), set);
+    }
+    const grants = new Map<string, ProductGrant[]>();
+    for (const r of q(`SELECT pa.account_id, pa.product, op.plan FROM product_access pa
+         JOIN org_products op ON op.org_id = pa.org_id AND op.product = pa.product
+         WHERE pa.org_id = :org AND pa.account_id IN (${people})`)) {
+      const key = String(r.account_id);
+      grants.set(key, [...(grants.get(key) ?? []), { product: r.product as SiteProduct, plan: r.plan as ProductGrant['plan'] }]);
+    }
+    const trello = new Map<string, TrelloStanding>();
+    for (const r of q(`SELECT t.*, EXISTS (SELECT 1 FROM trello_licenses l WHERE l.account_id = t.account_id) AS licensed
+         FROM trello_accounts t WHERE t.account_id IN (${people})`)) {
+      trello.set(String(r.account_id), { account: toTrelloAccount(r), licensed: bool(r.licensed), workspaces: [] });
+    }
+    for (const r of q(`SELECT m.account_id, w.id, w.plan, w.enterprise_id FROM trello_workspace_members m
+         JOIN trello_workspaces w ON w.id = m.workspace_id WHERE m.account_id IN (${people})`)) {
+      trello.get(String(r.account_id))?.workspaces.push({ id: String(r.id), plan: r.plan as TrelloWorkspace['plan'], enterpriseId: str(r.enterprise_id) });
+    }
+    return {
+      org,
+      adminIds: new Set(await this.listOrgAdminIds(orgId)),
+      domains: await this.listDomains(orgId),
+      directories: await this.listDirectories(orgId),
+      connections: this.all('SELECT c.* FROM saml_connections c JOIN directories d ON d.id = c.directory_id WHERE d.org_id = ?', [orgId]).map(toConnection),
+      policies: await this.listPolicies(orgId),
+      accounts,
+      policyOf,
+      identities,
+      grants,
+      trello,
+    };
+  }
+}
