@@ -1,0 +1,34 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { RehearsalError } from '../runtime/index.ts';
+import type { Audience } from './route.ts';
+
+/** Bearer keys: the admin key opens everything; the gateway's key only the login routes. */
+export interface Credentials {
+  adminKey: string;
+  gatewayKey: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+const same = (a: Buffer, b: Buffer) => timingSafeEqual(a, b);
+
+export function bearerAuth(credentials: Credentials): (audience: Audience) => RequestHandler {
+  const admin = digest(credentials.adminKey);
+  const gateway = digest(credentials.gatewayKey);
+  return (audience) => (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core"');
+      return next(new RehearsalError('missing-credentials', 'Send Authorization: Bearer <key>.', { status: 401 }));
+    }
+    const presented = digest(match[1]!);
+    if (same(presented, admin)) return next();
+    if (same(presented, gateway)) {
+      if (audience === 'gateway') return next();
+      return next(new RehearsalError('insufficient-scope', "The gateway's key cannot call the admin API.", { status: 403 }));
+    }
+    res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core", error="invalid_token"');
+    next(new RehearsalError('invalid-credentials', 'The bearer key is not valid.', { status: 401 }));
+  };
+}

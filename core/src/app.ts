@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { AccountService } from './accounts/account-service.ts';
+import { accountRoutes } from './accounts/routes.ts';
+import { bearerAuth, type Credentials } from './api/auth.ts';
+import { mountRoutes, openApiDocument, type RouteSpec } from './api/route.ts';
+import { BillingService } from './billing/billing-service.ts';
+import { billingRoutes } from './billing/routes.ts';
+import type { CoreContext } from './context.ts';
+import { DirectoryService } from './directories/directory-service.ts';
+import { directoryRoutes } from './directories/routes.ts';
+import { DomainService } from './domains/domain-service.ts';
+import { harnessDnsRouter } from './domains/harness-routes.ts';
+import { domainRoutes } from './domains/routes.ts';
+import { DEFAULT_FILE_URL_TEMPLATE, HarnessAwareVerifier, HarnessDns, NetworkDomainVerifier, type DomainVerifier } from './domains/verifier.ts';
+import { LoginService } from './login/login-service.ts';
+import { loginRoutes } from './login/routes.ts';
+import { OrgService } from './orgs/org-service.ts';
+import { orgRoutes } from './orgs/routes.ts';
+import { PolicyService } from './policies/policy-service.ts';
+import { policyRoutes } from './policies/routes.ts';
+import { ProductService } from './products/product-service.ts';
+import { productRoutes } from './products/routes.ts';
+import { ControllableClock, errorMiddleware, harnessRouter, routeNotFound, silentLogger, type Clock, type Logger } from './runtime/index.ts';
+import type { Store } from './store/store.ts';
+import { trelloRoutes } from './trello/routes.ts';
+import { TrelloService } from './trello/trello-service.ts';
+
+export interface CoreAppOptions {
+  store: Store;
+  credentials: Credentials;
+  /** Base URL of the gateway, for the SP entity IDs and ACS URLs shown to admins. */
+  gatewayUrl: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** `/_rehearsal/*` endpoints (clock, reset, dns); on unless turned off. */
+  harness?: boolean;
+  /** How domains are verified when the harness has nothing published. */
+  verifier?: DomainVerifier;
+  /** Where the HTTPS verification file is looked for; `{domain}` is replaced. */
+  domainFileUrlTemplate?: string;
+  newId?: () => string;
+}
+
+export const CORE_VERSION = '0.1.0';
+
+/** Every route of the admin and gateway API, in one table (also the OpenAPI document's source). */
+export function coreRoutes(ctx: CoreContext, fileUrlTemplate: string): RouteSpec[] {
+  return [
+    ...orgRoutes(new OrgService(ctx)),
+    ...accountRoutes(new AccountService(ctx)),
+    ...domainRoutes(new DomainService(ctx, fileUrlTemplate)),
+    ...directoryRoutes(new DirectoryService(ctx)),
+    ...policyRoutes(new PolicyService(ctx)),
+    ...productRoutes(new ProductService(ctx)),
+    ...trelloRoutes(new TrelloService(ctx)),
+    ...billingRoutes(new BillingService(ctx)),
+    ...loginRoutes(new LoginService(ctx)),
+  ];
+}
+
+export function createCoreApp(options: CoreAppOptions): Express {
+  const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
+  const logger = options.logger ?? silentLogger;
+  const fileUrlTemplate = options.domainFileUrlTemplate ?? DEFAULT_FILE_URL_TEMPLATE;
+  const harnessDns = new HarnessDns();
+  const network = options.verifier ?? new NetworkDomainVerifier({ timeoutMs: 5000, fileUrlTemplate });
+  const harness = options.harness ?? true;
+  const ctx: CoreContext = {
+    store: options.store,
+    // Without the harness nobody can move the clock, so it is the source clock as given.
+    clock: harness ? clock : (options.clock ?? clock),
+    logger,
+    gatewayUrl: options.gatewayUrl.replace(/\/+$/, ''),
+    verifier: harness ? new HarnessAwareVerifier(harnessDns, network) : network,
+    newId: options.newId ?? randomUUID,
+  };
+  const routes = coreRoutes(ctx, fileUrlTemplate);
+  const openapi = openApiDocument(routes, {
+    title: 'Rehearsal core',
+    version: CORE_VERSION,
+    description: 'Organizations, domains, managed accounts, authentication policies, products, Trello Enterprise, billing and rollout previews.',
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, _res, next) => {
+    logger.debug('request', { method: req.method, path: req.path });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'core', version: CORE_VERSION });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  if (harness) {
+    app.use(
+      harnessRouter({
+        clock,
+        reset: async () => {
+          await options.store.wipe();
+          harnessDns.clear();
+        },
+      }),
+    );
+    app.use(harnessDnsRouter(harnessDns));
+  }
+  mountRoutes(app, routes, bearerAuth(options.credentials));
+  app.use(routeNotFound);
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { env, parseEnv } from './runtime/index.ts';
+
+/** Core's configuration, from environment variables only (see main.ts). */
+const coreEnv = z.object({
+  CORE_PORT: env.port(9000),
+  CORE_HOST: env.text('127.0.0.1'),
+  CORE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  REHEARSAL_DATA_DIR: env.text('.rehearsal'),
+  CORE_DB: env.optionalText(),
+  CORE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CORE_GATEWAY_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  GATEWAY_URL: env.url('http://localhost:8000'),
+  CORE_DNS_SERVERS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  CORE_VERIFY_TIMEOUT_MS: env.milliseconds(5000),
+  CORE_DOMAIN_FILE_URL: z
+    .string()
+    .regex(/^https?:\/\/.*\{domain\}/, 'expected an http(s) URL template containing {domain}')
+    .default('https://{domain}/atlassian-domain-verification.html'),
+  REHEARSAL_HARNESS: env.flag(true),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type CoreConfig = z.output<typeof coreEnv>;
+
+export const readCoreConfig = (source: NodeJS.ProcessEnv): CoreConfig => parseEnv(coreEnv, source);

@@ -1,0 +1,16 @@
+import type { Clock, Logger } from './runtime/index.ts';
+import type { DomainVerifier } from './domains/verifier.ts';
+import type { Store } from './store/store.ts';
+
+/** What every core service needs: the store, time, logs, identifiers and the outside world. */
+export interface CoreContext {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Base URL of the gateway: SP entity IDs and ACS URLs are shown on it. */
+  gatewayUrl: string;
+  verifier: DomainVerifier;
+  newId(): string;
+}
+
+export const nowIso = (ctx: Pick<CoreContext, 'clock'>) => ctx.clock.now().toISOString();

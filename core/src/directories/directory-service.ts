@@ -1,0 +1,105 @@
+import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
+import { nowIso, type CoreContext } from '../context.ts';
+import { insertDirectoryWithDefault } from '../orgs/org-service.ts';
+import type { StoreTx } from '../store/store.ts';
+import { requireDirectory, requireOrg } from '../store/lookups.ts';
+import { maxIdpDirectories, type Directory } from './directory.ts';
+import { parseCertificate, serviceProviderUrls, type SamlConnection } from './saml-connection.ts';
+
+export interface SamlConnectionInput {
+  idpEntityId: string;
+  ssoUrl: string;
+  certificate: string;
+  allowIdpInitiated?: boolean;
+  signAuthnRequests?: boolean;
+}
+
+export class DirectoryService {
+  constructor(private readonly ctx: CoreContext) {}
+
+  async list(orgId: string) {
+    return this.ctx.store.read(async (tx) => {
+      await requireOrg(tx, orgId);
+      const views = [];
+      for (const d of await tx.listDirectories(orgId)) views.push(await this.view(tx, d));
+      return views;
+    });
+  }
+
+  async get(orgId: string, directoryId: string) {
+    return this.ctx.store.read(async (tx) => this.view(tx, await requireDirectory(tx, orgId, directoryId)));
+  }
+
+  /** A new IdP directory, with its default policy. More than one needs the Enterprise plan. */
+  async createIdp(orgId: string, name: string) {
+    return this.ctx.store.transaction(async (tx) => {
+      const org = await requireOrg(tx, orgId);
+      const directories = await tx.listDirectories(orgId);
+      const idpCount = directories.filter((d) => d.kind === 'idp').length;
+      if (idpCount >= maxIdpDirectories(org.plan)) {
+        throw conflict('idp-directory-limit', `The ${org.plan} plan allows ${maxIdpDirectories(org.plan)} identity provider connection(s); several need the Enterprise plan.`);
+      }
+      if (directories.some((d) => d.name === name)) throw conflict('directory-name-taken', `A directory named "${name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
+      const { directory } = await insertDirectoryWithDefault(tx, this.ctx, orgId, 'idp', name);
+      return this.view(tx, directory);
+    });
+  }
+
+  async setSaml(orgId: string, directoryId: string, input: SamlConnectionInput) {
+    const parsed = parseCertificate(input.certificate);
+    if ('error' in parsed) throw badRequest('invalid-certificate', `The IdP certificate is not usable: ${parsed.error}.`, [{ path: 'body.certificate', message: parsed.error, expected: 'a PEM X.509 certificate' }]);
+    return this.ctx.store.transaction(async (tx) => {
+      const directory = await requireDirectory(tx, orgId, directoryId);
+      if (directory.kind !== 'idp') throw unprocessable('saml-requires-idp-directory', 'A SAML connection belongs to an identity provider directory, not the local one.');
+      const existing = await tx.getConnectionByDirectory(directoryId);
+      const now = nowIso(this.ctx);
+      const connection: SamlConnection = {
+        id: existing?.id ?? this.ctx.newId(),
+        directoryId,
+        idpEntityId: input.idpEntityId,
+        ssoUrl: input.ssoUrl,
+        certificate: parsed.pem,
+        allowIdpInitiated: input.allowIdpInitiated ?? true,
+        signAuthnRequests: input.signAuthnRequests ?? false,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
+      await tx.upsertConnection(connection);
+      return this.connectionView(connection);
+    });
+  }
+
+  async getSaml(orgId: string, directoryId: string) {
+    return this.ctx.store.read(async (tx) => {
+      await requireDirectory(tx, orgId, directoryId);
+      const connection = await tx.getConnectionByDirectory(directoryId);
+      if (!connection) throw notFound('saml-connection-not-found', `Directory ${directoryId} has no SAML connection.`);
+      return this.connectionView(connection);
+    });
+  }
+
+  async deleteSaml(orgId: string, directoryId: string) {
+    await this.ctx.store.transaction(async (tx) => {
+      await requireDirectory(tx, orgId, directoryId);
+      if (!(await tx.getConnectionByDirectory(directoryId))) throw notFound('saml-connection-not-found', `Directory ${directoryId} has no SAML connection.`);
+      await tx.deleteConnection(directoryId);
+    });
+  }
+
+  /** What the admin pastes into the IdP is shown back here: the SP entity ID and the ACS URL. */
+  connectionView(connection: SamlConnection) {
+    const parsed = parseCertificate(connection.certificate);
+    return {
+      ...connection,
+      ...serviceProviderUrls(this.ctx.gatewayUrl, connection.id),
+      certificateInfo: 'info' in parsed ? parsed.info : null,
+    };
+  }
+
+  private async view(tx: StoreTx, directory: Directory) {
+    const connection = await tx.getConnectionByDirectory(directory.id);
+    const defaultPolicy = await tx.getDefaultPolicy(directory.id);
+    const linkedDomains = (await tx.listDomains(directory.orgId)).filter((d) => d.directoryId === directory.id).map((d) => d.name);
+    return { ...directory, defaultPolicyId: defaultPolicy?.id ?? null, linkedDomains, saml: connection ? this.connectionView(connection) : null };
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { route, type RouteSpec } from '../api/route.ts';
+import type { DirectoryService } from './directory-service.ts';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+export function directoryRoutes(directories: DirectoryService): RouteSpec[] {
+  return [
+    route({
+      method: 'get', path: '/api/orgs/{orgId}/directories', tag: 'directories', audience: 'admin',
+      summary: 'List directories with their SAML connections', handle: ({ params }) => directories.list(params.orgId!),
+    }),
+    route({
+      method: 'post', path: '/api/orgs/{orgId}/directories', tag: 'directories', audience: 'admin', status: 201,
+      summary: 'Create an identity provider directory (more than one needs the Enterprise plan)',
+      body: z.strictObject({ name: z.string().trim().min(1).max(255) }),
+      handle: ({ params, body }) => directories.createIdp(params.orgId!, body.name),
+    }),
+    route({
+      method: 'get', path: '/api/orgs/{orgId}/directories/{directoryId}', tag: 'directories', audience: 'admin',
+      summary: 'Get a directory', handle: ({ params }) => directories.get(params.orgId!, params.directoryId!),
+    }),
+    route({
+      method: 'put', path: '/api/orgs/{orgId}/directories/{directoryId}/saml', tag: 'directories', audience: 'admin',
+      summary: "Configure the directory's SAML connection; shows back the SP entity ID and ACS URL",
+      body: z.strictObject({
+        idpEntityId: z.string().trim().min(1).max(1024),
+        ssoUrl: httpUrl,
+        certificate: z.string().min(1).max(20_000),
+        allowIdpInitiated: z.boolean().optional(),
+        signAuthnRequests: z.boolean().optional(),
+      }),
+      handle: ({ params, body }) => directories.setSaml(params.orgId!, params.directoryId!, body),
+    }),
+    route({
+      method: 'get', path: '/api/orgs/{orgId}/directories/{directoryId}/saml', tag: 'directories', audience: 'admin',
+      summary: "Get the directory's SAML connection", handle: ({ params }) => directories.getSaml(params.orgId!, params.directoryId!),
+    }),
+    route({
+      method: 'delete', path: '/api/orgs/{orgId}/directories/{directoryId}/saml', tag: 'directories', audience: 'admin', status: 204,
+      summary: "Remove the directory's SAML connection", handle: ({ params }) => directories.deleteSaml(params.orgId!, params.directoryId!),
+    }),
+  ];
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { route, type RouteSpec } from '../api/route.ts';
+import { email } from '../api/schemas.ts';
+import type { LoginService } from './login-service.ts';
+
+export function loginRoutes(login: LoginService): RouteSpec[] {
+  return [
+    route({
+      method: 'post', path: '/api/login/decision', tag: 'login', audience: 'gateway',
+      summary: 'How must this email log in: method, policy, IdP, 2SV, session limits and a reason code',
+      body: z.strictObject({ email }), handle: ({ body }) => login.decide(body.email),
+    }),
+    route({
+      method: 'post', path: '/api/login/password', tag: 'login', audience: 'gateway',
+      summary: 'Check a password', body: z.strictObject({ email, password: z.string().max(1000) }),
+      handle: ({ body }) => login.checkPassword(body.email, body.password),
+    }),
+    route({
+      method: 'post', path: '/api/login/record', tag: 'login', audience: 'gateway',
+      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']) }),
+      handle: ({ body }) => login.record(body.email, body.method),
+    }),
+  ];
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCoreApp } from './app.ts';
+import { readCoreConfig } from './config.ts';
+import { NetworkDomainVerifier } from './domains/verifier.ts';
+import { ConfigError, createLogger, systemClock } from './runtime/index.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+
+/** A key from the environment, or one generated on first start and kept in the data directory. */
+function keyFrom(configured: string | undefined, file: string): { key: string; source: string } {
+  if (configured) return { key: configured, source: 'environment' };
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: file };
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  return { key, source: `${file} (generated now)` };
+}
+
+function main() {
+  let config;
+  try {
+    config = readCoreConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`rehearsal core: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ service: 'core', level: config.LOG_LEVEL });
+  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
+  const dbPath = config.CORE_DB ?? join(config.REHEARSAL_DATA_DIR, 'core.sqlite');
+  const admin = keyFrom(config.CORE_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'core-admin-key'));
+  const gateway = keyFrom(config.CORE_GATEWAY_KEY, join(config.REHEARSAL_DATA_DIR, 'core-gateway-key'));
+  const store = new SqliteStore(dbPath);
+  const app = createCoreApp({
+    store,
+    credentials: { adminKey: admin.key, gatewayKey: gateway.key },
+    gatewayUrl: config.GATEWAY_URL,
+    clock: systemClock,
+    logger,
+    harness: config.REHEARSAL_HARNESS,
+    domainFileUrlTemplate: config.CORE_DOMAIN_FILE_URL,
+    verifier: new NetworkDomainVerifier({ dnsServers: config.CORE_DNS_SERVERS, timeoutMs: config.CORE_VERIFY_TIMEOUT_MS, fileUrlTemplate: config.CORE_DOMAIN_FILE_URL }),
+  });
+  const server = app.listen(config.CORE_PORT, config.CORE_HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.CORE_PORT;
+    const url = config.CORE_PUBLIC_URL ?? `http://localhost:${port}`;
+    logger.info('core listening', { url, db: dbPath, harness: config.REHEARSAL_HARNESS, adminKeySource: admin.source });
+    process.stderr.write(
+      [
+        '',
+        `Rehearsal core is up at ${url}`,
+        `  API description: ${url}/openapi.json`,
+        `  Admin key (${admin.source}):`,
+        `    ${admin.key}`,
+        `  Try: curl -H "Authorization: Bearer ${admin.key}" ${url}/api/orgs`,
+        `  Store: ${dbPath}${config.REHEARSAL_HARNESS ? '; harness endpoints under /_rehearsal' : ''}`,
+        '',
+      ].join('\n'),
+    );
+  });
+  const stop = () => {
+    server.close(() => void store.close().then(() => process.exit(0)));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main();
