@@ -67,8 +67,10 @@ export class AccountService {
 
   async create(input: NewAccount) {
     const hash = await hashIfGiven(input.password, null, [input.email]);
-    const account = await this.ctx.store.transaction((tx) => insertAccount(tx, this.ctx, input, hash));
-    return this.view(account);
+    return this.ctx.store.transaction(async (tx) => {
+      const account = await insertAccount(tx, this.ctx, input, hash);
+      return this.view(account, await tx.getMembership(account.id));
+    });
   }
 
   /** All or nothing: one bad or duplicate email and no account is created. */

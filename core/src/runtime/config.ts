@@ -24,6 +24,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   );
 }
 
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
 /** Reusable pieces for env schemas: they accept the string forms people type. */
 export const env = {
   port: (fallback: number) =>
@@ -36,8 +38,9 @@ export const env = {
   url: (fallback: string) =>
     z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000' })
-      .transform((u) => u.replace(/\/+$/, ''))
-      .default(fallback),
+      .transform(withoutTrailingSlash)
+      // zod 4 hands out defaults as they are, without running the transform
+      .default(withoutTrailingSlash(fallback)),
   text: (fallback: string) => z.string().min(1).default(fallback),
   optionalText: () => z.string().min(1).optional(),
   flag: (fallback: boolean) =>
