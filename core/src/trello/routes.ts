@@ -43,6 +43,11 @@ export function trelloRoutes(trello: TrelloService): RouteSpec[] {
       handle: ({ body }) => trello.createAccount(body.email),
     }),
     route({
+      method: 'post', path: '/api/trello/accounts/batch', tag: 'trello', audience: 'admin', status: 201,
+      summary: 'Create up to 10,000 Trello accounts atomically', body: z.strictObject({ emails: emailList(10_000) }),
+      handle: ({ body }) => trello.createAccounts(body.emails),
+    }),
+    route({
       method: 'post', path: '/api/trello/accounts/{accountId}/deactivate', tag: 'trello', audience: 'admin',
       summary: 'Deactivate the Trello account only', handle: ({ params }) => trello.setTrelloActive(params.accountId!, false),
     }),

@@ -48,11 +48,23 @@ export class TrelloService {
 
   /** A Trello account for an Atlassian account (created by signup when there is none). */
   async createAccount(email: string) {
+    const [created] = (await this.createAccounts([email])).accounts;
+    return created!;
+  }
+
+  /** Several at once, atomically: one email that already has a Trello account and none is created. */
+  async createAccounts(emails: string[]) {
     return this.ctx.store.transaction(async (tx) => {
-      const account = await accountForEmail(tx, this.ctx, email, 'signup');
-      if (await tx.getTrelloAccount(account.id)) throw conflict('trello-account-exists', `${email} already has a Trello account.`);
-      await this.ensureTrelloAccount(tx, account.id);
-      return { accountId: account.id, email: account.email, trello: await tx.getTrelloAccount(account.id) };
+      const accounts = [];
+      for (const email of emails) {
+        const account = await accountForEmail(tx, this.ctx, email, 'signup');
+        if (await tx.getTrelloAccount(account.id)) {
+          throw conflict('trello-account-exists', `${email} already has a Trello account.`, [{ path: 'body.emails', message: 'already has a Trello account', email }]);
+        }
+        await this.ensureTrelloAccount(tx, account.id);
+        accounts.push({ accountId: account.id, email: account.email, trello: (await tx.getTrelloAccount(account.id))! });
+      }
+      return { created: accounts.length, accounts };
     });
   }
 
