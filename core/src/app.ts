@@ -68,8 +68,7 @@ export function createCoreApp(options: CoreAppOptions): Express {
   const harness = options.harness ?? true;
   const ctx: CoreContext = {
     store: options.store,
-    // Without the harness nobody can move the clock, so it is the source clock as given.
-    clock: harness ? clock : (options.clock ?? clock),
+    clock,
     logger,
     gatewayUrl: options.gatewayUrl.replace(/\/+$/, ''),
     verifier: harness ? new HarnessAwareVerifier(harnessDns, network) : network,

@@ -102,7 +102,7 @@ export function decideLogin(email: string, account: Account | undefined, org: Sn
     ? 'sso-connection-missing'
     : domain?.directoryId !== policy.directoryId
       ? 'domain-not-linked-to-directory'
-      : org.provisionedDirectories.has(policy.directoryId) && !org.snapshot.identities.get(account.id)?.has(policy.directoryId)
+      : org.snapshot.provisionedDirectoryIds.has(policy.directoryId) && !org.snapshot.identities.get(account.id)?.has(policy.directoryId)
         ? 'no-identity-in-idp-directory'
         : undefined;
 

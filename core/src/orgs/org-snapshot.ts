@@ -33,6 +33,8 @@ export interface OrgSnapshot {
   policyOf: ReadonlyMap<string, string>;
   /** accountId -> the IdP directories that provisioned it (SCIM). */
   identities: ReadonlyMap<string, ReadonlySet<string>>;
+  /** IdP directories that have provisioned anyone: only there can "no identity" be known. */
+  provisionedDirectoryIds: ReadonlySet<string>;
   grants: ReadonlyMap<string, readonly ProductGrant[]>;
   trello: ReadonlyMap<string, TrelloStanding>;
 }
@@ -43,15 +45,12 @@ export class SnapshotIndex {
   readonly directories: Map<string, Directory>;
   readonly connectionByDirectory: Map<string, SamlConnection>;
   readonly verifiedDomains: Map<string, Domain>;
-  /** IdP directories that have provisioned anyone: only there can "no identity" be known. */
-  readonly provisionedDirectories: Set<string>;
 
   constructor(readonly snapshot: OrgSnapshot) {
     this.policies = new Map(snapshot.policies.map((p) => [p.id, p]));
     this.directories = new Map(snapshot.directories.map((d) => [d.id, d]));
     this.connectionByDirectory = new Map(snapshot.connections.map((c) => [c.directoryId, c]));
     this.verifiedDomains = new Map(snapshot.domains.filter((d) => d.status === 'verified').map((d) => [d.name, d]));
-    this.provisionedDirectories = new Set([...snapshot.identities.values()].flatMap((dirs) => [...dirs]));
   }
 
   policyOf(accountId: string): Policy | undefined {

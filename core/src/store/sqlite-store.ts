@@ -378,12 +378,7 @@ class SqliteTx implements StoreTx {
     return r && toDomain(r);
   }
   async updateDomain(id: string, patch: Partial<Pick<Domain, 'status' | 'method' | 'verifiedAt' | 'directoryId' | 'token'>>) {
-    const columns = { status: 'status', method: 'method', verifiedAt: 'verified_at', directoryId: 'directory_id', token: 'token' };
-    // null is a value here (unlink a directory), so pass it through explicitly
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
-    if (!entries.length) return;
-    const set = entries.map(([k]) => `${columns[k as keyof typeof columns]} = ?`).join(', ');
-    this.run(`UPDATE domains SET ${set} WHERE id = ?`, [...entries.map(([, v]) => v ?? null), id]);
+    this.update('domains', { status: 'status', method: 'method', verifiedAt: 'verified_at', directoryId: 'directory_id', token: 'token' }, id, patch);
   }
   async deleteDomain(id: string) {
     this.run('DELETE FROM domains WHERE id = ?', [id]);
@@ -412,10 +407,6 @@ class SqliteTx implements StoreTx {
   }
   async getConnectionByDirectory(directoryId: string) {
     const r = this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);
-    return r && toConnection(r);
-  }
-  async getConnection(id: string) {
-    const r = this.one('SELECT * FROM saml_connections WHERE id = ?', [id]);
     return r && toConnection(r);
   }
   async deleteConnection(directoryId: string) {
@@ -447,10 +438,7 @@ class SqliteTx implements StoreTx {
     return this.all('SELECT * FROM policies WHERE org_id = ? ORDER BY created_at, id', [orgId]).map(toPolicy);
   }
   async updatePolicy(id: string, patch: Partial<Omit<Policy, 'id' | 'orgId' | 'directoryId' | 'createdAt'>>) {
-    const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && POLICY_COLUMNS[k]);
-    if (!entries.length) return;
-    const set = entries.map(([k]) => `${POLICY_COLUMNS[k]} = ?`).join(', ');
-    this.run(`UPDATE policies SET ${set} WHERE id = ?`, [...entries.map(([, v]) => sqlValue(v)), id]);
+    this.update('policies', POLICY_COLUMNS, id, patch);
   }
   async deletePolicy(id: string) {
     this.run('DELETE FROM policies WHERE id = ?', [id]);
@@ -575,13 +563,6 @@ class SqliteTx implements StoreTx {
   async listBoards(workspaceIds: string[]) {
     return this.all('SELECT * FROM trello_boards WHERE workspace_id IN (SELECT value FROM json_each(?)) ORDER BY name', [list(workspaceIds)]).map(toBoard);
   }
-  async listBoardsByVisibility(enterpriseId: string, visibilities: TrelloBoard['visibility'][]) {
-    return this.all(
-      `SELECT b.* FROM trello_boards b JOIN trello_workspaces w ON w.id = b.workspace_id
-       WHERE w.enterprise_id = ? AND b.visibility IN (SELECT value FROM json_each(?)) ORDER BY b.name`,
-      [enterpriseId, list(visibilities)],
-    ).map(toBoard);
-  }
   async addLicenses(enterpriseId: string, accountIds: string[]) {
     this.run('INSERT OR IGNORE INTO trello_licenses (enterprise_id, account_id) SELECT ?, value FROM json_each(?)', [enterpriseId, list(accountIds)]);
   }
@@ -621,11 +602,16 @@ class SqliteTx implements StoreTx {
          WHERE p.org_id = :org AND m.account_id IN (${people})`).map((r) => [String(r.account_id), String(r.policy_id)]),
     );
     const identities = new Map<string, Set<string>>();
-    for (const r of q(`SELECT i.account_id, i.directory_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE d.org_id = :org`)) {
+    for (const r of q(`SELECT i.account_id, i.directory_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id
+         WHERE d.org_id = :org AND i.account_id IN (${people})`)) {
       const set = identities.get(String(r.account_id)) ?? new Set<string>();
       set.add(String(r.directory_id));
       identities.set(String(r.account_id), set);
     }
+    // One index probe per directory, however many identities it holds.
+    const provisionedDirectoryIds = new Set(
+      q(`SELECT d.id FROM directories d WHERE d.org_id = :org AND EXISTS (SELECT 1 FROM directory_identities i WHERE i.directory_id = d.id)`).map((r) => String(r.id)),
+    );
     const grants = new Map<string, ProductGrant[]>();
     for (const r of q(`SELECT pa.account_id, pa.product, op.plan FROM product_access pa
          JOIN org_products op ON op.org_id = pa.org_id AND op.product = pa.product
@@ -652,6 +638,7 @@ class SqliteTx implements StoreTx {
       accounts,
       policyOf,
       identities,
+      provisionedDirectoryIds,
       grants,
       trello,
     };

@@ -72,7 +72,6 @@ export interface StoreTx {
   listDirectories(orgId: string): Promise<Directory[]>;
   upsertConnection(connection: SamlConnection): Promise<void>;
   getConnectionByDirectory(directoryId: string): Promise<SamlConnection | undefined>;
-  getConnection(id: string): Promise<SamlConnection | undefined>;
   deleteConnection(directoryId: string): Promise<void>;
   /** Whether an IdP directory provisioned the account (SCIM). */
   accountHasIdentity(accountId: string): Promise<boolean>;
@@ -118,7 +117,6 @@ export interface StoreTx {
   listWorkspaceIdsOf(accountId: string): Promise<string[]>;
   insertBoard(board: TrelloBoard): Promise<void>;
   listBoards(workspaceIds: string[]): Promise<TrelloBoard[]>;
-  listBoardsByVisibility(enterpriseId: string, visibilities: TrelloBoard['visibility'][]): Promise<TrelloBoard[]>;
   addLicenses(enterpriseId: string, accountIds: string[]): Promise<void>;
   removeLicense(enterpriseId: string, accountId: string): Promise<void>;
   listLicensedIds(enterpriseId: string): Promise<string[]>;

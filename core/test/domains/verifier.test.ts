@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import dns2 from 'dns2';
+import * as dnsPacket from 'dns-packet';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verificationRecord } from '../../src/domains/domain.ts';
@@ -11,33 +12,32 @@ import { HarnessAwareVerifier, HarnessDns, NetworkDomainVerifier, type DomainVer
  */
 describe('domains/verifier', () => {
   const token = 'real-token-abc';
-  let dnsServer: ReturnType<typeof dns2.createServer>;
+  let dnsServer: Socket;
   let dnsPort: number;
   let web: Server;
   let webPort: number;
   const dnsQueries: string[] = [];
+  const zone: Record<string, string[]> = { 'acme.com': ['v=spf1 -all', verificationRecord(token)], 'wrong.example': [verificationRecord('other')] };
 
   before(async () => {
-    dnsServer = dns2.createServer({
-      udp: true,
-      handle: (request, send) => {
-        const response = dns2.Packet.createResponseFromRequest(request);
-        const [question] = request.questions;
-        dnsQueries.push(question!.name);
-        if (question!.name === 'acme.com') {
-          for (const data of ['v=spf1 -all', verificationRecord(token)]) {
-            response.answers.push({ name: question!.name, type: dns2.Packet.TYPE.TXT, class: dns2.Packet.CLASS.IN, ttl: 60, data } as never);
-          }
-        } else if (question!.name === 'wrong.example') {
-          response.answers.push({ name: question!.name, type: dns2.Packet.TYPE.TXT, class: dns2.Packet.CLASS.IN, ttl: 60, data: verificationRecord('other') } as never);
-        } else {
-          response.header.rcode = 3; // NXDOMAIN
-        }
-        send(response);
-      },
+    // A real UDP DNS server on loopback: dns-packet encodes, node's resolver asks.
+    dnsServer = createSocket('udp4');
+    dnsServer.on('message', (message, peer) => {
+      const query = dnsPacket.decode(message);
+      const question = query.questions![0]!;
+      dnsQueries.push(question.name);
+      const records = zone[question.name];
+      const answer = dnsPacket.encode({
+        type: 'response',
+        id: query.id,
+        flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (records ? 0 : 3), // rcode 3: NXDOMAIN
+        questions: query.questions,
+        answers: (records ?? []).map((data) => ({ type: 'TXT' as const, name: question.name, ttl: 60, data })),
+      });
+      dnsServer.send(answer, peer.port, peer.address);
     });
-    await dnsServer.listen({ udp: { port: 0, address: '127.0.0.1' } } as never);
-    dnsPort = (dnsServer.addresses() as { udp: AddressInfo }).udp.port;
+    await new Promise<void>((resolve) => dnsServer.bind(0, '127.0.0.1', resolve));
+    dnsPort = dnsServer.address().port;
 
     web = createServer((req, res) => {
       if (req.url === '/acme.com/atlassian-domain-verification.html') res.end(verificationRecord(token) + '\n');
@@ -55,7 +55,7 @@ describe('domains/verifier', () => {
   });
 
   after(async () => {
-    await dnsServer.close();
+    await new Promise<void>((resolve) => dnsServer.close(resolve));
     await new Promise((resolve) => web.close(resolve));
   });
 
