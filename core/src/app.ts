@@ -25,12 +25,18 @@ import { ControllableClock, errorMiddleware, harnessRouter, routeNotFound, silen
 import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';
+import { scimRouter } from './scim/routes.ts';
+import { ScimService } from './scim/scim-service.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { auditRoutes } from './audit/routes.ts';
 
 export interface CoreAppOptions {
   store: Store;
   credentials: Credentials;
   /** Base URL of the gateway, for the SP entity IDs and ACS URLs shown to admins. */
   gatewayUrl: string;
+  /** Base URL of core itself, for the SCIM base URLs shown to admins. */
+  publicUrl?: string;
   clock?: Clock;
   logger?: Logger;
   /** `/_rehearsal/*` endpoints (clock, reset, dns); on unless turned off. */
@@ -56,6 +62,7 @@ export function coreRoutes(ctx: CoreContext, fileUrlTemplate: string): RouteSpec
     ...trelloRoutes(new TrelloService(ctx)),
     ...billingRoutes(new BillingService(ctx)),
     ...loginRoutes(new LoginService(ctx)),
+    ...auditRoutes(new AuditService(ctx)),
   ];
 }
 
@@ -71,6 +78,7 @@ export function createCoreApp(options: CoreAppOptions): Express {
     clock,
     logger,
     gatewayUrl: options.gatewayUrl.replace(/\/+$/, ''),
+    publicUrl: (options.publicUrl ?? 'http://localhost:9000').replace(/\/+$/, ''),
     verifier: harness ? new HarnessAwareVerifier(harnessDns, network) : network,
     newId: options.newId ?? randomUUID,
   };
@@ -107,6 +115,7 @@ export function createCoreApp(options: CoreAppOptions): Express {
     app.use(harnessDnsRouter(harnessDns));
   }
   mountRoutes(app, routes, bearerAuth(options.credentials));
+  app.use('/scim/directory/:directoryId', scimRouter(new ScimService(ctx), logger));
   app.use(routeNotFound);
   app.use(errorMiddleware(logger));
   return app;

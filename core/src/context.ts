@@ -9,6 +9,8 @@ export interface CoreContext {
   logger: Logger;
   /** Base URL of the gateway: SP entity IDs and ACS URLs are shown on it. */
   gatewayUrl: string;
+  /** Base URL of core itself, for the SCIM base URLs shown to admins. */
+  publicUrl: string;
   verifier: DomainVerifier;
   newId(): string;
 }

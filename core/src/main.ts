@@ -37,6 +37,7 @@ function main() {
     store,
     credentials: { adminKey: admin.key, gatewayKey: gateway.key },
     gatewayUrl: config.GATEWAY_URL,
+    publicUrl: config.CORE_PUBLIC_URL ?? `http://localhost:${config.CORE_PORT}`,
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,

@@ -3,6 +3,7 @@ import { nowIso, type CoreContext } from '../context.ts';
 import { insertDirectoryWithDefault } from '../orgs/org-service.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireDirectory, requireOrg } from '../store/lookups.ts';
+import { issueScimToken } from '../scim/scim-service.ts';
 import { maxIdpDirectories, type Directory } from './directory.ts';
 import { parseCertificate, serviceProviderUrls, type SamlConnection } from './saml-connection.ts';
 
@@ -41,8 +42,37 @@ export class DirectoryService {
       }
       if (directories.some((d) => d.name === name)) throw conflict('directory-name-taken', `A directory named "${name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
       const { directory } = await insertDirectoryWithDefault(tx, this.ctx, orgId, 'idp', name);
-      return this.view(tx, directory);
+      const token = await issueScimToken(tx, directory.id);
+      const view = await this.view(tx, directory);
+      // The SCIM token is shown this once; only its hash is kept.
+      return { ...view, scim: { ...view.scim, token } };
     });
+  }
+
+  /** A new SCIM token; the old one stops working at once. */
+  async rotateScimToken(orgId: string, directoryId: string) {
+    return this.ctx.store.transaction(async (tx) => {
+      const directory = await this.requireIdp(tx, orgId, directoryId);
+      return { directoryId, baseUrl: this.scimBaseUrl(directory.id), token: await issueScimToken(tx, directory.id) };
+    });
+  }
+
+  async setScimFidelity(orgId: string, directoryId: string, fidelity: Directory['scimFidelity']) {
+    return this.ctx.store.transaction(async (tx) => {
+      const directory = await this.requireIdp(tx, orgId, directoryId);
+      await tx.setScimFidelity(directoryId, fidelity);
+      return this.view(tx, { ...directory, scimFidelity: fidelity });
+    });
+  }
+
+  private async requireIdp(tx: StoreTx, orgId: string, directoryId: string) {
+    const directory = await requireDirectory(tx, orgId, directoryId);
+    if (directory.kind !== 'idp') throw unprocessable('scim-requires-idp-directory', 'SCIM provisioning belongs to an identity provider directory, not the local one.');
+    return directory;
+  }
+
+  private scimBaseUrl(directoryId: string) {
+    return `${this.ctx.publicUrl}/scim/directory/${directoryId}`;
   }
 
   async setSaml(orgId: string, directoryId: string, input: SamlConnectionInput) {
@@ -100,6 +130,12 @@ export class DirectoryService {
     const connection = await tx.getConnectionByDirectory(directory.id);
     const defaultPolicy = await tx.getDefaultPolicy(directory.id);
     const linkedDomains = (await tx.listDomains(directory.orgId)).filter((d) => d.directoryId === directory.id).map((d) => d.name);
-    return { ...directory, defaultPolicyId: defaultPolicy?.id ?? null, linkedDomains, saml: connection ? this.connectionView(connection) : null };
+    return {
+      ...directory,
+      defaultPolicyId: defaultPolicy?.id ?? null,
+      linkedDomains,
+      saml: connection ? this.connectionView(connection) : null,
+      scim: directory.kind === 'idp' ? { baseUrl: this.scimBaseUrl(directory.id), fidelity: directory.scimFidelity, users: await tx.countScimUsers(directory.id) } : null,
+    };
   }
 }

@@ -8,6 +8,8 @@ export interface Directory {
   orgId: string;
   kind: DirectoryKind;
   name: string;
+  /** How the directory's SCIM server answers: the RFCs, or like the vendor's own server. */
+  scimFidelity: 'rfc' | 'atlassian';
   createdAt: string;
 }
 

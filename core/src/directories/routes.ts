@@ -21,6 +21,17 @@ export function directoryRoutes(directories: DirectoryService): RouteSpec[] {
       summary: 'Get a directory', handle: ({ params }) => directories.get(params.orgId!, params.directoryId!),
     }),
     route({
+      method: 'patch', path: '/api/orgs/{orgId}/directories/{directoryId}', tag: 'directories', audience: 'admin',
+      summary: "Choose how the directory's SCIM server answers: rfc (default) or atlassian (like the vendor's server)",
+      body: z.strictObject({ scimFidelity: z.enum(['rfc', 'atlassian']) }),
+      handle: ({ params, body }) => directories.setScimFidelity(params.orgId!, params.directoryId!, body.scimFidelity),
+    }),
+    route({
+      method: 'post', path: '/api/orgs/{orgId}/directories/{directoryId}/scim-token', tag: 'directories', audience: 'admin', status: 201,
+      summary: 'Regenerate the SCIM bearer token (shown once; the old one stops working)',
+      handle: ({ params }) => directories.rotateScimToken(params.orgId!, params.directoryId!),
+    }),
+    route({
       method: 'put', path: '/api/orgs/{orgId}/directories/{directoryId}/saml', tag: 'directories', audience: 'admin',
       summary: "Configure the directory's SAML connection; shows back the SP entity ID and ACS URL",
       body: z.strictObject({

@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../runtime/index.ts';
+import { badRequest, conflict, notFound } from '../runtime/index.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { requireAccount, requireAccountsByEmail, requireOrg } from '../store/lookups.ts';
 import type { StoreTx } from '../store/store.ts';
@@ -47,7 +47,7 @@ export class ProductService {
     await this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
       await requireAccount(tx, accountId);
-      if ((await tx.revokeAccess(orgId, product, [accountId])) === 0) throw notFound('access-not-found', `Account ${accountId} has no access to ${product}.`);
+      if ((await tx.revokeAccess(orgId, product, [accountId])) === 0) throw notFound('access-not-found', `Account ${accountId} has no direct grant of ${product} (access through a group ends with the group membership).`);
     });
   }
 
@@ -56,6 +56,30 @@ export class ProductService {
       await this.requireProduct(tx, orgId, product);
       const { total, accounts } = await tx.listAccess(orgId, product, page);
       return { total, ...page, users: accounts.map((a) => ({ accountId: a.id, email: a.email, active: a.active })) };
+    });
+  }
+
+  async groups(orgId: string, product: SiteProduct) {
+    return this.ctx.store.read(async (tx) => {
+      await this.requireProduct(tx, orgId, product);
+      return (await tx.listGroupProductMappings(orgId)).filter((m) => m.product === product).map((m) => m.groupName);
+    });
+  }
+
+  async mapGroup(orgId: string, product: SiteProduct, groupName: string) {
+    const name = groupName.trim();
+    if (!name || name.length > 255) throw badRequest('invalid-group-name', 'A group name is 1 to 255 characters.', [{ path: 'params.groupName', message: 'empty or too long' }]);
+    return this.ctx.store.transaction(async (tx) => {
+      await this.requireProduct(tx, orgId, product);
+      await tx.setGroupProductMapping(orgId, name, product);
+      return { orgId, product, groupName: name };
+    });
+  }
+
+  async unmapGroup(orgId: string, product: SiteProduct, groupName: string) {
+    await this.ctx.store.transaction(async (tx) => {
+      await this.requireProduct(tx, orgId, product);
+      if ((await tx.deleteGroupProductMapping(orgId, groupName, product)) === 0) throw notFound('group-mapping-not-found', `No mapping of group "${groupName}" to ${product}.`);
     });
   }
 

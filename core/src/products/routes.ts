@@ -36,6 +36,20 @@ export function productRoutes(products: ProductService): RouteSpec[] {
       handle: ({ params, body }) => products.grant(params.orgId!, siteProduct(params.product!), body.emails),
     }),
     route({
+      method: 'get', path: '/api/orgs/{orgId}/products/{product}/groups', tag: 'products', audience: 'admin',
+      summary: 'The SCIM groups (by name) whose direct members get access to a product',
+      handle: ({ params }) => products.groups(params.orgId!, siteProduct(params.product!)),
+    }),
+    route({
+      method: 'put', path: '/api/orgs/{orgId}/products/{product}/groups/{groupName}', tag: 'products', audience: 'admin',
+      summary: 'Map a SCIM group, by name, to a product: its direct members get access (nested groups are not inherited)',
+      handle: ({ params }) => products.mapGroup(params.orgId!, siteProduct(params.product!), params.groupName!),
+    }),
+    route({
+      method: 'delete', path: '/api/orgs/{orgId}/products/{product}/groups/{groupName}', tag: 'products', audience: 'admin', status: 204,
+      summary: 'Remove a group-to-product mapping', handle: ({ params }) => products.unmapGroup(params.orgId!, siteProduct(params.product!), params.groupName!),
+    }),
+    route({
       method: 'delete', path: '/api/orgs/{orgId}/products/{product}/access/{accountId}', tag: 'products', audience: 'admin', status: 204,
       summary: "Revoke an account's access to a product", handle: ({ params }) => products.revoke(params.orgId!, siteProduct(params.product!), params.accountId!),
     }),

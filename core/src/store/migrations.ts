@@ -197,4 +197,103 @@ CREATE TABLE trello_licenses (
 CREATE INDEX trello_licenses_by_account ON trello_licenses(account_id);
 `,
   },
+  {
+    version: 2,
+    name: 'SCIM directory server',
+    sql: `
+ALTER TABLE directories ADD COLUMN scim_token_hash TEXT;
+ALTER TABLE directories ADD COLUMN scim_fidelity TEXT NOT NULL DEFAULT 'rfc' CHECK (scim_fidelity IN ('rfc','atlassian'));
+CREATE UNIQUE INDEX directories_by_scim_token ON directories(scim_token_hash) WHERE scim_token_hash IS NOT NULL;
+
+-- Single-valued attributes a filter or sort may touch are columns (indexed where
+-- lookups are hot); the resource as stored is kept whole beside them.
+CREATE TABLE scim_users (
+  id TEXT PRIMARY KEY,
+  directory_id TEXT NOT NULL REFERENCES directories(id) ON DELETE CASCADE,
+  account_id TEXT REFERENCES accounts(id) ON DELETE SET NULL,
+  user_name TEXT NOT NULL COLLATE NOCASE,
+  external_id TEXT,
+  display_name TEXT COLLATE NOCASE,
+  given_name TEXT COLLATE NOCASE,
+  family_name TEXT COLLATE NOCASE,
+  formatted_name TEXT COLLATE NOCASE,
+  nick_name TEXT COLLATE NOCASE,
+  title TEXT COLLATE NOCASE,
+  user_type TEXT COLLATE NOCASE,
+  preferred_language TEXT COLLATE NOCASE,
+  locale TEXT COLLATE NOCASE,
+  timezone TEXT COLLATE NOCASE,
+  active INTEGER NOT NULL CHECK (active IN (0,1)),
+  email TEXT COLLATE NOCASE,
+  employee_number TEXT COLLATE NOCASE,
+  organization TEXT COLLATE NOCASE,
+  department TEXT COLLATE NOCASE,
+  division TEXT COLLATE NOCASE,
+  cost_center TEXT COLLATE NOCASE,
+  manager_id TEXT,
+  resource TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  UNIQUE (directory_id, user_name)
+);
+CREATE INDEX scim_users_by_external_id ON scim_users(directory_id, external_id);
+CREATE INDEX scim_users_by_email ON scim_users(directory_id, email);
+CREATE INDEX scim_users_by_display_name ON scim_users(directory_id, display_name);
+CREATE UNIQUE INDEX scim_users_by_account ON scim_users(directory_id, account_id) WHERE account_id IS NOT NULL;
+
+CREATE TABLE scim_user_emails (
+  user_id TEXT NOT NULL REFERENCES scim_users(id) ON DELETE CASCADE,
+  value TEXT NOT NULL COLLATE NOCASE,
+  type TEXT COLLATE NOCASE,
+  is_primary INTEGER NOT NULL CHECK (is_primary IN (0,1))
+);
+CREATE INDEX scim_user_emails_by_user ON scim_user_emails(user_id);
+CREATE INDEX scim_user_emails_by_value ON scim_user_emails(value);
+
+CREATE TABLE scim_groups (
+  id TEXT PRIMARY KEY,
+  directory_id TEXT NOT NULL REFERENCES directories(id) ON DELETE CASCADE,
+  display_name TEXT NOT NULL COLLATE NOCASE,
+  external_id TEXT,
+  version INTEGER NOT NULL,
+  created TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  UNIQUE (directory_id, display_name)
+);
+CREATE INDEX scim_groups_by_external_id ON scim_groups(directory_id, external_id);
+
+-- Members are users or groups of the same directory; nested groups are stored, not inherited.
+CREATE TABLE scim_group_members (
+  group_id TEXT NOT NULL REFERENCES scim_groups(id) ON DELETE CASCADE,
+  member_id TEXT NOT NULL,
+  member_type TEXT NOT NULL CHECK (member_type IN ('User','Group')),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX scim_group_members_by_member ON scim_group_members(member_id);
+
+-- Groups grant products by name, so a mapping can exist before the IdP syncs the group.
+CREATE TABLE group_product_mappings (
+  org_id TEXT NOT NULL,
+  group_name TEXT NOT NULL COLLATE NOCASE,
+  product TEXT NOT NULL,
+  PRIMARY KEY (org_id, group_name, product),
+  FOREIGN KEY (org_id, product) REFERENCES org_products(org_id, product) ON DELETE CASCADE
+);
+
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  directory_id TEXT,
+  at TEXT NOT NULL,
+  source TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  account_id TEXT,
+  changes TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
+`,
+  },
 ];

@@ -11,7 +11,10 @@ import type { Organization } from '../orgs/organization.ts';
 import type { Policy } from '../policies/policy.ts';
 import type { OrgProduct, ProductGrant, SiteProduct } from '../products/product.ts';
 import type { TrelloAccount, TrelloBoard, TrelloEnterprise, TrelloWorkspace } from '../trello/trello.ts';
+import { indexedUserFields, type AuditEvent, type ScimGroupRecord, type ScimListQuery, type ScimMember, type ScimUserRecord } from '../scim/scim-records.ts';
+import type { ResourceKind } from '../scim/filter.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { compileFilter, sortColumn } from './scim-filter-sql.ts';
 import type { AccountPatch, Page, Store, StoreTx } from './store.ts';
 
 type Row = Record<string, unknown>;
@@ -65,8 +68,60 @@ const toDirectory = (r: Row): Directory => ({
   orgId: String(r.org_id),
   kind: r.kind as Directory['kind'],
   name: String(r.name),
+  scimFidelity: (r.scim_fidelity ?? 'rfc') as Directory['scimFidelity'],
   createdAt: String(r.created_at),
 });
+
+const toScimUser = (r: Row): ScimUserRecord => ({
+  id: String(r.id),
+  directoryId: String(r.directory_id),
+  accountId: str(r.account_id),
+  userName: String(r.user_name),
+  externalId: str(r.external_id),
+  resource: JSON.parse(String(r.resource)) as Record<string, unknown>,
+  version: Number(r.version),
+  created: String(r.created),
+  lastModified: String(r.last_modified),
+});
+
+const toScimGroup = (r: Row): ScimGroupRecord => ({
+  id: String(r.id),
+  directoryId: String(r.directory_id),
+  displayName: String(r.display_name),
+  externalId: str(r.external_id),
+  version: Number(r.version),
+  created: String(r.created),
+  lastModified: String(r.last_modified),
+});
+
+const toAudit = (r: Row): AuditEvent => ({
+  seq: Number(r.seq),
+  orgId: String(r.org_id),
+  directoryId: str(r.directory_id),
+  at: String(r.at),
+  source: r.source as AuditEvent['source'],
+  operation: String(r.operation),
+  resourceType: r.resource_type as AuditEvent['resourceType'],
+  resourceId: String(r.resource_id),
+  accountId: str(r.account_id),
+  changes: JSON.parse(String(r.changes)) as AuditEvent['changes'],
+});
+
+/** Column values of a SCIM user, in the order of SCIM_USER_COLUMNS. */
+const SCIM_USER_COLUMNS = [
+  'account_id', 'user_name', 'external_id', 'display_name', 'given_name', 'family_name', 'formatted_name', 'nick_name', 'title',
+  'user_type', 'preferred_language', 'locale', 'timezone', 'active', 'email', 'employee_number', 'organization', 'department',
+  'division', 'cost_center', 'manager_id', 'resource', 'version', 'created', 'last_modified',
+] as const;
+
+function scimUserValues(u: ScimUserRecord): unknown[] {
+  const f = indexedUserFields(u.resource);
+  return [
+    u.accountId, u.userName, u.externalId, f.displayName, f.givenName, f.familyName, f.formattedName, f.nickName, f.title,
+    f.userType, f.preferredLanguage, f.locale, f.timezone, f.active ? 1 : 0, f.email, f.employeeNumber, f.organization, f.department,
+    f.division, f.costCenter, f.managerId, JSON.stringify(u.resource), u.version, u.created, u.lastModified,
+  ];
+}
 
 const toConnection = (r: Row): SamlConnection => ({
   id: String(r.id),
@@ -127,6 +182,24 @@ const toBoard = (r: Row): TrelloBoard => ({
   visibility: r.visibility as TrelloBoard['visibility'],
   createdAt: String(r.created_at),
 });
+
+/**
+ * Every product grant of an organization (`:org`): direct grants, and grants through
+ * the SCIM groups mapped to a product (direct user members only: nested groups are
+ * not inherited).
+ */
+const GRANTS_SQL = `
+  SELECT pa.account_id, pa.product, op.plan FROM product_access pa
+    JOIN org_products op ON op.org_id = pa.org_id AND op.product = pa.product
+    WHERE pa.org_id = :org
+  UNION
+  SELECT u.account_id, gm.product, op.plan FROM group_product_mappings gm
+    JOIN org_products op ON op.org_id = gm.org_id AND op.product = gm.product
+    JOIN directories d ON d.org_id = gm.org_id
+    JOIN scim_groups g ON g.directory_id = d.id AND g.display_name = gm.group_name
+    JOIN scim_group_members m ON m.group_id = g.id AND m.member_type = 'User'
+    JOIN scim_users u ON u.id = m.member_id AND u.account_id IS NOT NULL
+    WHERE gm.org_id = :org`;
 
 /** camelCase patch keys -> columns; values converted for SQLite. */
 const ACCOUNT_COLUMNS: Record<keyof AccountPatch, string> = {
@@ -386,7 +459,7 @@ class SqliteTx implements StoreTx {
 
   // directories and connections
   async insertDirectory(d: Directory) {
-    this.run('INSERT INTO directories (id, org_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.createdAt]);
+    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, created_at) VALUES (?, ?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.scimFidelity, d.createdAt]);
   }
   async getDirectory(id: string) {
     const r = this.one('SELECT * FROM directories WHERE id = ?', [id]);
@@ -499,12 +572,11 @@ class SqliteTx implements StoreTx {
     ]);
   }
   async listAccess(orgId: string, product: SiteProduct, page: Page) {
-    return this.paged(
-      'SELECT count(*) AS n FROM product_access WHERE org_id = ? AND product = ?',
-      'SELECT a.* FROM product_access pa JOIN accounts a ON a.id = pa.account_id WHERE pa.org_id = ? AND pa.product = ? ORDER BY a.email',
-      [orgId, product],
-      page,
-    );
+    const granted = `SELECT DISTINCT account_id FROM (${GRANTS_SQL}) WHERE product = :product`;
+    const params = { org: orgId, product };
+    const total = Number(this.one(`SELECT count(*) AS n FROM (${granted})`, params)?.n ?? 0);
+    const accounts = this.all(`SELECT a.* FROM accounts a WHERE a.id IN (${granted}) ORDER BY a.email LIMIT :limit OFFSET :offset`, { ...params, ...page }).map(toAccount);
+    return { total, accounts };
   }
 
   // Trello
@@ -582,6 +654,155 @@ class SqliteTx implements StoreTx {
     ).map((r) => String(r.account_id));
   }
 
+  // SCIM
+  async setScimToken(directoryId: string, tokenHash: string) {
+    this.run('UPDATE directories SET scim_token_hash = ? WHERE id = ?', [tokenHash, directoryId]);
+  }
+  async findDirectoryByScimToken(tokenHash: string) {
+    const r = this.one('SELECT * FROM directories WHERE scim_token_hash = ?', [tokenHash]);
+    return r && toDirectory(r);
+  }
+  async setScimFidelity(directoryId: string, fidelity: Directory['scimFidelity']) {
+    this.run('UPDATE directories SET scim_fidelity = ? WHERE id = ?', [fidelity, directoryId]);
+  }
+  private writeEmails(u: ScimUserRecord) {
+    this.run('DELETE FROM scim_user_emails WHERE user_id = ?', [u.id]);
+    for (const e of indexedUserFields(u.resource).emails) {
+      this.run('INSERT INTO scim_user_emails (user_id, value, type, is_primary) VALUES (?, ?, ?, ?)', [u.id, e.value, e.type, e.primary ? 1 : 0]);
+    }
+  }
+  async insertScimUser(u: ScimUserRecord) {
+    this.run(
+      `INSERT INTO scim_users (id, directory_id, ${SCIM_USER_COLUMNS.join(', ')}) VALUES (?, ?, ${SCIM_USER_COLUMNS.map(() => '?').join(', ')})`,
+      [u.id, u.directoryId, ...scimUserValues(u)],
+    );
+    this.writeEmails(u);
+  }
+  async updateScimUser(u: ScimUserRecord) {
+    this.run(`UPDATE scim_users SET ${SCIM_USER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...scimUserValues(u), u.id]);
+    this.writeEmails(u);
+  }
+  async getScimUser(directoryId: string, id: string) {
+    const r = this.one('SELECT * FROM scim_users WHERE id = ? AND directory_id = ?', [id, directoryId]);
+    return r && toScimUser(r);
+  }
+  async findScimUserByUserName(directoryId: string, userName: string) {
+    const r = this.one('SELECT * FROM scim_users WHERE directory_id = ? AND user_name = ?', [directoryId, userName]);
+    return r && toScimUser(r);
+  }
+  async findScimUserByAccount(directoryId: string, accountId: string) {
+    const r = this.one('SELECT * FROM scim_users WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
+    return r && toScimUser(r);
+  }
+  async deleteScimUser(id: string) {
+    this.run('DELETE FROM scim_users WHERE id = ?', [id]);
+  }
+  private listScim(kind: ResourceKind, table: string, directoryId: string, query: ScimListQuery) {
+    const where = compileFilter(kind, query.filter);
+    const params = [directoryId, ...where.params];
+    const total = Number(this.one(`SELECT count(*) AS n FROM ${table} r WHERE r.directory_id = ? AND ${where.sql}`, params)?.n ?? 0);
+    if (query.count === 0) return { total, rows: [] as Row[] };
+    const order = `${sortColumn(kind, query.sortBy)} ${query.descending ? 'DESC' : 'ASC'}`;
+    const rows = this.all(`SELECT r.* FROM ${table} r WHERE r.directory_id = ? AND ${where.sql} ORDER BY ${order}, r.id LIMIT ? OFFSET ?`, [
+      ...params, query.count, query.startIndex - 1,
+    ]);
+    return { total, rows };
+  }
+  async listScimUsers(directoryId: string, query: ScimListQuery) {
+    const { total, rows } = this.listScim('User', 'scim_users', directoryId, query);
+    return { total, users: rows.map(toScimUser) };
+  }
+  async countScimUsers(directoryId: string) {
+    return Number(this.one('SELECT count(*) AS n FROM scim_users WHERE directory_id = ?', [directoryId])?.n ?? 0);
+  }
+  async insertScimGroup(g: ScimGroupRecord) {
+    this.run('INSERT INTO scim_groups (id, directory_id, display_name, external_id, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      g.id, g.directoryId, g.displayName, g.externalId, g.version, g.created, g.lastModified,
+    ]);
+  }
+  async updateScimGroup(g: ScimGroupRecord) {
+    this.run('UPDATE scim_groups SET display_name = ?, external_id = ?, version = ?, last_modified = ? WHERE id = ?', [g.displayName, g.externalId, g.version, g.lastModified, g.id]);
+  }
+  async getScimGroup(directoryId: string, id: string) {
+    const r = this.one('SELECT * FROM scim_groups WHERE id = ? AND directory_id = ?', [id, directoryId]);
+    return r && toScimGroup(r);
+  }
+  async findScimGroupByName(directoryId: string, displayName: string) {
+    const r = this.one('SELECT * FROM scim_groups WHERE directory_id = ? AND display_name = ?', [directoryId, displayName]);
+    return r && toScimGroup(r);
+  }
+  async deleteScimGroup(id: string) {
+    this.run('DELETE FROM scim_groups WHERE id = ?', [id]);
+    this.run('DELETE FROM scim_group_members WHERE member_id = ?', [id]);
+  }
+  async listScimGroups(directoryId: string, query: ScimListQuery) {
+    const { total, rows } = this.listScim('Group', 'scim_groups', directoryId, query);
+    return { total, groups: rows.map(toScimGroup) };
+  }
+  async listGroupMembers(groupIds: string[]) {
+    return this.all('SELECT group_id, member_id, member_type FROM scim_group_members WHERE group_id IN (SELECT value FROM json_each(?)) ORDER BY rowid', [list(groupIds)]).map((r) => ({
+      groupId: String(r.group_id),
+      memberId: String(r.member_id),
+      type: r.member_type as ScimMember['type'],
+    }));
+  }
+  async countGroupMembers(groupId: string) {
+    return Number(this.one('SELECT count(*) AS n FROM scim_group_members WHERE group_id = ?', [groupId])?.n ?? 0);
+  }
+  async addGroupMembers(groupId: string, members: ScimMember[]) {
+    return this.run(
+      `INSERT OR IGNORE INTO scim_group_members (group_id, member_id, member_type)
+       SELECT ?, json_extract(value, '$.memberId'), json_extract(value, '$.type') FROM json_each(?)`,
+      [groupId, JSON.stringify(members)],
+    );
+  }
+  async removeGroupMembers(groupId: string, memberIds: string[] | 'all') {
+    if (memberIds === 'all') return this.run('DELETE FROM scim_group_members WHERE group_id = ?', [groupId]);
+    return this.run('DELETE FROM scim_group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))', [groupId, list(memberIds)]);
+  }
+  async removeMemberEverywhere(memberId: string) {
+    this.run('DELETE FROM scim_group_members WHERE member_id = ?', [memberId]);
+  }
+  async resolveDirectoryMembers(directoryId: string, ids: string[]) {
+    const rows = this.all(
+      `SELECT id, 'User' AS type FROM scim_users WHERE directory_id = :d AND id IN (SELECT value FROM json_each(:ids))
+       UNION ALL SELECT id, 'Group' AS type FROM scim_groups WHERE directory_id = :d AND id IN (SELECT value FROM json_each(:ids))`,
+      { d: directoryId, ids: list(ids) },
+    );
+    return new Map(rows.map((r) => [String(r.id), r.type as ScimMember['type']]));
+  }
+  async listGroupsOfMembers(memberIds: string[]) {
+    return this.all(
+      `SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+       WHERE m.member_id IN (SELECT value FROM json_each(?)) ORDER BY g.display_name`,
+      [list(memberIds)],
+    ).map((r) => ({ memberId: String(r.member_id), groupId: String(r.id), displayName: String(r.display_name) }));
+  }
+  async removeIdentity(directoryId: string, accountId: string) {
+    this.run('DELETE FROM directory_identities WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
+  }
+  async setGroupProductMapping(orgId: string, groupName: string, product: SiteProduct) {
+    this.run('INSERT OR IGNORE INTO group_product_mappings (org_id, group_name, product) VALUES (?, ?, ?)', [orgId, groupName, product]);
+  }
+  async deleteGroupProductMapping(orgId: string, groupName: string, product: SiteProduct) {
+    return this.run('DELETE FROM group_product_mappings WHERE org_id = ? AND group_name = ? AND product = ?', [orgId, groupName, product]);
+  }
+  async listGroupProductMappings(orgId: string) {
+    return this.all('SELECT group_name, product FROM group_product_mappings WHERE org_id = ? ORDER BY group_name, product', [orgId]).map((r) => ({
+      groupName: String(r.group_name),
+      product: r.product as SiteProduct,
+    }));
+  }
+  async insertAuditEvent(e: AuditEvent) {
+    this.run(
+      'INSERT INTO audit_events (org_id, directory_id, at, source, operation, resource_type, resource_id, account_id, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.orgId, e.directoryId, e.at, e.source, e.operation, e.resourceType, e.resourceId, e.accountId, JSON.stringify(e.changes)],
+    );
+  }
+  async listAuditEvents(orgId: string, page: { limit: number; afterSeq: number }) {
+    return this.all('SELECT * FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?', [orgId, page.afterSeq, page.limit]).map(toAudit);
+  }
+
   // decisions
   async loadOrgSnapshot(orgId: string, onlyAccountIds?: string[]): Promise<OrgSnapshot | undefined> {
     const org = await this.getOrg(orgId);
@@ -591,7 +812,8 @@ class SqliteTx implements StoreTx {
       ? 'SELECT value AS id FROM json_each(:only)'
       : `SELECT id FROM accounts WHERE managed_by = :org
          UNION SELECT account_id FROM org_admins WHERE org_id = :org
-         UNION SELECT account_id FROM product_access WHERE org_id = :org`;
+         UNION SELECT account_id FROM product_access WHERE org_id = :org
+         UNION SELECT u.account_id FROM scim_users u JOIN directories d ON d.id = u.directory_id WHERE d.org_id = :org AND u.account_id IS NOT NULL`;
     const p = { org: orgId, only: list(onlyAccountIds ?? []) };
     const params = (sql: string) => Object.fromEntries(Object.entries(p).filter(([k]) => sql.includes(`:${k}`)));
     const q = (sql: string) => this.all(sql, params(sql));
@@ -613,9 +835,7 @@ class SqliteTx implements StoreTx {
       q(`SELECT d.id FROM directories d WHERE d.org_id = :org AND EXISTS (SELECT 1 FROM directory_identities i WHERE i.directory_id = d.id)`).map((r) => String(r.id)),
     );
     const grants = new Map<string, ProductGrant[]>();
-    for (const r of q(`SELECT pa.account_id, pa.product, op.plan FROM product_access pa
-         JOIN org_products op ON op.org_id = pa.org_id AND op.product = pa.product
-         WHERE pa.org_id = :org AND pa.account_id IN (${people})`)) {
+    for (const r of q(`SELECT account_id, product, plan FROM (${GRANTS_SQL}) WHERE account_id IN (${people})`)) {
       const key = String(r.account_id);
       grants.set(key, [...(grants.get(key) ?? []), { product: r.product as SiteProduct, plan: r.plan as ProductGrant['plan'] }]);
     }

@@ -6,6 +6,7 @@ import type { OrgSnapshot } from '../orgs/org-snapshot.ts';
 import type { Organization } from '../orgs/organization.ts';
 import type { Policy } from '../policies/policy.ts';
 import type { OrgProduct, SiteProduct } from '../products/product.ts';
+import type { AuditEvent, ScimGroupRecord, ScimListQuery, ScimMember, ScimUserRecord } from '../scim/scim-records.ts';
 import type { TrelloAccount, TrelloBoard, TrelloEnterprise, TrelloWorkspace } from '../trello/trello.ts';
 
 /**
@@ -122,6 +123,40 @@ export interface StoreTx {
   listLicensedIds(enterpriseId: string): Promise<string[]>;
   /** Trello accounts in the enterprise: licensed, in one of its workspaces, or managed by the linked org. */
   listEnterpriseMemberIds(enterpriseId: string): Promise<string[]>;
+
+  // SCIM: directory tokens (stored as SHA-256 hashes), users, groups, product mappings, audit
+  setScimToken(directoryId: string, tokenHash: string): Promise<void>;
+  findDirectoryByScimToken(tokenHash: string): Promise<Directory | undefined>;
+  setScimFidelity(directoryId: string, fidelity: Directory['scimFidelity']): Promise<void>;
+  insertScimUser(user: ScimUserRecord): Promise<void>;
+  /** Replaces the stored user (resource, indexed columns, emails). */
+  updateScimUser(user: ScimUserRecord): Promise<void>;
+  getScimUser(directoryId: string, id: string): Promise<ScimUserRecord | undefined>;
+  findScimUserByUserName(directoryId: string, userName: string): Promise<ScimUserRecord | undefined>;
+  findScimUserByAccount(directoryId: string, accountId: string): Promise<ScimUserRecord | undefined>;
+  deleteScimUser(id: string): Promise<void>;
+  listScimUsers(directoryId: string, query: ScimListQuery): Promise<{ total: number; users: ScimUserRecord[] }>;
+  countScimUsers(directoryId: string): Promise<number>;
+  insertScimGroup(group: ScimGroupRecord): Promise<void>;
+  updateScimGroup(group: ScimGroupRecord): Promise<void>;
+  getScimGroup(directoryId: string, id: string): Promise<ScimGroupRecord | undefined>;
+  findScimGroupByName(directoryId: string, displayName: string): Promise<ScimGroupRecord | undefined>;
+  deleteScimGroup(id: string): Promise<void>;
+  listScimGroups(directoryId: string, query: ScimListQuery): Promise<{ total: number; groups: ScimGroupRecord[] }>;
+  listGroupMembers(groupIds: string[]): Promise<(ScimMember & { groupId: string })[]>;
+  countGroupMembers(groupId: string): Promise<number>;
+  addGroupMembers(groupId: string, members: ScimMember[]): Promise<number>;
+  removeGroupMembers(groupId: string, memberIds: string[] | 'all'): Promise<number>;
+  removeMemberEverywhere(memberId: string): Promise<void>;
+  /** Which of these ids are users or groups of the directory, with their type. */
+  resolveDirectoryMembers(directoryId: string, ids: string[]): Promise<Map<string, ScimMember['type']>>;
+  listGroupsOfMembers(memberIds: string[]): Promise<{ memberId: string; groupId: string; displayName: string }[]>;
+  removeIdentity(directoryId: string, accountId: string): Promise<void>;
+  setGroupProductMapping(orgId: string, groupName: string, product: SiteProduct): Promise<void>;
+  deleteGroupProductMapping(orgId: string, groupName: string, product: SiteProduct): Promise<number>;
+  listGroupProductMappings(orgId: string): Promise<{ groupName: string; product: SiteProduct }[]>;
+  insertAuditEvent(event: AuditEvent): Promise<void>;
+  listAuditEvents(orgId: string, page: { limit: number; afterSeq: number }): Promise<AuditEvent[]>;
 
   // decisions
   loadOrgSnapshot(orgId: string, onlyAccountIds?: string[]): Promise<OrgSnapshot | undefined>;

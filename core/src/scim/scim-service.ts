@@ -1,0 +1,515 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { filter as matches, parse as parseScimFilter } from 'scim2-parse-filter';
+import { insertAccount } from '../accounts/account-service.ts';
+import { emailDomain, type Account } from '../accounts/account.ts';
+import { nowIso, type CoreContext } from '../context.ts';
+import type { Directory } from '../directories/directory.ts';
+import type { StoreTx } from '../store/store.ts';
+import { defaultPolicyOf } from '../store/lookups.ts';
+import { PRODUCTS } from '../products/product.ts';
+import { checkAtlassianFilter, parseFilter, type ResourceKind } from './filter.ts';
+import { parseGroupResource, parseMembers, type ScimMemberRef } from './group-resource.ts';
+import { applyPatch, normalizePatch, type PatchOperation } from './patch.ts';
+import { parseAttributeList, project } from './projection.ts';
+import { ScimError, scimBadRequest, scimConflict, scimNotFound } from './scim-error.ts';
+import type { AuditChange, ScimGroupRecord, ScimListQuery, ScimMember, ScimUserRecord } from './scim-records.ts';
+import { ATLASSIAN_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA } from './scim-schema.ts';
+import { accountProfileFrom, parseUserResource, storedUser, type ScimAccountProfile, type ScimUserInput } from './user-resource.ts';
+
+/**
+ * The SCIM 2.0 directory server: resources as RFC 7643/7644 describe them, and
+ * their effect on the organization as the vendor applies it (linked or created
+ * accounts, the directory's default policy, deactivation, Trello, group access),
+ * every change recorded in the audit log.
+ */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A new bearer token for the directory; the previous one stops working. Shown once, stored hashed. */
+export async function issueScimToken(tx: StoreTx, directoryId: string): Promise<string> {
+  const token = `rhsc_${randomBytes(32).toString('base64url')}`;
+  await tx.setScimToken(directoryId, hashToken(token));
+  return token;
+}
+
+export const MAX_RESULTS = { rfc: 1000, atlassian: 100 } as const;
+
+/** Atlassian's local default access groups: a synced group may not take one of these names. */
+export const DEFAULT_ACCESS_GROUPS: Record<string, string> = {
+  'jira-software': 'jira-software-users',
+  'jira-work-management': 'jira-work-management-users',
+  'jsm-agent': 'jira-servicemanagement-users',
+  'jsm-customer': 'jira-servicemanagement-customers',
+  confluence: 'confluence-users',
+  bitbucket: 'bitbucket-users',
+};
+
+export interface ScimResponse {
+  body: Record<string, unknown>;
+  etag?: string;
+  status?: number;
+  location?: string;
+}
+
+export interface ListParams {
+  filter?: unknown;
+  startIndex?: unknown;
+  count?: unknown;
+  sortBy?: unknown;
+  sortOrder?: unknown;
+  attributes?: unknown;
+  excludedAttributes?: unknown;
+}
+
+const etagOf = (version: number) => `W/"${version}"`;
+
+/** The account fields a SCIM user feeds, compared for the audit log. */
+const PROFILE_FIELDS = ['email', 'displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage', 'active'] as const;
+
+function diff(before: Partial<Record<string, unknown>> | undefined, after: Record<string, unknown>, fields: readonly string[]): AuditChange[] {
+  return fields.filter((f) => (before?.[f] ?? null) !== (after[f] ?? null)).map((attribute) => ({ attribute, before: before?.[attribute] ?? null, after: after[attribute] ?? null }));
+}
+
+export class ScimService {
+  constructor(private readonly ctx: CoreContext) {}
+
+  // ---- credentials ---------------------------------------------------------------
+
+  /** The directory the token opens; another directory's token is as bad as none. */
+  async authenticate(directoryId: string, header: string | undefined): Promise<Directory> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match) throw new ScimError(401, undefined, 'Send the directory API token as Authorization: Bearer <token>.');
+    const directory = await this.ctx.store.read((tx) => tx.findDirectoryByScimToken(hashToken(match[1]!)));
+    if (!directory || directory.id !== directoryId) throw new ScimError(401, undefined, 'The bearer token is not valid for this directory.');
+    return directory;
+  }
+
+  // ---- users ---------------------------------------------------------------------
+
+  async createUser(dir: Directory, body: unknown, base: string): Promise<ScimResponse> {
+    const input = parseUserResource(body);
+    const profile = accountProfileFrom(input);
+    return this.ctx.store.transaction(async (tx) => {
+      if (await tx.findScimUserByUserName(dir.id, input.userName)) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
+      const existing = await tx.getAccountByEmail(profile.email);
+      if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
+        throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
+      }
+      const now = nowIso(this.ctx);
+      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null));
+      const record: ScimUserRecord = { id: this.ctx.newId(), directoryId: dir.id, accountId: account.id, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: 1, created: now, lastModified: now };
+      await tx.insertScimUser(record);
+      const changes = await this.applyToAccount(tx, dir, account, profile, existing !== undefined);
+      await tx.addIdentity(dir.id, account.id, now);
+      await this.audit(tx, dir, existing ? 'link-user' : 'create-user', 'User', record.id, account.id, changes);
+      return { status: 201, ...(await this.userResponse(tx, record, base)) };
+    });
+  }
+
+  async getUser(dir: Directory, id: string, base: string, params: ListParams = {}): Promise<ScimResponse> {
+    return this.ctx.store.read(async (tx) => {
+      const record = await this.requireUser(tx, dir, id);
+      const response = await this.userResponse(tx, record, base);
+      return { ...response, body: project(response.body, parseAttributeList(params.attributes), parseAttributeList(params.excludedAttributes)) };
+    });
+  }
+
+  async listUsers(dir: Directory, params: ListParams, base: string): Promise<ScimResponse> {
+    const query = this.listQuery(dir, 'User', params);
+    return this.ctx.store.read(async (tx) => {
+      const { total, users } = await tx.listScimUsers(dir.id, query);
+      const groups = await tx.listGroupsOfMembers(users.map((u) => u.id));
+      const resources = users.map((u) => this.renderUser(u, groups.filter((g) => g.memberId === u.id), base));
+      return { body: this.listBody(total, query, resources, params) };
+    });
+  }
+
+  async replaceUser(dir: Directory, id: string, body: unknown, ifMatch: string | undefined, base: string): Promise<ScimResponse> {
+    const input = parseUserResource(body);
+    return this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireUser(tx, dir, id, ifMatch);
+      return this.updateUser(tx, dir, record, input, 'replace-user', base);
+    });
+  }
+
+  async patchUser(dir: Directory, id: string, body: unknown, ifMatch: string | undefined, base: string): Promise<ScimResponse> {
+    const operations = normalizePatch('User', body);
+    return this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireUser(tx, dir, id, ifMatch);
+      // The patched resource must still be a valid user: validated exactly like a PUT body.
+      const input = parseUserResource(applyPatch(record.resource, operations));
+      return this.updateUser(tx, dir, record, input, 'patch-user', base);
+    });
+  }
+
+  /** Unlinks, deactivates and forgets: later calls on the id are 404, a new POST gets a new id. */
+  async deleteUser(dir: Directory, id: string, ifMatch: string | undefined): Promise<void> {
+    await this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireUser(tx, dir, id, ifMatch);
+      await tx.removeMemberEverywhere(record.id);
+      await tx.deleteScimUser(record.id);
+      const changes: AuditChange[] = [];
+      if (record.accountId) {
+        const account = await tx.getAccount(record.accountId);
+        await tx.removeIdentity(dir.id, record.accountId);
+        if (account?.active) {
+          await this.setAccountActive(tx, account.id, false);
+          changes.push({ attribute: 'active', before: true, after: false });
+        }
+      }
+      changes.push({ attribute: 'scimLink', before: record.id, after: null });
+      await this.audit(tx, dir, 'delete-user', 'User', record.id, record.accountId, changes);
+    });
+  }
+
+  private async updateUser(tx: StoreTx, dir: Directory, record: ScimUserRecord, input: ScimUserInput, operation: string, base: string): Promise<ScimResponse> {
+    if (input.userName.toLowerCase() !== record.userName.toLowerCase()) {
+      const clash = await tx.findScimUserByUserName(dir.id, input.userName);
+      if (clash && clash.id !== record.id) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
+    }
+    const profile = accountProfileFrom(input);
+    const now = nowIso(this.ctx);
+    const updated: ScimUserRecord = { ...record, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: record.version + 1, lastModified: now };
+    let account = record.accountId ? await tx.getAccount(record.accountId) : undefined;
+    if (!account) {
+      // The account was deleted by an admin: provision it again.
+      account = (await tx.getAccountByEmail(profile.email)) ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null));
+      updated.accountId = account.id;
+      await tx.addIdentity(dir.id, account.id, now);
+    }
+    await this.checkEmailChange(tx, account, profile.email);
+    await tx.updateScimUser(updated);
+    const changes = await this.applyToAccount(tx, dir, account, profile, true);
+    await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
+    return this.userResponse(tx, updated, base);
+  }
+
+  /** A managed account's email stays on its organization's verified domains, and emails stay unique. */
+  private async checkEmailChange(tx: StoreTx, account: Account, email: string) {
+    if (email.toLowerCase() === account.email.toLowerCase()) return;
+    const taken = await tx.getAccountByEmail(email);
+    if (taken && taken.id !== account.id) throw scimConflict(`Another account already uses ${email}.`);
+    if (account.managedBy && (await tx.findVerifiedDomain(emailDomain(email)))?.orgId !== account.managedBy) {
+      throw scimBadRequest('invalidValue', `${account.email} is a managed account: its email can only change to another verified domain of its organization.`);
+    }
+  }
+
+  /**
+   * Writes the mapped profile to the account and applies the organization's rules:
+   * the directory's default policy for managed accounts coming from elsewhere, a
+   * Trello account when a Trello Enterprise is linked, deactivation with Trello.
+   */
+  private async applyToAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile, existed: boolean): Promise<AuditChange[]> {
+    const now = nowIso(this.ctx);
+    const { active, ...fields } = profile;
+    const before = existed ? ({ ...account } as Record<string, unknown>) : undefined;
+    await tx.updateAccount(account.id, fields, now);
+    if (account.active !== active) await this.setAccountActive(tx, account.id, active);
+    const changes = diff(before, profile, PROFILE_FIELDS);
+
+    const current = (await tx.getAccount(account.id))!;
+    if (current.managedBy === dir.orgId) {
+      const policyId = await tx.getMembership(account.id);
+      const policy = policyId ? await tx.getPolicy(policyId) : undefined;
+      if (policy?.directoryId !== dir.id) {
+        // Synced users land in their IdP directory's default policy, which is billable.
+        const target = await defaultPolicyOf(tx, dir.id);
+        await tx.setMembership([account.id], target.id, now);
+        changes.push({ attribute: 'policy', before: policy?.id ?? null, after: target.id });
+      }
+    }
+    const enterprise = await tx.getEnterpriseByOrg(dir.orgId);
+    if (enterprise && !(await tx.getTrelloAccount(account.id))) {
+      await tx.insertTrelloAccount({ accountId: account.id, active: current.active, origin: 'scim', createdAt: now });
+      changes.push({ attribute: 'trelloAccount', before: null, after: 'created' });
+    }
+    return changes;
+  }
+
+  private async setAccountActive(tx: StoreTx, accountId: string, active: boolean) {
+    await tx.updateAccount(accountId, { active }, nowIso(this.ctx));
+    if (await tx.getTrelloAccount(accountId)) await tx.updateTrelloAccount(accountId, { active });
+  }
+
+  private async requireUser(tx: StoreTx, dir: Directory, id: string, ifMatch?: string) {
+    const record = await tx.getScimUser(dir.id, id);
+    if (!record) throw scimNotFound(`No user ${id} in this directory.`);
+    checkIfMatch(ifMatch, record.version);
+    return record;
+  }
+
+  private async userResponse(tx: StoreTx, record: ScimUserRecord, base: string): Promise<ScimResponse> {
+    const groups = await tx.listGroupsOfMembers([record.id]);
+    return { body: this.renderUser(record, groups, base), etag: etagOf(record.version), location: `${base}/Users/${record.id}` };
+  }
+
+  private renderUser(record: ScimUserRecord, groups: { groupId: string; displayName: string }[], base: string): Record<string, unknown> {
+    return {
+      ...record.resource,
+      id: record.id,
+      [ATLASSIAN_SCHEMA]: { atlassianAccountId: record.accountId },
+      ...(groups.length ? { groups: groups.map((g) => ({ value: g.groupId, display: g.displayName, $ref: `${base}/Groups/${g.groupId}`, type: 'direct' })) } : {}),
+      meta: { resourceType: 'User', created: record.created, lastModified: record.lastModified, location: `${base}/Users/${record.id}`, version: etagOf(record.version) },
+    };
+  }
+
+  // ---- groups --------------------------------------------------------------------
+
+  async createGroup(dir: Directory, body: unknown, base: string): Promise<ScimResponse> {
+    const input = parseGroupResource(body);
+    return this.ctx.store.transaction(async (tx) => {
+      await this.checkGroupName(tx, dir, input.displayName);
+      const now = nowIso(this.ctx);
+      const record: ScimGroupRecord = { id: this.ctx.newId(), directoryId: dir.id, displayName: input.displayName, externalId: input.externalId, version: 1, created: now, lastModified: now };
+      await tx.insertScimGroup(record);
+      const members = await this.resolveMembers(tx, dir, input.members, record.id);
+      await tx.addGroupMembers(record.id, members);
+      await this.audit(tx, dir, 'create-group', 'Group', record.id, null, [
+        { attribute: 'displayName', before: null, after: record.displayName },
+        { attribute: 'members', before: 0, after: members.length },
+      ]);
+      return { status: 201, ...(await this.groupResponse(tx, record, base, true)) };
+    });
+  }
+
+  async getGroup(dir: Directory, id: string, base: string, params: ListParams = {}): Promise<ScimResponse> {
+    const attributes = parseAttributeList(params.attributes);
+    const excluded = parseAttributeList(params.excludedAttributes);
+    return this.ctx.store.read(async (tx) => {
+      const record = await this.requireGroup(tx, dir, id);
+      const response = await this.groupResponse(tx, record, base, wantsMembers(attributes, excluded));
+      return { ...response, body: project(response.body, attributes, excluded) };
+    });
+  }
+
+  async listGroups(dir: Directory, params: ListParams, base: string): Promise<ScimResponse> {
+    const query = this.listQuery(dir, 'Group', params);
+    const withMembers = wantsMembers(parseAttributeList(params.attributes), parseAttributeList(params.excludedAttributes));
+    return this.ctx.store.read(async (tx) => {
+      const { total, groups } = await tx.listScimGroups(dir.id, query);
+      const members = withMembers && groups.length ? await tx.listGroupMembers(groups.map((g) => g.id)) : [];
+      const resources = groups.map((g) => this.renderGroup(g, withMembers ? members.filter((m) => m.groupId === g.id) : undefined, base));
+      return { body: this.listBody(total, query, resources, params) };
+    });
+  }
+
+  async replaceGroup(dir: Directory, id: string, body: unknown, ifMatch: string | undefined, base: string): Promise<ScimResponse> {
+    const input = parseGroupResource(body);
+    return this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireGroup(tx, dir, id, ifMatch);
+      this.refuseRename(record, input.displayName);
+      const wanted = await this.resolveMembers(tx, dir, input.members, record.id);
+      const current = await tx.listGroupMembers([record.id]);
+      const wantedIds = new Set(wanted.map((m) => m.memberId));
+      const removed = current.filter((m) => !wantedIds.has(m.memberId)).map((m) => m.memberId);
+      await tx.removeGroupMembers(record.id, removed);
+      const added = await tx.addGroupMembers(record.id, wanted);
+      return this.saveGroup(tx, dir, record, { externalId: input.externalId }, 'replace-group', added, removed.length, base);
+    });
+  }
+
+  /**
+   * Group PATCH works on member rows directly rather than on a JSON document, so
+   * adding 1,000 members to a group of 35,000 touches 1,000 rows. Every operation
+   * is checked before any is written.
+   */
+  async patchGroup(dir: Directory, id: string, body: unknown, ifMatch: string | undefined, base: string): Promise<ScimResponse> {
+    const operations = normalizePatch('Group', body);
+    return this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireGroup(tx, dir, id, ifMatch);
+      let externalId = record.externalId;
+      const steps: (() => Promise<{ added: number; removed: number }>)[] = [];
+      for (const op of operations) {
+        const path = op.path!;
+        if (path === 'displayName') {
+          if (op.op === 'remove') throw new ScimError(400, 'mutability', 'displayName is required and cannot be removed.');
+          if (typeof op.value !== 'string') throw scimBadRequest('invalidValue', 'displayName must be a string.');
+          this.refuseRename(record, op.value);
+        } else if (path === 'externalId') {
+          if (op.op !== 'remove' && typeof op.value !== 'string') throw scimBadRequest('invalidValue', 'externalId must be a string.');
+          externalId = op.op === 'remove' ? null : (op.value as string);
+        } else if (path.startsWith('members')) {
+          steps.push(await this.memberStep(tx, dir, record, op));
+        } else {
+          throw scimBadRequest('invalidPath', `"${path}" cannot be patched on a Group.`);
+        }
+      }
+      let added = 0;
+      let removed = 0;
+      for (const step of steps) {
+        const result = await step();
+        added += result.added;
+        removed += result.removed;
+      }
+      return this.saveGroup(tx, dir, record, { externalId }, 'patch-group', added, removed, base);
+    });
+  }
+
+  /** Checks one members operation now and returns the write to run once all are checked. */
+  private async memberStep(tx: StoreTx, dir: Directory, group: ScimGroupRecord, op: PatchOperation) {
+    const path = op.path!;
+    if (path === 'members') {
+      if (op.op === 'remove') {
+        if (op.value === undefined) return async () => ({ added: 0, removed: await tx.removeGroupMembers(group.id, 'all') });
+        const ids = parseMembers(op.value).map((m) => m.value);
+        return async () => ({ added: 0, removed: await tx.removeGroupMembers(group.id, ids) });
+      }
+      const members = await this.resolveMembers(tx, dir, parseMembers(op.value), group.id);
+      if (op.op === 'add') return async () => ({ added: await tx.addGroupMembers(group.id, members), removed: 0 });
+      return async () => {
+        const removed = await tx.removeGroupMembers(group.id, 'all');
+        return { added: await tx.addGroupMembers(group.id, members), removed };
+      };
+    }
+    const selector = /^members\[(.+)\]$/s.exec(path);
+    if (!selector || op.op !== 'remove') throw scimBadRequest('invalidPath', `"${path}": only remove takes a member filter; add or replace "members" instead.`);
+    let predicate: (m: { value: string; type: string }) => boolean;
+    try {
+      predicate = matches(parseScimFilter(selector[1]!));
+    } catch (err) {
+      throw scimBadRequest('invalidPath', `"${path}" has an invalid filter: ${(err as Error).message}`);
+    }
+    const current = await tx.listGroupMembers([group.id]);
+    const ids = current.filter((m) => predicate({ value: m.memberId, type: m.type })).map((m) => m.memberId);
+    if (!ids.length) throw new ScimError(400, 'noTarget', `No member matches ${path}.`);
+    return async () => ({ added: 0, removed: await tx.removeGroupMembers(group.id, ids) });
+  }
+
+  async deleteGroup(dir: Directory, id: string, ifMatch: string | undefined): Promise<void> {
+    await this.ctx.store.transaction(async (tx) => {
+      const record = await this.requireGroup(tx, dir, id, ifMatch);
+      const members = await tx.countGroupMembers(record.id);
+      await tx.deleteScimGroup(record.id);
+      // Access the group granted disappears with it: grants through groups are read live.
+      await this.audit(tx, dir, 'delete-group', 'Group', record.id, null, [
+        { attribute: 'displayName', before: record.displayName, after: null },
+        { attribute: 'members', before: members, after: 0 },
+      ]);
+    });
+  }
+
+  private async saveGroup(tx: StoreTx, dir: Directory, record: ScimGroupRecord, patch: { externalId: string | null }, operation: string, added: number, removed: number, base: string) {
+    const updated: ScimGroupRecord = { ...record, externalId: patch.externalId, version: record.version + 1, lastModified: nowIso(this.ctx) };
+    await tx.updateScimGroup(updated);
+    const changes: AuditChange[] = [];
+    if (record.externalId !== updated.externalId) changes.push({ attribute: 'externalId', before: record.externalId, after: updated.externalId });
+    if (added) changes.push({ attribute: 'members.added', before: null, after: added });
+    if (removed) changes.push({ attribute: 'members.removed', before: removed, after: null });
+    await this.audit(tx, dir, operation, 'Group', record.id, null, changes);
+    // A PATCH answers without the member list: large groups would make every change expensive.
+    return operation === 'patch-group' ? { body: this.renderGroup(updated, undefined, base), etag: etagOf(updated.version) } : this.groupResponse(tx, updated, base, true);
+  }
+
+  /** Renaming a synced group is refused, as the vendor does. */
+  private refuseRename(record: ScimGroupRecord, displayName: string) {
+    if (displayName.trim() !== record.displayName) {
+      throw new ScimError(400, 'mutability', `Synced groups cannot be renamed ("${record.displayName}" -> "${displayName}"); create a new group instead.`);
+    }
+  }
+
+  private async checkGroupName(tx: StoreTx, dir: Directory, displayName: string) {
+    if (await tx.findScimGroupByName(dir.id, displayName)) throw scimConflict(`A group named "${displayName}" already exists in this directory.`);
+    const enabled = new Set((await tx.listOrgProducts(dir.orgId)).map((p) => p.product));
+    const product = PRODUCTS.find((p) => enabled.has(p as never) && DEFAULT_ACCESS_GROUPS[p]?.toLowerCase() === displayName.toLowerCase());
+    if (product) throw scimConflict(`"${displayName}" is the default access group of ${product} and cannot be synced; rename the group at the identity provider.`);
+  }
+
+  /** Members must be users or groups of this directory; a group cannot contain itself. */
+  private async resolveMembers(tx: StoreTx, dir: Directory, refs: ScimMemberRef[], groupId: string): Promise<ScimMember[]> {
+    if (!refs.length) return [];
+    const found = await tx.resolveDirectoryMembers(dir.id, refs.map((r) => r.value));
+    const unknown = refs.filter((r) => !found.has(r.value)).map((r) => r.value);
+    if (unknown.length) throw scimBadRequest('invalidValue', `members: ${unknown.length} id(s) are not users or groups of this directory: ${unknown.slice(0, 5).join(', ')}`);
+    if (refs.some((r) => r.value === groupId)) throw scimBadRequest('invalidValue', 'members: a group cannot contain itself.');
+    return [...new Map(refs.map((r) => [r.value, { memberId: r.value, type: found.get(r.value)! }])).values()];
+  }
+
+  private async requireGroup(tx: StoreTx, dir: Directory, id: string, ifMatch?: string) {
+    const record = await tx.getScimGroup(dir.id, id);
+    if (!record) throw scimNotFound(`No group ${id} in this directory.`);
+    checkIfMatch(ifMatch, record.version);
+    return record;
+  }
+
+  private async groupResponse(tx: StoreTx, record: ScimGroupRecord, base: string, withMembers: boolean): Promise<ScimResponse> {
+    const members = withMembers ? await tx.listGroupMembers([record.id]) : undefined;
+    return { body: this.renderGroup(record, members, base), etag: etagOf(record.version), location: `${base}/Groups/${record.id}` };
+  }
+
+  private renderGroup(record: ScimGroupRecord, members: ScimMember[] | undefined, base: string): Record<string, unknown> {
+    return {
+      schemas: [GROUP_SCHEMA],
+      id: record.id,
+      displayName: record.displayName,
+      ...(record.externalId ? { externalId: record.externalId } : {}),
+      ...(members ? { members: members.map((m) => ({ value: m.memberId, type: m.type, $ref: `${base}/${m.type === 'User' ? 'Users' : 'Groups'}/${m.memberId}` })) } : {}),
+      meta: { resourceType: 'Group', created: record.created, lastModified: record.lastModified, location: `${base}/Groups/${record.id}`, version: etagOf(record.version) },
+    };
+  }
+
+  // ---- lists and audit -----------------------------------------------------------
+
+  /** Reads list parameters with the RFC's clamping; the atlassian fidelity answers like the vendor. */
+  private listQuery(dir: Directory, kind: ResourceKind, params: ListParams): ScimListQuery {
+    const integer = (value: unknown, name: string): number | undefined => {
+      if (value === undefined || value === '') return undefined;
+      if (typeof value !== 'string' || !/^-?\d+$/.test(value.trim())) throw scimBadRequest('invalidValue', `${name} must be an integer.`);
+      return Number(value);
+    };
+    const max = MAX_RESULTS[dir.scimFidelity];
+    const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1);
+    const count = Math.min(max, Math.max(0, integer(params.count, 'count') ?? 100));
+    let filter;
+    if (params.filter !== undefined) {
+      if (typeof params.filter !== 'string') throw scimBadRequest('invalidFilter', 'Give one filter.');
+      filter = parseFilter(kind, params.filter);
+      if (dir.scimFidelity === 'atlassian') checkAtlassianFilter(kind, filter);
+    }
+    let sortBy: string | undefined;
+    let descending = false;
+    if (dir.scimFidelity === 'rfc') {
+      if (params.sortBy !== undefined) {
+        if (typeof params.sortBy !== 'string') throw scimBadRequest('invalidValue', 'Give one sortBy.');
+        // Reuse the filter's attribute check: sorting goes by the same names.
+        const probe = parseFilter(kind, `${params.sortBy} pr`);
+        sortBy = probe.op === 'pr' ? probe.attr : undefined;
+      }
+      if (params.sortOrder !== undefined) {
+        if (params.sortOrder !== 'ascending' && params.sortOrder !== 'descending') throw scimBadRequest('invalidValue', 'sortOrder is ascending or descending.');
+        descending = params.sortOrder === 'descending';
+      }
+    }
+    return { filter, sortBy, descending, startIndex, count };
+  }
+
+  private listBody(total: number, query: ScimListQuery, resources: Record<string, unknown>[], params: ListParams) {
+    const attributes = parseAttributeList(params.attributes);
+    const excluded = parseAttributeList(params.excludedAttributes);
+    return {
+      schemas: [LIST_SCHEMA],
+      totalResults: total,
+      startIndex: query.startIndex,
+      itemsPerPage: resources.length,
+      Resources: resources.map((r) => project(r, attributes, excluded)),
+    };
+  }
+
+  private async audit(tx: StoreTx, dir: Directory, operation: string, resourceType: 'User' | 'Group', resourceId: string, accountId: string | null, changes: AuditChange[]) {
+    await tx.insertAuditEvent({ orgId: dir.orgId, directoryId: dir.id, at: nowIso(this.ctx), source: 'scim', operation, resourceType, resourceId, accountId, changes });
+    this.ctx.logger.info('scim change', { directoryId: dir.id, operation, resourceId, changes: changes.length });
+  }
+}
+
+function checkIfMatch(ifMatch: string | undefined, version: number) {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return;
+  const wanted = ifMatch.split(',').map((t) => t.trim());
+  if (!wanted.includes(etagOf(version)) && !wanted.includes(`"${version}"`)) {
+    throw new ScimError(412, undefined, `The resource has changed: its version is ${etagOf(version)}, not ${ifMatch}.`);
+  }
+}
+
+function wantsMembers(attributes: string[][] | undefined, excluded: string[][] | undefined): boolean {
+  const names = (paths: string[][] | undefined) => (paths ?? []).map((p) => p[0]!.toLowerCase());
+  if (attributes?.length) return names(attributes).includes('members');
+  return !names(excluded).includes('members');
+}
+
