@@ -42,6 +42,7 @@ export function canonicalPatchPath(kind: 'User' | 'Group', raw: string): string 
   const match = /^([A-Za-z$][\w$-]*)(\[.*\])?(?:\.([A-Za-z$][\w$-]*))?$/s.exec(path);
   if (!match) throw scimBadRequest('invalidPath', `"${raw}" is not a valid path.`);
   const [, attrName, filter = '', subName] = match;
+  if (READ_ONLY.has(attrName!.toLowerCase())) throw new ScimError(400, 'mutability', `${attrName} is read-only.`);
   const attr = definitions.find((d) => d.name.toLowerCase() === attrName!.toLowerCase());
   if (!attr) throw scimBadRequest('invalidPath', `"${raw}" names no attribute of a ${kind}.`);
   if (READ_ONLY.has(attr.name) || attr.mutability === 'readOnly') throw new ScimError(400, 'mutability', `${attr.name} is read-only.`);
@@ -91,13 +92,28 @@ export function normalizePatch(kind: 'User' | 'Group', body: unknown): PatchOper
 
 const SCIM_TYPES = new Set<ScimType>(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue']);
 
-/** Applies normalized operations to a stored resource (never in place). */
+/**
+ * Applies normalized operations to a stored resource (never in place), one at a
+ * time so that a remove whose filter selects nothing is reported as noTarget
+ * (RFC 7644 §3.5.2) rather than silently doing nothing.
+ */
 export function applyPatch(resource: Record<string, unknown>, operations: PatchOperation[]): Record<string, unknown> {
   // Extension objects are replaced whole by scim-patch when addressed by URN; give it a base to merge into.
-  const base = structuredClone(resource) as Record<string, unknown> & { schemas: string[] };
-  if (operations.some((o) => o.path?.startsWith(ENTERPRISE_SCHEMA)) && !base[ENTERPRISE_SCHEMA]) base[ENTERPRISE_SCHEMA] = {};
+  let document = structuredClone(resource) as Record<string, unknown> & { schemas: string[] };
+  if (operations.some((o) => o.path?.startsWith(ENTERPRISE_SCHEMA)) && !document[ENTERPRISE_SCHEMA]) document[ENTERPRISE_SCHEMA] = {};
+  for (const operation of operations) {
+    const next = applyOne(document, operation);
+    if (operation.op === 'remove' && operation.path?.includes('[') && JSON.stringify(next) === JSON.stringify(document)) {
+      throw new ScimError(400, 'noTarget', `No value matches ${operation.path}.`);
+    }
+    document = next;
+  }
+  return document;
+}
+
+function applyOne(document: Record<string, unknown>, operation: PatchOperation): Record<string, unknown> & { schemas: string[] } {
   try {
-    return scimPatch(base as never, operations as ScimPatchOperation[], { mutateDocument: false, treatMissingAsAdd: true }) as Record<string, unknown>;
+    return scimPatch(document as never, [operation as ScimPatchOperation], { mutateDocument: false, treatMissingAsAdd: true }) as never;
   } catch (err) {
     const code = (err as { scimCode?: string }).scimCode as ScimType | undefined;
     const message = (err as Error).message.replace(/^Invalid SCIM Patch: /, '');
