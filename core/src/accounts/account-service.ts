@@ -16,7 +16,14 @@ export interface NewAccount extends Partial<AccountProfile> {
  * Creates the account inside a transaction. An email on a verified domain is
  * claimed at once: the account is managed and joins the local default policy.
  */
-export async function insertAccount(tx: StoreTx, ctx: CoreContext, input: NewAccount, passwordHash: string | null): Promise<Account> {
+export async function insertAccount(
+  tx: StoreTx,
+  ctx: CoreContext,
+  input: NewAccount,
+  passwordHash: string | null,
+  /** Where a claimed account lands instead of the local default (SCIM: the IdP directory's default). */
+  landing?: { orgId: string; policyId: string },
+): Promise<Account> {
   if (await tx.getAccountByEmail(input.email)) throw conflict('email-taken', `An account with ${input.email} already exists.`, [{ path: 'body.email', message: 'already taken' }]);
   const now = nowIso(ctx);
   const owner = await tx.findVerifiedDomain(emailDomain(input.email));
@@ -43,7 +50,8 @@ export async function insertAccount(tx: StoreTx, ctx: CoreContext, input: NewAcc
     updatedAt: now,
   };
   await tx.insertAccount(account);
-  if (owner) await joinDefaultPolicy(tx, ctx, owner.orgId, [account.id]);
+  if (owner && landing?.orgId === owner.orgId) await tx.setMembership([account.id], landing.policyId, now);
+  else if (owner) await joinDefaultPolicy(tx, ctx, owner.orgId, [account.id]);
   return account;
 }
 

@@ -95,13 +95,15 @@ export class ScimService {
         throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
       }
       const now = nowIso(this.ctx);
-      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null));
+      const landing = { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
+      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, landing));
       const record: ScimUserRecord = { id: this.ctx.newId(), directoryId: dir.id, accountId: account.id, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: 1, created: now, lastModified: now };
       await tx.insertScimUser(record);
-      const changes = await this.applyToAccount(tx, dir, account, profile, existing !== undefined);
+      const changes = existing ? await this.applyToAccount(tx, dir, existing, profile) : await this.completeNewAccount(tx, dir, account, profile);
       await tx.addIdentity(dir.id, account.id, now);
       await this.audit(tx, dir, existing ? 'link-user' : 'create-user', 'User', record.id, account.id, changes);
-      return { status: 201, ...(await this.userResponse(tx, record, base)) };
+      // A new user is in no group yet: no need to ask.
+      return { status: 201, body: this.renderUser(record, [], base), etag: etagOf(record.version), location: `${base}/Users/${record.id}` };
     });
   }
 
@@ -178,7 +180,7 @@ export class ScimService {
     }
     await this.checkEmailChange(tx, account, profile.email);
     await tx.updateScimUser(updated);
-    const changes = await this.applyToAccount(tx, dir, account, profile, true);
+    const changes = await this.applyToAccount(tx, dir, account, profile);
     await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
     return this.userResponse(tx, updated, base);
   }
@@ -194,18 +196,17 @@ export class ScimService {
   }
 
   /**
-   * Writes the mapped profile to the account and applies the organization's rules:
-   * the directory's default policy for managed accounts coming from elsewhere, a
-   * Trello account when a Trello Enterprise is linked, deactivation with Trello.
+   * Writes the mapped profile to an existing account and applies the organization's
+   * rules: the directory's default policy for managed accounts coming from elsewhere
+   * (the portal-user trap), a Trello account when a Trello Enterprise is linked,
+   * deactivation with Trello.
    */
-  private async applyToAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile, existed: boolean): Promise<AuditChange[]> {
+  private async applyToAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile): Promise<AuditChange[]> {
     const now = nowIso(this.ctx);
     const { active, ...fields } = profile;
-    const before = existed ? ({ ...account } as Record<string, unknown>) : undefined;
     await tx.updateAccount(account.id, fields, now);
     if (account.active !== active) await this.setAccountActive(tx, account.id, active);
-    const changes = diff(before, profile, PROFILE_FIELDS);
-
+    const changes = diff({ ...account }, profile, PROFILE_FIELDS);
     const current = (await tx.getAccount(account.id))!;
     if (current.managedBy === dir.orgId) {
       const policyId = await tx.getMembership(account.id);
@@ -217,12 +218,23 @@ export class ScimService {
         changes.push({ attribute: 'policy', before: policy?.id ?? null, after: target.id });
       }
     }
+    return [...changes, ...(await this.ensureTrelloAccount(tx, dir, current))];
+  }
+
+  /** A freshly created account already has the profile and its landing policy. */
+  private async completeNewAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile): Promise<AuditChange[]> {
+    const changes = diff(undefined, profile, PROFILE_FIELDS);
+    const policyId = account.managedBy === dir.orgId ? await tx.getMembership(account.id) : undefined;
+    if (policyId) changes.push({ attribute: 'policy', before: null, after: policyId });
+    return [...changes, ...(await this.ensureTrelloAccount(tx, dir, account))];
+  }
+
+  /** With a linked Trello Enterprise, SCIM users get a free Trello account (billed from first login). */
+  private async ensureTrelloAccount(tx: StoreTx, dir: Directory, account: Account): Promise<AuditChange[]> {
     const enterprise = await tx.getEnterpriseByOrg(dir.orgId);
-    if (enterprise && !(await tx.getTrelloAccount(account.id))) {
-      await tx.insertTrelloAccount({ accountId: account.id, active: current.active, origin: 'scim', createdAt: now });
-      changes.push({ attribute: 'trelloAccount', before: null, after: 'created' });
-    }
-    return changes;
+    if (!enterprise || (await tx.getTrelloAccount(account.id))) return [];
+    await tx.insertTrelloAccount({ accountId: account.id, active: account.active, origin: 'scim', createdAt: nowIso(this.ctx) });
+    return [{ attribute: 'trelloAccount', before: null, after: 'created' }];
   }
 
   private async setAccountActive(tx: StoreTx, accountId: string, active: boolean) {

@@ -91,11 +91,13 @@ export function parseUserResource(body: unknown): ScimUserInput {
   return user;
 }
 
+const EMAIL = z.email();
+
 /** The work email the account is keyed on: the primary one, else the work one, else the first, else userName. */
 export function primaryEmail(user: ScimUserInput): string {
   const chosen = user.emails.find((e) => e.primary) ?? user.emails.find((e) => e.type?.toLowerCase() === 'work') ?? user.emails[0];
   const candidate = chosen?.value ?? user.userName;
-  if (!z.email().safeParse(candidate).success) {
+  if (!EMAIL.safeParse(candidate).success) {
     throw scimBadRequest('invalidValue', 'A primary email is required: send emails[] with a primary or work address, or an email as userName.');
   }
   return normalizeEmail(candidate);

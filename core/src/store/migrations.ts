@@ -248,8 +248,8 @@ CREATE TABLE scim_user_emails (
   type TEXT COLLATE NOCASE,
   is_primary INTEGER NOT NULL CHECK (is_primary IN (0,1))
 );
+-- Email filters are EXISTS subqueries correlated by user: the user_id index serves them.
 CREATE INDEX scim_user_emails_by_user ON scim_user_emails(user_id);
-CREATE INDEX scim_user_emails_by_value ON scim_user_emails(value);
 
 CREATE TABLE scim_groups (
   id TEXT PRIMARY KEY,

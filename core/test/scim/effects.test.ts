@@ -31,6 +31,12 @@ describe('SCIM: effects on the organization', () => {
     });
   });
 
+  it('provisions users on unverified domains as unmanaged accounts, outside every policy', async () => {
+    const user = (await scim.createUser({ userName: 'guest@partner.example', emails: [{ value: 'guest@partner.example', primary: true }] })).body;
+    expect(await accountOf(user)).to.include({ managed: false, policyId: null, origin: 'scim' });
+    expect((await core.post('/api/login/decision', { email: 'guest@partner.example' }, { key: GATEWAY_KEY })).body.reason).to.equal('account-unmanaged');
+  });
+
   it('builds the display name from given and family name when displayName is empty', async () => {
     const user = (await scim.createUser({ userName: 'bob@acme.com', displayName: '', name: { givenName: 'Bob', familyName: 'Stone' }, emails: [{ value: 'bob@acme.com', primary: true }] })).body;
     expect((await accountOf(user)).displayName).to.equal('Bob Stone');
