@@ -4,5 +4,6 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './harness.ts';
 export * from './http.ts';
+export * from './ids.ts';
 export * from './logger.ts';
 export * from './validation.ts';

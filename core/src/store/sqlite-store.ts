@@ -274,6 +274,11 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     // WAL with NORMAL sync cannot corrupt the database; a power cut may lose the last commits.
     this.db.pragma('synchronous = NORMAL');
+    // 64 MiB of page cache (the default is 2 MiB): indexes of a 150,000-user directory stay in memory.
+    this.db.pragma('cache_size = -65536');
+    // Checkpoint every 32 MiB of WAL rather than every 4 MiB: pages rewritten by many
+    // commits are copied back once, and the checkpoint's fsync runs an eighth as often.
+    this.db.pragma('wal_autocheckpoint = 8192');
     migrate(this.db);
     this.tx = new SqliteTx(this.db);
     // Prepared once: exec would parse these again for every unit of work.
