@@ -5,12 +5,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const services = [{ name: 'core', entry: 'core/src/main.ts' }];
+const services = [
+  { name: 'core', entry: 'core/src/main.ts', env: {} },
+  { name: 'mock-idp', entry: 'mock-idp/src/main.ts', env: { IDP_CONFIG: join(root, 'mock-idp/examples/acme.yaml') } },
+];
 
-const children = services.map(({ name, entry }) => {
+const children = services.map(({ name, entry, env }) => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
     cwd: root,
-    env: { LOG_LEVEL: 'warn', ...process.env },
+    env: { LOG_LEVEL: 'warn', ...env, ...process.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = (stream, out) => {

@@ -1,0 +1,278 @@
+import express, { json, urlencoded, type Express, type Request, type Response } from 'express';
+import * as samlify from 'samlify';
+import { z } from 'zod';
+import {
+  ControllableClock,
+  RehearsalError,
+  errorMiddleware,
+  harnessRouter,
+  parseInput,
+  routeNotFound,
+  silentLogger,
+  type Clock,
+  type Logger,
+} from '@rehearsal/core/runtime';
+import { Directory, type DirectoryContent } from './directory/directory.ts';
+import { publicUser } from './directory/user.ts';
+import type { PublishedCertificate, SigningCredential } from './keys/credentials.ts';
+import { autoPostForm, errorPage, loginPage, mfaPage } from './login/pages.ts';
+import { attributesFor } from './saml/login-response.ts';
+import { SsoService, type IncomingRequest, type SamlDelivery } from './saml/sso-service.ts';
+import { ServiceProviderRegistry } from './service-providers/registry.ts';
+import type { ServiceProviderInput } from './service-providers/service-provider.ts';
+import { serviceProviderFromMetadata } from './service-providers/sp-metadata.ts';
+
+export const SESSION_COOKIE = 'rehearsal_idp_session';
+export const IDP_VERSION = '0.1.0';
+
+export interface IdpAppOptions {
+  /** Where browsers and SPs reach the IdP, e.g. http://localhost:7000. */
+  publicUrl: string;
+  /** Defaults to `<publicUrl>/saml/metadata`. */
+  entityId?: string;
+  credential: SigningCredential;
+  /** A certificate staged for rollover: published in metadata, not used to sign. */
+  stagedCertificate?: PublishedCertificate;
+  directory?: DirectoryContent;
+  serviceProviders?: ServiceProviderInput[];
+  clock?: Clock;
+  logger?: Logger;
+  harness?: boolean;
+}
+
+const BINDING = { redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST' };
+
+const headlessLogin = z
+  .object({
+    sp: z.string().min(1),
+    user: z.string().min(1),
+    relayState: z.string().max(2048).optional(),
+    /** The SAMLRequest as the HTTP-POST binding carries it (base64), or a whole HTTP-Redirect URL. */
+    authnRequest: z.string().min(1).optional(),
+  })
+  .strict();
+
+const metadataImport = z
+  .object({ xml: z.string().min(1).max(512 * 1024).optional(), url: z.url({ protocol: /^https?$/ }).optional(), overrides: z.record(z.string(), z.unknown()).optional() })
+  .strict()
+  .refine((v) => (v.xml === undefined) !== (v.url === undefined), { message: 'give either xml or url' });
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+const wantsJson = (req: Request) => (req.get('accept') ?? '').includes('application/json') && !(req.get('accept') ?? '').includes('text/html');
+
+export function createIdpApp(options: IdpAppOptions): Express {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const entityId = options.entityId ?? `${publicUrl}/saml/metadata`;
+  const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
+  const logger = options.logger ?? silentLogger;
+  const directory = new Directory(options.directory);
+  const providers = new ServiceProviderRegistry(options.serviceProviders);
+  const sso = new SsoService({ entityId, credential: options.credential, clock, directory }, directory, providers);
+
+  const metadata = samlify
+    .IdentityProvider({
+      entityID: entityId,
+      signingCert: [options.credential.certificatePem, ...(options.stagedCertificate ? [options.stagedCertificate.certificatePem] : [])],
+      nameIDFormat: [
+        'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+        'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+        'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+      ],
+      singleSignOnService: [
+        { Binding: BINDING.redirect, Location: `${publicUrl}/saml/sso` },
+        { Binding: BINDING.post, Location: `${publicUrl}/saml/sso` },
+      ],
+      singleLogoutService: [
+        { Binding: BINDING.redirect, Location: `${publicUrl}/saml/slo` },
+        { Binding: BINDING.post, Location: `${publicUrl}/saml/slo` },
+      ],
+    })
+    .getMetadata();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const form = urlencoded({ extended: false, limit: '256kb' });
+  const body = json({ limit: '1mb' });
+
+  const setSession = (res: Response, id: string) =>
+    res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure: publicUrl.startsWith('https:'), path: '/' });
+  const sendDelivery = (res: Response, delivery: SamlDelivery) => res.type('html').send(autoPostForm(delivery));
+  const showLogin = (res: Response, loginId: string, error?: string) => {
+    const login = sso.pendingLogin(loginId);
+    res.status(error ? 401 : 200).type('html').send(
+      loginPage({ action: `/login/${loginId}`, spName: login.sp.entityId, error, users: directory.listUsers().map((user) => ({ user, attributes: attributesFor(directory, login.sp, user) })) }),
+    );
+  };
+  /** Silent answer when the IdP session allows it, else the login page. */
+  const proceed = (req: Request, res: Response, incoming: () => ReturnType<SsoService['receive']>) => {
+    const login = incoming();
+    const delivery = sso.silentAnswer(login, sso.session(cookieOf(req, SESSION_COOKIE)));
+    if (delivery) sendDelivery(res, delivery);
+    else res.redirect(303, `/login/${login.id}`);
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'mock-idp', version: IDP_VERSION });
+  });
+  app.get('/saml/metadata', (_req, res) => {
+    res.type('application/samlmetadata+xml').send(metadata);
+  });
+
+  // ---- single sign-on ------------------------------------------------------------
+  app.get('/saml/sso', (req, res) => {
+    const query = req.query as Record<string, string | undefined>;
+    if (!query.SAMLRequest) throw new RehearsalError('saml-request-missing', 'No SAMLRequest in the query: this is the HTTP-Redirect SSO endpoint.');
+    const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
+    proceed(req, res, () => sso.receive({ binding: 'redirect', samlRequest: query.SAMLRequest!, relayState: query.RelayState, rawQuery } satisfies IncomingRequest));
+  });
+  app.post('/saml/sso', form, (req, res) => {
+    const fields = (req.body ?? {}) as Record<string, string | undefined>;
+    if (!fields.SAMLRequest) throw new RehearsalError('saml-request-missing', 'No SAMLRequest in the form: this is the HTTP-POST SSO endpoint.');
+    proceed(req, res, () => sso.receive({ binding: 'post', samlRequest: fields.SAMLRequest!, relayState: fields.RelayState }));
+  });
+  /** IdP-initiated: `/saml/idp-initiated?sp=<entityId>&RelayState=...`. */
+  app.get('/saml/idp-initiated', (req, res) => {
+    const query = req.query as Record<string, string | undefined>;
+    if (!query.sp) throw new RehearsalError('sp-missing', 'Name the service provider: ?sp=<entity ID>.');
+    proceed(req, res, () => sso.unsolicited(query.sp!, query.RelayState));
+  });
+
+  // ---- login page ----------------------------------------------------------------
+  app.get('/login/:loginId', (req, res) => showLogin(res, String(req.params.loginId)));
+  app.post('/login/:loginId', form, (req, res) => {
+    const loginId = String(req.params.loginId);
+    sso.pendingLogin(loginId);
+    const fields = (req.body ?? {}) as Record<string, string | undefined>;
+    let user;
+    try {
+      user = fields.user ? directory.getUser(fields.user) : sso.authenticate(fields.username ?? '', fields.password ?? '');
+    } catch (err) {
+      if (err instanceof RehearsalError && err.status < 500) return showLogin(res, loginId, err.message);
+      throw err;
+    }
+    if (user.mfa) {
+      res.type('html').send(mfaPage({ action: `/login/${loginId}/mfa?user=${encodeURIComponent(user.id)}`, email: user.email }));
+      return;
+    }
+    const session = sso.startSession(user, false);
+    setSession(res, session.id);
+    sendDelivery(res, sso.complete(loginId, session));
+  });
+  app.post('/login/:loginId/mfa', form, (req, res) => {
+    const loginId = String(req.params.loginId);
+    sso.pendingLogin(loginId);
+    const user = directory.getUser(String((req.query as Record<string, string>).user ?? ''));
+    const code = String(((req.body ?? {}) as Record<string, string>).code ?? '');
+    if (!user.mfa || code !== user.mfa.code) {
+      res.status(401).type('html').send(mfaPage({ action: `/login/${loginId}/mfa?user=${encodeURIComponent(user.id)}`, email: user.email, error: 'Wrong code.' }));
+      return;
+    }
+    const session = sso.startSession(user, true);
+    setSession(res, session.id);
+    sendDelivery(res, sso.complete(loginId, session));
+  });
+
+  // ---- headless test API ---------------------------------------------------------
+  app.post('/api/login', body, (req, res) => {
+    const input = parseInput(headlessLogin, req.body, 'body');
+    const user = directory.getUser(input.user);
+    let login;
+    if (input.authnRequest) {
+      const redirect = /^https?:\/\//.test(input.authnRequest) ? new URL(input.authnRequest) : undefined;
+      const samlRequest = redirect ? redirect.searchParams.get('SAMLRequest') : input.authnRequest;
+      if (!samlRequest) throw new RehearsalError('saml-request-missing', 'The authnRequest URL has no SAMLRequest parameter.');
+      login = redirect
+        ? sso.receive({ binding: 'redirect', samlRequest, relayState: input.relayState ?? redirect.searchParams.get('RelayState') ?? undefined, rawQuery: redirect.search.slice(1) })
+        : sso.receive({ binding: 'post', samlRequest, relayState: input.relayState });
+      if (login.sp.entityId !== input.sp) throw new RehearsalError('sp-mismatch', `The AuthnRequest comes from ${login.sp.entityId}, not ${input.sp}.`);
+    } else {
+      login = sso.unsolicited(input.sp, input.relayState);
+    }
+    const delivery = sso.complete(login.id, sso.startSession(user, user.mfa !== undefined));
+    if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendDelivery(res, delivery);
+    res.json({ acsUrl: delivery.acsUrl, samlResponse: delivery.samlResponse, relayState: delivery.relayState ?? null });
+  });
+
+  // ---- directory -----------------------------------------------------------------
+  const shownUser = (u: ReturnType<Directory['getUser']>) => publicUser(u, directory.memberOf(u));
+  const shownGroup = (g: ReturnType<Directory['getGroup']>) => ({ ...g, members: directory.membersOf(g).map((u) => u.email) });
+  app.get('/api/users', (_req, res) => res.json({ users: directory.listUsers().map(shownUser) }));
+  app.post('/api/users', body, (req, res) => res.status(201).json(shownUser(directory.createUser(req.body))));
+  app.get('/api/users/:key', (req, res) => res.json(shownUser(directory.getUser(String(req.params.key)))));
+  app.put('/api/users/:key', body, (req, res) => res.json(shownUser(directory.replaceUser(String(req.params.key), req.body))));
+  app.patch('/api/users/:key', body, (req, res) => res.json(shownUser(directory.updateUser(String(req.params.key), req.body))));
+  app.delete('/api/users/:key', (req, res) => {
+    directory.deleteUser(String(req.params.key));
+    res.status(204).end();
+  });
+  app.get('/api/groups', (_req, res) => res.json({ groups: directory.listGroups().map(shownGroup) }));
+  app.post('/api/groups', body, (req, res) => res.status(201).json(shownGroup(directory.createGroup(req.body))));
+  app.get('/api/groups/:key', (req, res) => res.json(shownGroup(directory.getGroup(String(req.params.key)))));
+  app.put('/api/groups/:key', body, (req, res) => res.json(shownGroup(directory.replaceGroup(String(req.params.key), req.body))));
+  app.delete('/api/groups/:key', (req, res) => {
+    directory.deleteGroup(String(req.params.key));
+    res.status(204).end();
+  });
+
+  // ---- service providers ---------------------------------------------------------
+  app.get('/api/service-providers', (_req, res) => res.json({ serviceProviders: providers.list() }));
+  app.post('/api/service-providers', body, (req, res) => res.status(201).json(providers.register(req.body)));
+  app.post('/api/service-providers/import', body, async (req, res) => {
+    const input = parseInput(metadataImport, req.body, 'body');
+    const xml = input.xml ?? (await fetchMetadata(input.url!));
+    res.status(201).json(providers.register(serviceProviderFromMetadata(xml, input.overrides as Partial<ServiceProviderInput>)));
+  });
+  // Entity IDs are URLs: they travel URL-encoded in the path.
+  app.get('/api/service-providers/:entityId', (req, res) => res.json(providers.get(String(req.params.entityId))));
+  app.put('/api/service-providers/:entityId', body, (req, res) => res.json(providers.replace(String(req.params.entityId), req.body)));
+  app.delete('/api/service-providers/:entityId', (req, res) => {
+    providers.remove(String(req.params.entityId));
+    res.status(204).end();
+  });
+
+  const reset = () => {
+    directory.reset();
+    providers.reset();
+    sso.reset();
+  };
+  app.post('/api/reset', (_req, res) => {
+    reset();
+    res.json({ reset: true });
+  });
+  if (options.harness ?? true) app.use(harnessRouter({ clock, reset }));
+
+  app.use(routeNotFound);
+  const toJson = errorMiddleware(logger);
+  app.use((err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
+    // Browser-facing SAML endpoints answer with a page; the API answers with JSON.
+    if (err instanceof RehearsalError && !req.path.startsWith('/api/') && !wantsJson(req)) {
+      res.status(err.status).type('html').send(errorPage(err.code, err.message));
+      return;
+    }
+    toJson(err, req, res, next);
+  });
+  return app;
+}
+
+const METADATA_TIMEOUT_MS = 5000;
+async function fetchMetadata(url: string): Promise<string> {
+  let response: globalThis.Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
+  } catch (err) {
+    throw new RehearsalError('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`, { status: 422 });
+  }
+  if (!response.ok) throw new RehearsalError('metadata-unreachable', `${url} answered ${response.status}.`, { status: 422 });
+  const text = await response.text();
+  if (text.length > 512 * 1024) throw new RehearsalError('metadata-too-large', `${url} returned more than 512 KiB.`, { status: 422 });
+  return text;
+}

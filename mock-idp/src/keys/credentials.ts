@@ -1,0 +1,82 @@
+import { createPrivateKey, createPublicKey, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+// @peculiar/x509 resolves its ASN.1 classes through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+/** A key pair and its certificate, parsed once: signing never re-reads a PEM. */
+export interface SigningCredential {
+  privateKey: KeyObject;
+  privateKeyPem: string;
+  certificatePem: string;
+  /** The DER certificate in base64, as it appears in metadata and KeyInfo. */
+  certificateBase64: string;
+  /** SHA-256 fingerprint, colon-separated, for people comparing certificates. */
+  fingerprint: string;
+}
+
+/** A published certificate that does not sign (yet): the staged half of a rollover. */
+export interface PublishedCertificate {
+  certificatePem: string;
+  certificateBase64: string;
+  fingerprint: string;
+}
+
+export function parseCertificate(pem: string): PublishedCertificate {
+  const cert = new X509Certificate(pem);
+  return { certificatePem: cert.toString(), certificateBase64: cert.raw.toString('base64'), fingerprint: cert.fingerprint256 };
+}
+
+export function credentialFrom(privateKeyPem: string, certificatePem: string): SigningCredential {
+  const privateKey = createPrivateKey(privateKeyPem);
+  const published = parseCertificate(certificatePem);
+  const certKey = new X509Certificate(certificatePem).publicKey.export({ format: 'der', type: 'spki' });
+  if (!certKey.equals(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }))) {
+    throw new Error('The signing certificate does not belong to the signing key.');
+  }
+  return { privateKey, privateKeyPem, ...published };
+}
+
+/** A new RSA-2048 key with a self-signed certificate valid for ten years from `now`. */
+export async function generateCredential(commonName: string, now: Date): Promise<SigningCredential> {
+  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${commonName.replace(/[,=+<>#;\\"]/g, ' ')}`,
+    notBefore: new Date(now.getTime() - 24 * 3600_000),
+    notAfter: new Date(now.getTime() + 10 * 365 * 24 * 3600_000),
+    keys,
+    signingAlgorithm: algorithm,
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  return credentialFrom(privateKeyPem, cert.toString('pem'));
+}
+
+export interface KeyFiles {
+  keyPath: string;
+  certPath: string;
+}
+
+/**
+ * The IdP's signing credential: read from the files when they exist, otherwise
+ * generated once and written there (mode 0600 for the key), so that SPs
+ * configured with our certificate keep working across restarts.
+ */
+export async function loadOrCreateCredential(files: KeyFiles, commonName: string, now: Date): Promise<{ credential: SigningCredential; created: boolean }> {
+  if (existsSync(files.keyPath) || existsSync(files.certPath)) {
+    if (!existsSync(files.keyPath)) throw new Error(`A certificate is at ${files.certPath} but its key ${files.keyPath} is missing.`);
+    if (!existsSync(files.certPath)) throw new Error(`A key is at ${files.keyPath} but its certificate ${files.certPath} is missing.`);
+    return { credential: credentialFrom(readFileSync(files.keyPath, 'utf8'), readFileSync(files.certPath, 'utf8')), created: false };
+  }
+  const credential = await generateCredential(commonName, now);
+  for (const path of [files.keyPath, files.certPath]) mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(files.keyPath, credential.privateKeyPem, { mode: 0o600 });
+  writeFileSync(files.certPath, credential.certificatePem);
+  return { credential, created: true };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '@rehearsal/core/runtime';
+import { badRequest } from '@rehearsal/core/runtime';
+import type { Directory } from '../directory/directory.ts';
+import type { IdpUser } from '../directory/user.ts';
+import type { SigningCredential } from '../keys/credentials.ts';
+import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSource } from '../service-providers/service-provider.ts';
+import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute } from './response.ts';
+
+/** SAML IDs must not start with a digit (xs:ID): a prefix and 160 random bits. */
+export const samlId = () => `_${randomBytes(20).toString('hex')}`;
+
+const PASSWORD_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+const MFA_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';
+/** How far back NotBefore reaches, for SPs whose clocks run a little behind. */
+const NOT_BEFORE_SKEW_MS = 60_000;
+
+export interface LoginResponseInput {
+  sp: ServiceProvider;
+  user: IdpUser;
+  acsUrl: string;
+  inResponseTo?: string;
+  /** The format the AuthnRequest's NameIDPolicy asked for, when it named one. */
+  requestedNameIdFormat?: string;
+  authnInstant: Date;
+  sessionIndex: string;
+  mfa: boolean;
+}
+
+export interface IdpIdentity {
+  entityId: string;
+  credential: SigningCredential;
+  clock: Clock;
+  directory: Directory;
+}
+
+function sourceValues(directory: Directory, user: IdpUser, source: UserSource): string[] {
+  if (source === 'groups') return directory.memberOf(user);
+  if (source === 'groupIds') return directory.memberOf(user).map((g) => directory.getGroup(g).id);
+  const value = user[source];
+  return value === undefined ? [] : [String(value)];
+}
+
+/** The attributes an SP receives for a user, as the login page shows them before sending. */
+export function attributesFor(directory: Directory, sp: ServiceProvider, user: IdpUser): SamlAttribute[] {
+  return sp.attributes.map((a) => ({ name: a.name, nameFormat: a.nameFormat, friendlyName: a.friendlyName, values: sourceValues(directory, user, a.source) }));
+}
+
+function nameIdFormatFor(sp: ServiceProvider, requested?: string): NameIdFormat {
+  if (!requested || requested === NAME_ID_FORMATS.unspecified) return sp.nameIdFormat;
+  const format = (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]).find((k) => NAME_ID_FORMATS[k] === requested);
+  if (!format) throw badRequest('invalid-name-id-policy', `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`);
+  return format;
+}
+
+/** The response specification for a successful login, before any fault alters it. */
+export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): ResponseSpec {
+  const now = idp.clock.now();
+  const { sp, user } = input;
+  const format = nameIdFormatFor(sp, input.requestedNameIdFormat);
+  const nameIdValue = format === 'transient' ? samlId() : format === 'persistent' && sp.nameIdSource === 'id' ? user.id : sourceValues(idp.directory, user, sp.nameIdSource)[0];
+  if (!nameIdValue) throw badRequest('name-id-source-empty', `${user.email} has no ${sp.nameIdSource}, which ${sp.entityId} uses as NameID.`);
+  return {
+    id: samlId(),
+    issuer: idp.entityId,
+    issueInstant: now,
+    destination: input.acsUrl,
+    inResponseTo: input.inResponseTo,
+    status: { code: STATUS.success },
+    assertion: {
+      id: samlId(),
+      issuer: idp.entityId,
+      issueInstant: now,
+      nameId: { value: nameIdValue, format: NAME_ID_FORMATS[format], ...(format === 'persistent' || format === 'transient' ? { spNameQualifier: sp.entityId } : {}) },
+      recipient: input.acsUrl,
+      inResponseTo: input.inResponseTo,
+      notBefore: new Date(now.getTime() - NOT_BEFORE_SKEW_MS),
+      notOnOrAfter: new Date(now.getTime() + sp.assertionLifetimeMs),
+      audience: sp.entityId,
+      authnInstant: input.authnInstant,
+      sessionIndex: input.sessionIndex,
+      authnContextClassRef: input.mfa ? MFA_CONTEXT : PASSWORD_CONTEXT,
+      attributes: attributesFor(idp.directory, sp, user),
+    },
+  };
+}
+
+/** An error response (no assertion), for IsPassive without a session or a refused login. */
+export function errorResponseSpec(idp: IdpIdentity, acsUrl: string, inResponseTo: string | undefined, code: string, subCode?: string, message?: string): ResponseSpec {
+  return { id: samlId(), issuer: idp.entityId, issueInstant: idp.clock.now(), destination: acsUrl, inResponseTo, status: { code, subCode, message } };
+}
+
+export function signResponse(idp: IdpIdentity, sp: ServiceProvider, spec: ResponseSpec): string {
+  return buildSignedResponse(spec, {
+    credential: idp.credential,
+    algorithm: sp.signatureAlgorithm,
+    assertion: sp.signing !== 'response',
+    response: sp.signing !== 'assertion' || !spec.assertion,
+  });
+}

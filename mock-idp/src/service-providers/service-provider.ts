@@ -1,0 +1,116 @@
+import { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import { parseDuration } from '@rehearsal/core/runtime';
+
+export const NAME_ID_FORMATS = {
+  email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+  persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+  transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
+  unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+} as const;
+export type NameIdFormat = keyof typeof NAME_ID_FORMATS;
+
+/** User fields an attribute or the NameID can come from. */
+export const USER_SOURCES = ['email', 'userName', 'id', 'givenName', 'surname', 'displayName', 'department', 'jobTitle', 'organization', 'timezone', 'preferredLanguage', 'employeeId', 'manager', 'groups', 'groupIds'] as const;
+export type UserSource = (typeof USER_SOURCES)[number];
+
+const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
+/** What Entra ID sends by default (plus department), under its claim URIs. */
+export const DEFAULT_ATTRIBUTES: AttributeMapping[] = [
+  { name: `${CLAIMS}/givenname`, friendlyName: 'givenName', source: 'givenName' },
+  { name: `${CLAIMS}/surname`, friendlyName: 'surname', source: 'surname' },
+  { name: `${CLAIMS}/emailaddress`, friendlyName: 'email', source: 'email' },
+  { name: `${CLAIMS}/name`, friendlyName: 'name', source: 'userName' },
+  { name: 'http://schemas.microsoft.com/identity/claims/displayname', friendlyName: 'displayName', source: 'displayName' },
+  { name: `${CLAIMS}/department`, friendlyName: 'department', source: 'department' },
+];
+
+const url = z.url({ protocol: /^https?$/ });
+const pem = z.string().refine((v) => {
+  try {
+    new X509Certificate(v.includes('BEGIN CERTIFICATE') ? v : `-----BEGIN CERTIFICATE-----\n${v.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'not an X.509 certificate (PEM or base64 DER)' });
+const duration = z.string().refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'not a duration (for example 5m or 1h)' });
+
+export interface AttributeMapping {
+  name: string;
+  source: UserSource;
+  friendlyName?: string;
+  nameFormat?: string;
+}
+
+export const attributeMapping = z
+  .object({ name: z.string().min(1).max(1024), source: z.enum(USER_SOURCES), friendlyName: z.string().min(1).max(256).optional(), nameFormat: z.string().min(1).max(1024).optional() })
+  .strict();
+
+export const serviceProviderInput = z
+  .object({
+    entityId: z.string().min(1).max(1024),
+    /** Where responses may be posted; the first is the default. Nothing else is ever used. */
+    acsUrls: z.array(url).min(1),
+    sloUrl: url.optional(),
+    /** The SP's signing certificate: signed AuthnRequests are verified against it. */
+    certificate: pem.optional(),
+    /** Refuse AuthnRequests that are not signed (needs `certificate`). */
+    wantAuthnRequestsSigned: z.boolean().optional(),
+    nameIdFormat: z.enum(Object.keys(NAME_ID_FORMATS) as [NameIdFormat, ...NameIdFormat[]]).default('email'),
+    /** Defaults: the email, or the stable user id for persistent NameIDs. */
+    nameIdSource: z.enum(USER_SOURCES).optional(),
+    attributes: z.array(attributeMapping).optional(),
+    /** Send short names (givenName, email...) instead of the claim URIs. */
+    attributeNames: z.enum(['claims', 'friendly']).default('claims'),
+    signing: z.enum(['assertion', 'response', 'both']).default('assertion'),
+    signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha512']).default('rsa-sha256'),
+    assertionLifetime: duration.default('5m'),
+    allowIdpInitiated: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((sp, ctx) => {
+    if (sp.wantAuthnRequestsSigned && !sp.certificate) ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'required when wantAuthnRequestsSigned is true' });
+  });
+export type ServiceProviderInput = z.input<typeof serviceProviderInput>;
+
+export interface ServiceProvider {
+  entityId: string;
+  acsUrls: string[];
+  sloUrl?: string;
+  certificate?: string;
+  wantAuthnRequestsSigned: boolean;
+  nameIdFormat: NameIdFormat;
+  nameIdSource: UserSource;
+  attributes: AttributeMapping[];
+  signing: 'assertion' | 'response' | 'both';
+  signatureAlgorithm: 'rsa-sha256' | 'rsa-sha512';
+  assertionLifetimeMs: number;
+  assertionLifetime: string;
+  allowIdpInitiated: boolean;
+}
+
+function toPem(cert: string): string {
+  return cert.includes('BEGIN CERTIFICATE') ? new X509Certificate(cert).toString() : new X509Certificate(`-----BEGIN CERTIFICATE-----\n${cert.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`).toString();
+}
+
+export function toServiceProvider(input: z.output<typeof serviceProviderInput>): ServiceProvider {
+  const attributes = (input.attributes ?? DEFAULT_ATTRIBUTES).map((a) =>
+    input.attributeNames === 'friendly' && a.friendlyName ? { source: a.source, name: a.friendlyName, nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic' } : a,
+  );
+  return {
+    entityId: input.entityId,
+    acsUrls: input.acsUrls,
+    sloUrl: input.sloUrl,
+    certificate: input.certificate && toPem(input.certificate),
+    wantAuthnRequestsSigned: input.wantAuthnRequestsSigned ?? false,
+    nameIdFormat: input.nameIdFormat,
+    nameIdSource: input.nameIdSource ?? (input.nameIdFormat === 'persistent' ? 'id' : 'email'),
+    attributes,
+    signing: input.signing,
+    signatureAlgorithm: input.signatureAlgorithm,
+    assertionLifetime: input.assertionLifetime,
+    assertionLifetimeMs: parseDuration(input.assertionLifetime)!,
+    allowIdpInitiated: input.allowIdpInitiated,
+  };
+}

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { ControllableClock } from '@rehearsal/core/runtime';
+import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
+import { generateCredential, type SigningCredential } from '../../src/keys/credentials.ts';
+
+export const SP = 'https://sp.example.test/saml/metadata';
+export const ACS = 'https://sp.example.test/saml/acs';
+export const SP2 = 'https://other.example.test/sp';
+export const ACS2 = 'https://other.example.test/acs';
+
+let credential: Promise<SigningCredential> | undefined;
+/** One generated key for the whole run: RSA key generation is slow and its result is not under test here. */
+export const testCredential = () => (credential ??= generateCredential('Rehearsal test IdP', new Date()));
+
+export const scenario = {
+  users: [
+    { email: 'alice@acme.com', givenName: 'Alice', surname: 'Liddell', department: 'Engineering', jobTitle: 'Engineer', timezone: 'Europe/Berlin', password: 'alice-pass', groups: ['engineering'] },
+    { email: 'bob@acme.com', givenName: 'Bob', surname: 'Stone', department: 'Sales', password: 'bob-pass', groups: ['sales'], mfa: { code: '123456' } },
+  ],
+  groups: [{ name: 'engineering' }, { name: 'sales' }, { name: 'everyone', groups: ['engineering', 'sales'] }],
+};
+
+export interface TestIdp {
+  url: string;
+  clock: ControllableClock;
+  credential: SigningCredential;
+  dir: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: boolean } = {}): Promise<TestIdp> {
+  const clock = new ControllableClock();
+  if (options.frozen ?? true) clock.freeze(new Date('2026-11-23T09:00:00Z'));
+  const cred = await testCredential();
+  const app = createIdpApp({
+    publicUrl: 'http://localhost:7000',
+    credential: cred,
+    clock,
+    directory: scenario,
+    serviceProviders: [
+      { entityId: SP, acsUrls: [ACS, `${ACS}/second`] },
+      { entityId: SP2, acsUrls: [ACS2], signing: 'both', signatureAlgorithm: 'rsa-sha512' },
+    ],
+    ...options,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    clock,
+    credential: cred,
+    dir: mkdtempSync(join(tmpdir(), 'rehearsal-idp-')),
+    async request(method, path, body, headers = {}) {
+      const isForm = typeof body === 'string';
+      const response = await fetch(url + path, {
+        method,
+        redirect: 'manual',
+        headers: { ...(body === undefined ? {} : { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
+        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // HTML or XML
+      }
+      return { status: response.status, body: parsed, text, headers: response.headers };
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function authnRequestXml(options: { id?: string; issuer?: string; acsUrl?: string; forceAuthn?: boolean; isPassive?: boolean; nameIdFormat?: string; doctype?: boolean } = {}): string {
+  const attrs = [
+    `ID="${options.id ?? '_req-1'}"`,
+    'Version="2.0"',
+    'IssueInstant="2026-11-23T09:00:00Z"',
+    'Destination="http://localhost:7000/saml/sso"',
+    options.acsUrl ? `AssertionConsumerServiceURL="${options.acsUrl}"` : '',
+    options.forceAuthn ? 'ForceAuthn="true"' : '',
+    options.isPassive ? 'IsPassive="true"' : '',
+  ].join(' ');
+  return `${options.doctype ? '<!DOCTYPE foo [<!ENTITY x "y">]>' : ''}<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ${attrs}><saml:Issuer>${options.issuer ?? SP}</saml:Issuer>${options.nameIdFormat ? `<samlp:NameIDPolicy Format="${options.nameIdFormat}" AllowCreate="true"/>` : ''}</samlp:AuthnRequest>`;
+}
+
+/** The SAMLRequest query value of the HTTP-Redirect binding. */
+export const redirectParam = (xml: string) => encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'));
+
+export const decodeResponse = (samlResponse: string) => Buffer.from(samlResponse, 'base64').toString('utf8');
+
+/** The SAMLResponse, RelayState and action of an auto-POST form page. */
+export function formFields(html: string) {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return { action: /action="([^"]*)"/.exec(html)?.[1], samlResponse: field('SAMLResponse'), relayState: field('RelayState') };
+}
+
+const run = (cmd: string, args: string[]) =>
+  new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(cmd, args, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }));
+  });
+
+/** Verifies one signature with xmlsec1 against our certificate: the Response's or the Assertion's. */
+export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion', dir: string) {
+  const file = join(dir, `${which}-${Math.random().toString(36).slice(2)}.xml`);
+  const cert = join(dir, 'idp-cert.pem');
+  writeFileSync(file, xml);
+  writeFileSync(cert, certificatePem);
+  const xpath = which === 'Response' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']";
+  return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--pubkey-cert-pem', cert, '--node-xpath', xpath, file]);
+}
+
+export { run };
