@@ -65,7 +65,8 @@ function cookieOf(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-const wantsJson = (req: Request) => (req.get('accept') ?? '').includes('application/json') && !(req.get('accept') ?? '').includes('text/html');
+/** Browsers get pages, API clients JSON: express's own content negotiation decides. */
+const wantsJson = (req: Request) => req.accepts(['text/html', 'application/json']) === 'application/json';
 
 export function createIdpApp(options: IdpAppOptions): Express {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
@@ -198,6 +199,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
       login = sso.unsolicited(input.sp, input.relayState);
     }
     const delivery = sso.complete(login.id, sso.startSession(user, user.mfa !== undefined));
+    // JSON unless the client prefers HTML: this is an API first.
     if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendDelivery(res, delivery);
     res.json({ acsUrl: delivery.acsUrl, samlResponse: delivery.samlResponse, relayState: delivery.relayState ?? null });
   });

@@ -64,6 +64,8 @@ export class Directory {
   }
 
   findUser(key: string): IdpUser | undefined {
+    const byId = this.users.get(key);
+    if (byId) return byId;
     const wanted = key.toLowerCase();
     for (const user of this.users.values()) {
       if (user.id.toLowerCase() === wanted || user.email === wanted || user.userName.toLowerCase() === wanted) return user;

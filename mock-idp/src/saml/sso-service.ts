@@ -97,7 +97,7 @@ export class SsoService {
 
   session(id: string | undefined): IdpSession | undefined {
     const session = id ? this.sessions.get(id) : undefined;
-    return session && this.directory.listUsers().some((u) => u.id === session.userId && u.active) ? session : undefined;
+    return session && this.directory.findUser(session.userId)?.active ? session : undefined;
   }
 
   /** Whether a pending login can complete without the login page. */

@@ -26,9 +26,12 @@ export const DEFAULT_ATTRIBUTES: AttributeMapping[] = [
 ];
 
 const url = z.url({ protocol: /^https?$/ });
+/** A certificate given as PEM or as the bare base64 DER that metadata carries. */
+const certificateOf = (v: string) =>
+  new X509Certificate(v.includes('BEGIN CERTIFICATE') ? v : `-----BEGIN CERTIFICATE-----\n${v.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`);
 const pem = z.string().refine((v) => {
   try {
-    new X509Certificate(v.includes('BEGIN CERTIFICATE') ? v : `-----BEGIN CERTIFICATE-----\n${v.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`);
+    certificateOf(v);
     return true;
   } catch {
     return false;
@@ -90,9 +93,7 @@ export interface ServiceProvider {
   allowIdpInitiated: boolean;
 }
 
-function toPem(cert: string): string {
-  return cert.includes('BEGIN CERTIFICATE') ? new X509Certificate(cert).toString() : new X509Certificate(`-----BEGIN CERTIFICATE-----\n${cert.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`).toString();
-}
+const toPem = (cert: string) => certificateOf(cert).toString();
 
 export function toServiceProvider(input: z.output<typeof serviceProviderInput>): ServiceProvider {
   const attributes = (input.attributes ?? DEFAULT_ATTRIBUTES).map((a) =>
