@@ -17,7 +17,11 @@ import { publicUser } from './directory/user.ts';
 import type { PublishedCertificate, SigningCredential } from './keys/credentials.ts';
 import { autoPostForm, errorPage, loginPage, mfaPage } from './login/pages.ts';
 import { attributesFor } from './saml/login-response.ts';
-import { SsoService, type IncomingRequest, type SamlDelivery } from './saml/sso-service.ts';
+import { SsoService, type IncomingMessage, type PendingLogin, type SamlDelivery } from './saml/sso-service.ts';
+import { FaultRules, parseFaults } from './faults/fault-rules.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { SIMPLE_FAULTS, XSW_VARIANTS, type Fault } from './faults/fault.ts';
+import { generateCredential } from './keys/credentials.ts';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
 import { serviceProviderFromMetadata } from './service-providers/sp-metadata.ts';
@@ -35,6 +39,10 @@ export interface IdpAppOptions {
   stagedCertificate?: PublishedCertificate;
   directory?: DirectoryContent;
   serviceProviders?: ServiceProviderInput[];
+  /** Fault rules active from the start (and after every reset). */
+  faultRules?: unknown[];
+  /** The key the wrong-key fault signs with; generated on first use when absent. */
+  faultCredential?: SigningCredential;
   clock?: Clock;
   logger?: Logger;
   harness?: boolean;
@@ -49,6 +57,7 @@ const headlessLogin = z
     relayState: z.string().max(2048).optional(),
     /** The SAMLRequest as the HTTP-POST binding carries it (base64), or a whole HTTP-Redirect URL. */
     authnRequest: z.string().min(1).optional(),
+    faults: z.array(z.unknown()).optional(),
   })
   .strict();
 
@@ -65,6 +74,20 @@ function cookieOf(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/** The HTTP-Redirect binding's message; the raw query is kept because its signature covers the bytes as sent. */
+function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
+  const query = req.query as Record<string, string | undefined>;
+  if (!query.SAMLRequest) throw new RehearsalError('saml-request-missing', `No SAMLRequest in the query: this is the HTTP-Redirect ${endpoint} endpoint.`);
+  const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
+  return { binding: 'redirect', samlRequest: query.SAMLRequest, relayState: query.RelayState, rawQuery };
+}
+
+function postMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
+  const fields = (req.body ?? {}) as Record<string, string | undefined>;
+  if (!fields.SAMLRequest) throw new RehearsalError('saml-request-missing', `No SAMLRequest in the form: this is the HTTP-POST ${endpoint} endpoint.`);
+  return { binding: 'post', samlRequest: fields.SAMLRequest, relayState: fields.RelayState };
+}
+
 /** Browsers get pages, API clients JSON: express's own content negotiation decides. */
 const wantsJson = (req: Request) => req.accepts(['text/html', 'application/json']) === 'application/json';
 
@@ -75,7 +98,17 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const logger = options.logger ?? silentLogger;
   const directory = new Directory(options.directory);
   const providers = new ServiceProviderRegistry(options.serviceProviders);
-  const sso = new SsoService({ entityId, credential: options.credential, clock, directory }, directory, providers);
+  const faults = new FaultRules(directory, providers, options.faultRules);
+  const ledger = new Ledger(clock);
+  let faultKey: Promise<SigningCredential> | undefined;
+  const sso = new SsoService({
+    idp: { entityId, credential: options.credential, clock, directory },
+    directory,
+    providers,
+    faults,
+    ledger,
+    faultKey: () => (faultKey ??= options.faultCredential ? Promise.resolve(options.faultCredential) : generateCredential('Rehearsal fault key (not the IdP)', clock.now())),
+  });
 
   const metadata = samlify
     .IdentityProvider({
@@ -110,16 +143,24 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const showLogin = (res: Response, loginId: string, error?: string) => {
     const login = sso.pendingLogin(loginId);
     res.status(error ? 401 : 200).type('html').send(
-      loginPage({ action: `/login/${loginId}`, spName: login.sp.entityId, error, users: directory.listUsers().map((user) => ({ user, attributes: attributesFor(directory, login.sp, user) })) }),
+      loginPage({
+        action: `/login/${loginId}`,
+        spName: login.sp.entityId,
+        error,
+        users: directory.listUsers().map((user) => ({ user, attributes: attributesFor(directory, login.sp, user) })),
+        faults: [...SIMPLE_FAULTS, ...XSW_VARIANTS],
+      }),
     );
   };
   /** Silent answer when the IdP session allows it, else the login page. */
-  const proceed = (req: Request, res: Response, incoming: () => ReturnType<SsoService['receive']>) => {
+  const proceed = async (req: Request, res: Response, incoming: () => PendingLogin) => {
     const login = incoming();
-    const delivery = sso.silentAnswer(login, sso.session(cookieOf(req, SESSION_COOKIE)));
+    const delivery = await sso.silentAnswer(login, sso.session(cookieOf(req, SESSION_COOKIE)));
     if (delivery) sendDelivery(res, delivery);
     else res.redirect(303, `/login/${login.id}`);
   };
+  /** The fault a browser tester picked on the login page, if any. */
+  const pickedFaults = (fields: Record<string, string | undefined>): Fault[] => (fields.fault ? parseFaults([fields.fault], 'fault') : []);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'mock-idp', version: IDP_VERSION });
@@ -129,27 +170,30 @@ export function createIdpApp(options: IdpAppOptions): Express {
   });
 
   // ---- single sign-on ------------------------------------------------------------
-  app.get('/saml/sso', (req, res) => {
-    const query = req.query as Record<string, string | undefined>;
-    if (!query.SAMLRequest) throw new RehearsalError('saml-request-missing', 'No SAMLRequest in the query: this is the HTTP-Redirect SSO endpoint.');
-    const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
-    proceed(req, res, () => sso.receive({ binding: 'redirect', samlRequest: query.SAMLRequest!, relayState: query.RelayState, rawQuery } satisfies IncomingRequest));
-  });
-  app.post('/saml/sso', form, (req, res) => {
-    const fields = (req.body ?? {}) as Record<string, string | undefined>;
-    if (!fields.SAMLRequest) throw new RehearsalError('saml-request-missing', 'No SAMLRequest in the form: this is the HTTP-POST SSO endpoint.');
-    proceed(req, res, () => sso.receive({ binding: 'post', samlRequest: fields.SAMLRequest!, relayState: fields.RelayState }));
-  });
+  app.get('/saml/sso', (req, res) => proceed(req, res, () => sso.receive(redirectMessage(req, 'SSO'))));
+  app.post('/saml/sso', form, (req, res) => proceed(req, res, () => sso.receive(postMessage(req, 'SSO'))));
   /** IdP-initiated: `/saml/idp-initiated?sp=<entityId>&RelayState=...`. */
   app.get('/saml/idp-initiated', (req, res) => {
     const query = req.query as Record<string, string | undefined>;
     if (!query.sp) throw new RehearsalError('sp-missing', 'Name the service provider: ?sp=<entity ID>.');
-    proceed(req, res, () => sso.unsolicited(query.sp!, query.RelayState));
+    return proceed(req, res, () => sso.unsolicited(query.sp!, query.RelayState));
   });
+
+  // ---- single logout -------------------------------------------------------------
+  const logout = (req: Request, res: Response, incoming: IncomingMessage) => {
+    const answer = sso.logout(incoming, cookieOf(req, SESSION_COOKIE));
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (answer.binding === 'redirect') res.redirect(303, answer.location);
+    else sendDelivery(res, answer.delivery);
+  };
+  app.get('/saml/slo', (req, res) => logout(req, res, redirectMessage(req, 'SLO')));
+  app.post('/saml/slo', form, (req, res) => logout(req, res, postMessage(req, 'SLO')));
 
   // ---- login page ----------------------------------------------------------------
   app.get('/login/:loginId', (req, res) => showLogin(res, String(req.params.loginId)));
-  app.post('/login/:loginId', form, (req, res) => {
+  const mfaAction = (loginId: string, userId: string, fault: string | undefined) =>
+    `/login/${loginId}/mfa?user=${encodeURIComponent(userId)}${fault ? `&fault=${encodeURIComponent(fault)}` : ''}`;
+  app.post('/login/:loginId', form, async (req, res) => {
     const loginId = String(req.params.loginId);
     sso.pendingLogin(loginId);
     const fields = (req.body ?? {}) as Record<string, string | undefined>;
@@ -161,30 +205,32 @@ export function createIdpApp(options: IdpAppOptions): Express {
       throw err;
     }
     if (user.mfa) {
-      res.type('html').send(mfaPage({ action: `/login/${loginId}/mfa?user=${encodeURIComponent(user.id)}`, email: user.email }));
+      res.type('html').send(mfaPage({ action: mfaAction(loginId, user.id, fields.fault), email: user.email }));
       return;
     }
     const session = sso.startSession(user, false);
     setSession(res, session.id);
-    sendDelivery(res, sso.complete(loginId, session));
+    sendDelivery(res, await sso.complete(loginId, session, pickedFaults(fields)));
   });
-  app.post('/login/:loginId/mfa', form, (req, res) => {
+  app.post('/login/:loginId/mfa', form, async (req, res) => {
     const loginId = String(req.params.loginId);
     sso.pendingLogin(loginId);
-    const user = directory.getUser(String((req.query as Record<string, string>).user ?? ''));
+    const query = req.query as Record<string, string | undefined>;
+    const user = directory.getUser(query.user ?? '');
     const code = String(((req.body ?? {}) as Record<string, string>).code ?? '');
     if (!user.mfa || code !== user.mfa.code) {
-      res.status(401).type('html').send(mfaPage({ action: `/login/${loginId}/mfa?user=${encodeURIComponent(user.id)}`, email: user.email, error: 'Wrong code.' }));
+      res.status(401).type('html').send(mfaPage({ action: mfaAction(loginId, user.id, query.fault), email: user.email, error: 'Wrong code.' }));
       return;
     }
     const session = sso.startSession(user, true);
     setSession(res, session.id);
-    sendDelivery(res, sso.complete(loginId, session));
+    sendDelivery(res, await sso.complete(loginId, session, pickedFaults(query)));
   });
 
   // ---- headless test API ---------------------------------------------------------
-  app.post('/api/login', body, (req, res) => {
+  app.post('/api/login', body, async (req, res) => {
     const input = parseInput(headlessLogin, req.body, 'body');
+    const requested = input.faults ? parseFaults(input.faults, 'faults') : [];
     const user = directory.getUser(input.user);
     let login;
     if (input.authnRequest) {
@@ -198,7 +244,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
     } else {
       login = sso.unsolicited(input.sp, input.relayState);
     }
-    const delivery = sso.complete(login.id, sso.startSession(user, user.mfa !== undefined));
+    const delivery = await sso.complete(login.id, sso.oneShotSession(user, user.mfa !== undefined), requested);
     // JSON unless the client prefers HTML: this is an API first.
     if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendDelivery(res, delivery);
     res.json({ acsUrl: delivery.acsUrl, samlResponse: delivery.samlResponse, relayState: delivery.relayState ?? null });
@@ -241,9 +287,40 @@ export function createIdpApp(options: IdpAppOptions): Express {
     res.status(204).end();
   });
 
+  // ---- faults, ledger, sessions ---------------------------------------------------
+  app.get('/api/faults', (_req, res) => res.json({ rules: faults.list(), available: [...SIMPLE_FAULTS, 'clock-skew:<seconds>', ...XSW_VARIANTS] }));
+  app.post('/api/faults', body, (req, res) => res.status(201).json(faults.add(req.body)));
+  app.delete('/api/faults', (_req, res) => {
+    faults.clear();
+    res.status(204).end();
+  });
+  app.delete('/api/faults/:id', (req, res) => {
+    faults.remove(String(req.params.id));
+    res.status(204).end();
+  });
+  app.get('/api/ledger', (req, res) => res.json(ledger.list(req.query)));
+  app.delete('/api/ledger', (_req, res) => {
+    ledger.clear();
+    res.status(204).end();
+  });
+  app.get('/api/sessions', (_req, res) =>
+    res.json({
+      sessions: sso.listSessions().map((s) => ({
+        user: directory.findUser(s.userId)?.email,
+        sessionIndex: s.sessionIndex,
+        authnInstant: s.authnInstant.toISOString(),
+        expiresAt: new Date(s.expiresAt).toISOString(),
+        mfa: s.mfa,
+        serviceProviders: [...s.participants.keys()],
+      })),
+    }),
+  );
+
   const reset = () => {
     directory.reset();
     providers.reset();
+    faults.reset();
+    ledger.clear();
     sso.reset();
   };
   app.post('/api/reset', (_req, res) => {

@@ -21,7 +21,7 @@ async function main() {
   const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
   const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
   const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());
-  const content = config.IDP_CONFIG ? readIdpFile(config.IDP_CONFIG) : { directory: {}, serviceProviders: [] };
+  const content = config.IDP_CONFIG ? readIdpFile(config.IDP_CONFIG) : { directory: {}, serviceProviders: [], faultRules: [] };
   let app;
   try {
     app = createIdpApp({
@@ -31,6 +31,7 @@ async function main() {
       stagedCertificate: config.IDP_NEXT_CERT ? parseCertificate(readFileSync(config.IDP_NEXT_CERT, 'utf8')) : undefined,
       directory: content.directory,
       serviceProviders: content.serviceProviders,
+      faultRules: content.faultRules,
       clock: systemClock,
       logger,
       harness: config.REHEARSAL_HARNESS,
@@ -53,6 +54,7 @@ async function main() {
         `  Signing certificate (${created ? 'generated now' : 'loaded'}): ${keyFiles.certPath}`,
         `    SHA-256 ${credential.fingerprint}`,
         `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
+        `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
         '',
       ].join('\n'),
     );

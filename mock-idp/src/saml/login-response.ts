@@ -5,7 +5,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import type { SigningCredential } from '../keys/credentials.ts';
 import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSource } from '../service-providers/service-provider.ts';
-import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute } from './response.ts';
+import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';
 
 /** SAML IDs must not start with a digit (xs:ID): a prefix and 160 random bits. */
 export const samlId = () => `_${randomBytes(20).toString('hex')}`;
@@ -90,11 +90,11 @@ export function errorResponseSpec(idp: IdpIdentity, acsUrl: string, inResponseTo
   return { id: samlId(), issuer: idp.entityId, issueInstant: idp.clock.now(), destination: acsUrl, inResponseTo, status: { code, subCode, message } };
 }
 
+/** What the SP's signing option asks for; a response without an assertion is always signed. */
+export function signingFor(idp: IdpIdentity, sp: ServiceProvider, hasAssertion: boolean): SigningSpec {
+  return { credential: idp.credential, algorithm: sp.signatureAlgorithm, assertion: sp.signing !== 'response', response: sp.signing !== 'assertion' || !hasAssertion };
+}
+
 export function signResponse(idp: IdpIdentity, sp: ServiceProvider, spec: ResponseSpec): string {
-  return buildSignedResponse(spec, {
-    credential: idp.credential,
-    algorithm: sp.signatureAlgorithm,
-    assertion: sp.signing !== 'response',
-    response: sp.signing !== 'assertion' || !spec.assertion,
-  });
+  return buildSignedResponse(spec, signingFor(idp, sp, spec.assertion !== undefined));
 }

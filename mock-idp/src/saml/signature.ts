@@ -44,12 +44,22 @@ export function signEnveloped(xml: string, id: string, credential: SigningCreden
     textElement('SignatureValue', {}, value),
     element('KeyInfo', {}, element('X509Data', {}, textElement('X509Certificate', {}, credential.certificateBase64))),
   );
-  const at = issuerEnd(xml);
-  return xml.slice(0, at) + signature + xml.slice(at);
+  return insertAfterIssuer(xml, signature);
 }
 
-function issuerEnd(xml: string): number {
+/** Places `fragment` right after the first `</…Issuer>`: where SAML puts a signature (or Extensions). */
+export function insertAfterIssuer(xml: string, fragment: string): string {
   const match = /<\/(?:[\w-]+:)?Issuer>/.exec(xml);
   if (!match) throw new Error('a signed SAML element needs an Issuer to place the signature after');
-  return match.index + match[0].length;
+  const at = match.index + match[0].length;
+  return xml.slice(0, at) + fragment + xml.slice(at);
+}
+
+const SIGNATURE_ELEMENT = /<Signature xmlns="http:\/\/www\.w3\.org\/2000\/09\/xmldsig#">[\s\S]*?<\/Signature>/;
+
+/** The first Signature element of XML this module signed (signatures do not nest). */
+export function signatureOf(xml: string): string {
+  const match = SIGNATURE_ELEMENT.exec(xml);
+  if (!match) throw new Error('no signature to take');
+  return match[0];
 }

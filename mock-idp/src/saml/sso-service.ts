@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { badRequest, forbidden, notFound, unauthorized, type Clock } from '@rehearsal/core/runtime';
+import { badRequest, conflict, forbidden, notFound, RehearsalError, unauthorized, type Clock } from '@rehearsal/core/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
+import type { Fault } from '../faults/fault.ts';
+import type { FaultRules } from '../faults/fault-rules.ts';
+import { faultyResponse, unsealed, type Seal } from '../faults/faulty-response.ts';
+import type { SigningCredential } from '../keys/credentials.ts';
+import type { Binding, Ledger, MessageKind } from '../ledger/ledger.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import type { ServiceProvider } from '../service-providers/service-provider.ts';
-import { decodePostMessage, decodeRedirectMessage, readAuthnRequest, verifyEmbeddedSignature, verifyRedirectSignature, type AuthnRequest } from './authn-request.ts';
-import { errorResponseSpec, loginResponseSpec, samlId, signResponse, type IdpIdentity } from './login-response.ts';
+import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
+import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
+import { encryptAssertion } from './encryption.ts';
+import { errorResponseSpec, loginResponseSpec, samlId, signingFor, signResponse, type IdpIdentity } from './login-response.ts';
+import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
 import { STATUS } from './response.ts';
 
 /** A login the IdP answers: where the browser posts, what, and the RelayState to return. */
@@ -24,6 +32,7 @@ export interface PendingLogin {
   request?: AuthnRequest;
   acsUrl: string;
   relayState?: string;
+  expiresAt: number;
 }
 
 export interface IdpSession {
@@ -32,28 +41,55 @@ export interface IdpSession {
   authnInstant: Date;
   sessionIndex: string;
   mfa: boolean;
+  expiresAt: number;
+  /** The SPs this session logged in to, with the NameID each was sent. */
+  participants: Map<string, string | undefined>;
 }
 
-export type IncomingRequest =
+export type IncomingMessage =
   | { binding: 'redirect'; samlRequest: string; relayState?: string; rawQuery: string }
   | { binding: 'post'; samlRequest: string; relayState?: string };
 
+/** How the IdP answers a LogoutRequest: a redirect, or a form posted to the SP's SLO URL. */
+export type LogoutAnswer = { binding: 'redirect'; location: string; endedSessions: number } | { binding: 'post'; delivery: SamlDelivery; endedSessions: number };
+
 /** RelayState is opaque to the IdP, but bounded: SAML bindings allow 80 bytes; we allow more, not unlimited. */
 const MAX_RELAY_STATE = 2048;
+/** A login page left open this long must be started again from the SP. */
+export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
+/** Bounds the memory an SP sending AuthnRequests in a loop can take. */
+const MAX_PENDING_LOGINS = 10_000;
+/** How long the IdP session lasts: a working day, like most IdPs' defaults. */
+export const IDP_SESSION_TTL_MS = 12 * 60 * 60_000;
+
+export interface SsoDependencies {
+  idp: IdpIdentity;
+  directory: Directory;
+  providers: ServiceProviderRegistry;
+  faults: FaultRules;
+  ledger: Ledger;
+  /** The key the wrong-key fault signs with; made on first use (RSA key generation is slow). */
+  faultKey: () => Promise<SigningCredential>;
+}
 
 /**
- * Single sign-on: reads AuthnRequests, keeps IdP sessions so that a second SP's
- * login is silent, and issues signed responses to registered ACS URLs only.
+ * Single sign-on and single logout: reads AuthnRequests and LogoutRequests,
+ * keeps IdP sessions so that a second SP's login is silent, issues signed
+ * responses to registered ACS URLs only (with any faults a test asked for),
+ * and writes every message to the ledger.
  */
 export class SsoService {
   private readonly pending = new Map<string, PendingLogin>();
   private readonly sessions = new Map<string, IdpSession>();
+  /** The last response each user was sent at each SP, for the replay fault. */
+  private readonly lastResponses = new Map<string, { id: string; xml: string }>();
+  private readonly idp: IdpIdentity;
+  private readonly directory: Directory;
 
-  constructor(
-    private readonly idp: IdpIdentity,
-    private readonly directory: Directory,
-    private readonly providers: ServiceProviderRegistry,
-  ) {}
+  constructor(private readonly deps: SsoDependencies) {
+    this.idp = deps.idp;
+    this.directory = deps.directory;
+  }
 
   get clock(): Clock {
     return this.idp.clock;
@@ -62,51 +98,50 @@ export class SsoService {
   reset(): void {
     this.pending.clear();
     this.sessions.clear();
+    this.lastResponses.clear();
   }
 
   /** Decodes and checks an AuthnRequest, and resolves the SP and ACS URL it may use. */
-  receive(incoming: IncomingRequest): PendingLogin {
+  receive(incoming: IncomingMessage): PendingLogin {
     if (incoming.relayState && incoming.relayState.length > MAX_RELAY_STATE) throw badRequest('relay-state-too-long', `RelayState is longer than ${MAX_RELAY_STATE} characters.`);
-    const xml = incoming.binding === 'redirect' ? decodeRedirectMessage(incoming.samlRequest) : decodePostMessage(incoming.samlRequest);
-    const request = readAuthnRequest(xml);
-    const sp = this.providers.find(request.issuer);
-    if (!sp) throw forbidden('sp-not-registered', `The AuthnRequest comes from ${request.issuer}, which is not a registered service provider.`);
-    const signedByQuery = incoming.binding === 'redirect' && /(^|&)Signature=/.test(incoming.rawQuery);
-    if (signedByQuery && !verifyRedirectSignature(incoming.rawQuery, sp)) throw forbidden('authn-request-signature-invalid', `The AuthnRequest's signature does not verify with ${sp.entityId}'s certificate.`);
-    if (incoming.binding === 'post' && request.signed && !verifyEmbeddedSignature(request, sp)) throw forbidden('authn-request-signature-invalid', `The AuthnRequest's signature does not verify with ${sp.entityId}'s certificate.`);
-    if (sp.wantAuthnRequestsSigned && !signedByQuery && !(incoming.binding === 'post' && request.signed)) throw forbidden('authn-request-unsigned', `${sp.entityId} is registered as signing its AuthnRequests, and this one is not signed.`);
-    const login: PendingLogin = { id: samlId(), sp, request, acsUrl: this.acsFor(sp, request), relayState: incoming.relayState };
-    this.pending.set(login.id, login);
-    return login;
+    const { message: request, sp, checked: acsUrl } = this.receiveMessage(incoming, 'AuthnRequest', readAuthnRequest, (request, sp) => this.acsFor(sp, request));
+    return this.addPending({ id: samlId(), sp, request, acsUrl, relayState: incoming.relayState, expiresAt: 0 });
   }
 
   /** IdP-initiated: no request, the SP's default ACS. */
   unsolicited(spEntityId: string, relayState?: string): PendingLogin {
-    const sp = this.providers.get(spEntityId);
+    const sp = this.deps.providers.get(spEntityId);
     if (!sp.allowIdpInitiated) throw forbidden('idp-initiated-disabled', `${sp.entityId} does not accept IdP-initiated logins.`);
-    const login: PendingLogin = { id: samlId(), sp, acsUrl: sp.acsUrls[0]!, relayState };
-    this.pending.set(login.id, login);
-    return login;
+    return this.addPending({ id: samlId(), sp, acsUrl: sp.acsUrls[0]!, relayState, expiresAt: 0 });
   }
 
   pendingLogin(id: string): PendingLogin {
     const login = this.pending.get(id);
-    if (!login) throw notFound('login-not-found', 'This login has expired or was already completed: start again from the service provider.');
+    if (!login) throw notFound('login-not-found', 'This login was already completed or never existed: start again from the service provider.');
+    if (login.expiresAt <= this.clock.now().getTime()) {
+      this.pending.delete(id);
+      throw new RehearsalError('login-expired', 'This login page was open too long: start again from the service provider.', { status: 410 });
+    }
     return login;
   }
 
   session(id: string | undefined): IdpSession | undefined {
     const session = id ? this.sessions.get(id) : undefined;
-    return session && this.directory.findUser(session.userId)?.active ? session : undefined;
+    if (!session) return undefined;
+    if (session.expiresAt <= this.clock.now().getTime()) {
+      this.sessions.delete(session.id);
+      return undefined;
+    }
+    return this.directory.findUser(session.userId)?.active ? session : undefined;
   }
 
   /** Whether a pending login can complete without the login page. */
-  silentAnswer(login: PendingLogin, session: IdpSession | undefined): SamlDelivery | undefined {
+  async silentAnswer(login: PendingLogin, session: IdpSession | undefined): Promise<SamlDelivery | undefined> {
     if (session && !login.request?.forceAuthn) return this.complete(login.id, session);
     if (login.request?.isPassive) {
       this.pending.delete(login.id);
       const spec = errorResponseSpec(this.idp, login.acsUrl, login.request.id, STATUS.responder, STATUS.noPassive, 'No IdP session, and IsPassive forbids asking the user.');
-      return this.deliver(login, signResponse(this.idp, login.sp, spec));
+      return this.deliver(login, signResponse(this.idp, login.sp, spec), { id: spec.id });
     }
     return undefined;
   }
@@ -119,23 +154,43 @@ export class SsoService {
     return user;
   }
 
+  /** A browser's IdP session, kept so that its next login is silent. */
   startSession(user: IdpUser, mfa: boolean): IdpSession {
-    if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
-    const session: IdpSession = { id: randomBytes(24).toString('base64url'), userId: user.id, authnInstant: this.clock.now(), sessionIndex: samlId(), mfa };
+    const session = this.oneShotSession(user, mfa);
     this.sessions.set(session.id, session);
     return session;
+  }
+
+  /** A session for one headless login: not kept, since no browser will come back with it. */
+  oneShotSession(user: IdpUser, mfa: boolean): IdpSession {
+    if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
+    const now = this.clock.now();
+    return {
+      id: randomBytes(24).toString('base64url'),
+      userId: user.id,
+      authnInstant: now,
+      sessionIndex: samlId(),
+      mfa,
+      expiresAt: now.getTime() + IDP_SESSION_TTL_MS,
+      participants: new Map(),
+    };
   }
 
   endSession(id: string | undefined): void {
     if (id) this.sessions.delete(id);
   }
 
-  /** Answers a pending login for the session's user. */
-  complete(loginId: string, session: IdpSession): SamlDelivery {
+  listSessions(): IdpSession[] {
+    return [...this.sessions.values()].filter((s) => this.session(s.id));
+  }
+
+  /** Answers a pending login for the session's user, with the faults asked for and those of matching rules. */
+  async complete(loginId: string, session: IdpSession, requested: Fault[] = []): Promise<SamlDelivery> {
     const login = this.pendingLogin(loginId);
+    const { sp } = login;
     const user = this.directory.getUser(session.userId);
     const spec = loginResponseSpec(this.idp, {
-      sp: login.sp,
+      sp,
       user,
       acsUrl: login.acsUrl,
       inResponseTo: login.request?.id,
@@ -144,11 +199,129 @@ export class SsoService {
       sessionIndex: session.sessionIndex,
       mfa: session.mfa,
     });
+    const faults = this.deps.faults.take(sp.entityId, user.id, requested);
+    const replayKey = `${sp.entityId}\n${user.id}`;
+    let sent: { id: string; xml: string };
+    if (faults.some((f) => f.fault === 'replay')) {
+      const previous = this.lastResponses.get(replayKey);
+      if (!previous) throw conflict('nothing-to-replay', `${user.email} has not been sent a response for ${sp.entityId} yet: there is nothing to replay.`);
+      sent = previous;
+    } else {
+      const xml = await faultyResponse(spec, signingFor(this.idp, sp, true), faults, {
+        subject: user,
+        otherKey: faults.some((f) => f.fault === 'wrong-key') ? await this.deps.faultKey() : this.idp.credential,
+        seal: this.sealFor(sp),
+      });
+      sent = { id: spec.id, xml };
+      this.lastResponses.set(replayKey, sent);
+    }
     this.pending.delete(loginId);
-    return this.deliver(login, signResponse(this.idp, login.sp, spec));
+    session.participants.set(sp.entityId, spec.assertion?.nameId?.value);
+    return this.deliver(login, sent.xml, { id: sent.id, user: user.email, faults });
   }
 
-  private deliver(login: PendingLogin, xml: string): SamlDelivery {
+  /**
+   * SP-initiated single logout: ends the IdP session the request names (by
+   * SessionIndex, else by NameID) and the browser's own, and answers the SP's
+   * SLO URL on the binding the request came by.
+   */
+  logout(incoming: IncomingMessage, browserSessionId: string | undefined): LogoutAnswer {
+    const { message: request, sp } = this.receiveMessage(incoming, 'LogoutRequest', readLogoutRequest, (_request, sp) => {
+      if (!sp.sloUrl) throw badRequest('slo-url-missing', `${sp.entityId} has no SLO URL registered, so the IdP cannot answer its LogoutRequest: register sloUrl.`);
+    });
+    const ended = this.endSessionsFor(request, sp, browserSessionId);
+    const id = samlId();
+    const xml = buildLogoutResponse({ id, issuer: this.idp.entityId, issueInstant: this.clock.now(), destination: sp.sloUrl!, inResponseTo: request.id, statusCode: STATUS.success });
+    const signer = { credential: this.idp.credential, algorithm: sp.signatureAlgorithm };
+    const record = { message: 'LogoutResponse' as const, sp: sp.entityId, id, inResponseTo: request.id, destination: sp.sloUrl, relayState: incoming.relayState, outcome: 'sent' };
+    if (incoming.binding === 'redirect') {
+      this.deps.ledger.record({ ...record, direction: 'sent', binding: 'redirect', xml });
+      return { binding: 'redirect', location: redirectBindingUrl(sp.sloUrl!, 'SAMLResponse', xml, incoming.relayState, signer), endedSessions: ended };
+    }
+    const posted = postBindingValue(xml, id, signer);
+    this.deps.ledger.record({ ...record, direction: 'sent', binding: 'post', xml: posted.xml });
+    return { binding: 'post', delivery: { acsUrl: sp.sloUrl!, samlResponse: posted.value, relayState: incoming.relayState, xml: posted.xml }, endedSessions: ended };
+  }
+
+  private endSessionsFor(request: LogoutRequest, sp: ServiceProvider, browserSessionId: string | undefined): number {
+    let ended = 0;
+    for (const session of [...this.sessions.values()]) {
+      const named = request.sessionIndexes.length
+        ? request.sessionIndexes.includes(session.sessionIndex)
+        : session.participants.has(sp.entityId) && session.participants.get(sp.entityId) === request.nameId;
+      if (named || session.id === browserSessionId) {
+        this.sessions.delete(session.id);
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * Decodes a request from an SP, finds the SP, checks its signature as the SP
+   * is registered (a signature present is always checked; one absent is refused
+   * when the SP signs), runs `check`, and writes the outcome to the ledger.
+   */
+  private receiveMessage<T extends { id: string; issuer: string; signed: boolean; xml: string }, R>(
+    incoming: IncomingMessage,
+    kind: MessageKind,
+    read: (xml: string) => T,
+    check: (message: T, sp: ServiceProvider) => R,
+  ): { message: T; sp: ServiceProvider; checked: R } {
+    let xml: string | undefined;
+    let message: T | undefined;
+    let sp: ServiceProvider | undefined;
+    const binding: Binding = incoming.binding;
+    try {
+      xml = incoming.binding === 'redirect' ? decodeRedirectMessage(incoming.samlRequest) : decodePostMessage(incoming.samlRequest);
+      message = read(xml);
+      sp = this.deps.providers.find(message.issuer);
+      if (!sp) throw forbidden('sp-not-registered', `The ${kind} comes from ${message.issuer}, which is not a registered service provider.`);
+      const signedByQuery = incoming.binding === 'redirect' && /(^|&)Signature=/.test(incoming.rawQuery);
+      const invalid = forbidden('request-signature-invalid', `The ${kind}'s signature does not verify with ${sp.entityId}'s certificate.`);
+      if (signedByQuery && !verifyRedirectSignature(incoming.rawQuery, sp, kind)) throw invalid;
+      if (incoming.binding === 'post' && message.signed && !verifyEmbeddedSignature(message, sp, kind)) throw invalid;
+      if (sp.wantAuthnRequestsSigned && !signedByQuery && !(incoming.binding === 'post' && message.signed))
+        throw forbidden('request-unsigned', `${sp.entityId} is registered as signing its requests, and this ${kind} is not signed.`);
+      const checked = check(message, sp);
+      this.deps.ledger.record({ direction: 'received', message: kind, binding, sp: sp.entityId, id: message.id, relayState: incoming.relayState, outcome: 'accepted', xml });
+      return { message, sp, checked };
+    } catch (err) {
+      const code = err instanceof RehearsalError ? err.code : 'internal-error';
+      this.deps.ledger.record({ direction: 'received', message: kind, binding, sp: sp?.entityId ?? message?.issuer, id: message?.id, relayState: incoming.relayState, outcome: code, xml });
+      throw err;
+    }
+  }
+
+  private addPending(login: PendingLogin): PendingLogin {
+    const now = this.clock.now().getTime();
+    for (const [id, old] of this.pending) if (old.expiresAt <= now) this.pending.delete(id);
+    while (this.pending.size >= MAX_PENDING_LOGINS) this.pending.delete(this.pending.keys().next().value!);
+    login.expiresAt = now + PENDING_LOGIN_TTL_MS;
+    this.pending.set(login.id, login);
+    return login;
+  }
+
+  private sealFor(sp: ServiceProvider): Seal {
+    const target = sp.encryption;
+    return target ? (assertion) => encryptAssertion(assertion, target) : unsealed;
+  }
+
+  private deliver(login: PendingLogin, xml: string, about: { id: string; user?: string; faults?: Fault[] }): SamlDelivery {
+    this.deps.ledger.record({
+      direction: 'sent',
+      message: 'Response',
+      binding: 'post',
+      sp: login.sp.entityId,
+      user: about.user,
+      id: about.id,
+      inResponseTo: login.request?.id,
+      destination: login.acsUrl,
+      relayState: login.relayState,
+      faults: about.faults,
+      outcome: 'sent',
+      xml,
+    });
     return { acsUrl: login.acsUrl, samlResponse: Buffer.from(xml).toString('base64'), relayState: login.relayState, xml };
   }
 

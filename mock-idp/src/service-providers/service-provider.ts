@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '@rehearsal/core/runtime';
+import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type EncryptionTarget } from '../saml/encryption.ts';
 
 export const NAME_ID_FORMATS = {
   email: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -70,10 +71,17 @@ export const serviceProviderInput = z
     signatureAlgorithm: z.enum(['rsa-sha256', 'rsa-sha512']).default('rsa-sha256'),
     assertionLifetime: duration.default('5m'),
     allowIdpInitiated: z.boolean().default(true),
+    /** Send the assertion as an EncryptedAssertion (needs `encryptionCertificate` or `certificate`). */
+    encryptAssertions: z.boolean().default(false),
+    /** The SP's encryption certificate when it differs from its signing one. */
+    encryptionCertificate: pem.optional(),
+    encryptionAlgorithm: z.enum(Object.keys(ENCRYPTION_ALGORITHMS) as [EncryptionAlgorithm, ...EncryptionAlgorithm[]]).default('aes256-gcm'),
   })
   .strict()
   .superRefine((sp, ctx) => {
     if (sp.wantAuthnRequestsSigned && !sp.certificate) ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'required when wantAuthnRequestsSigned is true' });
+    if (sp.encryptAssertions && !sp.certificate && !sp.encryptionCertificate)
+      ctx.addIssue({ code: 'custom', path: ['encryptionCertificate'], message: 'required (or certificate) when encryptAssertions is true' });
   });
 export type ServiceProviderInput = z.input<typeof serviceProviderInput>;
 
@@ -91,6 +99,10 @@ export interface ServiceProvider {
   assertionLifetimeMs: number;
   assertionLifetime: string;
   allowIdpInitiated: boolean;
+  /** Where assertions are encrypted to, when the SP asks for encryption. */
+  encryption?: EncryptionTarget;
+  encryptionCertificate?: string;
+  encryptionAlgorithm: EncryptionAlgorithm;
 }
 
 const toPem = (cert: string) => certificateOf(cert).toString();
@@ -113,5 +125,8 @@ export function toServiceProvider(input: z.output<typeof serviceProviderInput>):
     assertionLifetime: input.assertionLifetime,
     assertionLifetimeMs: parseDuration(input.assertionLifetime)!,
     allowIdpInitiated: input.allowIdpInitiated,
+    encryptionCertificate: input.encryptionCertificate && toPem(input.encryptionCertificate),
+    encryptionAlgorithm: input.encryptionAlgorithm,
+    encryption: input.encryptAssertions ? { certificatePem: toPem((input.encryptionCertificate ?? input.certificate)!), algorithm: input.encryptionAlgorithm } : undefined,
   };
 }

@@ -28,17 +28,20 @@ export function serviceProviderFromMetadata(xml: string, overrides: Partial<Serv
     .map((s) => s.location);
   if (!acs.length) throw badRequest('invalid-metadata', 'The SP metadata has no AssertionConsumerService with the HTTP-POST binding.');
   const slo = list((meta.getSingleLogoutService as (binding?: string) => unknown).call(meta) as unknown as { binding: string; location: string }[]);
-  const firstCert = (use: 'signing') => {
+  const firstCert = (use: 'signing' | 'encryption') => {
     const found = list(meta.getX509Certificate(use) as string | string[] | null)[0];
     return found ? found.replace(/\s+/g, '') : undefined;
   };
   const format = list(meta.getNameIDFormat() as string | string[] | undefined).map((f) => FORMATS[f]).find(Boolean);
   const signing = firstCert('signing');
+  const encryption = firstCert('encryption');
   return {
     entityId: meta.getEntityID(),
     acsUrls: acs,
     ...(slo[0] ? { sloUrl: slo.find((s) => s.binding.endsWith('HTTP-Redirect'))?.location ?? slo[0].location } : {}),
     ...(signing ? { certificate: signing } : {}),
+    // Metadata says which key to encrypt to, not whether to: encryptAssertions is an override.
+    ...(encryption && encryption !== signing ? { encryptionCertificate: encryption } : {}),
     ...(meta.isAuthnRequestSigned() ? { wantAuthnRequestsSigned: true } : {}),
     ...(format ? { nameIdFormat: format } : {}),
     ...overrides,

@@ -1,0 +1,82 @@
+import { sign } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import type { Element } from '@xmldom/xmldom';
+import { badRequest } from '@rehearsal/core/runtime';
+import type { SigningCredential } from '../keys/credentials.ts';
+import { childElement, childElements, parseXml } from './binding.ts';
+import { element, textElement } from './canonical-xml.ts';
+import { SAML_ASSERTION, SAML_PROTOCOL, samlTime } from './response.ts';
+import { SIGNATURE_ALGORITHMS, signEnveloped, type SignatureAlgorithm } from './signature.ts';
+
+/** What the IdP needs from a LogoutRequest. */
+export interface LogoutRequest {
+  id: string;
+  issuer: string;
+  nameId?: string;
+  sessionIndexes: string[];
+  signed: boolean;
+  xml: string;
+}
+
+export function readLogoutRequest(xml: string): LogoutRequest {
+  const root = parseXml(xml, 'LogoutRequest');
+  if (root.namespaceURI !== SAML_PROTOCOL || root.localName !== 'LogoutRequest') throw badRequest('not-a-logout-request', `Expected a samlp:LogoutRequest, got ${root.tagName}.`);
+  const id = root.getAttribute('ID');
+  if (!id) throw badRequest('invalid-logout-request', 'The LogoutRequest has no ID.');
+  if (root.getAttribute('Version') !== '2.0') throw badRequest('invalid-logout-request', 'The LogoutRequest is not SAML 2.0 (Version="2.0").');
+  const issuer = childElement(root, SAML_ASSERTION, 'Issuer')?.textContent?.trim();
+  if (!issuer) throw badRequest('invalid-logout-request', 'The LogoutRequest has no Issuer: the IdP cannot tell which service provider sent it.');
+  const nameId = childElement(root, SAML_ASSERTION, 'NameID')?.textContent?.trim();
+  if (!nameId && !childElement(root, SAML_ASSERTION, 'EncryptedID') && !childElement(root, SAML_ASSERTION, 'BaseID'))
+    throw badRequest('invalid-logout-request', 'The LogoutRequest names no principal (NameID).');
+  return {
+    id,
+    issuer,
+    nameId: nameId || undefined,
+    sessionIndexes: childElements(root, SAML_PROTOCOL, 'SessionIndex').map((e: Element) => (e.textContent ?? '').trim()),
+    signed: childElement(root, 'http://www.w3.org/2000/09/xmldsig#', 'Signature') !== undefined,
+    xml,
+  };
+}
+
+export interface LogoutResponseSpec {
+  id: string;
+  issuer: string;
+  issueInstant: Date;
+  destination: string;
+  inResponseTo: string;
+  statusCode: string;
+}
+
+export function buildLogoutResponse(r: LogoutResponseSpec): string {
+  return element(
+    'samlp:LogoutResponse',
+    { 'xmlns:samlp': SAML_PROTOCOL, Destination: r.destination, ID: r.id, InResponseTo: r.inResponseTo, IssueInstant: samlTime(r.issueInstant), Version: '2.0' },
+    textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
+    element('samlp:Status', {}, element('samlp:StatusCode', { Value: r.statusCode })),
+  );
+}
+
+export interface Signer {
+  credential: SigningCredential;
+  algorithm: SignatureAlgorithm;
+}
+
+/** HTTP-POST: the message carries an enveloped signature; the form field is its base64. */
+export function postBindingValue(xml: string, id: string, signer: Signer): { value: string; xml: string } {
+  const signed = signEnveloped(xml, id, signer.credential, signer.algorithm);
+  return { value: Buffer.from(signed).toString('base64'), xml: signed };
+}
+
+/**
+ * HTTP-Redirect: DEFLATE, base64, and a signature over the query string
+ * (SAMLResponse, RelayState, SigAlg in that order) as SAML bindings §3.4.4.1 says.
+ */
+export function redirectBindingUrl(location: string, parameter: 'SAMLRequest' | 'SAMLResponse', xml: string, relayState: string | undefined, signer: Signer): string {
+  const alg = SIGNATURE_ALGORITHMS[signer.algorithm];
+  let query = `${parameter}=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
+  if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;
+  query += `&SigAlg=${encodeURIComponent(alg.signature)}`;
+  const signature = sign(alg.hash, Buffer.from(query), signer.credential.privateKey).toString('base64');
+  return `${location}${location.includes('?') ? '&' : '?'}${query}&Signature=${encodeURIComponent(signature)}`;
+}
