@@ -20,7 +20,7 @@ const ruleInput = z
   .object({
     user: z.string().min(1).optional(),
     sp: z.string().min(1).optional(),
-    faults: faultList.min(1),
+    faults: z.array(z.unknown()).min(1),
     times: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();

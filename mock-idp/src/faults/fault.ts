@@ -41,7 +41,6 @@ export type FaultName = Fault['fault'];
 
 const DAY_SECONDS = 86_400;
 
-const simple = z.enum(SIMPLE_FAULTS).transform((fault) => ({ fault }));
 const clockSkew = z.object({ fault: z.literal('clock-skew'), seconds: z.number().int().min(-DAY_SECONDS).max(DAY_SECONDS) }).strict();
 const xsw = z.object({ fault: z.enum(XSW_VARIANTS), impersonate: z.email().optional() }).strict();
 
@@ -55,13 +54,20 @@ const shorthand = z.string().transform((value, ctx): Fault => {
     return z.NEVER;
   }
   if ((XSW_VARIANTS as readonly string[]).includes(value)) return { fault: value as XswVariant };
-  const parsed = simple.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if ((SIMPLE_FAULTS as readonly string[]).includes(value)) return { fault: value as (typeof SIMPLE_FAULTS)[number] };
   ctx.addIssue({ code: 'custom', message: `unknown fault "${value}": one of ${[...SIMPLE_FAULTS, 'clock-skew:<seconds>', ...XSW_VARIANTS].join(', ')}` });
   return z.NEVER;
 });
 
-export const faultInput = z.union([shorthand, clockSkew, xsw]);
+const objectForm = z.discriminatedUnion('fault', [clockSkew, xsw, z.object({ fault: z.enum(SIMPLE_FAULTS) }).strict()]);
+
+/** A fault as a string or an object; the error says what is wrong with the form that was given. */
+export const faultInput = z.unknown().transform((value, ctx): Fault => {
+  const parsed = (typeof value === 'string' ? shorthand : objectForm).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 export const faultList = z.array(faultInput).max(16);
 
 const SIGNING_CHANGES: FaultName[] = ['unsigned', 'wrong-key', 'rsa-sha1'];

@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { ControllableClock } from '@rehearsal/core/runtime';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
@@ -110,13 +111,51 @@ const run = (cmd: string, args: string[]) =>
   });
 
 /** Verifies one signature with xmlsec1 against our certificate: the Response's or the Assertion's. */
-export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion', dir: string) {
+export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion', dir: string, signatureXpath?: string) {
   const file = join(dir, `${which}-${Math.random().toString(36).slice(2)}.xml`);
   const cert = join(dir, 'idp-cert.pem');
   writeFileSync(file, xml);
   writeFileSync(cert, certificatePem);
-  const xpath = which === 'Response' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']";
+  const xpath = signatureXpath ?? (which === 'Response' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']");
   return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--pubkey-cert-pem', cert, '--node-xpath', xpath, file]);
 }
 
 export { run };
+
+export interface Pysaml2Verdict {
+  ok: boolean;
+  nameId?: string | null;
+  format?: string | null;
+  attributes?: Record<string, string[]>;
+  error?: string;
+}
+
+/**
+ * Judges responses with pysaml2 (Debian's python3-pysaml2), an SP we did not
+ * write: one Python process for the whole list. `keys` lets it decrypt.
+ */
+export async function pysaml2Judge(
+  idp: TestIdp,
+  sp: { entityId: string; acs: string; keys?: { privateKeyPem: string; certificatePem: string } },
+  responses: { samlResponse: string; inResponseTo?: string }[],
+): Promise<Pysaml2Verdict[]> {
+  const metadataFile = join(idp.dir, 'idp-metadata.xml');
+  writeFileSync(metadataFile, (await idp.request('GET', '/saml/metadata')).text);
+  const args = [fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url)), metadataFile, sp.entityId, sp.acs];
+  if (sp.keys) {
+    writeFileSync(join(idp.dir, 'sp.key.pem'), sp.keys.privateKeyPem);
+    writeFileSync(join(idp.dir, 'sp.cert.pem'), sp.keys.certificatePem);
+    args.push(join(idp.dir, 'sp.key.pem'), join(idp.dir, 'sp.cert.pem'));
+  }
+  const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const child = spawn('/usr/bin/python3', args);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(responses.map((r) => JSON.stringify({ samlResponse: r.samlResponse, inResponseTo: r.inResponseTo ?? null })).join('\n') + '\n');
+  });
+  if (code !== 0) throw new Error(`pysaml2 SP failed (${code}): ${err}`);
+  return out.trim().split('\n').map((line) => JSON.parse(line) as Pysaml2Verdict);
+}

@@ -1,7 +1,10 @@
-"""A second, independent SAML SP (pysaml2, from Debian) that must accept our responses.
+"""A second, independent SAML SP (pysaml2, from Debian) that judges our responses.
 
-argv: idp_metadata_file sp_entity_id acs_url in_response_to|- ; the base64 SAMLResponse on stdin.
-Prints the NameID and attributes as JSON, or exits 1 with pysaml2's complaint.
+argv: idp_metadata_file sp_entity_id acs_url [sp_key_pem sp_cert_pem]
+stdin: one JSON object per line, {"samlResponse": base64, "inResponseTo": id or null}
+stdout: one JSON object per line, {"ok": true, "nameId", "format", "attributes"} or
+{"ok": false, "error": pysaml2's complaint}. One process judges many responses,
+since starting Python and pysaml2 takes about a second.
 """
 import json
 import sys
@@ -10,8 +13,9 @@ from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 
-metadata, entity_id, acs, in_response_to = sys.argv[1:5]
-config = SPConfig().load({
+metadata, entity_id, acs = sys.argv[1:4]
+keys = sys.argv[4:6]
+sp = {
     "entityid": entity_id,
     "xmlsec_binary": "/usr/bin/xmlsec1",
     "metadata": {"local": [metadata]},
@@ -19,17 +23,28 @@ config = SPConfig().load({
         "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
         "want_assertions_signed": True,
         "want_response_signed": False,
-        "allow_unsolicited": in_response_to == "-",
+        "allow_unsolicited": True,
     }},
-})
-client = Saml2Client(config=config)
-outstanding = {} if in_response_to == "-" else {in_response_to: acs}
-try:
-    response = client.parse_authn_request_response(sys.stdin.read().strip(), BINDING_HTTP_POST, outstanding=outstanding)
-except Exception as error:  # pysaml2 raises many types; the message is what matters
-    print(f"{type(error).__name__}: {error}", file=sys.stderr)
-    sys.exit(1)
-if response is None:
-    print("rejected", file=sys.stderr)
-    sys.exit(1)
-print(json.dumps({"nameId": response.name_id.text, "format": response.name_id.format, "attributes": response.ava}))
+}
+if keys:
+    sp["key_file"], sp["cert_file"] = keys
+    sp["encryption_keypairs"] = [{"key_file": keys[0], "cert_file": keys[1]}]
+client = Saml2Client(config=SPConfig().load(sp))
+
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    request = json.loads(line)
+    outstanding = {request["inResponseTo"]: acs} if request.get("inResponseTo") else {}
+    # Unsolicited only when the test says so: a response to a request must match it.
+    client.allow_unsolicited = not outstanding
+    try:
+        response = client.parse_authn_request_response(request["samlResponse"], BINDING_HTTP_POST, outstanding=outstanding)
+        # A response pysaml2 refuses softly (a wrong Destination) comes back without an assertion.
+        if response is None or getattr(response, "assertion", None) is None:
+            raise ValueError("rejected: no assertion accepted")
+        result = {"ok": True, "nameId": response.name_id.text if response.name_id else None,
+                  "format": response.name_id.format if response.name_id else None, "attributes": response.ava}
+    except Exception as error:  # pysaml2 raises many types; the message is what matters
+        result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    print(json.dumps(result), flush=True)
