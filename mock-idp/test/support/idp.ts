@@ -111,13 +111,13 @@ const run = (cmd: string, args: string[]) =>
   });
 
 /** Verifies one signature with xmlsec1 against our certificate: the Response's or the Assertion's. */
-export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion', dir: string, signatureXpath?: string) {
+export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion' | 'LogoutResponse', dir: string, signatureXpath?: string) {
   const file = join(dir, `${which}-${Math.random().toString(36).slice(2)}.xml`);
   const cert = join(dir, 'idp-cert.pem');
   writeFileSync(file, xml);
   writeFileSync(cert, certificatePem);
-  const xpath = signatureXpath ?? (which === 'Response' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']");
-  return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--pubkey-cert-pem', cert, '--node-xpath', xpath, file]);
+  const xpath = signatureXpath ?? (which !== 'Assertion' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']");
+  return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse', '--pubkey-cert-pem', cert, '--node-xpath', xpath, file]);
 }
 
 export { run };
