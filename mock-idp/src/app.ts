@@ -133,6 +133,8 @@ export function createIdpApp(options: IdpAppOptions): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // Every response here is fresh (new IDs, new signatures): an ETag would hash 10 KB for nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   const form = urlencoded({ extended: false, limit: '256kb' });
   const body = json({ limit: '1mb' });

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { XSW_VARIANTS } from '../src/faults/fault.ts';
 import { WRONG } from '../src/faults/faulty-response.ts';
 import { generateCredential, type SigningCredential } from '../src/keys/credentials.ts';
-import { ACS, SP, SP2, authnRequestXml, decodeResponse, formFields, pysaml2Judge, redirectParam, startIdp, xmlsecVerify, type TestIdp } from './support/idp.ts';
+import { ACS, SP, SP2, authnRequestXml, decodeResponse, formFields, oneloginJudge, pysaml2Judge, redirectParam, startIdp, xmlsecVerify, type SpVerdict, type TestIdp } from './support/idp.ts';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -25,58 +25,79 @@ async function faultyXml(idp: TestIdp, faults: unknown[], requestId?: string): P
   return decodeResponse(res.body.samlResponse);
 }
 
-describe('mock-idp: fault injection judged by pysaml2, an SP we did not write', () => {
-  // pysaml2 checks time against the real clock, so this IdP runs on it too.
+describe('mock-idp: fault injection judged by SPs we did not write (pysaml2, python3-saml)', () => {
+  // Both check time against the real clock, so this IdP runs on it too.
   let idp: TestIdp;
-  before(async () => (idp = await startIdp({ frozen: false })));
-  after(() => idp.close());
+  const responses: { samlResponse: string; inResponseTo: string }[] = [];
 
-  /** What pysaml2 says of each fault: the refusal must be for the fault's reason. */
-  const expectations: [fault: unknown, verdict: RegExp | 'accepted'][] = [
-    ['expired', /ResponseLifetimeExceed|too old/],
-    ['not-yet-valid', /ToEarly/],
-    ['clock-skew:600', /ToEarly/],
-    ['clock-skew:-600', /ResponseLifetimeExceed/],
+  /**
+   * What each independent SP says of each fault: a refusal must be for the
+   * fault's own reason. `accepted` is where an SP does not check (and where a
+   * test of your SP shows whether yours does).
+   */
+  const expectations: [fault: unknown, pysaml2: RegExp | 'accepted', onelogin: RegExp | 'accepted'][] = [
+    ['expired', /ResponseLifetimeExceed|too old/, /expired/],
+    ['not-yet-valid', /ToEarly/, /not yet valid/],
+    ['clock-skew:600', /ToEarly/, /not yet valid/],
+    ['clock-skew:-600', /ResponseLifetimeExceed/, /expired/],
     // Within the minute of slack NotBefore leaves for clocks that run behind.
-    ['clock-skew:30', 'accepted'],
-    ['wrong-audience', /AudienceRestrictions/],
-    ['wrong-destination', /no assertion accepted/],
-    ['wrong-issuer', /MissingKey: https:\/\/wrong-issuer\.invalid/],
-    ['unsigned', /Signature missing/],
-    ['wrong-key', /SignatureError: Failed to verify signature/],
-    ['wrong-in-response-to', /UnsolicitedResponse/],
-    ['two-assertions', /Invalid number of assertions in Response: 2/],
-    ['status-responder', /StatusError|Responder/],
-    ['status-authn-failed', /StatusAuthnFailed/],
-    ['xsw1', /SignatureError/],
-    ['xsw2', /SignatureError/],
-    ['xsw3', /Invalid number of assertions/],
-    ['xsw4', /Signature missing/],
-    ['xsw5', /Invalid number of assertions/],
-    ['xsw6', /SignatureError/],
+    ['clock-skew:30', 'accepted', 'accepted'],
+    ['wrong-audience', /AudienceRestrictions/, /not a valid audience/],
+    ['wrong-recipient', 'accepted', /valid SubjectConfirmation was not found/],
+    ['wrong-destination', /no assertion accepted/, /instead of https:\/\/wrong-destination\.invalid/],
+    ['wrong-issuer', /MissingKey: https:\/\/wrong-issuer\.invalid/, /Invalid issuer/],
+    ['unsigned', /Signature missing/, /not signed/],
+    ['wrong-key', /SignatureError: Failed to verify signature/, /Signature validation failed/],
+    ['rsa-sha1', 'accepted', 'accepted'],
+    ['missing-name-id', 'accepted', /NameID not found/],
+    ['name-id-not-email', 'accepted', 'accepted'],
+    ['wrong-in-response-to', /UnsolicitedResponse/, /does not match the ID of the AuthNRequest/],
+    ['two-assertions', /Invalid number of assertions in Response: 2/, /must contain 1 assertion/],
+    ['status-responder', /StatusError|Responder/, /was not Success, was Responder/],
+    ['status-authn-failed', /StatusAuthnFailed/, /was not Success, was Responder/],
+    ['xsw1', /SignatureError/, /must contain 1 assertion/],
+    ['xsw2', /SignatureError/, /must contain 1 assertion/],
+    ['xsw3', /Invalid number of assertions/, /must contain 1 assertion/],
+    ['xsw4', /Signature missing/, /must contain 1 assertion/],
+    ['xsw5', /Invalid number of assertions/, /must contain 1 assertion/],
+    ['xsw6', /SignatureError/, /must contain 1 assertion/],
     // pysaml2 ignores the Extensions and takes the signed assertion: Alice, not the impersonated admin.
-    ['xsw7', 'accepted'],
-    ['xsw8', /SignatureError/],
+    ['xsw7', 'accepted', /must contain 1 assertion/],
+    ['xsw8', /SignatureError/, /must contain 1 assertion/],
   ];
 
-  it('refuses each fault it checks for the fault’s own reason, and never logs in the impersonated user', async () => {
-    const responses = [];
-    for (const [i, [fault]] of [[undefined, 'accepted'] as const, ...expectations].entries()) {
+  before(async () => {
+    idp = await startIdp({ frozen: false });
+    for (const [i, fault] of [undefined, ...expectations.map(([f]) => f)].entries()) {
       const requestId = `_req-judge-${i}`;
       const res = await idp.request('POST', '/api/login', loginBody(fault === undefined ? [] : [fault], requestId), { accept: 'application/json' });
       expect(res.status, `${fault}: ${res.text}`).to.equal(200);
       responses.push({ samlResponse: res.body.samlResponse as string, inResponseTo: requestId });
     }
-    const [clean, ...verdicts] = await pysaml2Judge(idp, { entityId: SP, acs: ACS }, responses);
+  });
+  after(() => idp.close());
+
+  function check(verdicts: SpVerdict[], which: 1 | 2) {
+    const [clean, ...rest] = verdicts;
     expect(clean, 'the response without faults').to.include({ ok: true, nameId: 'alice@acme.com' });
-    expectations.forEach(([fault, expected], i) => {
-      const verdict = verdicts[i]!;
-      if (expected === 'accepted') expect(verdict, String(fault)).to.include({ ok: true, nameId: 'alice@acme.com' });
+    expectations.forEach((row, i) => {
+      const [fault, expected] = [row[0], row[which]];
+      const verdict = rest[i]!;
+      if (expected === 'accepted') expect(verdict, String(fault)).to.include({ ok: true });
       else {
         expect(verdict.ok, `${fault} was accepted`).to.equal(false);
         expect(verdict.error, String(fault)).to.match(expected);
       }
+      expect(verdict.nameId, `${fault}: never the impersonated user`).not.to.equal('admin@acme.com');
     });
+  }
+
+  it('pysaml2 refuses each fault it checks for the fault’s own reason', async () => {
+    check(await pysaml2Judge(idp, { entityId: SP, acs: ACS }, responses), 1);
+  });
+
+  it('python3-saml in strict mode refuses each fault it checks for the fault’s own reason', async () => {
+    check(await oneloginJudge(idp, { entityId: SP, acs: ACS }, responses), 2);
   });
 });
 

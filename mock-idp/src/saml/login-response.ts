@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '@rehearsal/core/runtime';
 import { badRequest } from '@rehearsal/core/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import type { SigningCredential } from '../keys/credentials.ts';
 import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSource } from '../service-providers/service-provider.ts';
+import { samlId } from './random-ids.ts';
 import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';
 
-/** SAML IDs must not start with a digit (xs:ID): a prefix and 160 random bits. */
-export const samlId = () => `_${randomBytes(20).toString('hex')}`;
+export { samlId } from './random-ids.ts';
 
 const PASSWORD_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const MFA_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';

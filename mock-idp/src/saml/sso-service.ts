@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { badRequest, conflict, forbidden, notFound, RehearsalError, unauthorized, type Clock } from '@rehearsal/core/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
@@ -12,6 +11,7 @@ import type { ServiceProvider } from '../service-providers/service-provider.ts';
 import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
 import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
 import { encryptAssertion } from './encryption.ts';
+import { randomBytesFromPool } from './random-ids.ts';
 import { errorResponseSpec, loginResponseSpec, samlId, signingFor, signResponse, type IdpIdentity } from './login-response.ts';
 import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
 import { STATUS } from './response.ts';
@@ -166,7 +166,7 @@ export class SsoService {
     if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
     const now = this.clock.now();
     return {
-      id: randomBytes(24).toString('base64url'),
+      id: randomBytesFromPool(24).toString('base64url'),
       userId: user.id,
       authnInstant: now,
       sessionIndex: samlId(),

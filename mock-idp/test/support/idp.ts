@@ -122,7 +122,8 @@ export async function xmlsecVerify(xml: string, certificatePem: string, which: '
 
 export { run };
 
-export interface Pysaml2Verdict {
+/** What an independent SP made of a response. */
+export interface SpVerdict {
   ok: boolean;
   nameId?: string | null;
   format?: string | null;
@@ -130,25 +131,12 @@ export interface Pysaml2Verdict {
   error?: string;
 }
 
-/**
- * Judges responses with pysaml2 (Debian's python3-pysaml2), an SP we did not
- * write: one Python process for the whole list. `keys` lets it decrypt.
- */
-export async function pysaml2Judge(
-  idp: TestIdp,
-  sp: { entityId: string; acs: string; keys?: { privateKeyPem: string; certificatePem: string } },
-  responses: { samlResponse: string; inResponseTo?: string }[],
-): Promise<Pysaml2Verdict[]> {
-  const metadataFile = join(idp.dir, 'idp-metadata.xml');
-  writeFileSync(metadataFile, (await idp.request('GET', '/saml/metadata')).text);
-  const args = [fileURLToPath(new URL('./pysaml2_sp.py', import.meta.url)), metadataFile, sp.entityId, sp.acs];
-  if (sp.keys) {
-    writeFileSync(join(idp.dir, 'sp.key.pem'), sp.keys.privateKeyPem);
-    writeFileSync(join(idp.dir, 'sp.cert.pem'), sp.keys.certificatePem);
-    args.push(join(idp.dir, 'sp.key.pem'), join(idp.dir, 'sp.cert.pem'));
-  }
+type JudgeInput = { samlResponse: string; inResponseTo?: string }[];
+
+/** Runs one of the Python SP scripts over many responses: one process for the whole list. */
+async function judgeWith(script: string, args: string[], responses: JudgeInput): Promise<SpVerdict[]> {
   const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn('/usr/bin/python3', args);
+    const child = spawn('/usr/bin/python3', [fileURLToPath(new URL(script, import.meta.url)), ...args]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -156,6 +144,33 @@ export async function pysaml2Judge(
     child.on('close', (code) => resolve({ code, out, err }));
     child.stdin.end(responses.map((r) => JSON.stringify({ samlResponse: r.samlResponse, inResponseTo: r.inResponseTo ?? null })).join('\n') + '\n');
   });
-  if (code !== 0) throw new Error(`pysaml2 SP failed (${code}): ${err}`);
-  return out.trim().split('\n').map((line) => JSON.parse(line) as Pysaml2Verdict);
+  if (code !== 0) throw new Error(`${script} failed (${code}): ${err}`);
+  return out.trim().split('\n').map((line) => JSON.parse(line) as SpVerdict);
+}
+
+/**
+ * Judges responses with pysaml2 (Debian's python3-pysaml2), an SP we did not
+ * write, configured from the IdP's metadata. `keys` lets it decrypt.
+ */
+export async function pysaml2Judge(
+  idp: TestIdp,
+  sp: { entityId: string; acs: string; keys?: { privateKeyPem: string; certificatePem: string } },
+  responses: JudgeInput,
+): Promise<SpVerdict[]> {
+  const metadataFile = join(idp.dir, 'idp-metadata.xml');
+  writeFileSync(metadataFile, (await idp.request('GET', '/saml/metadata')).text);
+  const args = [metadataFile, sp.entityId, sp.acs];
+  if (sp.keys) {
+    writeFileSync(join(idp.dir, 'sp.key.pem'), sp.keys.privateKeyPem);
+    writeFileSync(join(idp.dir, 'sp.cert.pem'), sp.keys.certificatePem);
+    args.push(join(idp.dir, 'sp.key.pem'), join(idp.dir, 'sp.cert.pem'));
+  }
+  return judgeWith('./pysaml2_sp.py', args, responses);
+}
+
+/** Judges responses with OneLogin's python3-saml in strict mode (Debian's python3-onelogin-saml2). */
+export async function oneloginJudge(idp: TestIdp, sp: { entityId: string; acs: string }, responses: JudgeInput): Promise<SpVerdict[]> {
+  const certFile = join(idp.dir, 'idp-cert-for-onelogin.pem');
+  writeFileSync(certFile, idp.credential.certificatePem);
+  return judgeWith('./onelogin_sp.py', ['http://localhost:7000/saml/metadata', certFile, sp.entityId, sp.acs], responses);
 }
