@@ -113,6 +113,21 @@ describe('mock-idp: SP-initiated single sign-on', () => {
     expect(forced.status).to.equal(303);
   });
 
+  it('honours the NameIDPolicy format, and answers one it cannot satisfy with InvalidNameIDPolicy at the ACS', async () => {
+    const transient = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+    const request = (format: string, id: string) => `http://sp.example.test/?SAMLRequest=${redirectParam(authnRequestXml({ id, nameIdFormat: format }))}`;
+    const ok = await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request(transient, '_req-transient') });
+    const xml = decodeResponse(ok.body.samlResponse);
+    expect(xml).to.match(new RegExp(`<NameID Format="${transient}" SPNameQualifier="${SP}">_[0-9a-f]{40}</NameID>`));
+    const refused = await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request('urn:oasis:names:tc:SAML:2.0:nameid-format:kerberos', '_req-kerberos') });
+    expect(refused.status).to.equal(200);
+    const error = decodeResponse(refused.body.samlResponse);
+    expect(error).to.contain('InResponseTo="_req-kerberos"');
+    expect(error).to.contain('<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy">');
+    expect(error).not.to.contain('<Assertion');
+    expect((await xmlsecVerify(error, idp.credential.certificatePem, 'Response', idp.dir)).code).to.equal(0);
+  });
+
   it('IsPassive without a session: a NoPassive status, signed, to the ACS', async () => {
     const res = await idp.request('GET', `/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ isPassive: true }))}`);
     const xml = decodeResponse(formFields(res.text).samlResponse!);

@@ -48,9 +48,14 @@ export function attributesFor(directory: Directory, sp: ServiceProvider, user: I
 function nameIdFormatFor(sp: ServiceProvider, requested?: string): NameIdFormat {
   if (!requested || requested === NAME_ID_FORMATS.unspecified) return sp.nameIdFormat;
   const format = (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]).find((k) => NAME_ID_FORMATS[k] === requested);
-  if (!format) throw badRequest('invalid-name-id-policy', `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`);
+  if (!format) throw badRequest('invalid-name-id-policy', unsupportedNameIdFormat(requested));
   return format;
 }
+
+export const unsupportedNameIdFormat = (requested: string) => `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`;
+
+/** Whether the IdP can honour an AuthnRequest's NameIDPolicy Format. */
+export const supportsNameIdFormat = (requested: string | undefined) => !requested || (Object.values(NAME_ID_FORMATS) as string[]).includes(requested);
 
 /** The response specification for a successful login, before any fault alters it. */
 export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): ResponseSpec {

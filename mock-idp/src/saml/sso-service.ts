@@ -12,7 +12,7 @@ import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
 import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
 import { encryptAssertion } from './encryption.ts';
 import { randomBytesFromPool } from './random-ids.ts';
-import { errorResponseSpec, loginResponseSpec, samlId, signingFor, signResponse, type IdpIdentity } from './login-response.ts';
+import { errorResponseSpec, loginResponseSpec, samlId, signingFor, signResponse, supportsNameIdFormat, unsupportedNameIdFormat, type IdpIdentity } from './login-response.ts';
 import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
 import { STATUS } from './response.ts';
 
@@ -189,6 +189,13 @@ export class SsoService {
     const login = this.pendingLogin(loginId);
     const { sp } = login;
     const user = this.directory.getUser(session.userId);
+    if (!supportsNameIdFormat(login.request?.nameIdFormat)) {
+      // SAML core §3.4.1.1: a NameIDPolicy the IdP cannot satisfy is answered with a status, at the ACS.
+      this.pending.delete(loginId);
+      const message = unsupportedNameIdFormat(login.request!.nameIdFormat!);
+      const error = errorResponseSpec(this.idp, login.acsUrl, login.request!.id, STATUS.requester, STATUS.invalidNameIdPolicy, message);
+      return this.deliver(login, signResponse(this.idp, sp, error), { id: error.id, user: user.email });
+    }
     const spec = loginResponseSpec(this.idp, {
       sp,
       user,
