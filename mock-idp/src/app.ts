@@ -20,6 +20,8 @@ import { attributesFor } from './saml/login-response.ts';
 import { SsoService, type IncomingMessage, type PendingLogin, type SamlDelivery } from './saml/sso-service.ts';
 import { FaultRules, parseFaults } from './faults/fault-rules.ts';
 import { Ledger } from './ledger/ledger.ts';
+import { ProvisioningService } from './provisioning/provisioning-service.ts';
+import type { Sleep } from './provisioning/scim-client.ts';
 import { SIMPLE_FAULTS, XSW_VARIANTS, type Fault } from './faults/fault.ts';
 import { generateCredential } from './keys/credentials.ts';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
@@ -41,6 +43,10 @@ export interface IdpAppOptions {
   serviceProviders?: ServiceProviderInput[];
   /** Fault rules active from the start (and after every reset). */
   faultRules?: unknown[];
+  /** SCIM provisioning targets configured from the start (and after every reset). */
+  provisioning?: unknown[];
+  /** How provisioning waits between retries; by default on the clock (instantly when it is frozen). */
+  sleep?: Sleep;
   /** The key the wrong-key fault signs with; generated on first use when absent. */
   faultCredential?: SigningCredential;
   clock?: Clock;
@@ -88,6 +94,17 @@ function postMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
   return { binding: 'post', samlRequest: fields.SAMLRequest, relayState: fields.RelayState };
 }
 
+/** Waits on the clock: a frozen (test) clock moves forward by `ms` at once; a running one really waits. */
+export function clockSleep(clock: ControllableClock): Sleep {
+  return (ms) => {
+    if (clock.state().frozen) {
+      clock.advance(ms);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  };
+}
+
 /** Browsers get pages, API clients JSON: express's own content negotiation decides. */
 const wantsJson = (req: Request) => req.accepts(['text/html', 'application/json']) === 'application/json';
 
@@ -100,6 +117,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const providers = new ServiceProviderRegistry(options.serviceProviders);
   const faults = new FaultRules(directory, providers, options.faultRules);
   const ledger = new Ledger(clock);
+  const provisioning = new ProvisioningService(directory, clock, options.sleep ?? clockSleep(clock), options.provisioning);
   let faultKey: Promise<SigningCredential> | undefined;
   const sso = new SsoService({
     idp: { entityId, credential: options.credential, clock, directory },
@@ -318,8 +336,11 @@ export function createIdpApp(options: IdpAppOptions): Express {
     }),
   );
 
+  app.use(provisioning.router());
+
   const reset = () => {
     directory.reset();
+    provisioning.reset();
     providers.reset();
     faults.reset();
     ledger.clear();

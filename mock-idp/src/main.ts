@@ -21,7 +21,7 @@ async function main() {
   const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
   const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
   const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());
-  const content = config.IDP_CONFIG ? readIdpFile(config.IDP_CONFIG) : { directory: {}, serviceProviders: [], faultRules: [] };
+  const content = config.IDP_CONFIG ? readIdpFile(config.IDP_CONFIG) : { directory: {}, serviceProviders: [], faultRules: [], provisioning: [] };
   let app;
   try {
     app = createIdpApp({
@@ -32,6 +32,7 @@ async function main() {
       directory: content.directory,
       serviceProviders: content.serviceProviders,
       faultRules: content.faultRules,
+      provisioning: content.provisioning,
       clock: systemClock,
       logger,
       harness: config.REHEARSAL_HARNESS,
@@ -55,6 +56,7 @@ async function main() {
         `    SHA-256 ${credential.fingerprint}`,
         `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
         `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
+        `  SCIM provisioning: ${publicUrl}/api/provisioning/targets`,
         '',
       ].join('\n'),
     );
