@@ -217,9 +217,10 @@ export class ProvisioningEngine {
     }
     const groups = userKey !== undefined ? this.planMembershipOf(ctx, directory.getUser(userKey), members, willBeMember) : await this.planGroups(ctx, members, willBeMember);
 
+    // What the cycle would do: operations that change something on the target.
     const summary: Record<string, number> = {};
-    for (const p of users) summary[`users.${p.operation}`] = (summary[`users.${p.operation}`] ?? 0) + 1;
-    for (const g of groups) summary[`groups.${g.operation}`] = (summary[`groups.${g.operation}`] ?? 0) + 1;
+    for (const p of users.filter((u) => u.operation !== 'none')) summary[`users.${p.operation}`] = (summary[`users.${p.operation}`] ?? 0) + 1;
+    for (const g of groups.filter((u) => u.operation !== 'none')) summary[`groups.${g.operation}`] = (summary[`groups.${g.operation}`] ?? 0) + 1;
     return { target: target.config.id, kind, watermark, users, groups, summary };
   }
 

@@ -36,9 +36,11 @@ export function compileMappings(defaults: MappingInput[], overrides: MappingInpu
   const details: ErrorDetail[] = [];
   const compiled: Mapping[] = [];
   const parsedOverrides = overrides.map((m, i) => ({ m: mappingInput.parse(m), where: `${where}[${i}]` }));
+  // An override takes its default's place, so that requests keep the profile's attribute order.
+  const sameTarget = (a: { target: string }, b: { target: string }) => a.target.toLowerCase() === b.target.toLowerCase();
   const merged = [
-    ...defaults.map((m, i) => ({ m: mappingInput.parse(m), where: `profile mapping ${i}` })).filter((d) => !parsedOverrides.some((o) => o.m.target.toLowerCase() === d.m.target.toLowerCase())),
-    ...parsedOverrides,
+    ...defaults.map((m, i) => parsedOverrides.find((o) => sameTarget(o.m, m)) ?? { m: mappingInput.parse(m), where: `profile mapping ${i}` }),
+    ...parsedOverrides.filter((o) => !defaults.some((d) => sameTarget(o.m, d))),
   ];
   for (const { m, where: at } of merged) {
     const target = parseScimPath(m.target);
