@@ -25,6 +25,8 @@ const content = z.object({ users: z.array(z.unknown()).default([]), groups: z.ar
  */
 export class Directory {
   private users = new Map<string, IdpUser>();
+  /** Lower-cased id, email and userName -> user id: lookups and uniqueness checks stay O(1) at 10,000 users. */
+  private keys = new Map<string, string>();
   private groups = new Map<string, IdpGroup>();
   private tombstones: Tombstone[] = [];
   private revisionCounter = 0;
@@ -48,6 +50,7 @@ export class Directory {
 
   private load(where: string) {
     this.users = new Map();
+    this.keys = new Map();
     this.groups = new Map();
     this.tombstones = [];
     this.revisionCounter = 0;
@@ -66,11 +69,8 @@ export class Directory {
   findUser(key: string): IdpUser | undefined {
     const byId = this.users.get(key);
     if (byId) return byId;
-    const wanted = key.toLowerCase();
-    for (const user of this.users.values()) {
-      if (user.id.toLowerCase() === wanted || user.email === wanted || user.userName.toLowerCase() === wanted) return user;
-    }
-    return undefined;
+    const id = this.keys.get(key.toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
   }
 
   getUser(key: string): IdpUser {
@@ -109,18 +109,22 @@ export class Directory {
   deleteUser(key: string): void {
     const user = this.getUser(key);
     this.users.delete(user.id);
+    this.unindex(user);
     this.tombstones.push({ kind: 'user', id: user.id, name: user.email, revision: ++this.revisionCounter });
   }
 
   private insertUser(input: z.output<typeof userInput>, where: string, replacing?: IdpUser): IdpUser {
     const user = toUser(input, this.revisionCounter + 1);
     const details: ErrorDetail[] = [];
-    for (const other of this.users.values()) {
-      if (other.id === replacing?.id) continue;
-      if (other.id === user.id) details.push({ path: `${where}.id`, message: `${user.id} is taken by ${other.email}` });
-      if (other.email === user.email) details.push({ path: `${where}.email`, message: `${user.email} is taken` });
-      if (other.userName.toLowerCase() === user.userName.toLowerCase()) details.push({ path: `${where}.userName`, message: `${user.userName} is taken by ${other.email}` });
-    }
+    const holder = (key: string) => {
+      const id = this.keys.get(key.toLowerCase());
+      return id === undefined || id === replacing?.id ? undefined : this.users.get(id);
+    };
+    const sameId = holder(user.id);
+    if (sameId) details.push({ path: `${where}.id`, message: `${user.id} is taken by ${sameId.email}` });
+    if (holder(user.email)) details.push({ path: `${where}.email`, message: `${user.email} is taken` });
+    const sameUserName = holder(user.userName);
+    if (sameUserName) details.push({ path: `${where}.userName`, message: `${user.userName} is taken by ${sameUserName.email}` });
     if (details.length) throw conflict('user-exists', `${details[0]!.path}: ${details[0]!.message}.`, details);
     const unknown = user.groups.filter((g) => !this.groups.has(g.toLowerCase()));
     if (unknown.length) {
@@ -128,8 +132,14 @@ export class Directory {
     }
     user.groups = user.groups.map((g) => this.groups.get(g.toLowerCase())!.name);
     this.revisionCounter++;
+    if (replacing) this.unindex(replacing);
     this.users.set(user.id, user);
+    for (const key of [user.id, user.email, user.userName]) this.keys.set(key.toLowerCase(), user.id);
     return user;
+  }
+
+  private unindex(user: IdpUser): void {
+    for (const key of [user.id, user.email, user.userName]) if (this.keys.get(key.toLowerCase()) === user.id) this.keys.delete(key.toLowerCase());
   }
 
   // ---- groups ----------------------------------------------------------------

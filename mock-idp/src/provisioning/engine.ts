@@ -110,11 +110,14 @@ export class ProvisioningEngine {
   /** A dry run: reads the target, writes nothing, remembers nothing. */
   async plan(target: ProvisioningTarget, kind: CycleKind, userKey?: string): Promise<Plan> {
     if (userKey !== undefined) this.deps.directory.getUser(userKey);
+    const ctx = this.context(target);
     try {
-      return await this.makePlan(this.context(target), kind, userKey);
+      return await this.makePlan(ctx, kind, userKey);
     } catch (err) {
       if (err instanceof QuarantineSignal) throw new RehearsalError('target-unavailable', `The plan could not read the target: ${err.message}.`, { status: 502 });
       throw err;
+    } finally {
+      ctx.client.close();
     }
   }
 
@@ -151,7 +154,7 @@ export class ProvisioningEngine {
   }
 
   private context(target: ProvisioningTarget, cycle?: Cycle): Context {
-    const client = new ScimClient(target.config.baseUrl, target.config.token, { attempts: target.config.retry.attempts, delayMs: target.retryDelayMs }, this.deps.clock, this.deps.sleep);
+    const client = new ScimClient(target.config.baseUrl, target.config.token, { attempts: target.config.retry.attempts, delayMs: target.retryDelayMs }, this.deps.clock, this.deps.sleep, target.config.concurrency);
     return { target, client, cycle, unavailableInARow: 0 };
   }
 
@@ -177,6 +180,8 @@ export class ProvisioningEngine {
         cycle.status = 'failed';
         cycle.error = (err as Error).message;
       }
+    } finally {
+      ctx.client.close();
     }
     return cycle;
   }
