@@ -42,7 +42,7 @@ describe('mock-idp: the process npm start runs', function () {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'rehearsal-idp-main-'))));
 
-  it('loads users, service providers and fault rules from its config file, and keeps its generated key across restarts', async () => {
+  it('loads users, service providers, fault rules and provisioning targets from its config file, and keeps its generated key across restarts', async () => {
     const config = join(dir, 'idp.yaml');
     writeFileSync(
       config,
@@ -53,6 +53,8 @@ describe('mock-idp: the process npm start runs', function () {
         '  - {entityId: https://app.example.test/saml, acsUrls: [https://app.example.test/acs]}',
         'faults:',
         '  - {user: alice@acme.com, faults: [wrong-audience], times: 1}',
+        'provisioning:',
+        '  - {id: product, baseUrl: "http://127.0.0.1:9/scim/v2", token: secret-scim-token, profile: okta}',
       ].join('\n'),
     );
     const env = { IDP_CONFIG: config, REHEARSAL_DATA_DIR: dir };
@@ -63,6 +65,9 @@ describe('mock-idp: the process npm start runs', function () {
       const rules = (await (await fetch(`${first.url}/api/faults`)).json()) as { rules: { user: string; remaining: number }[] };
       expect(rules.rules).to.have.length(1);
       expect(rules.rules[0]).to.include({ user: 'alice@acme.com', remaining: 1 });
+      const targets = await (await fetch(`${first.url}/api/provisioning/targets`)).text();
+      expect(JSON.parse(targets).targets[0]).to.include({ id: 'product', profile: 'okta', token: '[redacted]' });
+      expect(targets).not.to.contain('secret-scim-token');
       const cert = readFileSync(join(dir, 'idp-signing.cert.pem'), 'utf8');
       const metadata = await (await fetch(`${first.url}/saml/metadata`)).text();
       expect(metadata).to.contain(cert.replace(/-----[A-Z ]+-----|\s/g, ''));

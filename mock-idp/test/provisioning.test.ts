@@ -124,6 +124,27 @@ describe('mock-idp: SCIM provisioning into core', function () {
     });
   });
 
+  describe('matching and group updates', () => {
+    it('matches on the attribute a mapping marks, and sends a group rename the target may refuse (logged, skipped)', async () => {
+      await patchIdpUser('alice@acme.com', { employeeId: 'E-100' });
+      await core.scim.createUser({ userName: 'alice.old@acme.com', externalId: 'E-100', emails: [{ value: 'alice@acme.com', primary: true, type: 'work' }] });
+      await addTarget(idp, core, { scope: 'assigned', assignments: { users: ['alice@acme.com'], groups: ['engineering'] }, mappings: [{ target: 'externalId', source: '[employeeId]', matching: true }] });
+      const cycle = await runCycle(idp, 'initial');
+      const wire = await wireOf(idp, cycle.id);
+      expect(wire[0]!.request).to.equal('GET /Users?filter=externalId eq "E-100"');
+      expect(cycle.counts['users.update'], 'linked to the existing user and brought up to date').to.equal(1);
+      expect((await coreUser('alice@acme.com')).externalId).to.equal('E-100');
+
+      await idp.request('PUT', '/api/groups/engineering', { name: 'engineering', displayName: 'Engineering & Research' });
+      const renamed = await runCycle(idp, 'incremental');
+      const rename = (await wireOf(idp, renamed.id)).find((w) => w.request.startsWith('PATCH /Groups/'))!;
+      expect(rename.body).to.deep.equal({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: 'Engineering & Research' }] });
+      // Core, like the product it models, refuses renaming a synced group: the cycle logs it and goes on.
+      expect(renamed.status).to.equal('succeeded');
+      expect(renamed.failures[0]).to.include({ group: 'engineering', status: rename.status });
+    });
+  });
+
   describe('the okta profile on the wire', () => {
     it('matches on userName only, updates and deactivates with a PUT of the whole user, removes members by filter', async () => {
       await addTarget(idp, core, { profile: 'okta' });
@@ -132,6 +153,8 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(wire.filter((w) => w.request.startsWith('GET /Users')).map((w) => w.request)).to.deep.equal(['GET /Users?filter=userName eq "alice@acme.com"', 'GET /Users?filter=userName eq "bob@acme.com"']);
       const groupCreate = wire.find((w) => w.request === 'POST /Groups')!;
       expect(groupCreate.body).to.deep.equal({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'engineering', members: [] });
+      expect(await memberNames('everyone'), 'okta pushes groups flat: no inherited members').to.deep.equal([]);
+      expect(await memberNames('sales')).to.deep.equal(['bob@acme.com']);
 
       const bob = await coreUser('bob@acme.com');
       await patchIdpUser('bob@acme.com', { department: 'Field Sales' });

@@ -38,8 +38,12 @@ export function compileMappings(defaults: MappingInput[], overrides: MappingInpu
   const parsedOverrides = overrides.map((m, i) => ({ m: mappingInput.parse(m), where: `${where}[${i}]` }));
   // An override takes its default's place, so that requests keep the profile's attribute order.
   const sameTarget = (a: { target: string }, b: { target: string }) => a.target.toLowerCase() === b.target.toLowerCase();
+  // A target that marks its own matching attribute takes that role from the profile's.
+  const ownMatching = parsedOverrides.some((o) => o.m.matching);
   const merged = [
-    ...defaults.map((m, i) => parsedOverrides.find((o) => sameTarget(o.m, m)) ?? { m: mappingInput.parse(m), where: `profile mapping ${i}` }),
+    ...defaults.map(
+      (m, i) => parsedOverrides.find((o) => sameTarget(o.m, m)) ?? { m: { ...mappingInput.parse(m), ...(ownMatching ? { matching: false } : {}) }, where: `profile mapping ${i}` },
+    ),
     ...parsedOverrides.filter((o) => !defaults.some((d) => sameTarget(o.m, d))),
   ];
   for (const { m, where: at } of merged) {
