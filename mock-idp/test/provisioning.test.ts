@@ -306,6 +306,8 @@ describe('mock-idp: SCIM provisioning into core', function () {
         expect(cycle.error).to.match(/kept failing: 503: maintenance on 3 requests in a row, each tried 2 times/);
         const target = (await idp.request('GET', '/api/provisioning/targets/core')).body;
         expect(target.quarantine.reason).to.equal(cycle.error);
+        // Once quarantined, nothing more is sent: three requests, two attempts each.
+        expect((await idp.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}`)).body.entries).to.have.length(6);
         const refused = await idp.request('POST', '/api/provisioning/targets/core/cycles', { kind: 'incremental' });
         expect(refused.status).to.equal(409);
         expect(refused.body.error.code).to.equal('target-quarantined');

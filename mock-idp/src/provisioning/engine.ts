@@ -74,6 +74,8 @@ interface Context {
   client: ScimClient;
   cycle?: Cycle;
   unavailableInARow: number;
+  /** Set once the target is quarantined: requests still queued in the pool are not sent. */
+  stopped?: string;
 }
 
 export interface EngineDependencies {
@@ -451,6 +453,7 @@ export class ProvisioningEngine {
    * a bad record the cycle skips.
    */
   private async send(ctx: Context, request: WireRequest, about: { user?: string; group?: string; operation: string; diff?: AttributeDiff[] }): Promise<ScimAnswer> {
+    if (ctx.stopped) throw new QuarantineSignal(ctx.stopped);
     const answer = await ctx.client.send(request);
     const { cycle, target } = ctx;
     const write = request.method !== 'GET';
@@ -474,11 +477,15 @@ export class ProvisioningEngine {
         });
       });
     }
-    if (answer.status === 401 || answer.status === 403) throw new QuarantineSignal(`the target refused the token (${answer.status} on ${request.method} ${request.path.split('?')[0]})`);
+    const stop = (reason: string) => {
+      ctx.stopped ??= reason;
+      return new QuarantineSignal(ctx.stopped);
+    };
+    if (answer.status === 401 || answer.status === 403) throw stop(`the target refused the token (${answer.status} on ${request.method} ${request.path.split('?')[0]})`);
     if (isRetryable(answer.status)) {
       ctx.unavailableInARow += 1;
       if (ctx.unavailableInARow >= UNAVAILABLE_BEFORE_QUARANTINE) {
-        throw new QuarantineSignal(`the target kept failing: ${reasonOf(answer)} on ${ctx.unavailableInARow} requests in a row, each tried ${answer.exchanges.length} times`);
+        throw stop(`the target kept failing: ${reasonOf(answer)} on ${ctx.unavailableInARow} requests in a row, each tried ${answer.exchanges.length} times`);
       }
     } else ctx.unavailableInARow = 0;
     return answer;
