@@ -2,6 +2,8 @@ import { verifyPassword } from '../accounts/password.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { SnapshotIndex } from '../orgs/org-snapshot.ts';
 import { decideLogin, type LoginDecision } from './login-decision.ts';
+import { serviceProviderUrls } from '../directories/saml-connection.ts';
+import { notFound } from '../runtime/errors.ts';
 
 /** What the gateway asks core: how must this email log in, is this password right, record this login. */
 export class LoginService {
@@ -13,6 +15,16 @@ export class LoginService {
       const snapshot = account?.managedBy ? await tx.loadOrgSnapshot(account.managedBy, [account.id]) : undefined;
       return decideLogin(email, account, snapshot && new SnapshotIndex(snapshot), this.ctx.gatewayUrl, this.ctx.clock.now());
     });
+  }
+
+  /**
+   * A SAML connection as the gateway's ACS needs it: the IdP to trust (issuer,
+   * certificate) and the SP identity it was shown (entity ID, ACS URL).
+   */
+  async connection(id: string) {
+    const connection = await this.ctx.store.read((tx) => tx.getConnection(id));
+    if (!connection) throw notFound('connection-not-found', `No SAML connection ${id}.`);
+    return { ...connection, ...serviceProviderUrls(this.ctx.gatewayUrl, connection.id) };
   }
 
   /** Checks a password; the answer carries a reason code, and the gateway throttles. */

@@ -11,6 +11,11 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
       body: z.strictObject({ email }), handle: ({ body }) => login.decide(body.email),
     }),
     route({
+      method: 'get', path: '/api/login/connections/:connectionId', tag: 'login', audience: 'gateway',
+      summary: 'A SAML connection with its IdP certificate and the SP entity ID and ACS URL shown to the admin',
+      handle: ({ params }) => login.connection(params.connectionId!),
+    }),
+    route({
       method: 'post', path: '/api/login/password', tag: 'login', audience: 'gateway',
       summary: 'Check a password', body: z.strictObject({ email, password: z.string().max(1000) }),
       handle: ({ body }) => login.checkPassword(body.email, body.password),

@@ -546,6 +546,10 @@ class SqliteTx implements StoreTx {
     const r = this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);
     return r && toConnection(r);
   }
+  async getConnection(id: string) {
+    const r = this.one('SELECT * FROM saml_connections WHERE id = ?', [id]);
+    return r && toConnection(r);
+  }
   async deleteConnection(directoryId: string) {
     this.run('DELETE FROM saml_connections WHERE directory_id = ?', [directoryId]);
   }

@@ -73,6 +73,7 @@ export interface StoreTx {
   listDirectories(orgId: string): Promise<Directory[]>;
   upsertConnection(connection: SamlConnection): Promise<void>;
   getConnectionByDirectory(directoryId: string): Promise<SamlConnection | undefined>;
+  getConnection(id: string): Promise<SamlConnection | undefined>;
   deleteConnection(directoryId: string): Promise<void>;
   /** Whether an IdP directory provisioned the account (SCIM). */
   accountHasIdentity(accountId: string): Promise<boolean>;

@@ -45,6 +45,18 @@ describe('login decision (POST /api/login/decision)', () => {
     expect(decision.twoStep).to.deep.include({ mode: 'idp', required: false });
   });
 
+  it('hands the gateway a connection with its IdP certificate and SP URLs, to the gateway key only', async () => {
+    const { org, pilot } = await rolloutFixture(core);
+    await movePilot(org.id, pilot.id, ['alice@acme.com']);
+    const { connectionId } = (await decide('alice@acme.com')).idp;
+    const connection = await core.get(`/api/login/connections/${connectionId}`, { key: GATEWAY_KEY });
+    expect(connection.status).to.equal(200);
+    expect(connection.body).to.deep.include({ id: connectionId, idpEntityId: 'http://localhost:7000/saml/metadata', spEntityId: `http://localhost:8000/saml/${connectionId}` });
+    expect(connection.body.certificate).to.match(/^-----BEGIN CERTIFICATE-----/);
+    expect((await core.get(`/api/login/connections/nope`, { key: GATEWAY_KEY })).status).to.equal(404);
+    expect((await core.get(`/api/login/connections/${connectionId}`, { key: null })).status).to.equal(401);
+  });
+
   it('locks out SSO-enforced members when the directory has no SAML connection (sso-connection-missing)', async () => {
     const { org, pilot } = await rolloutFixture(core, { connect: false });
     await movePilot(org.id, pilot.id, ['alice@acme.com']);
