@@ -1,0 +1,265 @@
+import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  ControllableClock,
+  RehearsalError,
+  errorMiddleware,
+  harnessRouter,
+  notFound,
+  parseInput,
+  routeNotFound,
+  silentLogger,
+  unauthorized,
+  type Clock,
+  type Logger,
+} from '@rehearsal/core/runtime';
+import { CoreClient, CoreUnavailable, type Connection } from './core-client.ts';
+import { emailPage, reasonPage } from './pages.ts';
+import { ExpiringKeys } from './saml/request-store.ts';
+import { checkResponse, decodeSamlResponse, SamlRejection } from './saml/response-checks.ts';
+import { samlPassport, type SamlRequest } from './saml/service-provider.ts';
+import { MemorySessionStore, type SessionStore } from './sessions/session-store.ts';
+import { SESSION_COOKIE, Sessions } from './sessions/sessions.ts';
+
+export const CSRF_COOKIE = 'rehearsal_gw_csrf';
+export const GATEWAY_VERSION = '0.1.0';
+
+export interface GatewayAppOptions {
+  /** Where browsers reach the gateway, e.g. http://localhost:8000: the base of SP entity IDs and ACS URLs. */
+  publicUrl: string;
+  coreUrl: string;
+  /** The key core gives the gateway (CORE_GATEWAY_KEY), or how to read it when first needed. */
+  coreKey: string | (() => string);
+  /** For admin calls to the gateway itself (revoking sessions). */
+  adminKey: string;
+  /** Signs session cookies; random per process when absent (sessions then end on restart). */
+  cookieSecret?: Buffer;
+  /** Signs AuthnRequests for connections that ask for it; generated when absent. */
+  spPrivateKeyPem?: string;
+  sessionStore?: SessionStore;
+  clock?: Clock;
+  logger?: Logger;
+  harness?: boolean;
+}
+
+const loginInput = z.object({ email: z.email().max(320), relayState: z.string().max(2048).optional(), csrf: z.string().optional() }).strict();
+const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
+
+/** RelayState may only lead back into the gateway: a path, never another host (`//evil`, `/\evil`). */
+export const isRelativePath = (value: string) => /^\/(?![/\\])[^\s]*$/.test(value) && !value.includes('\\');
+
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+const wantsJson = (req: Request) => req.accepts(['text/html', 'application/json']) === 'application/json';
+
+export function createGatewayApp(options: GatewayAppOptions): Express {
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const secure = publicUrl.startsWith('https:');
+  const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
+  const logger = options.logger ?? silentLogger;
+  const core = new CoreClient(options.coreUrl, options.coreKey);
+  const store = options.sessionStore ?? new MemorySessionStore();
+  const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
+  const requests = new ExpiringKeys(clock);
+  const seenAssertions = new ExpiringKeys(clock);
+  const spPrivateKey = options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const saml = samlPassport(requests, spPrivateKey, () => `_${randomBytes(20).toString('hex')}`);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const form = urlencoded({ extended: false, limit: '384kb' });
+  const body = json({ limit: '64kb' });
+
+  const cookie = (res: Response, name: string, value: string) => res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+
+  /** A refusal: JSON for API clients, a page for browsers, always with the reason code. */
+  const refuse = (req: Request, res: Response, status: number, code: string, message: string) => {
+    logger.info('login refused', { code, path: req.path });
+    if (wantsJson(req)) res.status(status).json({ error: { code, message } });
+    else res.status(status).type('html').send(reasonPage(code, message));
+  };
+
+  const connectionFor = async (id: string): Promise<Connection> => {
+    const connection = await core.connection(id);
+    if (!connection) throw notFound('connection-unknown', `No SAML connection ${id}: the login link is out of date.`);
+    return connection;
+  };
+
+  /** Runs passport-saml for a resolved connection; resolves with its outcome instead of calling next(). */
+  const runPassport = (req: Request, res: Response, authenticateOptions: Record<string, unknown>) =>
+    new Promise<{ err: unknown; user: Record<string, unknown> | false | undefined }>((resolve) => {
+      const handler = saml.authenticate('saml', { session: false, ...authenticateOptions }, (err: unknown, user: Record<string, unknown> | false | undefined) => resolve({ err, user }));
+      handler(req, res, (err?: unknown) => resolve({ err, user: undefined }));
+    });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway', version: GATEWAY_VERSION });
+  });
+
+  // ---- step one: the email, and core's decision -----------------------------------
+  app.get('/login', (req, res) => {
+    const csrf = randomBytes(24).toString('base64url');
+    cookie(res, CSRF_COOKIE, csrf);
+    const query = req.query as Record<string, string | undefined>;
+    const notice = query.reason ? { code: query.reason, message: REASON_NOTICES[query.reason] ?? 'Log in again.' } : undefined;
+    res.type('html').send(emailPage({ csrf, relayState: query.relayState && isRelativePath(query.relayState) ? query.relayState : undefined, notice }));
+  });
+
+  app.post('/login', form, body, async (req, res) => {
+    const input = parseInput(loginInput, req.body ?? {}, 'body');
+    // Forms are what another site can submit: they carry the token of the cookie this site set. JSON needs CORS, which we never grant.
+    if (!req.is('application/json')) {
+      const expected = cookieOf(req, CSRF_COOKIE);
+      if (!expected || !input.csrf || expected.length !== input.csrf.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(input.csrf))) {
+        return refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
+      }
+    }
+    if (input.relayState !== undefined && !isRelativePath(input.relayState)) return refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
+    const decision = await core.decide(input.email);
+    if (!decision) return refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
+    if (!decision.allowed) return refuse(req, res, 403, decision.reason, decision.message);
+    if (decision.method === 'sso' || decision.method === 'sso-or-password') {
+      if (!decision.idp) return refuse(req, res, 403, 'sso-connection-missing', decision.message);
+      (req as SamlRequest).samlConnection = await connectionFor(decision.idp.connectionId);
+      // passport-saml reads RelayState from the query or the body.
+      (req.body as Record<string, unknown>).RelayState = input.relayState ?? '/';
+      const { err } = await runPassport(req, res, {});
+      if (err) throw err;
+      return;
+    }
+    refuse(req, res, 501, 'password-login-unavailable', `${decision.message} Password and two-step logins are not in this gateway yet; SSO is.`);
+  });
+
+  // ---- the ACS: the IdP's answer --------------------------------------------------
+  app.post('/login/callback', form, async (req, res) => {
+    const connectionParam = (req.query as Record<string, string | undefined>).connection ?? '';
+    if (!connectionParam.startsWith('saml-')) return refuse(req, res, 400, 'connection-unknown', 'The ACS URL names no SAML connection.');
+    const connection = await connectionFor(connectionParam.slice(5));
+    const fields = (req.body ?? {}) as Record<string, string | undefined>;
+    let checked;
+    try {
+      checked = checkResponse(decodeSamlResponse(fields.SAMLResponse), { acsUrl: connection.acsUrl, audience: connection.spEntityId, issuer: connection.idpEntityId, now: clock.now() });
+      if (checked.inResponseTo !== undefined && !requests.has(checked.inResponseTo)) {
+        throw new SamlRejection('saml-in-response-to-unknown', 'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).');
+      }
+      if (checked.inResponseTo === undefined && !connection.allowIdpInitiated) {
+        throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
+      }
+    } catch (err) {
+      if (err instanceof SamlRejection) return refuse(req, res, 401, err.code, err.message);
+      throw err;
+    }
+    (req as SamlRequest).samlConnection = connection;
+    const { err, user } = await runPassport(req, res, {});
+    if (err || !user) {
+      const message = err instanceof Error ? err.message : 'the response did not validate';
+      const code = /signature/i.test(message) ? 'saml-signature-invalid' : /InResponseTo/i.test(message) ? 'saml-in-response-to-unknown' : /audience/i.test(message) ? 'saml-audience-mismatch' : /issuer/i.test(message) ? 'saml-issuer-mismatch' : 'saml-response-invalid';
+      return refuse(req, res, 401, code, `The SAML response was refused: ${message}.`);
+    }
+    // A response is good once: its assertion ID is remembered until it expires.
+    if (!seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime())) {
+      return refuse(req, res, 401, 'saml-assertion-replayed', 'This assertion was used already.');
+    }
+    const email = String(user.nameID ?? '').toLowerCase();
+    if (email !== checked.nameId.toLowerCase()) return refuse(req, res, 401, 'saml-response-invalid', 'The signed NameID differs from the one read.');
+    const decision = await core.decide(email);
+    const viaThisConnection = decision?.policy?.directoryId === connection.directoryId && (decision.method === 'sso' || decision.method === 'sso-or-password');
+    if (!decision || !decision.allowed || !viaThisConnection) {
+      return refuse(
+        req,
+        res,
+        403,
+        'authentication-policy-strategy-mismatch',
+        `${email} is not a managed account in an SSO policy of this identity provider's directory${decision ? ` (${decision.reason})` : ''}: ask an admin to check the account's authentication policy.`,
+      );
+    }
+    await core.recordLogin(email, 'sso');
+    const session = await sessions.start(sessions.unsign(cookieOf(req, SESSION_COOKIE)), {
+      email,
+      accountId: decision.accountId,
+      method: 'sso',
+      connectionId: connection.id,
+      sessionIndex: typeof user.sessionIndex === 'string' ? user.sessionIndex : undefined,
+      idleMs: decision.session.idleMinutes * 60_000,
+      absoluteMs: decision.session.absoluteMinutes === null ? null : decision.session.absoluteMinutes * 60_000,
+    });
+    cookie(res, SESSION_COOKIE, sessions.sign(session.id));
+    const relay = fields.RelayState;
+    res.redirect(303, relay && isRelativePath(relay) ? relay : '/');
+  });
+
+  // ---- the session ----------------------------------------------------------------
+  /** Requires a live session; an expired one sends browsers back to login with the reason. */
+  const requireSession = async (req: Request, res: Response, next: NextFunction) => {
+    const state = await sessions.resume(cookieOf(req, SESSION_COOKIE));
+    if (state.session) {
+      res.locals.session = state.session;
+      return next();
+    }
+    const reason = state.reason ?? 'login-required';
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (wantsJson(req)) return res.status(401).json({ error: { code: reason, message: REASON_NOTICES[reason] } });
+    res.redirect(303, `/login?reason=${reason}&relayState=${encodeURIComponent(req.originalUrl)}`);
+  };
+
+  app.get('/me', requireSession, (_req, res) => {
+    const s = res.locals.session;
+    res.json({ email: s.email, accountId: s.accountId, method: s.method, connectionId: s.connectionId ?? null, since: new Date(s.createdAt).toISOString() });
+  });
+  app.get('/', requireSession, (_req, res) => {
+    res.type('html').send(`<!doctype html><title>Rehearsal</title><p>Logged in as ${res.locals.session.email.replace(/[<>&"]/g, '')}.</p><form method="post" action="/logout"><button>Log out</button></form>`);
+  });
+
+  app.post('/logout', async (req, res) => {
+    const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));
+    if (id) await sessions.end(id);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (wantsJson(req)) res.json({ loggedOut: true });
+    else res.redirect(303, '/login?reason=logged-out');
+  });
+
+  /** Admin: end every session of an account (by id or email). */
+  app.post('/api/sessions/revoke', body, async (req, res) => {
+    const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const expected = Buffer.from(options.adminKey);
+    if (key.length !== expected.length || !timingSafeEqual(Buffer.from(key), expected)) throw unauthorized('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
+    const input = parseInput(revokeInput, req.body, 'body');
+    res.json({ revoked: await sessions.revoke(input.account) });
+  });
+
+  const reset = async () => {
+    requests.clear();
+    seenAssertions.clear();
+    await store.clear();
+  };
+  if (options.harness ?? true) app.use(harnessRouter({ clock, reset }));
+
+  app.use(routeNotFound);
+  const toJson = errorMiddleware(logger);
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof CoreUnavailable) {
+      logger.error('core unavailable', { message: err.message });
+      return refuse(req, res, 503, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.');
+    }
+    if (err instanceof RehearsalError && !wantsJson(req) && !req.path.startsWith('/api/')) return refuse(req, res, err.status, err.code, err.message);
+    toJson(err, req, res, next);
+  });
+  return app;
+}
+
+/** What the login page says when it is shown again for a reason. */
+export const REASON_NOTICES: Record<string, string> = {
+  'idle-timeout': 'You were away longer than your organization allows: log in again.',
+  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
+  'session-unknown': 'Your session ended: log in again.',
+  'login-required': 'Log in to continue.',
+  'logged-out': 'You are logged out.',
+};

@@ -1,0 +1,72 @@
+/** The few core endpoints the gateway calls, with the gateway's key. Over HTTP only (DESIGN.md). */
+export interface LoginDecision {
+  email: string;
+  allowed: boolean;
+  method: 'sso' | 'password' | 'sso-or-password' | null;
+  reason: string;
+  message: string;
+  accountId: string | null;
+  policy: { id: string; name: string; directoryId: string; sso: string } | null;
+  idp: { connectionId: string; directoryId: string; entityId: string; ssoUrl: string; spEntityId: string; acsUrl: string; signAuthnRequests: boolean; allowIdpInitiated: boolean } | null;
+  twoStep: { mode: string | null; required: boolean; enrolled: boolean; enrolmentRequired: boolean };
+  session: { idleMinutes: number; absoluteMinutes: number | null };
+}
+
+export interface Connection {
+  id: string;
+  directoryId: string;
+  idpEntityId: string;
+  ssoUrl: string;
+  certificate: string;
+  allowIdpInitiated: boolean;
+  signAuthnRequests: boolean;
+  spEntityId: string;
+  acsUrl: string;
+}
+
+export class CoreUnavailable extends Error {}
+
+export class CoreClient {
+  constructor(
+    private readonly baseUrl: string,
+    /** The key, or how to read it when first needed (core may write it after the gateway starts). */
+    private readonly key: string | (() => string),
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    let response: Response;
+    let key: string;
+    try {
+      key = typeof this.key === 'string' ? this.key : this.key();
+    } catch (err) {
+      throw new CoreUnavailable(`core's gateway key is not available yet: ${(err as Error).message}`);
+    }
+    try {
+      response = await fetch(this.baseUrl.replace(/\/+$/, '') + path, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
+    }
+    const text = await response.text();
+    if (response.status >= 500 || response.status === 401 || response.status === 403) throw new CoreUnavailable(`core answered ${response.status} to ${method} ${path}: ${text.slice(0, 200)}`);
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async decide(email: string): Promise<LoginDecision | undefined> {
+    const answer = await this.call<LoginDecision>('POST', '/api/login/decision', { email });
+    return answer.status === 200 ? answer.body : undefined;
+  }
+
+  async connection(id: string): Promise<Connection | undefined> {
+    const answer = await this.call<Connection>('GET', `/api/login/connections/${encodeURIComponent(id)}`);
+    return answer.status === 200 ? answer.body : undefined;
+  }
+
+  async recordLogin(email: string, method: 'sso' | 'password'): Promise<void> {
+    await this.call('POST', '/api/login/record', { email, method });
+  }
+}

@@ -1,0 +1,62 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, createLogger, systemClock } from '@rehearsal/core/runtime';
+import { createGatewayApp } from './app.ts';
+import { readGatewayConfig } from './config.ts';
+
+/** A secret from the environment, or one generated on first start and kept in the data directory. */
+function secretFrom(configured: string | undefined, file: string, make: () => string): { value: string; source: string } {
+  if (configured) return { value: configured, source: 'environment' };
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), source: file };
+  const value = make();
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return { value, source: `${file} (generated now)` };
+}
+
+function main() {
+  let config;
+  try {
+    config = readGatewayConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`rehearsal gateway: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
+  const publicUrl = config.GATEWAY_PUBLIC_URL ?? `http://localhost:${config.GATEWAY_PORT}`;
+  const token = () => randomBytes(24).toString('base64url');
+  const admin = secretFrom(config.GATEWAY_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'gateway-admin-key'), token);
+  const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () => randomBytes(32).toString('base64url'));
+  const spKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), () =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
+  );
+  // Core writes its gateway key on its first start, maybe after ours: read it when the first login needs it.
+  const coreKeyFile = join(config.REHEARSAL_DATA_DIR, 'core-gateway-key');
+  const coreKey = config.CORE_GATEWAY_KEY ?? (() => readFileSync(coreKeyFile, 'utf8').trim());
+  const app = createGatewayApp({
+    publicUrl,
+    coreUrl: config.CORE_URL,
+    coreKey,
+    adminKey: admin.value,
+    cookieSecret: Buffer.from(cookieSecret.value),
+    spPrivateKeyPem: spKey.value,
+    clock: systemClock,
+    logger,
+    harness: config.REHEARSAL_HARNESS,
+  });
+  const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
+    logger.info('gateway listening', { url: publicUrl });
+    process.stderr.write(
+      ['', `Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (${admin.source.includes('generated') ? 'generated now' : 'loaded'}): ${admin.source}`, ''].join('\n'),
+    );
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main();

@@ -1,0 +1,113 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ControllableClock } from '@rehearsal/core/runtime';
+import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
+import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
+import { startIdp, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
+import { createGatewayApp } from '../../src/app.ts';
+
+export const ADMIN_KEY = 'gateway-admin-key-0123456789';
+export const NOW = new Date('2026-11-23T09:00:00Z');
+
+export interface Reply {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * Core, the mock IdP and the gateway, each really listening on loopback, with
+ * clocks frozen at the same instant. Core's SAML connection trusts the mock
+ * IdP's certificate; the mock IdP knows the gateway's SP entity ID and ACS URL.
+ */
+export interface Stack {
+  core: TestCore;
+  idp: TestIdp;
+  url: string;
+  clock: ControllableClock;
+  org: { id: string };
+  pilot: { id: string };
+  directoryId: string;
+  connection: { id: string; spEntityId: string; acsUrl: string };
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { allowIdpInitiated?: boolean } = {}): Promise<Stack> {
+  const [core, idp] = await Promise.all([startCore(), startIdp()]);
+  const { org, pilot, idp: directory } = await rolloutFixture(core);
+  await core.put(`/api/orgs/${org.id}/directories/${directory.id}/saml`, {
+    idpEntityId: 'http://localhost:7000/saml/metadata',
+    ssoUrl: 'http://localhost:7000/saml/sso',
+    certificate: idp.credential.certificatePem,
+    allowIdpInitiated: options.allowIdpInitiated ?? false,
+  });
+  await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
+  const decision = (await core.post('/api/login/decision', { email: 'alice@acme.com' }, { key: GATEWAY_KEY })).body;
+  const connection = { id: decision.idp.connectionId, spEntityId: decision.idp.spEntityId, acsUrl: decision.idp.acsUrl };
+  await idp.request('POST', '/api/service-providers', { entityId: connection.spEntityId, acsUrls: [connection.acsUrl] });
+
+  const clock = new ControllableClock();
+  clock.freeze(NOW);
+  const app = createGatewayApp({ publicUrl: 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    core,
+    idp,
+    url,
+    clock,
+    org,
+    pilot,
+    directoryId: directory.id,
+    connection,
+    async request(method, path, body, headers = {}) {
+      const isForm = typeof body === 'string';
+      const response = await fetch(url + path, {
+        method,
+        redirect: 'manual',
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
+        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // HTML
+      }
+      return { status: response.status, body: parsed, text, headers: response.headers };
+    },
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([core.close(), idp.close()]);
+    },
+  };
+}
+
+/** The session cookie a response set, as a Cookie header value. */
+export const sessionCookie = (reply: Reply) => reply.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_session='))?.split(';')[0];
+
+/**
+ * SP-initiated SSO without a browser: the gateway's redirect to the IdP, the
+ * mock IdP's headless login (with faults, if any), the POST back to the ACS.
+ */
+export async function ssoLogin(stack: Stack, email: string, options: { faults?: unknown[]; relayState?: string; cookie?: string; tamper?: (xml: string) => string } = {}) {
+  const start = await stack.request('POST', '/login', { email, ...(options.relayState ? { relayState: options.relayState } : {}) });
+  if (start.status !== 302) return { start, callback: start };
+  const authnRequest = start.headers.get('location')!;
+  const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: email, authnRequest, faults: options.faults ?? [] });
+  if (issued.status !== 200) throw new Error(`the mock IdP refused: ${issued.text}`);
+  let samlResponse: string = issued.body.samlResponse;
+  if (options.tamper) samlResponse = Buffer.from(options.tamper(Buffer.from(samlResponse, 'base64').toString())).toString('base64');
+  const callback = await postResponse(stack, samlResponse, issued.body.relayState, options.cookie);
+  return { start, callback, samlResponse, authnRequest };
+}
+
+export function postResponse(stack: Stack, samlResponse: string, relayState?: string | null, cookie?: string) {
+  const form = `SAMLResponse=${encodeURIComponent(samlResponse)}${relayState ? `&RelayState=${encodeURIComponent(relayState)}` : ''}`;
+  return stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, form, cookie ? { cookie } : {});
+}
