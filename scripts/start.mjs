@@ -8,6 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const services = [
   { name: 'core', entry: 'core/src/main.ts', env: {} },
   { name: 'mock-idp', entry: 'mock-idp/src/main.ts', env: { IDP_CONFIG: join(root, 'mock-idp/examples/acme.yaml') } },
+  { name: 'gateway', entry: 'gateway/src/main.ts', env: {} },
 ];
 
 const children = services.map(({ name, entry, env }) => {

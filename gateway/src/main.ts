@@ -51,7 +51,7 @@ function main() {
   const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
     logger.info('gateway listening', { url: publicUrl });
     process.stderr.write(
-      ['', `Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (${admin.source.includes('generated') ? 'generated now' : 'loaded'}): ${admin.source}`, ''].join('\n'),
+      ['', `Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (for POST /api/sessions/revoke): ${admin.source}`, ''].join('\n'),
     );
   });
   const stop = () => server.close(() => process.exit(0));
