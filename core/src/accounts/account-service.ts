@@ -43,6 +43,7 @@ export async function insertAccount(
     passwordHash,
     passwordChangedAt: passwordHash ? now : null,
     totpSecret: null,
+    totpLastStep: null,
     recoveryCodeHashes: [],
     firstLoginAt: null,
     lastLoginAt: null,
@@ -172,7 +173,7 @@ export class AccountService {
   async resetTwoStep(accountId: string) {
     return this.ctx.store.transaction(async (tx) => {
       await requireAccount(tx, accountId);
-      await tx.updateAccount(accountId, { totpSecret: null, recoveryCodeHashes: [] }, nowIso(this.ctx));
+      await tx.updateAccount(accountId, { totpSecret: null, recoveryCodeHashes: [], totpLastStep: null }, nowIso(this.ctx));
       return this.view((await tx.getAccount(accountId))!, await tx.getMembership(accountId));
     });
   }

@@ -27,6 +27,8 @@ export interface Account extends AccountProfile {
   passwordChangedAt: string | null;
   totpSecret: string | null;
   recoveryCodeHashes: string[];
+  /** The TOTP time step of the last code accepted: a code is never accepted twice. */
+  totpLastStep: number | null;
   firstLoginAt: string | null;
   lastLoginAt: string | null;
   createdAt: string;
@@ -35,7 +37,7 @@ export interface Account extends AccountProfile {
 
 /** What the API shows of an account: never the password hash or the TOTP secret. */
 export function publicAccount(account: Account) {
-  const { passwordHash, totpSecret, recoveryCodeHashes, ...rest } = account;
+  const { passwordHash, totpSecret, recoveryCodeHashes, totpLastStep: _lastStep, ...rest } = account;
   return {
     ...rest,
     managed: account.managedBy !== null,

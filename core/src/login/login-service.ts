@@ -3,7 +3,9 @@ import { nowIso, type CoreContext } from '../context.ts';
 import { SnapshotIndex } from '../orgs/org-snapshot.ts';
 import { decideLogin, type LoginDecision } from './login-decision.ts';
 import { serviceProviderUrls } from '../directories/saml-connection.ts';
-import { notFound } from '../runtime/errors.ts';
+import { badRequest, conflict, notFound } from '../runtime/errors.ts';
+import { isTwoStepEnrolled } from '../accounts/account.ts';
+import { acceptTotp, matchRecoveryCode, newRecoveryCodes } from '../accounts/two-step.ts';
 
 /** What the gateway asks core: how must this email log in, is this password right, record this login. */
 export class LoginService {
@@ -35,6 +37,52 @@ export class LoginService {
     if (!account.passwordHash) return { valid: false, reason: 'password-not-set' as const, accountId: account.id };
     const valid = await verifyPassword(password, account.passwordHash);
     return { valid, reason: valid ? ('password-valid' as const) : ('password-invalid' as const), accountId: account.id };
+  }
+
+  /**
+   * Two-step enrolment, confirmed: the gateway showed the secret, the user
+   * typed a code from it. Stores the secret and returns recovery codes once.
+   */
+  async enrolTwoStep(email: string, secret: string, code: string) {
+    return this.ctx.store.transaction(async (tx) => {
+      const account = await tx.getAccountByEmail(email);
+      if (!account) throw notFound('account-unknown', `No account ${email}.`);
+      if (isTwoStepEnrolled(account)) throw conflict('two-step-enrolled', `${email} is enrolled already: an admin can reset two-step verification.`);
+      if (!/^[A-Z2-7]{16,64}$/.test(secret)) throw badRequest('two-step-secret-invalid', 'The secret is not a base32 TOTP secret.');
+      const step = acceptTotp(secret, code, this.ctx.clock.now(), null);
+      if (step === undefined) return { enrolled: false, reason: 'code-invalid' as const, recoveryCodes: null };
+      const recovery = newRecoveryCodes();
+      await tx.updateAccount(account.id, { totpSecret: secret, totpLastStep: step, recoveryCodeHashes: recovery.hashes }, nowIso(this.ctx));
+      this.ctx.logger.info('two-step enrolled', { accountId: account.id });
+      return { enrolled: true, reason: 'enrolled' as const, recoveryCodes: recovery.codes };
+    });
+  }
+
+  /**
+   * A second-factor code: a TOTP code for a step after the last one used, or a
+   * recovery code, which is spent. Atomic, so two requests cannot both use one code.
+   */
+  async verifyTwoStep(email: string, code: string) {
+    return this.ctx.store.transaction(async (tx) => {
+      const account = await tx.getAccountByEmail(email);
+      if (!account || !account.totpSecret) return { valid: false, reason: 'two-step-not-enrolled' as const, recoveryCodesLeft: 0 };
+      const trimmed = code.replace(/\s+/g, '');
+      if (/^\d{6}$/.test(trimmed)) {
+        const step = acceptTotp(account.totpSecret, trimmed, this.ctx.clock.now(), account.totpLastStep);
+        if (step === undefined) {
+          // A right code for a step already used is a replay: say so, it is worth knowing.
+          const reused = acceptTotp(account.totpSecret, trimmed, this.ctx.clock.now(), null) !== undefined;
+          return { valid: false, reason: reused ? ('code-reused' as const) : ('code-invalid' as const), recoveryCodesLeft: account.recoveryCodeHashes.length };
+        }
+        await tx.updateAccount(account.id, { totpLastStep: step }, nowIso(this.ctx));
+        return { valid: true, reason: 'totp-valid' as const, recoveryCodesLeft: account.recoveryCodeHashes.length };
+      }
+      const index = matchRecoveryCode(trimmed, account.recoveryCodeHashes);
+      if (index < 0) return { valid: false, reason: 'code-invalid' as const, recoveryCodesLeft: account.recoveryCodeHashes.length };
+      const left = account.recoveryCodeHashes.filter((_, i) => i !== index);
+      await tx.updateAccount(account.id, { recoveryCodeHashes: left }, nowIso(this.ctx));
+      return { valid: true, reason: 'recovery-code-used' as const, recoveryCodesLeft: left.length };
+    });
   }
 
   /** A completed login: the first one starts billing for SCIM-created Trello accounts. */

@@ -21,6 +21,18 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
       handle: ({ body }) => login.checkPassword(body.email, body.password),
     }),
     route({
+      method: 'post', path: '/api/login/two-step/enrol', tag: 'login', audience: 'gateway',
+      summary: 'Confirm two-step enrolment with a first code; returns recovery codes once',
+      body: z.strictObject({ email, secret: z.string().max(128), code: z.string().max(32) }),
+      handle: ({ body }) => login.enrolTwoStep(body.email, body.secret, body.code),
+    }),
+    route({
+      method: 'post', path: '/api/login/two-step/verify', tag: 'login', audience: 'gateway',
+      summary: 'Check a TOTP code (never twice) or spend a recovery code',
+      body: z.strictObject({ email, code: z.string().max(32) }),
+      handle: ({ body }) => login.verifyTwoStep(body.email, body.code),
+    }),
+    route({
       method: 'post', path: '/api/login/record', tag: 'login', audience: 'gateway',
       summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']) }),
       handle: ({ body }) => login.record(body.email, body.method),

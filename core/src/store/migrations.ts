@@ -296,4 +296,9 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
 `,
   },
+  {
+    version: 3,
+    name: 'two-step verification: the last TOTP time step used, so that no code is accepted twice',
+    sql: `ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER;`,
+  },
 ];

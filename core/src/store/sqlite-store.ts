@@ -45,6 +45,7 @@ const toAccount = (r: Row): Account => ({
   passwordChangedAt: str(r.password_changed_at),
   totpSecret: str(r.totp_secret),
   recoveryCodeHashes: JSON.parse(String(r.recovery_codes ?? '[]')) as string[],
+  totpLastStep: r.totp_last_step === null || r.totp_last_step === undefined ? null : Number(r.totp_last_step),
   firstLoginAt: str(r.first_login_at),
   lastLoginAt: str(r.last_login_at),
   createdAt: String(r.created_at),
@@ -217,6 +218,7 @@ const ACCOUNT_COLUMNS: Record<keyof AccountPatch, string> = {
   passwordChangedAt: 'password_changed_at',
   totpSecret: 'totp_secret',
   recoveryCodeHashes: 'recovery_codes',
+  totpLastStep: 'totp_last_step',
   firstLoginAt: 'first_login_at',
   lastLoginAt: 'last_login_at',
 };

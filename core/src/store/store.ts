@@ -32,7 +32,7 @@ export interface Page {
 
 export type AccountPatch = Partial<
   AccountProfile &
-    Pick<Account, 'email' | 'active' | 'managedBy' | 'passwordHash' | 'passwordChangedAt' | 'totpSecret' | 'recoveryCodeHashes' | 'firstLoginAt' | 'lastLoginAt'>
+    Pick<Account, 'email' | 'active' | 'managedBy' | 'passwordHash' | 'passwordChangedAt' | 'totpSecret' | 'recoveryCodeHashes' | 'totpLastStep' | 'firstLoginAt' | 'lastLoginAt'>
 >;
 
 export interface StoreTx {
