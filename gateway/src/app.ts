@@ -15,7 +15,11 @@ import {
   type Logger,
 } from '@rehearsal/core/runtime';
 import { CoreClient, CoreUnavailable, type Connection } from './core-client.ts';
-import { emailPage, reasonPage } from './pages.ts';
+import { emailPage, passwordPage, reasonPage } from './pages.ts';
+import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
+import { PendingLogins } from './login/pending-logins.ts';
+import { Throttle } from './login/throttle.ts';
+import type { LoginDecision } from './core-client.ts';
 import { ExpiringKeys } from './saml/request-store.ts';
 import { checkResponse, decodeSamlResponse, SamlRejection } from './saml/response-checks.ts';
 import { samlPassport, type SamlRequest } from './saml/service-provider.ts';
@@ -43,7 +47,9 @@ export interface GatewayAppOptions {
   harness?: boolean;
 }
 
-const loginInput = z.object({ email: z.email().max(320), relayState: z.string().max(2048).optional(), csrf: z.string().optional() }).strict();
+const loginInput = z
+  .object({ email: z.email().max(320), relayState: z.string().max(2048).optional(), csrf: z.string().optional(), method: z.enum(['sso', 'password']).optional() })
+  .strict();
 const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
 
 /** RelayState may only lead back into the gateway: a path, never another host (`//evil`, `/\evil`). */
@@ -68,6 +74,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const store = options.sessionStore ?? new MemorySessionStore();
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
   const requests = new ExpiringKeys(clock);
+  const pending = new PendingLogins(clock);
+  const throttle = new Throttle(clock);
   const seenAssertions = new ExpiringKeys(clock);
   const spPrivateKey = options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const saml = samlPassport(requests, spPrivateKey, () => `_${randomBytes(20).toString('hex')}`);
@@ -78,11 +86,19 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const form = urlencoded({ extended: false, limit: '384kb' });
   const body = json({ limit: '64kb' });
 
-  const cookie = (res: Response, name: string, value: string) => res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  const cookie = (res: Response, name: string, value: string) => void res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  /** Forms are what another site can submit: they must carry the token of the cookie this site set. JSON needs CORS, which is never granted. */
+  const csrfOk = (req: Request) => {
+    if (req.is('application/json')) return true;
+    const expected = cookieOf(req, CSRF_COOKIE);
+    const given = (req.body as Record<string, unknown> | undefined)?.csrf;
+    return Boolean(expected && typeof given === 'string' && expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given)));
+  };
 
   /** A refusal: JSON for API clients, a page for browsers, always with the reason code. */
-  const refuse = (req: Request, res: Response, status: number, code: string, message: string) => {
+  const refuse = (req: Request, res: Response, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
     logger.info('login refused', { code, path: req.path });
+    res.set(headers);
     if (wantsJson(req)) res.status(status).json({ error: { code, message } });
     else res.status(status).type('html').send(reasonPage(code, message));
   };
@@ -116,17 +132,12 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   app.post('/login', form, body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
     // Forms are what another site can submit: they carry the token of the cookie this site set. JSON needs CORS, which we never grant.
-    if (!req.is('application/json')) {
-      const expected = cookieOf(req, CSRF_COOKIE);
-      if (!expected || !input.csrf || expected.length !== input.csrf.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(input.csrf))) {
-        return refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
-      }
-    }
+    if (!csrfOk(req)) return refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
     if (input.relayState !== undefined && !isRelativePath(input.relayState)) return refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const decision = await core.decide(input.email);
     if (!decision) return refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
     if (!decision.allowed) return refuse(req, res, 403, decision.reason, decision.message);
-    if (decision.method === 'sso' || decision.method === 'sso-or-password') {
+    if (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password')) {
       if (!decision.idp) return refuse(req, res, 403, 'sso-connection-missing', decision.message);
       (req as SamlRequest).samlConnection = await connectionFor(decision.idp.connectionId);
       // passport-saml reads RelayState from the query or the body.
@@ -135,8 +146,40 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       if (err) throw err;
       return;
     }
-    refuse(req, res, 501, 'password-login-unavailable', `${decision.message} Password and two-step logins are not in this gateway yet; SSO is.`);
+    // The password path: the next step is the password form.
+    if (wantsJson(req)) return res.json({ step: 'password', reason: decision.reason, message: decision.message, ssoToo: decision.method === 'sso-or-password' });
+    res.type('html').send(passwordPage({ email: decision.email, csrf: cookieOf(req, CSRF_COOKIE) ?? '', relayState: input.relayState, ssoToo: decision.method === 'sso-or-password' }));
   });
+
+  /** The last step of any login: a new session (new id: no fixation), the login recorded in core. */
+  const complete = async (req: Request, res: Response, decision: LoginDecision, method: 'sso' | 'password', relayState: string, extra: Record<string, unknown> = {}) => {
+    await core.recordLogin(decision.email, method);
+    const session = await sessions.start(sessions.unsign(cookieOf(req, SESSION_COOKIE)), {
+      email: decision.email,
+      accountId: decision.accountId,
+      method,
+      ...(typeof extra.connectionId === 'string' ? { connectionId: extra.connectionId } : {}),
+      ...(typeof extra.sessionIndex === 'string' ? { sessionIndex: extra.sessionIndex } : {}),
+      idleMs: decision.session.idleMinutes * 60_000,
+      absoluteMs: decision.session.absoluteMinutes === null ? null : decision.session.absoluteMinutes * 60_000,
+    });
+    cookie(res, SESSION_COOKIE, sessions.sign(session.id));
+    res.clearCookie(PENDING_COOKIE, { path: '/' });
+    const target = isRelativePath(relayState) ? relayState : '/';
+    // The ACS answers a browser's form post: it always redirects. The password steps are an API too.
+    if (method === 'password' && wantsJson(req)) {
+      const { page: _page, connectionId: _c, sessionIndex: _s, ...shown } = extra;
+      return void res.json({ loggedIn: true, email: decision.email, method, redirect: target, ...shown });
+    }
+    if (typeof extra.page === 'string') return void res.type('html').send(extra.page);
+    res.redirect(303, target);
+  };
+
+  localLoginRoutes(
+    app,
+    { core, sessions, pending, throttle, refuse, csrfOk, cookie, cookieOf, wantsJson, complete: (req, res, decision, method, relay, extra) => complete(req, res, decision, method, relay, extra) },
+    { form, body },
+  );
 
   // ---- the ACS: the IdP's answer --------------------------------------------------
   app.post('/login/callback', form, async (req, res) => {
@@ -181,19 +224,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
         `${email} is not a managed account in an SSO policy of this identity provider's directory${decision ? ` (${decision.reason})` : ''}: ask an admin to check the account's authentication policy.`,
       );
     }
-    await core.recordLogin(email, 'sso');
-    const session = await sessions.start(sessions.unsign(cookieOf(req, SESSION_COOKIE)), {
-      email,
-      accountId: decision.accountId,
-      method: 'sso',
-      connectionId: connection.id,
-      sessionIndex: typeof user.sessionIndex === 'string' ? user.sessionIndex : undefined,
-      idleMs: decision.session.idleMinutes * 60_000,
-      absoluteMs: decision.session.absoluteMinutes === null ? null : decision.session.absoluteMinutes * 60_000,
-    });
-    cookie(res, SESSION_COOKIE, sessions.sign(session.id));
     const relay = fields.RelayState;
-    res.redirect(303, relay && isRelativePath(relay) ? relay : '/');
+    await complete(req, res, decision, 'sso', relay && isRelativePath(relay) ? relay : '/', { connectionId: connection.id, sessionIndex: user.sessionIndex });
   });
 
   // ---- the session ----------------------------------------------------------------
@@ -237,6 +269,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   const reset = async () => {
     requests.clear();
+    pending.clear();
+    throttle.clear();
     seenAssertions.clear();
     await store.clear();
   };

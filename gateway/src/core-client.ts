@@ -9,6 +9,7 @@ export interface LoginDecision {
   policy: { id: string; name: string; directoryId: string; sso: string } | null;
   idp: { connectionId: string; directoryId: string; entityId: string; ssoUrl: string; spEntityId: string; acsUrl: string; signAuthnRequests: boolean; allowIdpInitiated: boolean } | null;
   twoStep: { mode: string | null; required: boolean; enrolled: boolean; enrolmentRequired: boolean };
+  password: { set: boolean; expired: boolean; minStrength: string | null };
   session: { idleMinutes: number; absoluteMinutes: number | null };
 }
 
@@ -64,6 +65,23 @@ export class CoreClient {
   async connection(id: string): Promise<Connection | undefined> {
     const answer = await this.call<Connection>('GET', `/api/login/connections/${encodeURIComponent(id)}`);
     return answer.status === 200 ? answer.body : undefined;
+  }
+
+  async checkPassword(email: string, password: string): Promise<{ valid: boolean; reason: string }> {
+    return (await this.call<{ valid: boolean; reason: string }>('POST', '/api/login/password', { email, password })).body;
+  }
+
+  /** 200 with the change, or core's refusal (a weak password) as { error }. */
+  async changePassword(email: string, password: string): Promise<{ status: number; body: any }> {
+    return this.call('POST', '/api/login/password/change', { email, password });
+  }
+
+  async enrolTwoStep(email: string, secret: string, code: string): Promise<{ status: number; body: any }> {
+    return this.call('POST', '/api/login/two-step/enrol', { email, secret, code });
+  }
+
+  async verifyTwoStep(email: string, code: string): Promise<{ valid: boolean; reason: string; recoveryCodesLeft: number }> {
+    return (await this.call<{ valid: boolean; reason: string; recoveryCodesLeft: number }>('POST', '/api/login/two-step/verify', { email, code })).body;
   }
 
   async recordLogin(email: string, method: 'sso' | 'password'): Promise<void> {

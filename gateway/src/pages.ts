@@ -21,3 +21,38 @@ export function emailPage(options: { csrf: string; relayState?: string; notice?:
 export function reasonPage(code: string, message: string): string {
   return page('Login failed', `<p class="error" role="alert">${escape(message)}</p><p>Reason code: <code>${escape(code)}</code></p><p><a href="/login">Back to login</a></p>`);
 }
+
+/** The password form, for the password path. */
+export function passwordPage(options: { email: string; csrf: string; relayState?: string; ssoToo: boolean }): string {
+  const relay = options.relayState ? `<input type="hidden" name="relayState" value="${escape(options.relayState)}">` : '';
+  const sso = options.ssoToo
+    ? `<form method="post" action="/login"><input type="hidden" name="csrf" value="${escape(options.csrf)}"><input type="hidden" name="email" value="${escape(options.email)}"><input type="hidden" name="method" value="sso">${relay}<button type="submit">Log in with your identity provider instead</button></form>`
+    : '';
+  return page(
+    `Password for ${options.email}`,
+    `<form method="post" action="/login/password"><input type="hidden" name="csrf" value="${escape(options.csrf)}"><input type="hidden" name="email" value="${escape(options.email)}">${relay}
+<label>Password <input name="password" type="password" autocomplete="current-password" required autofocus></label> <button type="submit">Log in</button></form>${sso}`,
+  );
+}
+
+/** The step after the password: a new password, a TOTP code, or enrolment (secret, otpauth URI, QR code). */
+export function localStepPage(options: { step: 'password-change' | 'two-step' | 'two-step-enrolment'; email: string; csrf: string; secret?: string; otpauthUri?: string; qrSvg?: string }): string {
+  const csrf = `<input type="hidden" name="csrf" value="${escape(options.csrf)}">`;
+  if (options.step === 'password-change') {
+    return page('Choose a new password', `<p>The password of ${escape(options.email)} has expired.</p><form method="post" action="/login/password/change">${csrf}<label>New password <input name="password" type="password" autocomplete="new-password" required></label> <button type="submit">Save</button></form>`);
+  }
+  if (options.step === 'two-step') {
+    return page('Two-step verification', `<form method="post" action="/login/two-step">${csrf}<label>Code from your authenticator app, or a recovery code <input name="code" autocomplete="one-time-code" required autofocus></label> <button type="submit">Verify</button></form>`);
+  }
+  return page(
+    'Set up two-step verification',
+    `<p>Your organization requires two-step verification. Scan this code with an authenticator app, or type the secret.</p>
+<figure>${options.qrSvg ?? ''}</figure><p>Secret: <code>${escape(options.secret ?? '')}</code></p><p><a href="${escape(options.otpauthUri ?? '')}">Open in an authenticator app</a></p>
+<form method="post" action="/login/two-step/enrol">${csrf}<label>Code shown by the app <input name="code" inputmode="numeric" autocomplete="one-time-code" required></label> <button type="submit">Turn on</button></form>`,
+  );
+}
+
+/** Recovery codes, shown once. */
+export function recoveryCodesPage(codes: string[], next: string): string {
+  return page('Save your recovery codes', `<p>Each code works once, if you lose your phone. They are not shown again.</p><ul>${codes.map((c) => `<li><code>${escape(c)}</code></li>`).join('')}</ul><p><a href="${escape(next)}">Continue</a></p>`);
+}

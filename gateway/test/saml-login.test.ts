@@ -130,12 +130,9 @@ describe('gateway: SSO login through the mock IdP', function () {
     expect(refused.body.error.message).to.contain('bob@acme.com');
   });
 
-  it('says the password path is not in this gateway yet, with core’s reason for choosing it', async () => {
+  it('sends members of a password policy to the password step, with core’s reason', async () => {
     const bob = await stack.request('POST', '/login', { email: 'bob@acme.com' });
-    expect(bob.status).to.equal(501);
-    expect(bob.body.error.code).to.equal('password-login-unavailable');
-    const page = await stack.request('POST', '/login', { email: 'bob@acme.com' }, { accept: 'text/html' });
-    expect(page.text).to.contain('<code>password-login-unavailable</code>');
+    expect(bob.body).to.include({ step: 'password', reason: 'policy-password' });
     const bad = await stack.request('POST', '/login', { email: 'not-an-email' });
     expect(bad.status).to.equal(400);
   });

@@ -5,6 +5,7 @@ import { decideLogin, type LoginDecision } from './login-decision.ts';
 import { serviceProviderUrls } from '../directories/saml-connection.ts';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { isTwoStepEnrolled } from '../accounts/account.ts';
+import { AccountService } from '../accounts/account-service.ts';
 import { acceptTotp, matchRecoveryCode, newRecoveryCodes } from '../accounts/two-step.ts';
 
 /** What the gateway asks core: how must this email log in, is this password right, record this login. */
@@ -83,6 +84,13 @@ export class LoginService {
       await tx.updateAccount(account.id, { recoveryCodeHashes: left }, nowIso(this.ctx));
       return { valid: true, reason: 'recovery-code-used' as const, recoveryCodesLeft: left.length };
     });
+  }
+
+  /** A new password the user chose at login (set, or changed once expired): the policy's rules apply. */
+  async changePassword(email: string, password: string) {
+    const account = await this.ctx.store.read((tx) => tx.getAccountByEmail(email));
+    if (!account) throw notFound('account-unknown', `No account ${email}.`);
+    return new AccountService(this.ctx).setPassword(account.id, password);
   }
 
   /** A completed login: the first one starts billing for SCIM-created Trello accounts. */

@@ -21,6 +21,12 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
       handle: ({ body }) => login.checkPassword(body.email, body.password),
     }),
     route({
+      method: 'post', path: '/api/login/password/change', tag: 'login', audience: 'gateway',
+      summary: "Set a new password at login (first one, or an expired one): the policy's strength rule applies",
+      body: z.strictObject({ email, password: z.string().max(1000) }),
+      handle: ({ body }) => login.changePassword(body.email, body.password),
+    }),
+    route({
       method: 'post', path: '/api/login/two-step/enrol', tag: 'login', audience: 'gateway',
       summary: 'Confirm two-step enrolment with a first code; returns recovery codes once',
       body: z.strictObject({ email, secret: z.string().max(128), code: z.string().max(32) }),
