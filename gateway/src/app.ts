@@ -42,6 +42,8 @@ export interface GatewayAppOptions {
   /** Signs AuthnRequests for connections that ask for it; generated when absent. */
   spPrivateKeyPem?: string;
   sessionStore?: SessionStore;
+  /** Whether the given name and surname a SAML login carries rewrite the account's display name (default: yes, as the product does). */
+  syncDisplayName?: boolean;
   clock?: Clock;
   logger?: Logger;
   harness?: boolean;
@@ -153,7 +155,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   /** The last step of any login: a new session (new id: no fixation), the login recorded in core. */
   const complete = async (req: Request, res: Response, decision: LoginDecision, method: 'sso' | 'password', relayState: string, extra: Record<string, unknown> = {}) => {
-    await core.recordLogin(decision.email, method);
+    await core.recordLogin(decision.email, method, typeof extra.displayName === 'string' ? extra.displayName : undefined);
     const session = await sessions.start(sessions.unsign(cookieOf(req, SESSION_COOKIE)), {
       email: decision.email,
       accountId: decision.accountId,
@@ -168,7 +170,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     const target = isRelativePath(relayState) ? relayState : '/';
     // The ACS answers a browser's form post: it always redirects. The password steps are an API too.
     if (method === 'password' && wantsJson(req)) {
-      const { page: _page, connectionId: _c, sessionIndex: _s, ...shown } = extra;
+      const { page: _page, connectionId: _c, sessionIndex: _s, displayName: _d, ...shown } = extra;
       return void res.json({ loggedIn: true, email: decision.email, method, redirect: target, ...shown });
     }
     if (typeof extra.page === 'string') return void res.type('html').send(extra.page);
@@ -225,7 +227,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       );
     }
     const relay = fields.RelayState;
-    await complete(req, res, decision, 'sso', relay && isRelativePath(relay) ? relay : '/', { connectionId: connection.id, sessionIndex: user.sessionIndex });
+    const displayName = options.syncDisplayName === false ? undefined : displayNameOf(user);
+    await complete(req, res, decision, 'sso', relay && isRelativePath(relay) ? relay : '/', { connectionId: connection.id, sessionIndex: user.sessionIndex, displayName });
   });
 
   // ---- the session ----------------------------------------------------------------
@@ -287,6 +290,24 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     toJson(err, req, res, next);
   });
   return app;
+}
+
+const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
+const firstOf = (profile: Record<string, unknown>, names: string[]) => {
+  for (const name of names) {
+    const value = profile[name];
+    const text = Array.isArray(value) ? value[0] : value;
+    if (typeof text === 'string' && text.trim()) return text.trim();
+  }
+  return undefined;
+};
+
+/** Given name and surname from a SAML profile, under the claim URIs Entra sends or the usual short names. */
+export function displayNameOf(profile: Record<string, unknown>): string | undefined {
+  const given = firstOf(profile, [`${CLAIMS}/givenname`, 'givenName', 'firstName', 'urn:oid:2.5.4.42']);
+  const surname = firstOf(profile, [`${CLAIMS}/surname`, 'surname', 'sn', 'lastName', 'urn:oid:2.5.4.4']);
+  const name = [given, surname].filter(Boolean).join(' ');
+  return name || undefined;
 }
 
 /** What the login page says when it is shown again for a reason. */

@@ -84,7 +84,7 @@ export class CoreClient {
     return (await this.call<{ valid: boolean; reason: string; recoveryCodesLeft: number }>('POST', '/api/login/two-step/verify', { email, code })).body;
   }
 
-  async recordLogin(email: string, method: 'sso' | 'password'): Promise<void> {
-    await this.call('POST', '/api/login/record', { email, method });
+  async recordLogin(email: string, method: 'sso' | 'password', displayName?: string): Promise<void> {
+    await this.call('POST', '/api/login/record', { email, method, ...(displayName ? { displayName } : {}) });
   }
 }

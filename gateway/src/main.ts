@@ -44,6 +44,7 @@ function main() {
     adminKey: admin.value,
     cookieSecret: Buffer.from(cookieSecret.value),
     spPrivateKeyPem: spKey.value,
+    syncDisplayName: config.GATEWAY_SYNC_DISPLAY_NAME,
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,

@@ -24,6 +24,10 @@ describe('gateway: SSO login through the mock IdP', function () {
     // Core recorded the first login (it starts billing for SCIM-created Trello accounts).
     const accounts = (await stack.core.get('/api/accounts?email=alice@acme.com')).body;
     expect(JSON.stringify(accounts)).to.contain('"firstLoginAt":"2026-11-23T09:00:00.000Z"');
+    // The IdP's given name and surname rewrote the display name (the mock IdP calls her Alice Liddell).
+    await stack.idp.request('PATCH', '/api/users/alice@acme.com', { surname: 'Hargreaves' });
+    await ssoLogin(stack, 'alice@acme.com');
+    expect(JSON.stringify((await stack.core.get('/api/accounts?email=alice@acme.com')).body)).to.contain('"displayName":"Alice Hargreaves"');
   });
 
   it('never follows a RelayState to another host', async () => {
@@ -206,6 +210,20 @@ describe('gateway: SSO login through the mock IdP', function () {
       expect((await me(b)).status).to.equal(401);
       expect((await stack.request('POST', '/api/sessions/revoke', {}, { authorization: `Bearer ${ADMIN_KEY}` })).status).to.equal(400);
     });
+  });
+});
+
+describe('gateway: display names from SAML, switched off', function () {
+  this.timeout(30_000);
+  it('leaves the display name alone when syncDisplayName is off', async () => {
+    const stack = await startStack({ syncDisplayName: false });
+    try {
+      await stack.idp.request('PATCH', '/api/users/alice@acme.com', { surname: 'Hargreaves' });
+      expect((await ssoLogin(stack, 'alice@acme.com')).callback.status).to.equal(303);
+      expect(JSON.stringify((await stack.core.get('/api/accounts?email=alice@acme.com')).body)).not.to.contain('Hargreaves');
+    } finally {
+      await stack.close();
+    }
   });
 });
 

@@ -94,15 +94,17 @@ export class LoginService {
   }
 
   /** A completed login: the first one starts billing for SCIM-created Trello accounts. */
-  async record(email: string, method: 'sso' | 'password') {
+  async record(email: string, method: 'sso' | 'password', displayName?: string) {
     return this.ctx.store.transaction(async (tx) => {
       const account = await tx.getAccountByEmail(email);
       if (!account) return { recorded: false, reason: 'account-unknown' as const };
       const now = nowIso(this.ctx);
       const firstLogin = account.firstLoginAt === null;
-      await tx.updateAccount(account.id, { lastLoginAt: now, ...(firstLogin ? { firstLoginAt: now } : {}) }, now);
+      // A SAML login carries the IdP's name for the user: it overwrites what SCIM or an admin set, as the real product does.
+      const rename = displayName !== undefined && displayName !== account.displayName;
+      await tx.updateAccount(account.id, { lastLoginAt: now, ...(firstLogin ? { firstLoginAt: now } : {}), ...(rename ? { displayName } : {}) }, now);
       this.ctx.logger.info('login recorded', { accountId: account.id, method, firstLogin });
-      return { recorded: true, accountId: account.id, firstLogin, at: now };
+      return { recorded: true, accountId: account.id, firstLogin, at: now, displayNameUpdated: rename };
     });
   }
 }

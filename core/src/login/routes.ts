@@ -40,8 +40,8 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
     }),
     route({
       method: 'post', path: '/api/login/record', tag: 'login', audience: 'gateway',
-      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']) }),
-      handle: ({ body }) => login.record(body.email, body.method),
+      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']), displayName: z.string().trim().min(1).max(256).optional() }),
+      handle: ({ body }) => login.record(body.email, body.method, body.displayName),
     }),
   ];
 }

@@ -34,7 +34,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean } = {}): Promise<Stack> {
   const [core, idp] = await Promise.all([startCore(), startIdp()]);
   const { org, pilot, idp: directory } = await rolloutFixture(core);
   await core.put(`/api/orgs/${org.id}/directories/${directory.id}/saml`, {
@@ -50,7 +50,7 @@ export async function startStack(options: { allowIdpInitiated?: boolean } = {}):
 
   const clock = new ControllableClock();
   clock.freeze(NOW);
-  const app = createGatewayApp({ publicUrl: 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock });
+  const app = createGatewayApp({ publicUrl: 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.syncDisplayName === undefined ? {} : { syncDisplayName: options.syncDisplayName }) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
