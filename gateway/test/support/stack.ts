@@ -34,7 +34,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean; pilot?: string[] } = {}): Promise<Stack> {
   const [core, idp] = await Promise.all([startCore(), startIdp()]);
   const { org, pilot, idp: directory } = await rolloutFixture(core);
   await core.put(`/api/orgs/${org.id}/directories/${directory.id}/saml`, {
@@ -43,9 +43,11 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
     certificate: idp.credential.certificatePem,
     allowIdpInitiated: options.allowIdpInitiated ?? false,
   });
-  await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
-  const decision = (await core.post('/api/login/decision', { email: 'alice@acme.com' }, { key: GATEWAY_KEY })).body;
-  const connection = { id: decision.idp.connectionId, spEntityId: decision.idp.spEntityId, acsUrl: decision.idp.acsUrl };
+  const pilotMembers = options.pilot ?? ['alice@acme.com'];
+  if (pilotMembers.length) await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: pilotMembers });
+  // The connection's SP URLs, as core shows them to the admin.
+  const saml = (await core.get(`/api/orgs/${org.id}/directories/${directory.id}/saml`)).body;
+  const connection = { id: saml.id, spEntityId: saml.spEntityId, acsUrl: saml.acsUrl };
   await idp.request('POST', '/api/service-providers', { entityId: connection.spEntityId, acsUrls: [connection.acsUrl] });
 
   const clock = new ControllableClock();
