@@ -1,3 +1,6 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { identityAuth } from './identity/identity.ts';
+import { identityRoutes } from './identity/routes.ts';
 import express, { type Express } from 'express';
 import { AccountService } from './accounts/account-service.ts';
 import { accountRoutes } from './accounts/routes.ts';
@@ -45,6 +48,11 @@ export interface CoreAppOptions {
   /** Where the HTTPS verification file is looked for; `{domain}` is replaced. */
   domainFileUrlTemplate?: string;
   newId?: () => string;
+  /**
+   * The gateway's public keys, for the identity tokens of product requests;
+   * by default its JWKS at `<gatewayUrl>/.well-known/jwks.json`.
+   */
+  identityKeys?: JWTVerifyGetKey;
 }
 
 export const CORE_VERSION = '0.1.0';
@@ -117,6 +125,9 @@ export function createCoreApp(options: CoreAppOptions): Express {
     );
     app.use(harnessDnsRouter(harnessDns));
   }
+  // Product requests: the person the gateway vouches for, by a signed identity token rather than a key.
+  const identityKeys = options.identityKeys ?? createRemoteJWKSet(new URL(`${ctx.gatewayUrl}/.well-known/jwks.json`));
+  app.use('/api/me', identityAuth(identityKeys, ctx.gatewayUrl, clock), identityRoutes(ctx));
   mountRoutes(app, routes, bearerAuth(options.credentials));
   app.use(routeNotFound);
   app.use(errorMiddleware(logger));

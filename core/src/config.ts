@@ -9,6 +9,8 @@ const coreEnv = z.object({
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   CORE_DB: env.optionalText(),
   CORE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Where the gateway publishes the keys of its identity tokens; default `<GATEWAY_URL>/.well-known/jwks.json`. */
+  CORE_GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   CORE_GATEWAY_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEWAY_URL: env.url('http://localhost:8000'),
   CORE_DNS_SERVERS: z

@@ -15,7 +15,8 @@ import {
   type Logger,
 } from '@rehearsal/core/runtime';
 import { CoreClient, CoreUnavailable, type Connection } from './core-client.ts';
-import { emailPage, passwordPage, reasonPage } from './pages.ts';
+import { emailPage, passwordPage, productPage, reasonPage } from './pages.ts';
+import { IdentityTokens } from './products/identity-tokens.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
@@ -42,6 +43,8 @@ export interface GatewayAppOptions {
   /** Signs AuthnRequests for connections that ask for it; generated when absent. */
   spPrivateKeyPem?: string;
   sessionStore?: SessionStore;
+  /** PEM (PKCS#8) of the EC P-256 key that signs identity tokens for core; generated when absent. */
+  identityKeyPem?: string;
   /** Whether the given name and surname a SAML login carries rewrite the account's display name (default: yes, as the product does). */
   syncDisplayName?: boolean;
   clock?: Clock;
@@ -77,6 +80,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
   const requests = new ExpiringKeys(clock);
   const pending = new PendingLogins(clock);
+  const identity = new IdentityTokens(publicUrl, clock, options.identityKeyPem);
   const throttle = new Throttle(clock);
   const seenAssertions = new ExpiringKeys(clock);
   const spPrivateKey = options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -253,6 +257,29 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     res.type('html').send(`<!doctype html><title>Rehearsal</title><p>Logged in as ${res.locals.session.email.replace(/[<>&"]/g, '')}.</p><form method="post" action="/logout"><button>Log out</button></form>`);
   });
 
+  // ---- products: core answers for the person, on the gateway's word ---------------
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').json(identity.jwks());
+  });
+  const askCore = async (res: Response, path: string) => {
+    const session = res.locals.session as { accountId: string | null; email: string };
+    if (!session.accountId) return { status: 403, body: { error: { code: 'no-product-access', message: 'This login has no account in core.' } } };
+    return core.asPerson(path, await identity.sign({ accountId: session.accountId, email: session.email }));
+  };
+  const answer = (req: Request, res: Response, reply: { status: number; body: any }, render: (body: any) => string) => {
+    if (reply.status !== 200) return refuse(req, res, reply.status, reply.body?.error?.code ?? 'no-product-access', reply.body?.error?.message ?? 'No access.');
+    if (wantsJson(req)) return void res.json(reply.body);
+    res.type('html').send(render(reply.body));
+  };
+  app.get(['/trello', '/api/products/trello'], requireSession, async (req, res) => {
+    answer(req, res, await askCore(res, '/api/me/trello/boards'), (body) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`)));
+  });
+  const knownProduct = (req: Request, _res: Response, next: NextFunction) => (PRODUCT_PATHS[String(req.params.product)] ? next() : next('route'));
+  app.get(['/:product', '/api/products/:product'], knownProduct, requireSession, async (req, res) => {
+    const product = PRODUCT_PATHS[String(req.params.product)]!;
+    answer(req, res, await askCore(res, `/api/me/products/${product}`), () => productPage(product, 'You have access.', []));
+  });
+
   app.post('/logout', async (req, res) => {
     const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));
     if (id) await sessions.end(id);
@@ -309,6 +336,18 @@ export function displayNameOf(profile: Record<string, unknown>): string | undefi
   const name = [given, surname].filter(Boolean).join(' ');
   return name || undefined;
 }
+
+/** Gateway paths of the site products, as core names them. */
+const PRODUCT_PATHS: Record<string, string> = {
+  jira: 'jira-software',
+  'jira-software': 'jira-software',
+  'jira-work-management': 'jira-work-management',
+  jsm: 'jsm-agent',
+  'jsm-agent': 'jsm-agent',
+  'jsm-customer': 'jsm-customer',
+  confluence: 'confluence',
+  bitbucket: 'bitbucket',
+};
 
 /** What the login page says when it is shown again for a reason. */
 export const REASON_NOTICES: Record<string, string> = {

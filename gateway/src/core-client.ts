@@ -57,6 +57,19 @@ export class CoreClient {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /** A product request on behalf of the signed-in person, with the gateway's identity token instead of its key. */
+  async asPerson(path: string, token: string): Promise<{ status: number; body: any }> {
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl.replace(/\/+$/, '') + path, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
+    }
+    const text = await response.text();
+    if (response.status >= 500) throw new CoreUnavailable(`core answered ${response.status} to GET ${path}`);
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
   async decide(email: string): Promise<LoginDecision | undefined> {
     const answer = await this.call<LoginDecision>('POST', '/api/login/decision', { email });
     return answer.status === 200 ? answer.body : undefined;

@@ -34,6 +34,9 @@ function main() {
   const spKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), () =>
     generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
+  const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
+  );
   // Core writes its gateway key on its first start, maybe after ours: read it when the first login needs it.
   const coreKeyFile = join(config.REHEARSAL_DATA_DIR, 'core-gateway-key');
   const coreKey = config.CORE_GATEWAY_KEY ?? (() => readFileSync(coreKeyFile, 'utf8').trim());
@@ -44,6 +47,7 @@ function main() {
     adminKey: admin.value,
     cookieSecret: Buffer.from(cookieSecret.value),
     spPrivateKeyPem: spKey.value,
+    identityKeyPem: identityKey.value,
     syncDisplayName: config.GATEWAY_SYNC_DISPLAY_NAME,
     clock: systemClock,
     logger,

@@ -56,3 +56,8 @@ export function localStepPage(options: { step: 'password-change' | 'two-step' | 
 export function recoveryCodesPage(codes: string[], next: string): string {
   return page('Save your recovery codes', `<p>Each code works once, if you lose your phone. They are not shown again.</p><ul>${codes.map((c) => `<li><code>${escape(c)}</code></li>`).join('')}</ul><p><a href="${escape(next)}">Continue</a></p>`);
 }
+
+/** A product's landing page: what core says this person may see there. */
+export function productPage(product: string, summary: string, items: string[]): string {
+  return page(product, `<p>${escape(summary)}</p>${items.length ? `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>` : ''}<form method="post" action="/logout"><button>Log out</button></form>`);
+}

@@ -649,6 +649,10 @@ class SqliteTx implements StoreTx {
     return { total, accounts };
   }
 
+  async listProductsOf(orgId: string, accountId: string) {
+    return this.all(`SELECT DISTINCT product FROM (${GRANTS_SQL}) WHERE account_id = :account ORDER BY product`, { org: orgId, account: accountId }).map((r) => String(r.product) as SiteProduct);
+  }
+
   // Trello
   async insertEnterprise(e: TrelloEnterprise) {
     this.run('INSERT INTO trello_enterprises (id, name, org_id, linked_at, created_at) VALUES (?, ?, ?, ?, ?)', [e.id, e.name, e.orgId, e.linkedAt, e.createdAt]);

@@ -100,6 +100,8 @@ export interface StoreTx {
   grantAccess(orgId: string, product: SiteProduct, accountIds: string[], grantedAt: string): Promise<number>;
   revokeAccess(orgId: string, product: SiteProduct, accountIds: string[]): Promise<number>;
   listAccess(orgId: string, product: SiteProduct, page: Page): Promise<{ total: number; accounts: Account[] }>;
+  /** The site products one account may use in an organization, directly or through a synced group. */
+  listProductsOf(orgId: string, accountId: string): Promise<SiteProduct[]>;
 
   // Trello
   insertEnterprise(enterprise: TrelloEnterprise): Promise<void>;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { ControllableClock } from '@rehearsal/core/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
@@ -35,7 +36,10 @@ export interface Stack {
 }
 
 export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean; pilot?: string[] } = {}): Promise<Stack> {
-  const [core, idp] = await Promise.all([startCore(), startIdp()]);
+  // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const identityKeys: JWTVerifyGetKey = (header, token) => jwks!(header, token);
+  const [core, idp] = await Promise.all([startCore({ identityKeys }), startIdp()]);
   const { org, pilot, idp: directory } = await rolloutFixture(core);
   await core.put(`/api/orgs/${org.id}/directories/${directory.id}/saml`, {
     idpEntityId: 'http://localhost:7000/saml/metadata',
@@ -57,6 +61,7 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
   return {
     core,
     idp,
