@@ -15,7 +15,7 @@ import {
   type Logger,
 } from '@rehearsal/core/runtime';
 import { CoreClient, CoreUnavailable, type Connection } from './core-client.ts';
-import { emailPage, passwordPage, productPage, reasonPage } from './pages.ts';
+import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
 import { PendingLogins } from './login/pending-logins.ts';
@@ -254,7 +254,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     res.json({ email: s.email, accountId: s.accountId, method: s.method, connectionId: s.connectionId ?? null, since: new Date(s.createdAt).toISOString() });
   });
   app.get('/', requireSession, (_req, res) => {
-    res.type('html').send(`<!doctype html><title>Rehearsal</title><p>Logged in as ${res.locals.session.email.replace(/[<>&"]/g, '')}.</p><form method="post" action="/logout"><button>Log out</button></form>`);
+    res.type('html').send(homePage(res.locals.session.email, sessions.csrfToken(res.locals.session.id)));
   });
 
   // ---- products: core answers for the person, on the gateway's word ---------------
@@ -272,16 +272,21 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     res.type('html').send(render(reply.body));
   };
   app.get(['/trello', '/api/products/trello'], requireSession, async (req, res) => {
-    answer(req, res, await askCore(res, '/api/me/trello/boards'), (body) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`)));
+    answer(req, res, await askCore(res, '/api/me/trello/boards'), (body) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`), sessions.csrfToken(res.locals.session.id)));
   });
   const knownProduct = (req: Request, _res: Response, next: NextFunction) => (PRODUCT_PATHS[String(req.params.product)] ? next() : next('route'));
   app.get(['/:product', '/api/products/:product'], knownProduct, requireSession, async (req, res) => {
     const product = PRODUCT_PATHS[String(req.params.product)]!;
-    answer(req, res, await askCore(res, `/api/me/products/${product}`), () => productPage(product, 'You have access.', []));
+    answer(req, res, await askCore(res, `/api/me/products/${product}`), () => productPage(product, 'You have access.', [], sessions.csrfToken(res.locals.session.id)));
   });
 
-  app.post('/logout', async (req, res) => {
+  app.post('/logout', form, async (req, res) => {
     const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));
+    // A form from another site must not log people out: forms carry the session's token, JSON needs CORS.
+    const token = (req.body as Record<string, unknown> | undefined)?.csrf;
+    if (id && !req.is('application/json') && token !== sessions.csrfToken(id)) {
+      return refuse(req, res, 403, 'csrf-token-invalid', 'The logout form came from another site or expired.');
+    }
     if (id) await sessions.end(id);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     if (wantsJson(req)) res.json({ loggedOut: true });

@@ -58,6 +58,13 @@ export function recoveryCodesPage(codes: string[], next: string): string {
 }
 
 /** A product's landing page: what core says this person may see there. */
-export function productPage(product: string, summary: string, items: string[]): string {
-  return page(product, `<p>${escape(summary)}</p>${items.length ? `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>` : ''}<form method="post" action="/logout"><button>Log out</button></form>`);
+export function productPage(product: string, summary: string, items: string[], csrf: string): string {
+  return page(product, `<p>${escape(summary)}</p>${items.length ? `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>` : ''}${logoutForm(csrf)}`);
+}
+
+/** Logging out is a form too: it carries the session's CSRF token. */
+export const logoutForm = (csrf: string) => `<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escape(csrf)}"><button>Log out</button></form>`;
+
+export function homePage(email: string, csrf: string): string {
+  return page('Rehearsal', `<p>Logged in as ${escape(email)}.</p><p><a href="/trello">Trello</a> · <a href="/jira">Jira</a> · <a href="/confluence">Confluence</a></p>${logoutForm(csrf)}`);
 }

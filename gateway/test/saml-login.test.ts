@@ -202,7 +202,12 @@ describe('gateway: SSO login through the mock IdP', function () {
     it('logs out, and lets an admin revoke every session of an account', async () => {
       const a = sessionCookie((await ssoLogin(stack, 'alice@acme.com')).callback)!;
       const b = sessionCookie((await ssoLogin(stack, 'alice@acme.com')).callback)!;
-      expect((await stack.request('POST', '/logout', undefined, { cookie: a })).body).to.deep.equal({ loggedOut: true });
+      const forgedLogout = await stack.request('POST', '/logout', 'csrf=forged', { cookie: a, accept: 'text/html' });
+      expect(forgedLogout.status, 'a cross-site form cannot log out').to.equal(403);
+      const home = await stack.request('GET', '/', undefined, { cookie: a, accept: 'text/html' });
+      const csrf = /name="csrf" value="([^"]+)"/.exec(home.text)![1]!;
+      const loggedOut = await stack.request('POST', '/logout', `csrf=${csrf}`, { cookie: a, accept: 'text/html' });
+      expect(loggedOut.headers.get('location')).to.equal('/login?reason=logged-out');
       expect((await me(a)).status).to.equal(401);
       expect((await stack.request('POST', '/api/sessions/revoke', { account: 'alice@acme.com' })).status).to.equal(401);
       const revoked = await stack.request('POST', '/api/sessions/revoke', { account: 'ALICE@acme.com' }, { authorization: `Bearer ${ADMIN_KEY}` });

@@ -22,6 +22,11 @@ export class Sessions {
     return `${id}.${createHmac('sha256', this.secret).update(id).digest('base64url')}`;
   }
 
+  /** The CSRF token of a session's forms: derived from its id, so nothing more is stored. */
+  csrfToken(id: string): string {
+    return createHmac('sha256', this.secret).update(`csrf:${id}`).digest('base64url');
+  }
+
   /** The session id in a cookie value, when its signature holds. */
   unsign(value: string | undefined): string | undefined {
     if (!value) return undefined;
