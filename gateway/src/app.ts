@@ -264,7 +264,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const askCore = async (res: Response, path: string) => {
     const session = res.locals.session as { accountId: string | null; email: string };
     if (!session.accountId) return { status: 403, body: { error: { code: 'no-product-access', message: 'This login has no account in core.' } } };
-    return core.asPerson(path, await identity.sign({ accountId: session.accountId, email: session.email }));
+    return core.asPerson(path, await identity.tokenFor({ accountId: session.accountId, email: session.email }));
   };
   const answer = (req: Request, res: Response, reply: { status: number; body: any }, render: (body: any) => string) => {
     if (reply.status !== 200) return refuse(req, res, reply.status, reply.body?.error?.code ?? 'no-product-access', reply.body?.error?.message ?? 'No access.');

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+
 /** The few core endpoints the gateway calls, with the gateway's key. Over HTTP only (DESIGN.md). */
 export interface LoginDecision {
   email: string;
@@ -28,6 +31,9 @@ export interface Connection {
 export class CoreUnavailable extends Error {}
 
 export class CoreClient {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
   constructor(
     private readonly baseUrl: string,
     /** The key, or how to read it when first needed (core may write it after the gateway starts). */
@@ -57,17 +63,32 @@ export class CoreClient {
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  /** A product request on behalf of the signed-in person, with the gateway's identity token instead of its key. */
-  async asPerson(path: string, token: string): Promise<{ status: number; body: any }> {
-    let response: Response;
-    try {
-      response = await fetch(this.baseUrl.replace(/\/+$/, '') + path, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
-    } catch (err) {
-      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
-    }
-    const text = await response.text();
-    if (response.status >= 500) throw new CoreUnavailable(`core answered ${response.status} to GET ${path}`);
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  /**
+   * A product request on behalf of the signed-in person, with the gateway's
+   * identity token instead of its key. On the hot path of every product page:
+   * node's http client with kept-alive connections, not fetch.
+   */
+  asPerson(path: string, token: string): Promise<{ status: number; body: any }> {
+    const url = this.baseUrl.replace(/\/+$/, '') + path;
+    return new Promise((resolve, reject) => {
+      const req = (url.startsWith('https:') ? https : http).request(url, { agent: url.startsWith('https:') ? this.httpsAgent : this.httpAgent, timeout: 10_000, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 500) return reject(new CoreUnavailable(`core answered ${status} to GET ${path}`));
+          try {
+            resolve({ status, body: text ? JSON.parse(text) : undefined });
+          } catch {
+            reject(new CoreUnavailable(`core answered GET ${path} with something that is not JSON`));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', (err) => reject(new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${err.message}`)));
+      req.end();
+    });
   }
 
   async decide(email: string): Promise<LoginDecision | undefined> {
