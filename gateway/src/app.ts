@@ -23,7 +23,8 @@ import { Throttle } from './login/throttle.ts';
 import type { LoginDecision } from './core-client.ts';
 import { ExpiringKeys } from './saml/request-store.ts';
 import { checkResponse, decodeSamlResponse, SamlRejection } from './saml/response-checks.ts';
-import { samlPassport, type SamlRequest } from './saml/service-provider.ts';
+import { SAML } from '@node-saml/node-saml';
+import { samlOptions, samlPassport, type SamlRequest } from './saml/service-provider.ts';
 import { MemorySessionStore, type SessionStore } from './sessions/session-store.ts';
 import { SESSION_COOKIE, Sessions } from './sessions/sessions.ts';
 
@@ -84,7 +85,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const throttle = new Throttle(clock);
   const seenAssertions = new ExpiringKeys(clock);
   const spPrivateKey = options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const saml = samlPassport(requests, spPrivateKey, () => `_${randomBytes(20).toString('hex')}`);
+  const newRequestId = () => `_${randomBytes(20).toString('hex')}`;
+  const saml = samlPassport(requests, spPrivateKey, newRequestId);
 
   const app = express();
   app.disable('x-powered-by');
@@ -280,17 +282,48 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     answer(req, res, await askCore(res, `/api/me/products/${product}`), () => productPage(product, 'You have access.', [], sessions.csrfToken(res.locals.session.id)));
   });
 
-  app.post('/logout', form, async (req, res) => {
+  app.post('/logout', form, body, async (req, res) => {
     const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));
     // A form from another site must not log people out: forms carry the session's token, JSON needs CORS.
     const token = (req.body as Record<string, unknown> | undefined)?.csrf;
     if (id && !req.is('application/json') && token !== sessions.csrfToken(id)) {
       return refuse(req, res, 403, 'csrf-token-invalid', 'The logout form came from another site or expired.');
     }
+    const session = id ? (await sessions.resume(cookieOf(req, SESSION_COOKIE))).session : undefined;
     if (id) await sessions.end(id);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
-    if (wantsJson(req)) res.json({ loggedOut: true });
-    else res.redirect(303, '/login?reason=logged-out');
+    // With an SLO-capable IdP, the IdP session ends too: a LogoutRequest, answered at /logout/callback.
+    let singleLogout: string | undefined;
+    if (session?.method === 'sso' && session.connectionId) {
+      const connection = await core.connection(session.connectionId);
+      if (connection?.sloUrl) {
+        singleLogout = await new SAML(samlOptions(connection, requests, spPrivateKey, newRequestId)).getLogoutUrlAsync(
+          { nameID: session.email, nameIDFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as never,
+          '/login?reason=logged-out',
+          {},
+        );
+      }
+    }
+    if (wantsJson(req)) return void res.json({ loggedOut: true, singleLogout: singleLogout ?? null });
+    res.redirect(303, singleLogout ?? '/login?reason=logged-out');
+  });
+
+  /** The IdP's LogoutResponse (HTTP-Redirect): signed by the connection's certificate, answering our request. */
+  app.get('/logout/callback', async (req, res) => {
+    const query = req.query as Record<string, string | undefined>;
+    const connectionParam = query.connection ?? '';
+    if (!connectionParam.startsWith('saml-')) return refuse(req, res, 400, 'connection-unknown', 'The logout callback names no SAML connection.');
+    const connection = await connectionFor(connectionParam.slice(5));
+    if (!query.SAMLResponse) return refuse(req, res, 400, 'slo-response-missing', 'No SAMLResponse in the query.');
+    if (!query.Signature || !query.SigAlg) return refuse(req, res, 401, 'slo-response-unsigned', 'The LogoutResponse is not signed.');
+    try {
+      const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
+      await new SAML(samlOptions(connection, requests, spPrivateKey, newRequestId)).validateRedirectAsync(query as never, rawQuery);
+    } catch (err) {
+      return refuse(req, res, 401, 'slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
+    }
+    const relay = query.RelayState;
+    res.redirect(303, relay && isRelativePath(relay) ? relay : '/login?reason=logged-out');
   });
 
   /** Admin: end every session of an account (by id or email). */

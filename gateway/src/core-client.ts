@@ -21,6 +21,7 @@ export interface Connection {
   directoryId: string;
   idpEntityId: string;
   ssoUrl: string;
+  sloUrl: string | null;
   certificate: string;
   allowIdpInitiated: boolean;
   signAuthnRequests: boolean;

@@ -10,6 +10,7 @@ import { parseCertificate, serviceProviderUrls, type SamlConnection } from './sa
 export interface SamlConnectionInput {
   idpEntityId: string;
   ssoUrl: string;
+  sloUrl?: string;
   certificate: string;
   allowIdpInitiated?: boolean;
   signAuthnRequests?: boolean;
@@ -88,6 +89,7 @@ export class DirectoryService {
         directoryId,
         idpEntityId: input.idpEntityId,
         ssoUrl: input.ssoUrl,
+        sloUrl: input.sloUrl ?? null,
         certificate: parsed.pem,
         allowIdpInitiated: input.allowIdpInitiated ?? true,
         signAuthnRequests: input.signAuthnRequests ?? false,

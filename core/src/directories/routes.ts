@@ -37,6 +37,7 @@ export function directoryRoutes(directories: DirectoryService): RouteSpec[] {
       body: z.strictObject({
         idpEntityId: z.string().trim().min(1).max(1024),
         ssoUrl: httpUrl,
+        sloUrl: httpUrl.optional(),
         certificate: z.string().min(1).max(20_000),
         allowIdpInitiated: z.boolean().optional(),
         signAuthnRequests: z.boolean().optional(),

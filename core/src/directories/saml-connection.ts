@@ -6,6 +6,8 @@ export interface SamlConnection {
   directoryId: string;
   idpEntityId: string;
   ssoUrl: string;
+  /** The IdP's single logout endpoint (HTTP-Redirect), when it has one. */
+  sloUrl: string | null;
   /** PEM of the IdP's signing certificate. */
   certificate: string;
   allowIdpInitiated: boolean;

@@ -301,4 +301,9 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
     name: 'two-step verification: the last TOTP time step used, so that no code is accepted twice',
     sql: `ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER;`,
   },
+  {
+    version: 4,
+    name: 'single logout URL of a SAML connection',
+    sql: `ALTER TABLE saml_connections ADD COLUMN slo_url TEXT;`,
+  },
 ];

@@ -129,6 +129,7 @@ const toConnection = (r: Row): SamlConnection => ({
   directoryId: String(r.directory_id),
   idpEntityId: String(r.idp_entity_id),
   ssoUrl: String(r.sso_url),
+  sloUrl: str(r.slo_url),
   certificate: String(r.certificate),
   allowIdpInitiated: bool(r.allow_idp_initiated),
   signAuthnRequests: bool(r.sign_authn_requests),
@@ -536,12 +537,12 @@ class SqliteTx implements StoreTx {
   }
   async upsertConnection(c: SamlConnection) {
     this.run(
-      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, certificate, allow_idp_initiated, sign_authn_requests, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url,
+      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url, slo_url = excluded.slo_url,
          certificate = excluded.certificate, allow_idp_initiated = excluded.allow_idp_initiated,
          sign_authn_requests = excluded.sign_authn_requests, updated_at = excluded.updated_at`,
-      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.createdAt, c.updatedAt],
+      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.sloUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.createdAt, c.updatedAt],
     );
   }
   async getConnectionByDirectory(directoryId: string) {

@@ -15,6 +15,7 @@ export function samlOptions(connection: Connection, requests: ExpiringKeys, spPr
   return {
     callbackUrl: connection.acsUrl,
     entryPoint: connection.ssoUrl,
+    ...(connection.sloUrl ? { logoutUrl: connection.sloUrl, logoutCallbackUrl: sloCallbackUrl(connection) } : {}),
     issuer: connection.spEntityId,
     audience: connection.spEntityId,
     idpCert: connection.certificate,
@@ -31,6 +32,9 @@ export function samlOptions(connection: Connection, requests: ExpiringKeys, spPr
     ...(connection.signAuthnRequests ? { privateKey: spPrivateKey } : {}),
   };
 }
+
+/** Where the IdP answers a LogoutRequest: beside the ACS, same connection parameter. */
+export const sloCallbackUrl = (connection: Connection) => connection.acsUrl.replace('/login/callback', '/logout/callback');
 
 export interface SamlRequest extends Request {
   samlConnection?: Connection;

@@ -35,7 +35,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean; pilot?: string[] } = {}): Promise<Stack> {
+export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean; pilot?: string[]; singleLogout?: boolean } = {}): Promise<Stack> {
   // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   const identityKeys: JWTVerifyGetKey = (header, token) => jwks!(header, token);
@@ -46,13 +46,18 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
     ssoUrl: 'http://localhost:7000/saml/sso',
     certificate: idp.credential.certificatePem,
     allowIdpInitiated: options.allowIdpInitiated ?? false,
+    ...(options.singleLogout ? { sloUrl: 'http://localhost:7000/saml/slo' } : {}),
   });
   const pilotMembers = options.pilot ?? ['alice@acme.com'];
   if (pilotMembers.length) await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: pilotMembers });
   // The connection's SP URLs, as core shows them to the admin.
   const saml = (await core.get(`/api/orgs/${org.id}/directories/${directory.id}/saml`)).body;
   const connection = { id: saml.id, spEntityId: saml.spEntityId, acsUrl: saml.acsUrl };
-  await idp.request('POST', '/api/service-providers', { entityId: connection.spEntityId, acsUrls: [connection.acsUrl] });
+  await idp.request('POST', '/api/service-providers', {
+    entityId: connection.spEntityId,
+    acsUrls: [connection.acsUrl],
+    ...(options.singleLogout ? { sloUrl: connection.acsUrl.replace('/login/callback', '/logout/callback') } : {}),
+  });
 
   const clock = new ControllableClock();
   clock.freeze(NOW);
