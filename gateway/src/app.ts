@@ -189,6 +189,13 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     { form, body },
   );
 
+  /** SP metadata of a connection, for IdPs that import it: entity ID, ACS, SLO, NameID format. */
+  app.get('/saml/:connectionId/metadata', async (req, res) => {
+    const connection = await connectionFor(String(req.params.connectionId));
+    const metadata = new SAML({ ...samlOptions(connection, requests, spPrivateKey, newRequestId), wantAssertionsSigned: true }).generateServiceProviderMetadata(null, null);
+    res.type('application/samlmetadata+xml').send(metadata);
+  });
+
   // ---- the ACS: the IdP's answer --------------------------------------------------
   app.post('/login/callback', form, async (req, res) => {
     const connectionParam = (req.query as Record<string, string | undefined>).connection ?? '';
