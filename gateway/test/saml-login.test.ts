@@ -1,3 +1,4 @@
+import { generateKeyPairSync, verify } from 'node:crypto';
 import { expect } from 'chai';
 import { GATEWAY_KEY } from '../../core/test/support/core.ts';
 import { ADMIN_KEY, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
@@ -215,6 +216,31 @@ describe('gateway: SSO login through the mock IdP', function () {
       expect((await me(b)).status).to.equal(401);
       expect((await stack.request('POST', '/api/sessions/revoke', {}, { authorization: `Bearer ${ADMIN_KEY}` })).status).to.equal(400);
     });
+  });
+});
+
+describe('gateway: signed AuthnRequests when the connection asks for them', function () {
+  this.timeout(30_000);
+  it('signs the HTTP-Redirect query with the SP key (rsa-sha256), and not otherwise', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const stack = await startStack({ signAuthnRequests: true, spPrivateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    try {
+      const location = (await stack.request('POST', '/login', { email: 'alice@acme.com' })).headers.get('location')!;
+      const query = location.slice(location.indexOf('?') + 1);
+      const params = new URLSearchParams(query);
+      expect(params.get('SigAlg')).to.equal('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+      // SAML bindings §3.4.4.1: the signature covers SAMLRequest, RelayState and SigAlg as sent.
+      const signed = query.slice(0, query.indexOf('&Signature='));
+      expect(verify('sha256', Buffer.from(signed), publicKey, Buffer.from(params.get('Signature')!, 'base64'))).to.equal(true);
+    } finally {
+      await stack.close();
+    }
+    const unsigned = await startStack();
+    try {
+      expect((await unsigned.request('POST', '/login', { email: 'alice@acme.com' })).headers.get('location')).not.to.contain('Signature=');
+    } finally {
+      await unsigned.close();
+    }
   });
 });
 
