@@ -139,7 +139,6 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   app.post('/login', form, body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
-    // Forms are what another site can submit: they carry the token of the cookie this site set. JSON needs CORS, which we never grant.
     if (!csrfOk(req)) return refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
     if (input.relayState !== undefined && !isRelativePath(input.relayState)) return refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const decision = await core.decide(input.email);
