@@ -8,25 +8,17 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/runtime/index.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 150_000);
 const GROUP_SIZE = Math.min(35_000, USERS - 1000);
 const CONCURRENCY = 16;
 const LOOKUPS = 2000;
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearsal-bench-'));
 const port = await freePort();

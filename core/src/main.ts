@@ -1,21 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet } from 'jose';
 import { createCoreApp } from './app.ts';
 import { readCoreConfig } from './config.ts';
 import { NetworkDomainVerifier } from './domains/verifier.ts';
-import { ConfigError, createLogger, systemClock } from './runtime/index.ts';
+import { ConfigError, createLogger, secretFrom, systemClock } from './runtime/index.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
-/** A key from the environment, or one generated on first start and kept in the data directory. */
-function keyFrom(configured: string | undefined, file: string): { key: string; source: string } {
-  if (configured) return { key: configured, source: 'environment' };
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), source: file };
-  const key = randomBytes(24).toString('base64url');
-  writeFileSync(file, key + '\n', { mode: 0o600 });
-  return { key, source: `${file} (generated now)` };
-}
 
 function main() {
   let config;
@@ -31,12 +23,13 @@ function main() {
   const logger = createLogger({ service: 'core', level: config.LOG_LEVEL });
   mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
   const dbPath = config.CORE_DB ?? join(config.REHEARSAL_DATA_DIR, 'core.sqlite');
-  const admin = keyFrom(config.CORE_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'core-admin-key'));
-  const gateway = keyFrom(config.CORE_GATEWAY_KEY, join(config.REHEARSAL_DATA_DIR, 'core-gateway-key'));
+  const newKey = () => randomBytes(24).toString('base64url');
+  const admin = secretFrom(config.CORE_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'core-admin-key'), newKey);
+  const gateway = secretFrom(config.CORE_GATEWAY_KEY, join(config.REHEARSAL_DATA_DIR, 'core-gateway-key'), newKey);
   const store = new SqliteStore(dbPath);
   const app = createCoreApp({
     store,
-    credentials: { adminKey: admin.key, gatewayKey: gateway.key },
+    credentials: { adminKey: admin.value, gatewayKey: gateway.value },
     gatewayUrl: config.GATEWAY_URL,
     ...(config.CORE_GATEWAY_JWKS_URL ? { identityKeys: createRemoteJWKSet(new URL(config.CORE_GATEWAY_JWKS_URL)) } : {}),
     publicUrl: config.CORE_PUBLIC_URL ?? `http://localhost:${config.CORE_PORT}`,
@@ -57,8 +50,8 @@ function main() {
         `Rehearsal core is up at ${url}`,
         `  API description: ${url}/openapi.json`,
         `  Admin key (${admin.source}):`,
-        `    ${admin.key}`,
-        `  Try: curl -H "Authorization: Bearer ${admin.key}" ${url}/api/orgs`,
+        `    ${admin.value}`,
+        `  Try: curl -H "Authorization: Bearer ${admin.value}" ${url}/api/orgs`,
         `  Store: ${dbPath}${config.REHEARSAL_HARNESS ? '; harness endpoints under /_rehearsal' : ''}`,
         '',
       ].join('\n'),

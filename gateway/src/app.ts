@@ -8,6 +8,7 @@ import {
   harnessRouter,
   notFound,
   parseInput,
+  cookieOf,
   routeNotFound,
   silentLogger,
   unauthorized,
@@ -61,13 +62,6 @@ const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
 /** RelayState may only lead back into the gateway: a path, never another host (`//evil`, `/\evil`). */
 export const isRelativePath = (value: string) => /^\/(?![/\\])[^\s]*$/.test(value) && !value.includes('\\');
 
-function cookieOf(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 const wantsJson = (req: Request) => req.accepts(['text/html', 'application/json']) === 'application/json';
 

@@ -1,18 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, createLogger, systemClock } from '@rehearsal/core/runtime';
+import { ConfigError, createLogger, secretFrom, systemClock } from '@rehearsal/core/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 
-/** A secret from the environment, or one generated on first start and kept in the data directory. */
-function secretFrom(configured: string | undefined, file: string, make: () => string): { value: string; source: string } {
-  if (configured) return { value: configured, source: 'environment' };
-  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), source: file };
-  const value = make();
-  writeFileSync(file, value + '\n', { mode: 0o600 });
-  return { value, source: `${file} (generated now)` };
-}
 
 function main() {
   let config;

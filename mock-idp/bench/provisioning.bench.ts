@@ -9,12 +9,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock, freePort } from '@rehearsal/core/runtime';
 import { Directory } from '../src/directory/directory.ts';
 import { ProvisioningService } from '../src/provisioning/provisioning-service.ts';
 
@@ -22,14 +21,6 @@ const USERS = Number(process.env.BENCH_PROVISION_USERS ?? 10_000);
 const GROUPS = Math.max(1, Math.round(USERS / 50));
 const CHANGED = Math.min(100, USERS);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 async function admin(base: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(base + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -10,14 +10,13 @@ import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sign } from 'node:crypto';
 import * as samlify from 'samlify';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock, freePort } from '@rehearsal/core/runtime';
 import { Directory } from '../src/directory/directory.ts';
 import { faultyResponse, unsealed } from '../src/faults/faulty-response.ts';
 import { generateCredential } from '../src/keys/credentials.ts';
@@ -62,14 +61,6 @@ function opensslRsa2048(): number | undefined {
     return undefined;
   }
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -7,6 +7,7 @@ import {
   errorMiddleware,
   harnessRouter,
   parseInput,
+  cookieOf,
   routeNotFound,
   silentLogger,
   type Clock,
@@ -72,13 +73,6 @@ const metadataImport = z
   .strict()
   .refine((v) => (v.xml === undefined) !== (v.url === undefined), { message: 'give either xml or url' });
 
-function cookieOf(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
-}
 
 /** The HTTP-Redirect binding's message; the raw query is kept because its signature covers the bytes as sent. */
 function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {

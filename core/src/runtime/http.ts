@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { RehearsalError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -45,3 +45,12 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
 export const routeNotFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'route-not-found', message: `No route for ${req.method} ${req.path}.` } });
 };
+
+/** One cookie of a request, decoded; services read only their own (`rehearsal_idp_*`, `rehearsal_gw_*`). */
+export function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}

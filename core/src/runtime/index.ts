@@ -7,3 +7,4 @@ export * from './http.ts';
 export * from './ids.ts';
 export * from './logger.ts';
 export * from './validation.ts';
+export * from './local.ts';
