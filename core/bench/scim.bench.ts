@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../src/runtime/index.ts';
+import { freePort, waitUntilHealthy } from '../src/runtime/index.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 150_000);
 const GROUP_SIZE = Math.min(35_000, USERS - 1000);
@@ -57,17 +57,6 @@ function call(method: string, path: string, body: unknown, key: string): Promise
   });
 }
 
-async function waitForCore() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('core did not start');
-}
 
 /** CPU seconds the core process has used (user + system): steadier than wall time on a shared machine. */
 function coreCpuSeconds() {
@@ -80,7 +69,7 @@ const ratio = (value: number, target: number, better: 'higher' | 'lower') =>
   `${better === 'higher' ? (value / target).toFixed(2) : (target / value).toFixed(2)}x the target`;
 
 try {
-  await waitForCore();
+  await waitUntilHealthy(url, 'core');
   const org = await call('POST', '/api/orgs', { name: 'Bench', plan: 'enterprise', admins: ['admin@bench.example'] }, ADMIN_KEY);
   const domain = await call('POST', `/api/orgs/${org.id}/domains`, { name: 'bench.example' }, ADMIN_KEY);
   await call('POST', '/_rehearsal/dns', { domain: 'bench.example', txt: domain.verification.dns.value }, ADMIN_KEY);

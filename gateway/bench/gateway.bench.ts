@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { freePort } from '@rehearsal/core/runtime';
+import { freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;
@@ -57,17 +57,6 @@ const json = (url: string, method: string, body: unknown, key = ADMIN_KEY) =>
     return r.text ? JSON.parse(r.text) : undefined;
   });
 
-async function ready(url: string) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await request(`${url}/healthz`)).status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${url} did not start`);
-}
 
 /** Runs `work` from CONCURRENCY loops for SECONDS; returns completions per second. */
 async function rate(concurrency: number, work: () => Promise<void>): Promise<number> {
@@ -87,9 +76,9 @@ async function rate(concurrency: number, work: () => Promise<void>): Promise<num
 try {
   start('core/src/main.ts', { CORE_PORT: String(corePort), CORE_ADMIN_KEY: ADMIN_KEY, GATEWAY_URL: gatewayUrl, CORE_DB: join(dir, 'core.sqlite') });
   start('mock-idp/src/main.ts', { IDP_PORT: String(idpPort), IDP_PUBLIC_URL: idpUrl });
-  await Promise.all([ready(coreUrl), ready(idpUrl)]);
+  await Promise.all([waitUntilHealthy(coreUrl, 'core'), waitUntilHealthy(idpUrl, 'the mock IdP')]);
   start('gateway/src/main.ts', { GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: gatewayUrl, CORE_URL: coreUrl }, process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean));
-  await ready(gatewayUrl);
+  await waitUntilHealthy(gatewayUrl, 'the gateway');
 
   // An organization with an SSO pilot through the mock IdP, and Jira access for the pilot user.
   const org = await json(`${coreUrl}/api/orgs`, 'POST', { name: 'Bench', plan: 'enterprise', admins: ['root@bench.example'] });

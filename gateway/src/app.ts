@@ -15,13 +15,12 @@ import {
   type Clock,
   type Logger,
 } from '@rehearsal/core/runtime';
-import { CoreClient, CoreUnavailable, type Connection } from './core-client.ts';
+import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from '@rehearsal/core/client';
 import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
-import type { LoginDecision } from './core-client.ts';
 import { ExpiringKeys } from './saml/request-store.ts';
 import { checkResponse, decodeSamlResponse, SamlRejection } from './saml/response-checks.ts';
 import { SAML } from '@node-saml/node-saml';

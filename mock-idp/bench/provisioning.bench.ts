@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ControllableClock, freePort } from '@rehearsal/core/runtime';
+import { ControllableClock, freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
 import { Directory } from '../src/directory/directory.ts';
 import { ProvisioningService } from '../src/provisioning/provisioning-service.ts';
 
@@ -42,14 +42,7 @@ const coreCpuSeconds = () => {
 };
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      if (i > 400) throw new Error('core did not start');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntilHealthy(base, 'core');
   const org = await admin(base, 'POST', '/api/orgs', { name: 'Bench', plan: 'enterprise', admins: ['admin@bench.example'] });
   const domain = await admin(base, 'POST', `/api/orgs/${org.id}/domains`, { name: 'bench.example' });
   await admin(base, 'POST', '/_rehearsal/dns', { domain: 'bench.example', txt: domain.verification.dns.value });

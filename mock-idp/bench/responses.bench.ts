@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sign } from 'node:crypto';
 import * as samlify from 'samlify';
-import { ControllableClock, freePort } from '@rehearsal/core/runtime';
+import { ControllableClock, freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
 import { Directory } from '../src/directory/directory.ts';
 import { faultyResponse, unsealed } from '../src/faults/faulty-response.ts';
 import { generateCredential } from '../src/keys/credentials.ts';
@@ -119,14 +119,7 @@ async function main() {
   });
   try {
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        if (i > 400) throw new Error('the mock IdP did not start');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntilHealthy(base, 'the mock IdP');
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const body = JSON.stringify({ sp: SP, user: USER.email });
     const post = () =>

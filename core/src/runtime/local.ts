@@ -22,3 +22,20 @@ export const freePort = () =>
       server.close(() => resolve(port));
     });
   });
+
+/**
+ * Waits until a service started as a process answers `GET /healthz` (benches
+ * only: tests wait for a service's own start-up line, never on time).
+ */
+export async function waitUntilHealthy(baseUrl: string, name = baseUrl, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${name} did not start within ${timeoutMs / 1000} s`);
+}

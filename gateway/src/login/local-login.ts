@@ -3,7 +3,7 @@ import { generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { parseInput } from '@rehearsal/core/runtime';
-import type { CoreClient, LoginDecision } from '../core-client.ts';
+import type { CoreClient, LoginDecision } from '@rehearsal/core/client';
 import { localStepPage, recoveryCodesPage } from '../pages.ts';
 import type { Sessions } from '../sessions/sessions.ts';
 import { PendingLogins, type PendingLogin } from './pending-logins.ts';

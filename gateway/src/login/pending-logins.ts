@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@rehearsal/core/runtime';
-import type { LoginDecision } from '../core-client.ts';
+import type { LoginDecision } from '@rehearsal/core/client';
 
 /** A first factor passed, a step to go: it opens nothing but that step. */
 export interface PendingLogin {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import passport from 'passport';
 import { MultiSamlStrategy, type Profile, type SamlConfig } from '@node-saml/passport-saml';
-import type { Connection } from '../core-client.ts';
+import type { Connection } from '@rehearsal/core/client';
 import type { ExpiringKeys } from './request-store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { SigningCredential } from '../keys/credentials.ts';
-import { samlId } from '../saml/login-response.ts';
+import { samlId } from '../saml/random-ids.ts';
 import { buildAssertion, buildResponse, STATUS, type AssertionSpec, type ResponseSpec, type SigningSpec } from '../saml/response.ts';
 import { insertAfterIssuer, signatureOf, signEnveloped } from '../saml/signature.ts';
 import { isWrapping, type Fault, type XswVariant } from './fault.ts';

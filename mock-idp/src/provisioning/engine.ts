@@ -422,7 +422,7 @@ export class ProvisioningEngine {
     record.targetId = targetId;
     target.groups.set(plan.groupId, record);
     if (plan.rename) {
-      const answer = await this.send(ctx, renameRequest(target.profile.name, targetId, plan.rename), { ...about, operation: 'rename' });
+      const answer = await this.send(ctx, profile.renameGroup(targetId, plan.rename), { ...about, operation: 'rename' });
       if (answer.status < 300) record.displayName = plan.rename;
       else this.failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
     }
@@ -507,11 +507,6 @@ export class ProvisioningEngine {
     this.count(cycle, 'failed');
     if (cycle.failures.length < 1000) cycle.failures.push(failure);
   }
-}
-
-function renameRequest(profile: string, targetId: string, displayName: string): WireRequest {
-  const op = profile === 'okta' ? 'replace' : 'Replace';
-  return { method: 'PATCH', path: `/Groups/${targetId}`, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op, path: 'displayName', value: displayName }] } };
 }
 
 function reasonOf(answer: { status: number; body: any }): string {

@@ -190,9 +190,3 @@ export function evaluate(expression: Expression, source: SourceValues): string |
   }
 }
 
-/** The source attributes an expression reads: what a directory change must touch to matter. */
-export function attributesOf(expression: Expression): SourceAttribute[] {
-  if (expression.kind === 'attribute') return [expression.name];
-  if (expression.kind === 'call') return [...new Set(expression.args.flatMap(attributesOf))];
-  return [];
-}

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { badRequest, type ErrorDetail } from '@rehearsal/core/runtime';
 import type { IdpUser } from '../directory/user.ts';
-import { evaluate, ExpressionError, parseExpression, type Expression, type SourceValues } from './expression.ts';
-import { ENTERPRISE_SCHEMA, parseScimPath, typed, USER_SCHEMA, writePath, type ScimPath, type ScimResource, type ScimValue } from './scim-path.ts';
+import { evaluate, ExpressionError, parseExpression, SOURCE_ATTRIBUTES, type Expression, type SourceValues } from './expression.ts';
+import { parseScimPath, typed, USER_SCHEMA, writePath, type ScimPath, type ScimResource, type ScimValue } from './scim-path.ts';
 
 export const mappingInput = z
   .object({
@@ -74,23 +74,9 @@ export function compileMappings(defaults: MappingInput[], overrides: MappingInpu
   return compiled;
 }
 
+/** The user's fields as expressions read them: strings, or absent. */
 export function sourceValues(user: IdpUser): SourceValues {
-  return {
-    id: user.id,
-    email: user.email,
-    userName: user.userName,
-    givenName: user.givenName,
-    surname: user.surname,
-    displayName: user.displayName,
-    department: user.department,
-    jobTitle: user.jobTitle,
-    organization: user.organization,
-    timezone: user.timezone,
-    preferredLanguage: user.preferredLanguage,
-    employeeId: user.employeeId,
-    manager: user.manager,
-    active: String(user.active),
-  };
+  return Object.fromEntries(SOURCE_ATTRIBUTES.flatMap((name) => (user[name] === undefined ? [] : [[name, String(user[name])]])));
 }
 
 /** What the mappings make of a user: every target path with a value. */
@@ -115,5 +101,3 @@ export function userResource(mappings: Mapping[], values: MappedValues): ScimRes
   }
   return resource;
 }
-
-export const isEnterprise = (path: ScimPath) => path.schema?.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase();

@@ -39,7 +39,11 @@ export interface Profile {
   createGroup(group: { id: string; displayName: string }): WireRequest;
   /** One request that adds and removes members (target ids). */
   changeMembers(groupTargetId: string, add: string[], remove: string[]): WireRequest;
+  renameGroup(groupTargetId: string, displayName: string): WireRequest;
 }
+
+/** A SCIM PATCH (RFC 7644 §3.5.2) of one resource. */
+const patch = (path: string, operations: unknown[]): WireRequest => ({ method: 'PATCH', path, body: { schemas: [PATCH_OP], Operations: operations } });
 
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 const filterQuery = (resource: 'Users' | 'Groups', filter: string, extra = '') => `/${resource}?filter=${encodeURIComponent(filter)}${extra}`;
@@ -66,27 +70,19 @@ const entra: Omit<Profile, 'name' | 'flattenNestedGroups'> = {
     `${matching.path} eq ${quote(matching.value)}`,
     ...(externalId !== undefined && matching.path !== 'externalId' ? [`externalId eq ${quote(externalId)}`] : []),
   ],
-  updateUser: (targetId, changes) => ({
-    method: 'PATCH',
-    path: `/Users/${targetId}`,
-    body: {
-      schemas: [PATCH_OP],
-      Operations: changes.map((c) => (c.value === undefined ? { op: 'Remove', path: c.path } : { op: c.present ? 'Replace' : 'Add', path: c.path, value: c.value })),
-    },
-  }),
-  deactivateUser: (targetId) => ({ method: 'PATCH', path: `/Users/${targetId}`, body: { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: false }] } }),
+  updateUser: (targetId, changes) =>
+    patch(
+      `/Users/${targetId}`,
+      changes.map((c) => (c.value === undefined ? { op: 'Remove', path: c.path } : { op: c.present ? 'Replace' : 'Add', path: c.path, value: c.value })),
+    ),
+  deactivateUser: (targetId) => patch(`/Users/${targetId}`, [{ op: 'Replace', path: 'active', value: false }]),
   createGroup: (group) => ({ method: 'POST', path: '/Groups', body: { schemas: [GROUP_SCHEMA], externalId: group.id, displayName: group.displayName, members: [] } }),
-  changeMembers: (groupTargetId, add, remove) => ({
-    method: 'PATCH',
-    path: `/Groups/${groupTargetId}`,
-    body: {
-      schemas: [PATCH_OP],
-      Operations: [
-        ...(add.length ? [{ op: 'Add', path: 'members', value: add.map((value) => ({ value })) }] : []),
-        ...(remove.length ? [{ op: 'Remove', path: 'members', value: remove.map((value) => ({ value })) }] : []),
-      ],
-    },
-  }),
+  changeMembers: (groupTargetId, add, remove) =>
+    patch(`/Groups/${groupTargetId}`, [
+      ...(add.length ? [{ op: 'Add', path: 'members', value: add.map((value) => ({ value })) }] : []),
+      ...(remove.length ? [{ op: 'Remove', path: 'members', value: remove.map((value) => ({ value })) }] : []),
+    ]),
+  renameGroup: (groupTargetId, displayName) => patch(`/Groups/${groupTargetId}`, [{ op: 'Replace', path: 'displayName', value: displayName }]),
 };
 
 const OKTA_MAPPINGS: MappingInput[] = [
@@ -110,17 +106,12 @@ const okta: Profile = {
   updateUser: (targetId, _changes, full) => ({ method: 'PUT', path: `/Users/${targetId}`, body: { ...full, id: targetId } }),
   deactivateUser: (targetId, full) => ({ method: 'PUT', path: `/Users/${targetId}`, body: { ...full, id: targetId, active: false } }),
   createGroup: (group) => ({ method: 'POST', path: '/Groups', body: { schemas: [GROUP_SCHEMA], displayName: group.displayName, members: [] } }),
-  changeMembers: (groupTargetId, add, remove) => ({
-    method: 'PATCH',
-    path: `/Groups/${groupTargetId}`,
-    body: {
-      schemas: [PATCH_OP],
-      Operations: [
-        ...(add.length ? [{ op: 'add', path: 'members', value: add.map((value) => ({ value })) }] : []),
-        ...remove.map((value) => ({ op: 'remove', path: `members[value eq ${quote(value)}]` })),
-      ],
-    },
-  }),
+  changeMembers: (groupTargetId, add, remove) =>
+    patch(`/Groups/${groupTargetId}`, [
+      ...(add.length ? [{ op: 'add', path: 'members', value: add.map((value) => ({ value })) }] : []),
+      ...remove.map((value) => ({ op: 'remove', path: `members[value eq ${quote(value)}]` })),
+    ]),
+  renameGroup: (groupTargetId, displayName) => patch(`/Groups/${groupTargetId}`, [{ op: 'replace', path: 'displayName', value: displayName }]),
 };
 
 export const PROFILES: Record<ProfileName, Profile> = {

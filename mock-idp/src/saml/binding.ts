@@ -4,6 +4,7 @@ import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { badRequest, RehearsalError } from '@rehearsal/core/runtime';
 import type { ServiceProvider } from '../service-providers/service-provider.ts';
+import { SAML_ASSERTION, SAML_PROTOCOL } from './response.ts';
 import { MAX_MESSAGE_BYTES, refuseDoctype } from './xml-safety.ts';
 
 const REDIRECT_SIG_ALGS: Record<string, string> = {
@@ -98,4 +99,30 @@ export function verifyEmbeddedSignature(message: { xml: string; id: string }, sp
   }
   // The signature must cover the message itself, not some other element.
   return signedXml.getSignedReferences().length === 1 && signedXml.getReferences().every((r) => r.uri === `#${message.id}` || r.uri === '');
+}
+
+/** What every request from an SP carries, checked the same way for each kind. */
+export interface RequestEnvelope {
+  root: Element;
+  id: string;
+  issuer: string;
+  signed: boolean;
+}
+
+const REQUEST_CODES = {
+  AuthnRequest: { wrong: 'not-an-authn-request', invalid: 'invalid-authn-request' },
+  LogoutRequest: { wrong: 'not-a-logout-request', invalid: 'invalid-logout-request' },
+} as const;
+
+/** Parses a samlp request and checks its kind, ID, SAML version and Issuer. */
+export function readRequestEnvelope(xml: string, kind: keyof typeof REQUEST_CODES): RequestEnvelope {
+  const codes = REQUEST_CODES[kind];
+  const root = parseXml(xml, kind);
+  if (root.namespaceURI !== SAML_PROTOCOL || root.localName !== kind) throw refuse(codes.wrong, `Expected a samlp:${kind}, got ${root.tagName}.`);
+  const id = root.getAttribute('ID');
+  if (!id) throw refuse(codes.invalid, `The ${kind} has no ID.`);
+  if (root.getAttribute('Version') !== '2.0') throw refuse(codes.invalid, `The ${kind} is not SAML 2.0 (Version="2.0").`);
+  const issuer = childElement(root, SAML_ASSERTION, 'Issuer')?.textContent?.trim();
+  if (!issuer) throw refuse(codes.invalid, `The ${kind} has no Issuer: the IdP cannot tell which service provider sent it.`);
+  return { root, id, issuer, signed: childElement(root, DSIG, 'Signature') !== undefined };
 }

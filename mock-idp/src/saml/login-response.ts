@@ -7,7 +7,6 @@ import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSour
 import { samlId } from './random-ids.ts';
 import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';
 
-export { samlId } from './random-ids.ts';
 
 const PASSWORD_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const MFA_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';

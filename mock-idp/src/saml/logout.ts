@@ -3,7 +3,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { Element } from '@xmldom/xmldom';
 import { badRequest } from '@rehearsal/core/runtime';
 import type { SigningCredential } from '../keys/credentials.ts';
-import { childElement, childElements, parseXml } from './binding.ts';
+import { childElement, childElements, readRequestEnvelope } from './binding.ts';
 import { element, textElement } from './canonical-xml.ts';
 import { SAML_ASSERTION, SAML_PROTOCOL, samlTime } from './response.ts';
 import { SIGNATURE_ALGORITHMS, signEnveloped, type SignatureAlgorithm } from './signature.ts';
@@ -19,13 +19,7 @@ export interface LogoutRequest {
 }
 
 export function readLogoutRequest(xml: string): LogoutRequest {
-  const root = parseXml(xml, 'LogoutRequest');
-  if (root.namespaceURI !== SAML_PROTOCOL || root.localName !== 'LogoutRequest') throw badRequest('not-a-logout-request', `Expected a samlp:LogoutRequest, got ${root.tagName}.`);
-  const id = root.getAttribute('ID');
-  if (!id) throw badRequest('invalid-logout-request', 'The LogoutRequest has no ID.');
-  if (root.getAttribute('Version') !== '2.0') throw badRequest('invalid-logout-request', 'The LogoutRequest is not SAML 2.0 (Version="2.0").');
-  const issuer = childElement(root, SAML_ASSERTION, 'Issuer')?.textContent?.trim();
-  if (!issuer) throw badRequest('invalid-logout-request', 'The LogoutRequest has no Issuer: the IdP cannot tell which service provider sent it.');
+  const { root, id, issuer, signed } = readRequestEnvelope(xml, 'LogoutRequest');
   const nameId = childElement(root, SAML_ASSERTION, 'NameID')?.textContent?.trim();
   if (!nameId && !childElement(root, SAML_ASSERTION, 'EncryptedID') && !childElement(root, SAML_ASSERTION, 'BaseID'))
     throw badRequest('invalid-logout-request', 'The LogoutRequest names no principal (NameID).');
@@ -34,7 +28,7 @@ export function readLogoutRequest(xml: string): LogoutRequest {
     issuer,
     nameId: nameId || undefined,
     sessionIndexes: childElements(root, SAML_PROTOCOL, 'SessionIndex').map((e: Element) => (e.textContent ?? '').trim()),
-    signed: childElement(root, 'http://www.w3.org/2000/09/xmldsig#', 'Signature') !== undefined,
+    signed,
     xml,
   };
 }

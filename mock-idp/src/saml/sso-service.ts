@@ -11,8 +11,8 @@ import type { ServiceProvider } from '../service-providers/service-provider.ts';
 import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
 import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
 import { encryptAssertion } from './encryption.ts';
-import { randomBytesFromPool } from './random-ids.ts';
-import { errorResponseSpec, loginResponseSpec, samlId, signingFor, signResponse, supportsNameIdFormat, unsupportedNameIdFormat, type IdpIdentity } from './login-response.ts';
+import { randomBytesFromPool, samlId } from './random-ids.ts';
+import { errorResponseSpec, loginResponseSpec, signingFor, signResponse, supportsNameIdFormat, unsupportedNameIdFormat, type IdpIdentity } from './login-response.ts';
 import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
 import { STATUS } from './response.ts';
 

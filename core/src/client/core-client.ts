@@ -1,33 +1,18 @@
 import http from 'node:http';
 import https from 'node:https';
 
-/** The few core endpoints the gateway calls, with the gateway's key. Over HTTP only (DESIGN.md). */
-export interface LoginDecision {
-  email: string;
-  allowed: boolean;
-  method: 'sso' | 'password' | 'sso-or-password' | null;
-  reason: string;
-  message: string;
-  accountId: string | null;
-  policy: { id: string; name: string; directoryId: string; sso: string } | null;
-  idp: { connectionId: string; directoryId: string; entityId: string; ssoUrl: string; spEntityId: string; acsUrl: string; signAuthnRequests: boolean; allowIdpInitiated: boolean } | null;
-  twoStep: { mode: string | null; required: boolean; enrolled: boolean; enrolmentRequired: boolean };
-  password: { set: boolean; expired: boolean; minStrength: string | null };
-  session: { idleMinutes: number; absoluteMinutes: number | null };
-}
+import type { SamlConnection } from '../directories/saml-connection.ts';
+import type { LoginDecision } from '../login/login-decision.ts';
 
-export interface Connection {
-  id: string;
-  directoryId: string;
-  idpEntityId: string;
-  ssoUrl: string;
-  sloUrl: string | null;
-  certificate: string;
-  allowIdpInitiated: boolean;
-  signAuthnRequests: boolean;
-  spEntityId: string;
-  acsUrl: string;
-}
+/**
+ * The typed client of core's gateway API (`@rehearsal/core/client`): the few
+ * endpoints the gateway calls, with the gateway's key, over HTTP only
+ * (DESIGN.md). The types are core's own, so both sides change together.
+ */
+export type { LoginDecision };
+
+/** A SAML connection as `GET /api/login/connections/:id` shows it: the IdP to trust and the SP URLs it was given. */
+export type Connection = SamlConnection & { spEntityId: string; acsUrl: string };
 
 export class CoreUnavailable extends Error {}
 
