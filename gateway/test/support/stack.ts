@@ -4,18 +4,13 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { ControllableClock } from '@rehearsal/core/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
-import { startIdp, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
+import { httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
 import { createGatewayApp } from '../../src/app.ts';
 
 export const ADMIN_KEY = 'gateway-admin-key-0123456789';
 export const NOW = new Date('2026-11-23T09:00:00Z');
 
-export interface Reply {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
+export type Reply = HttpReply;
 
 /**
  * Core, the mock IdP and the gateway, each really listening on loopback, with
@@ -77,23 +72,8 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
     pilot,
     directoryId: directory.id,
     connection,
-    async request(method, path, body, headers = {}) {
-      const isForm = typeof body === 'string';
-      const response = await fetch(url + path, {
-        method,
-        redirect: 'manual',
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
-        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // HTML
-      }
-      return { status: response.status, body: parsed, text, headers: response.headers };
-    },
+    // The gateway answers JSON when asked: tests ask unless they say otherwise.
+    request: (method, path, body, headers = {}) => httpRequest(url, method, path, body, { accept: 'application/json', ...headers }),
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       await Promise.all([core.close(), idp.close()]);

@@ -32,7 +32,7 @@ export interface TestIdp {
   clock: ControllableClock;
   credential: SigningCredential;
   dir: string;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpReply>;
   close(): Promise<void>;
 }
 
@@ -60,25 +60,38 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
     clock,
     credential: cred,
     dir: mkdtempSync(join(tmpdir(), 'rehearsal-idp-')),
-    async request(method, path, body, headers = {}) {
-      const isForm = typeof body === 'string';
-      const response = await fetch(url + path, {
-        method,
-        redirect: 'manual',
-        headers: { ...(body === undefined ? {} : { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
-        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // HTML or XML
-      }
-      return { status: response.status, body: parsed, text, headers: response.headers };
-    },
+    request: (method, path, body, headers) => httpRequest(url, method, path, body, headers),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface HttpReply {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * One request to a service under test, redirects not followed: a string body is
+ * sent as a form, anything else as JSON; the answer is parsed when it is JSON.
+ */
+export async function httpRequest(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpReply> {
+  const isForm = typeof body === 'string';
+  const response = await fetch(base + path, {
+    method,
+    redirect: 'manual',
+    headers: { ...(body === undefined ? {} : { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
+    body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // HTML or XML
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
 export function authnRequestXml(options: { id?: string; issuer?: string; acsUrl?: string; forceAuthn?: boolean; isPassive?: boolean; nameIdFormat?: string; doctype?: boolean } = {}): string {
