@@ -8,3 +8,4 @@ export * from './ids.ts';
 export * from './logger.ts';
 export * from './validation.ts';
 export * from './local.ts';
+export * from './service.ts';

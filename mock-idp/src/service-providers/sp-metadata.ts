@@ -11,6 +11,9 @@ const FORMATS: Record<string, ServiceProviderInput['nameIdFormat']> = {
   'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified': 'unspecified',
 };
 
+// samlify is CommonJS: under Node's own ESM loader SPMetadata is only on its default export.
+const { SPMetadata } = (samlify as unknown as { default?: typeof samlify }).default ?? samlify;
+
 const list = <T>(value: T | T[] | undefined | null): T[] => (value == null ? [] : Array.isArray(value) ? value : [value]);
 
 /** Reads an SP's SAML metadata (through samlify) into registration settings; `overrides` win. */
@@ -18,7 +21,7 @@ export function serviceProviderFromMetadata(xml: string, overrides: Partial<Serv
   refuseDoctype(xml, 'metadata');
   let meta: ReturnType<typeof samlify.SPMetadata>;
   try {
-    meta = samlify.SPMetadata(xml);
+    meta = SPMetadata(xml);
   } catch (err) {
     throw badRequest('invalid-metadata', `The SP metadata could not be read: ${(err as Error).message}.`);
   }

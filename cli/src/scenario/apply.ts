@@ -1,0 +1,233 @@
+import { parseDuration } from '@rehearsal/core/runtime';
+import { ServiceClient } from '../stack/service-client.ts';
+import { directoryOf, expand } from './references.ts';
+import type { Scenario, ScenarioPolicy } from './schema.ts';
+
+/** Where the scenario was applied, and with which keys. */
+export interface StackEndpoints {
+  urls: { core: string; idp: string; gateway: string };
+  coreAdminKey: string;
+}
+
+/** What applying a scenario made, for `up --json` and for test suites. */
+export interface AppliedScenario {
+  orgId: string;
+  directories: {
+    id: string;
+    name: string;
+    kind: 'local' | 'idp';
+    scim?: { baseUrl: string; token: string };
+    saml?: { connectionId: string; spEntityId: string; acsUrl: string; idpMetadataUrl: string };
+  }[];
+  policies: { id: string; name: string; directoryId: string; isDefault: boolean }[];
+  /** The mock IdP's provisioning target for the IdP directory. */
+  provisioningTarget?: string;
+  trello?: { enterpriseId: string; workspaces: Record<string, string> };
+}
+
+export type Progress = (step: string, done?: number, total?: number) => void;
+
+/** Requests in flight at once when a scenario creates thousands of IdP users. */
+const PARALLEL = 16;
+const BATCH = 10_000;
+export const PROVISIONING_TARGET = 'core';
+
+const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>, progress?: (done: number) => void): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      await work(items[next++]!);
+      progress?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+/**
+ * Creates everything a scenario describes, through the services' own APIs (as
+ * an admin would): the organization and its domains, product accounts, Trello,
+ * the mock IdP's users and groups, the SAML connection both ways, SCIM
+ * provisioning and the first cycle, then the policies and their members.
+ * The stack should be empty (`rehearsal reset`).
+ */
+export async function applyScenario(s: Scenario, stack: StackEndpoints, progress: Progress = () => {}): Promise<AppliedScenario> {
+  const core = new ServiceClient('core', stack.urls.core, stack.coreAdminKey);
+  const idp = new ServiceClient('mock-idp', stack.urls.idp);
+
+  progress('organization');
+  const org = await core.call('POST', '/api/orgs', { name: s.organization.name, plan: s.organization.plan, admins: s.organization.admins });
+  const orgPath = `/api/orgs/${org.id}`;
+  const domains: { id: string; name: string }[] = [];
+  for (const d of s.domains) {
+    const domain = await core.call('POST', `${orgPath}/domains`, { name: d.name });
+    if (d.verify !== 'none') {
+      const published = d.verify === 'dns' ? { txt: domain.verification.dns.value } : { file: domain.verification.http.content };
+      await core.call('POST', '/_rehearsal/dns', { domain: d.name, ...published });
+      await core.call('POST', `${orgPath}/domains/${domain.id}/verify`, { method: d.verify });
+    }
+    domains.push(domain);
+  }
+
+  // Product accounts that exist before SSO: admins exist already (the organization made them).
+  const accounts = expand(s.accounts);
+  progress('accounts', 0, accounts.length);
+  const admins = new Set(s.organization.admins.map((a) => a.toLowerCase()));
+  const profile = ({ email: _e, password: _p, products: _pr, workspaces: _w, active: _a, ...fields }: (typeof accounts)[number]) => fields;
+  const fresh = accounts.filter((a) => !admins.has(a.email.toLowerCase()));
+  for (const batch of chunks(fresh, BATCH)) {
+    await core.call('POST', '/api/accounts/batch', { accounts: batch.map((a) => ({ email: a.email, ...profile(a), ...(a.password ? { password: a.password } : {}), ...(a.active === false ? { active: false } : {}) })) });
+  }
+  for (const a of accounts.filter((a) => admins.has(a.email.toLowerCase()))) {
+    const [{ id }] = await core.call('GET', `/api/accounts?email=${encodeURIComponent(a.email)}`);
+    if (Object.keys(profile(a)).length) await core.call('PATCH', `/api/accounts/${id}`, profile(a));
+    if (a.password) await core.call('PUT', `/api/accounts/${id}/password`, { password: a.password });
+  }
+  progress('accounts', accounts.length, accounts.length);
+
+  progress('products');
+  const plans = new Map(Object.entries(s.products));
+  for (const a of accounts) for (const p of a.products ?? []) if (p !== 'trello' && !plans.has(p)) plans.set(p, 'standard');
+  for (const [product, plan] of plans) {
+    await core.call('PUT', `${orgPath}/products/${product}`, { plan });
+    const emails = accounts.filter((a) => a.products?.includes(product as never)).map((a) => a.email);
+    for (const batch of chunks(emails, BATCH)) await core.call('POST', `${orgPath}/products/${product}/access`, { emails: batch });
+  }
+
+  const trello = await applyTrello(s, core, org.id, accounts);
+
+  const directories: AppliedScenario['directories'] = [];
+  const listed = await core.call('GET', `${orgPath}/directories`);
+  const local = (Array.isArray(listed) ? listed : listed.directories).find((d: { kind: string }) => d.kind === 'local');
+  directories.push({ id: local.id, name: local.name, kind: 'local' });
+  let provisioningTarget: string | undefined;
+  if (s.idp) {
+    const connected = await connectIdp(s, core, idp, stack, orgPath, domains, progress);
+    directories.push(connected);
+    provisioningTarget = connected.scim ? PROVISIONING_TARGET : undefined;
+  }
+
+  progress('policies');
+  const policies = await applyPolicies(s, core, orgPath, directories);
+  // Licenses last: a license needs the Atlassian account, which provisioning may have just made.
+  if (s.trello?.licenses.length && trello) await core.call('POST', `/api/trello/enterprises/${trello.enterpriseId}/licenses`, { emails: s.trello.licenses });
+  progress('done');
+  return { orgId: org.id, directories, policies, ...(provisioningTarget ? { provisioningTarget } : {}), ...(trello ? { trello } : {}) };
+}
+
+async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, accounts: ReturnType<typeof expand<Scenario['accounts'][number] & { email: string }>>) {
+  const trelloEmails = accounts.filter((a) => a.products?.includes('trello')).map((a) => a.email);
+  for (const batch of chunks(trelloEmails, BATCH)) await core.call('POST', '/api/trello/accounts/batch', { emails: batch });
+  if (!s.trello) return undefined;
+  const enterprise = await core.call('POST', '/api/trello/enterprises', { name: s.trello.enterprise, admins: s.organization.admins });
+  if (s.trello.linkToOrganization) await core.call('POST', `/api/trello/enterprises/${enterprise.id}/link`, { orgId, actorEmail: s.organization.admins[0] });
+  const workspaces: Record<string, string> = {};
+  const declared = [...(s.trello.boards.length ? [{ name: s.trello.enterprise, plan: 'enterprise' as const, inEnterprise: true, boards: s.trello.boards }] : []), ...s.trello.workspaces];
+  for (const w of declared) {
+    const workspace = await core.call('POST', '/api/trello/workspaces', { name: w.name, plan: w.plan, ...(w.inEnterprise ? { enterpriseId: enterprise.id } : {}) });
+    workspaces[w.name] = workspace.id;
+    for (const b of w.boards) await core.call('POST', `/api/trello/workspaces/${workspace.id}/boards`, b);
+    const members = accounts.filter((a) => a.workspaces?.includes(w.name)).map((a) => a.email);
+    for (const batch of chunks(members, BATCH)) await core.call('POST', `/api/trello/workspaces/${workspace.id}/members`, { emails: batch });
+  }
+  return { enterpriseId: enterprise.id as string, workspaces };
+}
+
+/** The IdP directory in core, the mock IdP's people, SAML trust both ways, and SCIM from the IdP into core. */
+async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, stack: StackEndpoints, orgPath: string, domains: { id: string }[], progress: Progress) {
+  const config = s.idp!;
+  const directory = await core.call('POST', `${orgPath}/directories`, { name: config.directory });
+
+  // Groups before their users, nested groups after the groups they hold.
+  const pending = [...config.groups];
+  const made = new Set<string>();
+  while (pending.length) {
+    const ready = pending.filter((g) => g.groups.every((child) => made.has(child)));
+    if (!ready.length) throw new Error(`idp.groups: a cycle among ${pending.map((g) => g.name).join(', ')}`);
+    for (const g of ready) {
+      await idp.call('POST', '/api/groups', g);
+      made.add(g.name);
+      pending.splice(pending.indexOf(g), 1);
+    }
+  }
+  const users = expand(config.users);
+  progress('idp users', 0, users.length);
+  await inParallel(users, (u) => idp.call('POST', '/api/users', u), (done) => done % 100 === 0 && progress('idp users', done, users.length));
+  progress('idp users', users.length, users.length);
+
+  progress('saml connection');
+  const metadataUrl = `${stack.urls.idp}/saml/metadata`;
+  const metadata: string = (await idp.send('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body;
+  const entityId = /entityID="([^"]+)"/.exec(metadata)?.[1];
+  const certificate = /<(?:\w+:)?X509Certificate>([^<]+)</.exec(metadata)?.[1]?.replace(/\s+/g, '');
+  if (!entityId || !certificate) throw new Error(`the mock IdP's metadata at ${metadataUrl} has no entityID or certificate`);
+  const saml = await core.call('PUT', `${orgPath}/directories/${directory.id}/saml`, {
+    idpEntityId: entityId,
+    ssoUrl: `${stack.urls.idp}/saml/sso`,
+    certificate: `-----BEGIN CERTIFICATE-----\n${certificate.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+    allowIdpInitiated: config.saml.allowIdpInitiated,
+    ...(config.saml.singleLogout ? { sloUrl: `${stack.urls.idp}/saml/slo` } : {}),
+  });
+  // The IdP learns the gateway as an admin would teach it: from the SP metadata.
+  await idp.call('POST', '/api/service-providers/import', { url: `${stack.urls.gateway}/saml/${saml.id}/metadata` });
+  for (const d of domains) await core.call('PUT', `${orgPath}/domains/${d.id}/directory`, { directoryId: directory.id });
+
+  const applied: AppliedScenario['directories'][number] = {
+    id: directory.id,
+    name: directory.name,
+    kind: 'idp',
+    saml: { connectionId: saml.id, spEntityId: saml.spEntityId, acsUrl: saml.acsUrl, idpMetadataUrl: metadataUrl },
+  };
+  if (config.provisioning) {
+    const scim = await core.call('POST', `${orgPath}/directories/${directory.id}/scim-token`);
+    applied.scim = { baseUrl: scim.baseUrl, token: scim.token };
+    const { runOnApply, ...target } = config.provisioning;
+    await idp.call('POST', '/api/provisioning/targets', { id: PROVISIONING_TARGET, name: `${s.organization.name} (${config.directory})`, baseUrl: scim.baseUrl, token: scim.token, ...target });
+    if (runOnApply) {
+      progress('provisioning', 0, users.length);
+      const cycle = await idp.call('POST', `/api/provisioning/targets/${PROVISIONING_TARGET}/cycles`, { kind: 'initial', wait: true });
+      if (cycle.status !== 'succeeded') throw new Error(`the first provisioning cycle ended ${cycle.status}: ${JSON.stringify(cycle.error ?? cycle.summary ?? '')}`);
+      progress('provisioning', users.length, users.length);
+    }
+  }
+  return applied;
+}
+
+/** Policy settings in core's terms: durations become minutes. */
+export function policySettings(p: Omit<ScenarioPolicy, 'name' | 'directory' | 'default' | 'members'> & { name?: string }) {
+  const minutes = (d: string) => Math.round(parseDuration(d)! / 60_000);
+  return {
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.sso ? { sso: p.sso } : {}),
+    ...(p.twoStep ? { twoStep: p.twoStep } : {}),
+    ...(p.idleSession ? { idleMinutes: minutes(p.idleSession) } : {}),
+    ...(p.sessionExpiry !== undefined ? { sessionExpiryMinutes: p.sessionExpiry === null ? null : minutes(p.sessionExpiry) } : {}),
+    ...(p.passwordMinStrength !== undefined ? { passwordMinStrength: p.passwordMinStrength } : {}),
+    ...(p.passwordExpiryDays !== undefined ? { passwordExpiryDays: p.passwordExpiryDays } : {}),
+    ...(p.billable !== undefined ? { billable: p.billable } : {}),
+  };
+}
+
+async function applyPolicies(s: Scenario, core: ServiceClient, orgPath: string, directories: AppliedScenario['directories']) {
+  const existing = async () => (await core.call('GET', `${orgPath}/policies`)) as AppliedScenario['policies'];
+  const directoryId = (p: ScenarioPolicy) => directories.find((d) => d.kind === directoryOf(p, s))!.id;
+  // Defaults first: a directory's default holds everyone a later policy does not take.
+  const ordered = [...s.policies].sort((a, b) => Number(Boolean(b.default)) - Number(Boolean(a.default)));
+  for (const p of ordered) {
+    const settings = policySettings(p);
+    let id: string;
+    if (p.default) {
+      const current = (await existing()).find((e) => e.isDefault && e.directoryId === directoryId(p))!;
+      await core.call('PATCH', `${orgPath}/policies/${current.id}`, settings);
+      id = current.id;
+    } else {
+      id = (await core.call('POST', `${orgPath}/policies`, { ...settings, directoryId: directoryId(p) })).id;
+    }
+    const members = p.members ?? [];
+    if (members.length > 20) await core.call('POST', `${orgPath}/policies/${id}/members/csv`, members.join('\n'));
+    else if (members.length) await core.call('POST', `${orgPath}/policies/${id}/members`, { emails: members });
+  }
+  return (await existing()).map(({ id, name, directoryId, isDefault }) => ({ id, name, directoryId, isDefault }));
+}

@@ -1,0 +1,86 @@
+import type { Scenario } from './schema.ts';
+
+/** A `repeat` entry stands for `repeat` entries with `{n}` (or `{n:W}`, zero-padded) replaced by 1..repeat. */
+export function expand<T extends { email: string }>(entries: (T | (Omit<T, 'email'> & { repeat: number; email: string }))[]): T[] {
+  return entries.flatMap((entry) => {
+    if (!('repeat' in entry)) return [entry as T];
+    const { repeat, ...template } = entry;
+    return Array.from({ length: repeat }, (_, i) => fill(template, i + 1) as T);
+  });
+}
+
+function fill(value: unknown, n: number): unknown {
+  if (typeof value === 'string') return value.replace(/\{n(?::(\d))?\}/g, (_, width?: string) => String(n).padStart(Number(width ?? 0), '0'));
+  if (Array.isArray(value)) return value.map((v) => fill(v, n));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, n)]));
+  return value;
+}
+
+export interface ReferenceProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** What a schema cannot see: names and emails that must refer to something declared elsewhere in the file. */
+export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  const add = (path: (string | number)[], message: string) => problems.push({ path, message });
+
+  const idpUsers = expand(s.idp?.users ?? []);
+  const accounts = expand(s.accounts);
+  const groupNames = new Set((s.idp?.groups ?? []).map((g) => g.name));
+  const workspaceNames = new Set((s.trello?.workspaces ?? []).map((w) => w.name));
+
+  const seen = new Map<string, number>();
+  idpUsers.forEach((u, i) => {
+    const email = u.email.toLowerCase();
+    if (seen.has(email)) add(['idp', 'users', i, 'email'], `${u.email} is declared twice (first at idp.users.${seen.get(email)})`);
+    seen.set(email, i);
+  });
+  (s.idp?.users ?? []).forEach((u, i) =>
+    (u.groups ?? []).forEach((g, j) => {
+      if (!groupNames.has(g)) add(['idp', 'users', i, 'groups', j], `group "${g}" is not declared under idp.groups`);
+    }),
+  );
+  (s.idp?.groups ?? []).forEach((g, i) =>
+    g.groups.forEach((child, j) => {
+      if (!groupNames.has(child)) add(['idp', 'groups', i, 'groups', j], `group "${child}" is not declared under idp.groups`);
+    }),
+  );
+
+  const accountEmails = new Set<string>();
+  s.accounts.forEach((a, i) => {
+    (a.workspaces ?? []).forEach((w, j) => {
+      if (!workspaceNames.has(w)) add(['accounts', i, 'workspaces', j], `workspace "${w}" is not declared under trello.workspaces`);
+    });
+    if (a.workspaces?.length && !a.products?.includes('trello')) add(['accounts', i, 'workspaces'], 'only accounts with the trello product can be in Trello workspaces');
+  });
+  accounts.forEach((a) => accountEmails.add(a.email.toLowerCase()));
+
+  // Who can be named as a policy member or licensee: an account, an admin, or an IdP user SCIM will create.
+  const provisioned = s.idp?.provisioning ? new Set(idpUsers.map((u) => u.email.toLowerCase())) : new Set<string>();
+  const known = (email: string) => accountEmails.has(email) || provisioned.has(email) || s.organization.admins.some((a) => a.toLowerCase() === email);
+
+  const defaults = new Map<string, number>();
+  s.policies.forEach((p, i) => {
+    const directory = directoryOf(p, s);
+    if (directory === 'idp' && !s.idp) add(['policies', i, 'directory'], 'the policy is in the IdP directory, but the scenario has no idp section');
+    if (p.default) {
+      if (defaults.has(directory)) add(['policies', i, 'default'], `policies.${defaults.get(directory)} is already the default of the ${directory} directory`);
+      defaults.set(directory, i);
+      if (p.members?.length) add(['policies', i, 'members'], 'a default policy holds everyone not in another policy: it takes no members list');
+    }
+    (p.members ?? []).forEach((m, j) => {
+      if (!known(m.toLowerCase())) add(['policies', i, 'members', j], `${m} is neither an account, an admin, nor an IdP user that provisioning creates`);
+    });
+  });
+  (s.trello?.licenses ?? []).forEach((m, i) => {
+    if (!known(m.toLowerCase())) add(['trello', 'licenses', i], `${m} is neither an account, an admin, nor an IdP user that provisioning creates`);
+  });
+  return problems;
+}
+
+/** A policy without `directory` lives in the IdP directory when the scenario has an IdP, else in the local one. */
+export function directoryOf(policy: Scenario['policies'][number], s: Pick<Scenario, 'idp'>): 'idp' | 'local' {
+  return policy.directory ?? (s.idp ? 'idp' : 'local');
+}

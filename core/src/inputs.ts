@@ -1,0 +1,10 @@
+/**
+ * The shapes core accepts, for tools that validate input before it reaches core
+ * (the `rehearsal` command's scenario files).
+ */
+export { profileFields } from './api/schemas.ts';
+export { PLANS } from './orgs/organization.ts';
+export { PRODUCTS, PRODUCT_PLANS } from './products/product.ts';
+export { SSO_MODES, TWO_STEP_MODES } from './policies/policy.ts';
+export { PASSWORD_STRENGTHS } from './accounts/password.ts';
+export { BOARD_VISIBILITIES, WORKSPACE_PLANS } from './trello/trello.ts';

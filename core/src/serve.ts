@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRemoteJWKSet } from 'jose';
+import { createCoreApp } from './app.ts';
+import { readCoreConfig } from './config.ts';
+import { NetworkDomainVerifier } from './domains/verifier.ts';
+import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService } from './runtime/index.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+
+/** Core as configured by environment variables (see config.ts): keys, store and all. */
+export async function serveCore(env: NodeJS.ProcessEnv): Promise<RunningService & { adminKey: string; gatewayKey: string }> {
+  const config = readCoreConfig(env);
+  const logger = createLogger({ service: 'core', level: config.LOG_LEVEL });
+  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
+  const dbPath = config.CORE_DB ?? join(config.REHEARSAL_DATA_DIR, 'core.sqlite');
+  const newKey = () => randomBytes(24).toString('base64url');
+  const admin = secretFrom(config.CORE_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'core-admin-key'), newKey);
+  const gateway = secretFrom(config.CORE_GATEWAY_KEY, join(config.REHEARSAL_DATA_DIR, 'core-gateway-key'), newKey);
+  const store = new SqliteStore(dbPath);
+  const app = createCoreApp({
+    store,
+    credentials: { adminKey: admin.value, gatewayKey: gateway.value },
+    gatewayUrl: config.GATEWAY_URL,
+    ...(config.CORE_GATEWAY_JWKS_URL ? { identityKeys: createRemoteJWKSet(new URL(config.CORE_GATEWAY_JWKS_URL)) } : {}),
+    publicUrl: config.CORE_PUBLIC_URL ?? `http://localhost:${config.CORE_PORT}`,
+    clock: systemClock,
+    logger,
+    harness: config.REHEARSAL_HARNESS,
+    domainFileUrlTemplate: config.CORE_DOMAIN_FILE_URL,
+    verifier: new NetworkDomainVerifier({ dnsServers: config.CORE_DNS_SERVERS, timeoutMs: config.CORE_VERIFY_TIMEOUT_MS, fileUrlTemplate: config.CORE_DOMAIN_FILE_URL }),
+  });
+  let server;
+  try {
+    server = await listen(app, config.CORE_PORT, config.CORE_HOST);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const port = portOf(server);
+  const url = config.CORE_PUBLIC_URL ?? `http://localhost:${port}`;
+  logger.info('core listening', { url, db: dbPath, harness: config.REHEARSAL_HARNESS, adminKeySource: admin.source });
+  return {
+    url,
+    port,
+    adminKey: admin.value,
+    gatewayKey: gateway.value,
+    banner: [
+      `Rehearsal core is up at ${url}`,
+      `  API description: ${url}/openapi.json`,
+      `  Admin key (${admin.source}):`,
+      `    ${admin.value}`,
+      `  Try: curl -H "Authorization: Bearer ${admin.value}" ${url}/api/orgs`,
+      `  Store: ${dbPath}${config.REHEARSAL_HARNESS ? '; harness endpoints under /_rehearsal' : ''}`,
+    ],
+    close: async () => {
+      await closeServer(server);
+      await store.close();
+    },
+  };
+}

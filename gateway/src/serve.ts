@@ -1,0 +1,48 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService } from '@rehearsal/core/runtime';
+import { createGatewayApp } from './app.ts';
+import { readGatewayConfig } from './config.ts';
+
+/** The gateway as configured by environment variables (see config.ts), its keys created on first start. */
+export async function serveGateway(env: NodeJS.ProcessEnv): Promise<RunningService & { adminKey: string }> {
+  const config = readGatewayConfig(env);
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
+  const publicUrl = config.GATEWAY_PUBLIC_URL ?? `http://localhost:${config.GATEWAY_PORT}`;
+  const token = () => randomBytes(24).toString('base64url');
+  const admin = secretFrom(config.GATEWAY_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'gateway-admin-key'), token);
+  const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () => randomBytes(32).toString('base64url'));
+  const spKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), () =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
+  );
+  const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
+  );
+  // Core writes its gateway key on its first start, maybe after ours: read it when the first login needs it.
+  const coreKeyFile = join(config.REHEARSAL_DATA_DIR, 'core-gateway-key');
+  const coreKey = config.CORE_GATEWAY_KEY ?? (() => readFileSync(coreKeyFile, 'utf8').trim());
+  const app = createGatewayApp({
+    publicUrl,
+    coreUrl: config.CORE_URL,
+    coreKey,
+    adminKey: admin.value,
+    cookieSecret: Buffer.from(cookieSecret.value),
+    spPrivateKeyPem: spKey.value,
+    identityKeyPem: identityKey.value,
+    syncDisplayName: config.GATEWAY_SYNC_DISPLAY_NAME,
+    clock: systemClock,
+    logger,
+    harness: config.REHEARSAL_HARNESS,
+  });
+  const server = await listen(app, config.GATEWAY_PORT, config.GATEWAY_HOST);
+  logger.info('gateway listening', { url: publicUrl });
+  return {
+    url: publicUrl,
+    port: portOf(server),
+    adminKey: admin.value,
+    banner: [`Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (for POST /api/sessions/revoke): ${admin.source}`],
+    close: () => closeServer(server),
+  };
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, RehearsalError, closeServer, createLogger, listen, portOf, systemClock, type RunningService } from '@rehearsal/core/runtime';
+import { createIdpApp } from './app.ts';
+import { readIdpConfig } from './config.ts';
+import { readIdpFile } from './idp-config-file.ts';
+import { loadOrCreateCredential, parseCertificate } from './keys/credentials.ts';
+
+/** The mock IdP as configured by environment variables (see config.ts), its signing key created on first start. */
+export async function serveIdp(env: NodeJS.ProcessEnv): Promise<RunningService> {
+  const config = readIdpConfig(env);
+  const logger = createLogger({ service: 'mock-idp', level: config.LOG_LEVEL });
+  const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
+  const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
+  const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());
+  let content;
+  try {
+    content = config.IDP_CONFIG ? readIdpFile(config.IDP_CONFIG) : { directory: {}, serviceProviders: [], faultRules: [], provisioning: [] };
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+  let app;
+  try {
+    app = createIdpApp({
+      publicUrl,
+      entityId: config.IDP_ENTITY_ID,
+      credential,
+      stagedCertificate: config.IDP_NEXT_CERT ? parseCertificate(readFileSync(config.IDP_NEXT_CERT, 'utf8')) : undefined,
+      directory: content.directory,
+      serviceProviders: content.serviceProviders,
+      faultRules: content.faultRules,
+      provisioning: content.provisioning,
+      clock: systemClock,
+      logger,
+      harness: config.REHEARSAL_HARNESS,
+    });
+  } catch (err) {
+    if (err instanceof RehearsalError) {
+      const where = err.details?.[0]?.path ? ` at ${err.details[0].path}` : '';
+      throw new ConfigError([`${config.IDP_CONFIG ?? 'configuration'}${where}: ${err.message}`]);
+    }
+    throw err;
+  }
+  const server = await listen(app, config.IDP_PORT, config.IDP_HOST);
+  logger.info('mock-idp listening', { url: publicUrl });
+  return {
+    url: publicUrl,
+    port: portOf(server),
+    banner: [
+      `Rehearsal mock IdP is up at ${publicUrl}`,
+      `  Metadata: ${publicUrl}/saml/metadata`,
+      `  Signing certificate (${created ? 'generated now' : 'loaded'}): ${keyFiles.certPath}`,
+      `    SHA-256 ${credential.fingerprint}`,
+      `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
+      `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
+      `  SCIM provisioning: ${publicUrl}/api/provisioning/targets`,
+    ],
+    close: () => closeServer(server),
+  };
+}
