@@ -1,0 +1,78 @@
+import { parseDuration } from '@rehearsal/core/runtime';
+import { policySettings } from '../scenario/apply.ts';
+import { EXIT, UsageError, table } from '../output.ts';
+import { options, runningStack, type Command } from './context.ts';
+
+const SETTING_KEYS = ['sso', 'twoStep', 'idleSession', 'sessionExpiry', 'billable'] as const;
+
+/**
+ * `report billing [--accounts]`, `report policies`, and
+ * `report rollout POLICY [--add EMAILS] [--set key=value,...]`: the rollout
+ * preview of moving people into a policy and/or changing its settings.
+ */
+export const reportCommand: Command = async (args, ctx) => {
+  const [what, ...rest] = args;
+  const stack = runningStack(ctx);
+  const org = `/api/orgs/${stack.orgId}`;
+
+  if (what === 'billing') {
+    const { values } = options(rest, { accounts: { type: 'boolean' } });
+    const billing = await stack.core.call('GET', `${org}/billing?accounts=${values.accounts ? 'true' : 'false'}`);
+    ctx.out.result(billing, () => {
+      ctx.out.say(`Billable users: ${billing.billableCount}   estimate $${billing.estimate.monthly}/month (${billing.estimate.basis})`);
+      ctx.out.say(table(Object.entries(billing.byReason).map(([reason, count]) => ({ reason, count })), ['reason', 'count']));
+      if (values.accounts) ctx.out.say('\n' + table(billing.accounts, ['email', 'billable', 'reason', 'products']));
+    });
+    return EXIT.ok;
+  }
+
+  if (what === 'policies') {
+    options(rest, {});
+    const [policies, directories] = await Promise.all([stack.core.call('GET', `${org}/policies`), stack.core.call('GET', `${org}/directories`)]);
+    const directoryName = new Map((directories as { id: string; name: string }[]).map((d) => [d.id, d.name]));
+    ctx.out.result(policies, () =>
+      ctx.out.say(
+        table(
+          (policies as Record<string, unknown>[]).map((p) => ({ ...p, directory: directoryName.get(p.directoryId as string), default: p.isDefault ? 'yes' : '', idle: `${p.idleMinutes}m`, members: p.memberCount ?? p.members })),
+          ['name', 'directory', 'default', 'sso', 'twoStep', 'idle', 'billable', 'members'],
+        ),
+      ),
+    );
+    return EXIT.ok;
+  }
+
+  if (what === 'rollout') {
+    const { values, positionals } = options(rest, { add: { type: 'string' }, set: { type: 'string' } }, { min: 1, max: 1 });
+    const policies = (await stack.core.call('GET', `${org}/policies`)) as { id: string; name: string }[];
+    const policy = policies.find((p) => p.name === positionals[0] || p.id === positionals[0]);
+    if (!policy) throw new UsageError(`No policy named "${positionals[0]}" (there are: ${policies.map((p) => p.name).join(', ')})`);
+    const addMembers = values.add ? values.add.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
+    const settings = values.set ? parseSettings(values.set) : undefined;
+    const preview = await stack.core.call('POST', `${org}/policies/${policy.id}/preview`, { ...(addMembers ? { addMembers } : {}), ...(settings ? { settings } : {}) });
+    ctx.out.result(preview, () => {
+      ctx.out.say(`Rollout preview for "${policy.name}": ${preview.summary.affected} affected, ${preview.summary.lockedOut} locked out; billable ${preview.billing.before} -> ${preview.billing.after}`);
+      ctx.out.say(
+        table(
+          preview.accounts.map((a: any) => ({ email: a.email, why: a.why, before: `${a.before.method ?? 'none'} (${a.before.reason})`, after: `${a.after.method ?? 'none'} (${a.after.reason})`, next: a.after.nextLogin, locked: a.lockedOut ? `LOCKED OUT: ${a.lockOutReasons.map((r: { code: string }) => r.code).join(', ')}` : '' })),
+          ['email', 'why', 'before', 'after', 'next', 'locked'],
+        ),
+      );
+      for (const w of preview.warnings) ctx.out.say(`warning ${w.code}: ${w.message}`);
+      for (const r of preview.refused ?? []) ctx.out.say(`refused ${r.email ?? ''} ${r.code}: ${r.message}`);
+    });
+    return preview.summary.lockedOut > 0 || preview.warnings.length > 0 ? EXIT.refused : EXIT.ok;
+  }
+  throw new UsageError('usage: rehearsal report billing [--accounts] | policies | rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h]');
+};
+
+/** `sso=enforced,idleSession=1h,billable=false` in the scenario file's terms, as core's settings. */
+function parseSettings(text: string) {
+  const given: Record<string, unknown> = {};
+  for (const pair of text.split(',')) {
+    const [key, value] = pair.split('=').map((s) => s.trim());
+    if (!key || value === undefined || !(SETTING_KEYS as readonly string[]).includes(key)) throw new UsageError(`--set takes ${SETTING_KEYS.join(', ')} as key=value pairs, not "${pair}"`);
+    if ((key === 'idleSession' || (key === 'sessionExpiry' && value !== 'none')) && !parseDuration(value)) throw new UsageError(`--set ${key}: "${value}" is not a duration (for example 1h or 30d)`);
+    given[key] = key === 'billable' ? value === 'true' : value === 'none' ? null : value;
+  }
+  return policySettings(given as Parameters<typeof policySettings>[0]);
+}

@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyScenario, type AppliedScenario } from '../scenario/apply.ts';
+import { expand } from '../scenario/references.ts';
+import { readScenarioFile } from '../scenario/scenario-file.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { ServiceClient } from '../stack/service-client.ts';
+import { DEFAULT_PORTS, resetServices, start, type Stack } from '../stack/stack.ts';
+import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from '../stack/stack-file.ts';
+import { EXIT, UsageError, table } from '../output.ts';
+import { options, type Command, type CommandContext } from './context.ts';
+
+/** People shown in the "log in as" table; a scenario of thousands shows the first ones. */
+const SHOWN_PEOPLE = 8;
+
+export interface Person {
+  email: string;
+  policy: string | null;
+  login: string;
+  password: string | null;
+  note: string;
+}
+
+/** Whom to log in as: everyone the scenario names, with the path core's login decision gives them. */
+export async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string): Promise<{ people: Person[]; more: number }> {
+  const core = new ServiceClient('core', coreUrl, gatewayKey);
+  const passwords = new Map<string, string | null>();
+  for (const u of expand(s.idp?.users ?? [])) passwords.set(u.email.toLowerCase(), u.password ?? null);
+  for (const a of expand(s.accounts)) if (!passwords.has(a.email.toLowerCase())) passwords.set(a.email.toLowerCase(), a.password ?? null);
+  const emails = [...passwords.keys()];
+  const people: Person[] = [];
+  for (const email of emails.slice(0, SHOWN_PEOPLE)) {
+    const d = await core.call('POST', '/api/login/decision', { email });
+    const login = !d.allowed ? 'nothing (locked out)' : d.method === 'sso' ? 'SSO via the mock IdP' : d.method === 'sso-or-password' ? 'SSO or password' : d.twoStep.required ? 'password + 2SV' : 'password';
+    people.push({ email, policy: d.policy?.name ?? null, login, password: passwords.get(email) ?? null, note: d.message });
+  }
+  return { people, more: Math.max(0, emails.length - SHOWN_PEOPLE) };
+}
+
+/** `up --json`: every URL and credential a script or another test tool needs. */
+export function stackDescription(stack: Pick<Stack, 'urls' | 'credentials' | 'dataDir' | 'mode'>, applied: AppliedScenario | undefined, people: Person[]) {
+  return {
+    urls: { ...stack.urls, login: `${stack.urls.gateway}/login`, idpMetadata: `${stack.urls.idp}/saml/metadata`, openapi: `${stack.urls.core}/openapi.json` },
+    credentials: stack.credentials,
+    organization: applied ? { id: applied.orgId } : null,
+    directories: applied?.directories ?? [],
+    policies: applied?.policies ?? [],
+    provisioningTarget: applied?.provisioningTarget ?? null,
+    people,
+    dataDir: stack.dataDir,
+    stackFile: stackFilePath(stack.dataDir),
+    mode: stack.mode,
+  };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N]`: runs until interrupted. */
+export const upCommand: Command = async (args, ctx) => {
+  const { values } = options(args, {
+    scenario: { type: 'string', short: 's' },
+    processes: { type: 'boolean' },
+    'core-port': { type: 'string' },
+    'idp-port': { type: 'string' },
+    'gateway-port': { type: 'string' },
+  });
+  const port = (name: string, fallback: number) => {
+    const text = values[name as keyof typeof values] as string | undefined;
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535)`);
+    return n;
+  };
+  const ports = { core: port('core-port', DEFAULT_PORTS.core), idp: port('idp-port', DEFAULT_PORTS.idp), gateway: port('gateway-port', DEFAULT_PORTS.gateway) };
+  const scenario = values.scenario ? readScenarioFile(values.scenario) : undefined;
+  if (existsSync(stackFilePath(ctx.dataDir))) {
+    const previous = readStackFile(ctx.dataDir);
+    if (alive(previous.pid) && previous.pid !== process.pid) throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
+  }
+
+  const mode = values.processes ? 'processes' : 'in-process';
+  const stack = await start({ mode, ports, dataDir: ctx.dataDir, ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}) });
+  let applied: AppliedScenario | undefined;
+  try {
+    if (scenario) {
+      // Core keeps its database in the data directory: a scenario starts from empty.
+      await resetServices(stack.urls);
+      applied = await applyScenario(scenario, { urls: stack.urls, coreAdminKey: stack.credentials.coreAdminKey }, ctx.out.progress);
+      ctx.out.endProgress();
+    }
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, dataDir: ctx.dataDir });
+  const gatewayKey = readFileSync(join(ctx.dataDir, 'core-gateway-key'), 'utf8').trim();
+  const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, gatewayKey) : { people: [], more: 0 };
+  ctx.out.result(stackDescription(stack, applied, people), () => printBanner(ctx, stack, values.scenario, applied, people, more));
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  removeStackFile(ctx.dataDir);
+  await stack.close();
+  return EXIT.ok;
+};
+
+function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, applied: AppliedScenario | undefined, people: Person[], more: number) {
+  const say = ctx.out.say;
+  say('');
+  say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
+  say('');
+  say(`  Open      ${stack.urls.gateway}/login`);
+  say(`  Gateway   ${stack.urls.gateway}`);
+  say(`  Mock IdP  ${stack.urls.idp}   (metadata ${stack.urls.idp}/saml/metadata)`);
+  say(`  Core      ${stack.urls.core}   (API ${stack.urls.core}/openapi.json)`);
+  say('');
+  say(`  Core admin key: ${stack.credentials.coreAdminKey}`);
+  say(`    curl -H "Authorization: Bearer ${stack.credentials.coreAdminKey}" ${stack.urls.core}/api/orgs`);
+  for (const d of applied?.directories ?? []) {
+    if (d.scim) say(`  SCIM (${d.name}): ${d.scim.baseUrl}  token ${d.scim.token}`);
+    if (d.saml) say(`  SAML (${d.name}): SP entity ID ${d.saml.spEntityId}\n    ACS ${d.saml.acsUrl}`);
+  }
+  if (people.length) {
+    say('');
+    say('Log in as:');
+    say(table(people.map((p) => ({ ...p, password: p.password ?? '-' })), ['email', 'policy', 'login', 'password']).replace(/^/gm, '  '));
+    if (more) say(`  ... and ${more} more`);
+  }
+  say('');
+  say(`Other commands find this stack through ${stackFilePath(stack.dataDir)}: rehearsal login EMAIL, rehearsal clock advance 31m, rehearsal report billing.`);
+  say('Stop with Ctrl-C.');
+}

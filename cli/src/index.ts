@@ -1,0 +1,9 @@
+/** Rehearsal for test suites and scripts: start the stack with a scenario, drive it, stop it. */
+export { start, resetServices, SERVICES, DEFAULT_PORTS, type Stack, type StackOptions, type StackUrls, type StackCredentials, type ServiceName } from './stack/stack.ts';
+export { StackClock, type ClockState } from './stack/stack-clock.ts';
+export { applyScenario, type AppliedScenario } from './scenario/apply.ts';
+export { readScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from './scenario/scenario-file.ts';
+export type { Scenario, ScenarioInput } from './scenario/schema.ts';
+export { headlessLogin, type LoginOptions, type LoginResult } from './login/headless-login.ts';
+export { ServiceClient, ApiError, ServiceUnreachable } from './stack/service-client.ts';
+export { run } from './main.ts';

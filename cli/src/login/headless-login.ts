@@ -1,0 +1,131 @@
+import { inflateRawSync } from 'node:zlib';
+import { generateSync } from 'otplib';
+import { ServiceClient, type Reply } from '../stack/service-client.ts';
+
+export interface LoginOptions {
+  /** Where SSO is optional: which path to take (by default SSO, unless a password is given). */
+  method?: 'sso' | 'password';
+  password?: string;
+  /** A TOTP code as the user would type it. */
+  totp?: string;
+  /** The authenticator's secret: codes are computed at the gateway's clock (frozen or advanced time included). */
+  totpSecret?: string;
+  /** Enrol in two-step verification when asked, computing the first code from the new secret. */
+  enrol?: boolean;
+  /** A path to ask for after logging in (for example /trello). */
+  then?: string;
+}
+
+export interface LoginResult {
+  email: string;
+  /** The steps taken: `sso`, `idp`, `acs`, `password`, `password-change`, `two-step`, `two-step-enrolment`. */
+  path: string[];
+  outcome: 'logged-in' | 'refused' | 'input-needed';
+  reason: string;
+  message: string;
+  /** The gateway session cookie, once logged in. */
+  cookie?: string;
+  enrolment?: { secret: string; otpauthUri: string; recoveryCodes?: string[] };
+  /** What `then` answered. */
+  page?: { path: string; status: number; body: unknown };
+}
+
+/** The cookies a headless browser keeps for one host. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  take(reply: Reply) {
+    for (const c of reply.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [name, value] = pair!.split('=');
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name!);
+      else this.cookies.set(name!, value ?? '');
+    }
+    return reply;
+  }
+  get header() {
+    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+  }
+  get(name: string) {
+    return this.cookies.get(name);
+  }
+}
+
+/** The SP entity ID of a Redirect-binding AuthnRequest (its Issuer). */
+function issuerOf(location: string): string {
+  const request = new URL(location).searchParams.get('SAMLRequest') ?? '';
+  const xml = inflateRawSync(Buffer.from(request, 'base64')).toString();
+  const issuer = /<(?:\w+:)?Issuer[^>]*>([^<]+)</.exec(xml)?.[1];
+  if (!issuer) throw new Error('the gateway sent an AuthnRequest without an Issuer');
+  return issuer;
+}
+
+/**
+ * A login through the gateway without a browser, as far as the given factors
+ * allow: the gateway's decision, then SSO through the mock IdP's headless API
+ * (the user is the one named; the IdP asks for no password), or the password
+ * and two-step verification steps. Says which path it took and why it stopped.
+ */
+export async function headlessLogin(urls: { gateway: string; idp: string }, email: string, options: LoginOptions = {}): Promise<LoginResult> {
+  const gateway = new ServiceClient('gateway', urls.gateway);
+  const idp = new ServiceClient('mock-idp', urls.idp);
+  const jar = new CookieJar();
+  const path: string[] = [];
+  const post = async (p: string, body: unknown) => jar.take(await gateway.send('POST', p, body, jar.header));
+  const stop = (outcome: LoginResult['outcome'], reason: string, message: string, extra: Partial<LoginResult> = {}): LoginResult => ({ email, path, outcome, reason, message, ...extra });
+  const refused = (reply: Reply) => stop('refused', reply.body?.error?.code ?? `http-${reply.status}`, reply.body?.error?.message ?? String(reply.body));
+
+  const finish = async (reason: string, message: string, extra: Partial<LoginResult> = {}): Promise<LoginResult> => {
+    const cookie = jar.get('rehearsal_gw_session');
+    const result = stop('logged-in', reason, message, { ...extra, ...(cookie ? { cookie: `rehearsal_gw_session=${cookie}` } : {}) });
+    if (options.then) {
+      const page = await gateway.send('GET', options.then, undefined, jar.header);
+      result.page = { path: options.then, status: page.status, body: page.body };
+    }
+    return result;
+  };
+
+  const method = options.method ?? (options.password ? 'password' : undefined);
+  const start = await post('/login', { email, ...(method ? { method } : {}) });
+  if (start.status === 302 || start.status === 303) {
+    path.push('sso');
+    const location = start.headers.get('location')!;
+    const issued = await idp.send('POST', '/api/login', { sp: issuerOf(location), user: email, authnRequest: location });
+    path.push('idp');
+    if (issued.status !== 200) return refused(issued);
+    const form = `SAMLResponse=${encodeURIComponent(issued.body.samlResponse)}${issued.body.relayState ? `&RelayState=${encodeURIComponent(issued.body.relayState)}` : ''}`;
+    const acs = new URL(issued.body.acsUrl);
+    const callback = jar.take(await new ServiceClient('gateway', acs.origin).send('POST', acs.pathname + acs.search, form, { ...jar.header, 'content-type': 'application/x-www-form-urlencoded' }));
+    path.push('acs');
+    if (callback.status >= 400) return refused(callback);
+    return finish('sso-login', 'Logged in through the identity provider.');
+  }
+  if (start.status !== 200) return refused(start);
+
+  path.push('password');
+  if (!options.password) return stop('input-needed', 'password-required', `${start.body.message ?? ''} Give the password with --password.`.trim());
+  let reply = await post('/login/password', { email, password: options.password });
+  let enrolment: LoginResult['enrolment'];
+  for (;;) {
+    if (reply.status >= 400) return refused(reply);
+    if (reply.body.loggedIn) return finish(enrolment ? 'two-step-enrolled' : 'password-login', 'Logged in with a password.', enrolment ? { enrolment } : {});
+    const step: string = reply.body.step;
+    path.push(step);
+    if (step === 'password-change') return stop('input-needed', 'password-expired', 'The password has expired: log in in a browser to choose a new one.');
+    const clockNow = async () => new Date((await gateway.call('GET', '/_rehearsal/clock').catch(() => ({ now: new Date().toISOString() }))).now);
+    const codeFor = async (secret: string) => generateSync({ secret, epoch: Math.floor((await clockNow()).getTime() / 1000) });
+    if (step === 'two-step-enrolment') {
+      enrolment = { secret: reply.body.secret, otpauthUri: reply.body.otpauthUri };
+      if (!options.enrol) return stop('input-needed', 'two-step-enrolment-required', 'Two-step verification must be set up: run again with --enrol (the code is computed from the new secret).', { enrolment });
+      reply = await post('/login/two-step/enrol', { code: await codeFor(enrolment.secret) });
+      if (reply.status === 200 && reply.body.recoveryCodes) enrolment.recoveryCodes = reply.body.recoveryCodes;
+      continue;
+    }
+    if (step === 'two-step') {
+      const code = options.totp ?? (options.totpSecret ? await codeFor(options.totpSecret) : undefined);
+      if (!code) return stop('input-needed', 'two-step-code-required', 'Give the code with --totp (or the secret with --totp-secret).');
+      reply = await post('/login/two-step', { code });
+      continue;
+    }
+    return stop('refused', 'unexpected-step', `The gateway asked for an unknown step "${step}".`);
+  }
+}
