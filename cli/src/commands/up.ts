@@ -27,7 +27,8 @@ export async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string)
   const passwords = new Map<string, string | null>();
   for (const u of expand(s.idp?.users ?? [])) passwords.set(u.email.toLowerCase(), u.password ?? null);
   for (const a of expand(s.accounts)) if (!passwords.has(a.email.toLowerCase())) passwords.set(a.email.toLowerCase(), a.password ?? null);
-  const emails = [...passwords.keys()];
+  // People with a password first: those are the ones a newcomer can log in as.
+  const emails = [...passwords.keys()].sort((a, b) => Number(passwords.get(b) !== null) - Number(passwords.get(a) !== null));
   const people: Person[] = [];
   for (const email of emails.slice(0, SHOWN_PEOPLE)) {
     const d = await core.call('POST', '/api/login/decision', { email });

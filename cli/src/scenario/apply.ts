@@ -195,13 +195,16 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
   return applied;
 }
 
-/** Policy settings in core's terms: durations become minutes. */
+/**
+ * Policy settings in core's terms: durations become minutes; with SSO given and
+ * two-step not, two-step follows as core's new policies do (left to the IdP when SSO is enforced).
+ */
 export function policySettings(p: Omit<ScenarioPolicy, 'name' | 'directory' | 'default' | 'members'> & { name?: string }) {
   const minutes = (d: string) => Math.round(parseDuration(d)! / 60_000);
   return {
     ...(p.name ? { name: p.name } : {}),
     ...(p.sso ? { sso: p.sso } : {}),
-    ...(p.twoStep ? { twoStep: p.twoStep } : {}),
+    ...(p.twoStep ? { twoStep: p.twoStep } : p.sso ? { twoStep: p.sso === 'enforced' ? 'idp' : 'optional' } : {}),
     ...(p.idleSession ? { idleMinutes: minutes(p.idleSession) } : {}),
     ...(p.sessionExpiry !== undefined ? { sessionExpiryMinutes: p.sessionExpiry === null ? null : minutes(p.sessionExpiry) } : {}),
     ...(p.passwordMinStrength !== undefined ? { passwordMinStrength: p.passwordMinStrength } : {}),
