@@ -103,7 +103,9 @@ export const upCommand: Command = async (args, ctx) => {
   writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, dataDir: ctx.dataDir });
   const gatewayKey = readFileSync(join(ctx.dataDir, 'core-gateway-key'), 'utf8').trim();
   const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, gatewayKey) : { people: [], more: 0 };
-  ctx.out.result(stackDescription(stack, applied, people), () => printBanner(ctx, stack, values.scenario, applied, people, more));
+  // One line of JSON: a script reads the first line of output and has everything.
+  if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, applied, people)) + '\n');
+  else printBanner(ctx, stack, values.scenario, applied, people, more);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

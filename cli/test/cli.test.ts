@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@rehearsal/core/runtime';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'cli', 'bin', 'rehearsal.mjs');
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The command as a user runs it: its own process, its exit code, its output. */
+function rehearsal(args: string[], dataDir: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('the rehearsal command', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let up: ChildProcess;
+  let described: any;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-cli-'));
+    const [core, idp, gateway] = [await freePort(), await freePort(), await freePort()];
+    up = spawn(process.execPath, [BIN, 'up', '--scenario', 'examples/acme.yaml', '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    up.stderr!.on('data', (d) => (stderr += d));
+    // Ready is the one JSON line `up --json` prints once every service answers (or the process ending).
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      up.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      up.once('exit', (code) => reject(new Error(`up exited ${code}: ${stderr}`)));
+    });
+    described = JSON.parse(line);
+  });
+
+  after(async () => {
+    if (up.exitCode === null) {
+      const exited = new Promise((resolve) => up.once('exit', resolve));
+      up.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('up --json prints every URL and credential once the stack is ready', async () => {
+    expect(described.urls.gateway).to.match(/^http:\/\/localhost:\d+$/);
+    expect(described.urls.login).to.equal(`${described.urls.gateway}/login`);
+    expect(described.credentials.coreAdminKey).to.have.length.greaterThan(16);
+    expect(described.credentials.gatewayAdminKey).to.have.length.greaterThan(16);
+    const idpDirectory = described.directories.find((d: { kind: string }) => d.kind === 'idp');
+    expect(idpDirectory.scim.baseUrl).to.equal(`${described.urls.core}/scim/directory/${idpDirectory.id}`);
+    expect(idpDirectory.scim.token).to.match(/^rhsc_/);
+    expect(idpDirectory.saml).to.include({ idpMetadataUrl: `${described.urls.idp}/saml/metadata` });
+    expect(idpDirectory.saml.acsUrl).to.equal(`${described.urls.gateway}/login/callback?connection=saml-${idpDirectory.saml.connectionId}`);
+    expect(described.people.find((p: { email: string }) => p.email === 'alice@acme.com')).to.include({ policy: 'SSO pilot', login: 'SSO via the mock IdP', password: 'alice-pass' });
+    // What it printed works: the SCIM token opens the SCIM server, the admin key the admin API.
+    const scim = await fetch(`${idpDirectory.scim.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alice@acme.com"')}`, { headers: { authorization: `Bearer ${idpDirectory.scim.token}` } });
+    expect((await scim.json()).totalResults).to.equal(1);
+    const orgs = await fetch(`${described.urls.core}/api/orgs`, { headers: { authorization: `Bearer ${described.credentials.coreAdminKey}` } });
+    expect(orgs.status).to.equal(200);
+  });
+
+  it('login: the pilot user goes through the IdP; the path, outcome and reason are printed', async () => {
+    const human = await rehearsal(['login', 'alice@acme.com'], dataDir);
+    expect(human.code).to.equal(0);
+    expect(human.stdout).to.match(/alice@acme\.com\s+sso > idp > acs\s+logged-in\s+sso-login/);
+    const json = JSON.parse((await rehearsal(['login', 'alice@acme.com', '--then', '/api/products/trello', '--json'], dataDir)).stdout);
+    expect(json.page.status).to.equal(200);
+    expect(json.page.body.boards.map((b: { name: string }) => b.name)).to.deep.equal(['Roadmap']);
+  });
+
+  it('login: exit 1 with the reason when a factor is missing or wrong', async () => {
+    const missing = await rehearsal(['login', 'carol@acme.com', '--json'], dataDir);
+    expect(missing.code).to.equal(1);
+    expect(JSON.parse(missing.stdout)).to.include({ outcome: 'input-needed', reason: 'password-required' });
+    const wrong = await rehearsal(['login', 'carol@acme.com', '--password', 'nope', '--json'], dataDir);
+    expect(wrong.code).to.equal(1);
+    expect(JSON.parse(wrong.stdout)).to.include({ outcome: 'refused', reason: 'password-invalid' });
+    const ok = await rehearsal(['login', 'carol@acme.com', '--password', 'carol-pass-123', '--json'], dataDir);
+    expect(JSON.parse(ok.stdout)).to.include({ outcome: 'logged-in', reason: 'password-login' });
+  });
+
+  it('clock: advance moves every service together; a bad duration is a refusal that moves nothing', async () => {
+    const before = JSON.parse((await rehearsal(['clock', 'show', '--json'], dataDir)).stdout);
+    const advanced = await rehearsal(['clock', 'advance', '31m', '--json'], dataDir);
+    expect(advanced.code).to.equal(0);
+    const after = JSON.parse(advanced.stdout);
+    for (const service of ['core', 'idp', 'gateway']) expect(after[service].offsetMs - before[service].offsetMs).to.equal(31 * 60_000);
+    const bad = await rehearsal(['clock', 'advance', 'soon', '--json'], dataDir);
+    expect(bad.code).to.equal(1);
+    expect(JSON.parse(bad.stdout).error.code).to.equal('invalid-duration');
+    const unchanged = JSON.parse((await rehearsal(['clock', 'show', '--json'], dataDir)).stdout);
+    for (const service of ['core', 'idp', 'gateway']) expect(unchanged[service].offsetMs).to.equal(after[service].offsetMs);
+  });
+
+  it('report rollout: a preview that locks someone out exits 1 and names the reason', async () => {
+    const locked = await rehearsal(['report', 'rollout', 'SSO pilot', '--add', 'carol@acme.com'], dataDir);
+    expect(locked.code).to.equal(1);
+    expect(locked.stdout).to.match(/carol@acme\.com.*LOCKED OUT: no-identity-in-idp-directory/);
+    const fine = await rehearsal(['report', 'rollout', 'SSO pilot', '--add', 'bob@acme.com', '--json'], dataDir);
+    expect(fine.code).to.equal(0);
+    expect(JSON.parse(fine.stdout).summary).to.include({ affected: 1, lockedOut: 0 });
+    const unknown = await rehearsal(['report', 'rollout', 'No such policy'], dataDir);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.contain('No policy named "No such policy"');
+  });
+
+  it('report billing (SCIM-made Trello accounts bill from their first login) and policies', async () => {
+    const billing = JSON.parse((await rehearsal(['report', 'billing', '--accounts', '--json'], dataDir)).stdout);
+    const reasons = Object.fromEntries(billing.accounts.map((a: { email: string; reason: string }) => [a.email, a.reason]));
+    // alice logged in above (her first login); bob never did.
+    expect(reasons).to.deep.equal({
+      'alice@acme.com': 'billable-product-access',
+      'bob@acme.com': 'trello-awaiting-first-login',
+      'carol@acme.com': 'trello-no-workspace',
+      'root@acme.com': 'billable-product-access',
+    });
+    expect(billing.billableCount).to.equal(2);
+    const policies = await rehearsal(['report', 'policies'], dataDir);
+    expect(policies.stdout).to.match(/SSO pilot\s+Mock IdP\s+enforced\s+idp\s+60m/);
+  });
+
+  it('provision plan shows nothing to do after the first cycle; run succeeds', async () => {
+    const plan = JSON.parse((await rehearsal(['provision', 'plan', '--json'], dataDir)).stdout);
+    expect(plan.users.filter((u: { operation: string }) => u.operation !== 'none')).to.deep.equal([]);
+    const run = await rehearsal(['provision', 'run', '--json'], dataDir);
+    expect(run.code).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.include({ status: 'succeeded', writes: 0 });
+  });
+
+  it('scenario validate: exit 4 with file:line:column: path for a bad file, 0 for a good one', async () => {
+    const bad = join(dataDir, 'bad.yaml');
+    writeFileSync(bad, 'organization: {name: Acme, admins: [root@acme.com]}\npolicies:\n  - {name: P, sso: sideways}\n');
+    const refused = await rehearsal(['scenario', 'validate', bad], dataDir);
+    expect(refused.code).to.equal(4);
+    expect(refused.stderr).to.contain(`${bad}:3:20: policies.0.sso:`);
+    const good = await rehearsal(['scenario', 'validate', 'examples/billing-surprise.yaml', '--json'], dataDir);
+    expect(good.code).to.equal(0);
+    expect(JSON.parse(good.stdout)).to.include({ valid: true, idpUsers: 4005, accounts: 4006 });
+  });
+
+  it('usage errors exit 2; without a running stack, 3', async () => {
+    expect((await rehearsal(['frobnicate'], dataDir)).code).to.equal(2);
+    expect((await rehearsal(['login'], dataDir)).code).to.equal(2);
+    expect((await rehearsal(['login', 'a@acme.com', '--frob'], dataDir)).code).to.equal(2);
+    const none = await rehearsal(['clock', 'show'], join(dataDir, 'nowhere'));
+    expect(none.code).to.equal(3);
+    expect(none.stderr).to.contain('No running stack');
+  });
+
+  it('reset empties every service and applies the scenario again; clocks go back to real time', async () => {
+    const reset = await rehearsal(['reset', '--json'], dataDir);
+    expect(reset.code).to.equal(0);
+    const clocks = JSON.parse((await rehearsal(['clock', 'show', '--json'], dataDir)).stdout);
+    for (const service of ['core', 'idp', 'gateway']) expect(clocks[service].offsetMs).to.equal(0);
+    const orgs = await (await fetch(`${described.urls.core}/api/orgs`, { headers: { authorization: `Bearer ${described.credentials.coreAdminKey}` } })).json();
+    expect(orgs).to.have.length(1);
+    expect((await rehearsal(['login', 'alice@acme.com'], dataDir)).code).to.equal(0);
+  });
+
+  it('stopping up removes stack.json', async () => {
+    const exited = new Promise((resolve) => up.once('exit', resolve));
+    up.kill('SIGTERM');
+    await exited;
+    expect(existsSync(join(dataDir, 'stack.json'))).to.equal(false);
+  });
+});
