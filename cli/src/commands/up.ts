@@ -83,7 +83,7 @@ export const upCommand: Command = async (args, ctx) => {
   const scenario = values.scenario ? readScenarioFile(values.scenario) : undefined;
   if (existsSync(stackFilePath(ctx.dataDir))) {
     const previous = readStackFile(ctx.dataDir);
-    if (alive(previous.pid) && previous.pid !== process.pid) throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
+    if (previous.pid > 0 && alive(previous.pid) && previous.pid !== process.pid) throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
   }
 
   const mode = values.processes ? 'processes' : 'in-process';

@@ -1,0 +1,46 @@
+# Rehearsal's three services, one target each: core, mock-idp, gateway.
+#
+#   bash scripts/docker-base-image.sh            # rehearsal-node:20, from this machine's Node
+#   docker build --network host --target core -t rehearsal-core .
+#
+# The base image holds Node.js and npm only; node_modules come from the build
+# context (installed on the host by `npm ci`, native addons included) and are
+# pruned to production dependencies in the build stage.
+ARG BASE=rehearsal-node:20
+
+FROM ${BASE} AS build
+WORKDIR /app
+COPY . .
+RUN ["npm", "prune", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts"]
+# Tests, benches and end-to-end suites stay out of the images.
+RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench']) require('fs').rmSync(d, { recursive: true, force: true })"]
+
+FROM ${BASE} AS runtime
+WORKDIR /app
+COPY --from=build /app /app
+# Keys, certificates and core's database live in /data, a volume owned by the service user.
+RUN ["node", "-e", "require('fs').mkdirSync('/data', { recursive: true }); require('fs').chownSync('/data', 10001, 10001)"]
+ENV NODE_ENV=production REHEARSAL_DATA_DIR=/data LOG_LEVEL=info
+VOLUME ["/data"]
+USER 10001:10001
+
+FROM runtime AS core
+ENV CORE_HOST=0.0.0.0 CORE_PORT=9000
+EXPOSE 9000
+HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.CORE_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--import", "tsx", "core/src/main.ts"]
+
+FROM runtime AS mock-idp
+ENV IDP_HOST=0.0.0.0 IDP_PORT=7000
+EXPOSE 7000
+HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.IDP_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--import", "tsx", "mock-idp/src/main.ts"]
+
+FROM runtime AS gateway
+ENV GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=8000
+EXPOSE 8000
+HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.GATEWAY_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
