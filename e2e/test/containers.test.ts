@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import type { StartedTestContainer } from 'testcontainers';
+import { applyScenario, headlessLogin, readScenarioFile, ServiceClient, StackClock, type AppliedScenario } from '@rehearsal/cli';
+import { freePort } from '@rehearsal/core/runtime';
+import { buildImages, dockerMissing, imageOf, TARGETS } from './support/containers.ts';
+import { scenarioPath } from './support/e2e-stack.ts';
+
+/**
+ * The login stories against the three services as containers: images built
+ * from the Dockerfile, started by testcontainers with the host's network (all
+ * traffic stays on 127.0.0.1), ready when Docker reports them healthy.
+ */
+describe('in containers (Dockerfile images, testcontainers)', function () {
+  this.timeout(900_000);
+  const containers: StartedTestContainer[] = [];
+  let urls: { core: string; idp: string; gateway: string };
+  let applied: AppliedScenario;
+  let core: ServiceClient;
+  const coreAdminKey = randomBytes(24).toString('base64url');
+
+  before(async function () {
+    const missing = await dockerMissing();
+    if (missing) {
+      console.log(`    skipped: ${missing}`);
+      return this.skip();
+    }
+    // No registry is reachable: testcontainers must not pull its reaper image. The engine
+    // has no bridge network, where testcontainers would look for the host's address.
+    process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+    process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+    const { GenericContainer, Wait } = await import('testcontainers');
+    await buildImages();
+    const [corePort, idpPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+    urls = { core: `http://localhost:${corePort}`, idp: `http://localhost:${idpPort}`, gateway: `http://localhost:${gatewayPort}` };
+    const gatewayKey = randomBytes(24).toString('base64url');
+    const env: Record<(typeof TARGETS)[number], Record<string, string>> = {
+      core: { CORE_HOST: '127.0.0.1', CORE_PORT: String(corePort), CORE_PUBLIC_URL: urls.core, GATEWAY_URL: urls.gateway, CORE_ADMIN_KEY: coreAdminKey, CORE_GATEWAY_KEY: gatewayKey },
+      'mock-idp': { IDP_HOST: '127.0.0.1', IDP_PORT: String(idpPort), IDP_PUBLIC_URL: urls.idp },
+      gateway: { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: urls.gateway, CORE_URL: urls.core, CORE_GATEWAY_KEY: gatewayKey },
+    };
+    for (const target of TARGETS) {
+      containers.push(
+        await new GenericContainer(imageOf(target))
+          .withNetworkMode('host')
+          .withEnvironment({ ...env[target], LOG_LEVEL: 'warn' })
+          .withWaitStrategy(Wait.forHealthCheck())
+          .withStartupTimeout(120_000)
+          .start(),
+      );
+    }
+    applied = await applyScenario(readScenarioFile(scenarioPath('staged-rollout.yaml')), { urls, coreAdminKey });
+    core = new ServiceClient('core', urls.core, coreAdminKey);
+  });
+
+  after(async () => {
+    await Promise.all(containers.map((c) => c.stop()));
+  });
+
+  it('each service runs as the unprivileged user and keeps its keys in the /data volume', async () => {
+    for (const container of containers) {
+      const who = await container.exec(['node', '-e', 'console.log(process.getuid(), require("fs").readdirSync("/data").sort().join(","))']);
+      const [uid, files] = who.output.trim().split(' ');
+      expect(uid).to.equal('10001');
+      expect(files).to.not.equal('');
+    }
+  });
+
+  it('the pilot user logs in through the IdP and sees the Trello boards', async () => {
+    const pilot = applied.policies.find((p) => p.name === 'SSO pilot')!;
+    await core.call('POST', `/api/orgs/${applied.orgId}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
+    const login = await headlessLogin(urls, 'alice@acme.com', { then: '/api/products/trello' });
+    expect(login).to.include({ outcome: 'logged-in', reason: 'sso-login' });
+    expect((login.page!.body as { boards: { name: string }[] }).boards.map((b) => b.name)).to.deep.equal(['Roadmap']);
+  });
+
+  it('a password user enrols in two-step verification, and the idle limit ends the session on the clock', async () => {
+    const clock = new StackClock([new ServiceClient('core', urls.core), new ServiceClient('mock-idp', urls.idp), new ServiceClient('gateway', urls.gateway)]);
+    await clock.freeze();
+    const login = await headlessLogin(urls, 'carol@acme.com', { password: 'carol-pass-123', enrol: true });
+    expect(login).to.include({ outcome: 'logged-in', reason: 'two-step-enrolled' });
+    const gateway = new ServiceClient('gateway', urls.gateway);
+    expect((await gateway.send('GET', '/api/products/trello', undefined, { cookie: login.cookie! })).status).to.equal(200);
+    await clock.advance('31m');
+    const expired = await gateway.send('GET', '/api/products/trello', undefined, { cookie: login.cookie! });
+    expect([expired.status, expired.body.error.code]).to.deep.equal([401, 'idle-timeout']);
+  });
+
+  it('a refusal is a reason code, from the container as from the process', async () => {
+    const refused = await headlessLogin(urls, 'carol@acme.com', { password: 'wrong' });
+    expect(refused).to.include({ outcome: 'refused', reason: 'password-invalid' });
+  });
+});
