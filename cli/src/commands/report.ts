@@ -5,6 +5,16 @@ import { options, runningStack, type Command } from './context.ts';
 
 const SETTING_KEYS = ['sso', 'twoStep', 'idleSession', 'sessionExpiry', 'billable'] as const;
 
+/** The parts of core's rollout preview a person reads in the table. */
+interface AccountPreview {
+  email: string;
+  why: string[];
+  before: { method: string | null; reason: string };
+  after: { method: string | null; reason: string; nextLogin: string };
+  lockedOut: boolean;
+  lockOutReasons: { code: string }[];
+}
+
 /**
  * `report billing [--accounts]`, `report policies`, and
  * `report rollout POLICY [--add EMAILS] [--set key=value,...]`: the rollout
@@ -53,14 +63,15 @@ export const reportCommand: Command = async (args, ctx) => {
       ctx.out.say(`Rollout preview for "${policy.name}": ${preview.summary.affected} affected, ${preview.summary.lockedOut} locked out; billable ${preview.billing.before} -> ${preview.billing.after}`);
       ctx.out.say(
         table(
-          preview.accounts.map((a: any) => ({ email: a.email, why: a.why, before: `${a.before.method ?? 'none'} (${a.before.reason})`, after: `${a.after.method ?? 'none'} (${a.after.reason})`, next: a.after.nextLogin, locked: a.lockedOut ? `LOCKED OUT: ${a.lockOutReasons.map((r: { code: string }) => r.code).join(', ')}` : '' })),
+          (preview.accounts as AccountPreview[]).map((a) => ({ email: a.email, why: a.why, before: `${a.before.method ?? 'none'} (${a.before.reason})`, after: `${a.after.method ?? 'none'} (${a.after.reason})`, next: a.after.nextLogin, locked: a.lockedOut ? `LOCKED OUT: ${a.lockOutReasons.map((r) => r.code).join(', ')}` : '' })),
           ['email', 'why', 'before', 'after', 'next', 'locked'],
         ),
       );
       for (const w of preview.warnings) ctx.out.say(`warning ${w.code}: ${w.message}`);
-      for (const r of preview.refused ?? []) ctx.out.say(`refused ${r.email ?? ''} ${r.code}: ${r.message}`);
+      for (const r of preview.refused as { email: string; code: string; message: string }[]) ctx.out.say(`cannot move ${r.email} (${r.code}): ${r.message}`);
     });
-    return preview.summary.lockedOut > 0 || preview.warnings.length > 0 ? EXIT.refused : EXIT.ok;
+    // Scripts gate a rollout on this: anyone locked out, a warning, or someone who cannot move.
+    return preview.summary.lockedOut > 0 || preview.warnings.length > 0 || preview.refused.length > 0 ? EXIT.refused : EXIT.ok;
   }
   throw new UsageError('usage: rehearsal report billing [--accounts] | policies | rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h]');
 };

@@ -59,7 +59,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENTRIES: Record<ServiceName, string> = { core: 'core/src/main.ts', idp: 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
 
 /** Each service's environment: its port, its public URL, and where the others are. */
-export function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir: string, logLevel: string): Record<ServiceName, NodeJS.ProcessEnv> {
+function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir: string, logLevel: string): Record<ServiceName, NodeJS.ProcessEnv> {
   const common = { REHEARSAL_DATA_DIR: dataDir, LOG_LEVEL: logLevel, REHEARSAL_HARNESS: 'true' };
   return {
     core: { ...common, CORE_PORT: String(ports.core), CORE_PUBLIC_URL: urls.core, GATEWAY_URL: urls.gateway },
