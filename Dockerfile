@@ -23,24 +23,19 @@ RUN ["node", "-e", "require('fs').mkdirSync('/data', { recursive: true }); requi
 ENV NODE_ENV=production REHEARSAL_DATA_DIR=/data LOG_LEVEL=info
 VOLUME ["/data"]
 USER 10001:10001
+HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 CMD ["node", "scripts/healthcheck.mjs"]
 
 FROM runtime AS core
-ENV CORE_HOST=0.0.0.0 CORE_PORT=9000
+ENV REHEARSAL_SERVICE=core CORE_HOST=0.0.0.0 CORE_PORT=9000
 EXPOSE 9000
-HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.CORE_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--import", "tsx", "core/src/main.ts"]
 
 FROM runtime AS mock-idp
-ENV IDP_HOST=0.0.0.0 IDP_PORT=7000
+ENV REHEARSAL_SERVICE=mock-idp IDP_HOST=0.0.0.0 IDP_PORT=7000
 EXPOSE 7000
-HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.IDP_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--import", "tsx", "mock-idp/src/main.ts"]
 
 FROM runtime AS gateway
-ENV GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=8000
+ENV REHEARSAL_SERVICE=gateway GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=8000
 EXPOSE 8000
-HEALTHCHECK --interval=2s --timeout=3s --start-period=3s --retries=20 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.GATEWAY_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
