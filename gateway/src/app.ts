@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import {
@@ -18,6 +19,7 @@ import {
 import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from '@rehearsal/core/client';
 import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
+import { corePathOf, delegate, PRODUCT_PATHS, productApi, REASON_NOTICES } from './products/product-api.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
@@ -83,6 +85,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // Pages and product answers are per person and never cached: an ETag (a SHA-1 of every body) buys nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   const form = urlencoded({ extended: false, limit: '384kb' });
   const body = json({ limit: '64kb' });
@@ -237,17 +241,18 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   });
 
   // ---- the session ----------------------------------------------------------------
+  /** A session that is over: the cookie goes, API clients get the reason, browsers the login page with it. */
+  const sessionOver = (req: Request, res: Response, reason: string) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (wantsJson(req)) return void res.status(401).json({ error: { code: reason, message: REASON_NOTICES[reason] } });
+    res.redirect(303, `/login?reason=${reason}&relayState=${encodeURIComponent(req.originalUrl)}`);
+  };
   /** Requires a live session; an expired one sends browsers back to login with the reason. */
   const requireSession = async (req: Request, res: Response, next: NextFunction) => {
     const state = await sessions.resume(cookieOf(req, SESSION_COOKIE));
-    if (state.session) {
-      res.locals.session = state.session;
-      return next();
-    }
-    const reason = state.reason ?? 'login-required';
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
-    if (wantsJson(req)) return res.status(401).json({ error: { code: reason, message: REASON_NOTICES[reason] } });
-    res.redirect(303, `/login?reason=${reason}&relayState=${encodeURIComponent(req.originalUrl)}`);
+    if (!state.session) return sessionOver(req, res, state.reason ?? 'login-required');
+    res.locals.session = state.session;
+    next();
   };
 
   app.get('/me', requireSession, (_req, res) => {
@@ -262,24 +267,23 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json(identity.jwks());
   });
-  const askCore = async (res: Response, path: string) => {
-    const session = res.locals.session as { accountId: string | null; email: string };
-    if (!session.accountId) return { status: 403, body: { error: { code: 'no-product-access', message: 'This login has no account in core.' } } };
-    return core.asPerson(path, await identity.tokenFor({ accountId: session.accountId, email: session.email }));
+  /** Product pages (and their JSON, for API clients that ask at the page's URL). */
+  const productRoute = (render: (body: any, csrf: string, product: string) => string) => async (req: Request, res: Response) => {
+    const product = req.path.slice(1);
+    const answer = await delegate({ sessions, identity, core }, cookieOf(req, SESSION_COOKIE), corePathOf(product)!);
+    if (answer.sessionEnded) return sessionOver(req, res, answer.sessionEnded);
+    if (answer.status !== 200) {
+      const { error } = JSON.parse(answer.text) as { error: { code: string; message: string } };
+      return refuse(req, res, answer.status, error.code, error.message);
+    }
+    if (wantsJson(req)) return void res.type('json').send(answer.text);
+    res.type('html').send(render(JSON.parse(answer.text), sessions.csrfToken(answer.session!.id), PRODUCT_PATHS[product] ?? product));
   };
-  const answer = (req: Request, res: Response, reply: { status: number; body: any }, render: (body: any) => string) => {
-    if (reply.status !== 200) return refuse(req, res, reply.status, reply.body?.error?.code ?? 'no-product-access', reply.body?.error?.message ?? 'No access.');
-    if (wantsJson(req)) return void res.json(reply.body);
-    res.type('html').send(render(reply.body));
-  };
-  app.get(['/trello', '/api/products/trello'], requireSession, async (req, res) => {
-    answer(req, res, await askCore(res, '/api/me/trello/boards'), (body) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`), sessions.csrfToken(res.locals.session.id)));
-  });
-  const knownProduct = (req: Request, _res: Response, next: NextFunction) => (PRODUCT_PATHS[String(req.params.product)] ? next() : next('route'));
-  app.get(['/:product', '/api/products/:product'], knownProduct, requireSession, async (req, res) => {
-    const product = PRODUCT_PATHS[String(req.params.product)]!;
-    answer(req, res, await askCore(res, `/api/me/products/${product}`), () => productPage(product, 'You have access.', [], sessions.csrfToken(res.locals.session.id)));
-  });
+  app.get('/trello', productRoute((body, csrf) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`), csrf)));
+  app.get(
+    Object.keys(PRODUCT_PATHS).map((name) => `/${name}`),
+    productRoute((_body, csrf, product) => productPage(product, 'You have access.', [], csrf)),
+  );
 
   app.post('/logout', form, body, async (req, res) => {
     const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));
@@ -353,6 +357,15 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     if (err instanceof RehearsalError && !wantsJson(req) && !req.path.startsWith('/api/')) return refuse(req, res, err.status, err.code, err.message);
     toJson(err, req, res, next);
   });
+
+  // The product API skips express altogether (see productApi); everything else is dispatched as usual.
+  const answerProductApi = productApi({ sessions, identity, core, logger, secure });
+  // `handle` is how express dispatches (app.listen and http.createServer(app) both end there); its types omit it.
+  const dispatcher = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
+  const dispatch = dispatcher.handle.bind(app);
+  dispatcher.handle = (req, res, next) => {
+    if (!answerProductApi(req, res)) dispatch(req, res, next);
+  };
   return app;
 }
 
@@ -375,22 +388,4 @@ export function displayNameOf(profile: Record<string, unknown>): string | undefi
 }
 
 /** Gateway paths of the site products, as core names them. */
-const PRODUCT_PATHS: Record<string, string> = {
-  jira: 'jira-software',
-  'jira-software': 'jira-software',
-  'jira-work-management': 'jira-work-management',
-  jsm: 'jsm-agent',
-  'jsm-agent': 'jsm-agent',
-  'jsm-customer': 'jsm-customer',
-  confluence: 'confluence',
-  bitbucket: 'bitbucket',
-};
 
-/** What the login page says when it is shown again for a reason. */
-export const REASON_NOTICES: Record<string, string> = {
-  'idle-timeout': 'You were away longer than your organization allows: log in again.',
-  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
-  'session-unknown': 'Your session ended: log in again.',
-  'login-required': 'Log in to continue.',
-  'logged-out': 'You are logged out.',
-};

@@ -72,4 +72,54 @@ describe('gateway: products, through core, on the gateway’s identity token', f
     expect(late.status, 'the gateway signs on its own clock: its token is expired for core').to.equal(401);
     expect(late.body.error.code).to.equal('identity-token-expired');
   });
+
+  describe('the product API (/api/products/:product, answered before express)', () => {
+    const grantJira = async () => {
+      await stack.core.put(`/api/orgs/${stack.org.id}/products/jira-software`, { plan: 'standard' });
+      await stack.core.post(`/api/orgs/${stack.org.id}/products/jira-software/access`, { emails: ['alice@acme.com'] });
+    };
+
+    it("passes core's answer through as core wrote it, whatever the Accept header, and never cached", async () => {
+      await grantJira();
+      for (const accept of ['application/json', 'text/html', '*/*']) {
+        const reply = await get('/api/products/jira?from=test', accept);
+        expect(reply.status, accept).to.equal(200);
+        expect(reply.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+        expect(reply.headers.get('cache-control')).to.equal('no-store');
+        expect(reply.body).to.deep.equal({ product: 'jira-software', access: true });
+      }
+      expect((await get('/api/products/jira-software')).body).to.deep.equal({ product: 'jira-software', access: true });
+    });
+
+    it("refuses with core's reason code: no product access, or no Trello for this account", async () => {
+      const jira = await get('/api/products/confluence');
+      expect([jira.status, jira.body.error.code]).to.deep.equal([403, 'no-product-access']);
+      const trello = await get('/api/products/trello');
+      expect([trello.status, trello.body.error.code]).to.deep.equal([403, 'no-product-access']);
+    });
+
+    it('without a live session: 401 with the reason, and the cookie cleared', async () => {
+      const none = await stack.request('GET', '/api/products/jira');
+      expect([none.status, none.body.error.code]).to.deep.equal([401, 'login-required']);
+      const forged = await stack.request('GET', '/api/products/jira', undefined, { cookie: 'rehearsal_gw_session=abc.def' });
+      expect([forged.status, forged.body.error.code]).to.deep.equal([401, 'session-unknown']);
+      stack.clock.advance(31 * 24 * 60 * 60_000);
+      const idle = await get('/api/products/jira');
+      expect([idle.status, idle.body.error.code]).to.deep.equal([401, 'idle-timeout']);
+      expect(idle.headers.getSetCookie().join()).to.match(/^rehearsal_gw_session=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    });
+
+    it('leaves other methods and unknown products to express: 404 route-not-found', async () => {
+      const unknown = await get('/api/products/frobnicator');
+      expect([unknown.status, unknown.body.error.code]).to.deep.equal([404, 'route-not-found']);
+      const post = await stack.request('POST', '/api/products/jira', {}, { cookie });
+      expect(post.status).to.equal(404);
+    });
+
+    it('answers 503 core-unavailable when core does not answer', async () => {
+      await stack.core.close();
+      const down = await get('/api/products/jira');
+      expect([down.status, down.body.error.code]).to.deep.equal([503, 'core-unavailable']);
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { RehearsalError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -47,7 +48,7 @@ export const routeNotFound: RequestHandler = (req, res) => {
 };
 
 /** One cookie of a request, decoded; services read only their own (`rehearsal_idp_*`, `rehearsal_gw_*`). */
-export function cookieOf(req: Request, name: string): string | undefined {
+export function cookieOf(req: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key === name) return decodeURIComponent(value.join('='));

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CoreUnavailable, type CoreClient } from '@rehearsal/core/client';
+import { cookieOf, type Logger } from '@rehearsal/core/runtime';
+import { SESSION_COOKIE, type Sessions } from '../sessions/sessions.ts';
+import type { IdentityTokens } from './identity-tokens.ts';
+
+/** Gateway product names (as in `/jira` or `/api/products/jira`) and the product core knows them as. */
+export const PRODUCT_PATHS: Record<string, string> = {
+  jira: 'jira-software',
+  'jira-software': 'jira-software',
+  'jira-work-management': 'jira-work-management',
+  jsm: 'jsm-agent',
+  'jsm-agent': 'jsm-agent',
+  'jsm-customer': 'jsm-customer',
+  confluence: 'confluence',
+  bitbucket: 'bitbucket',
+};
+
+/** Core's endpoint for a gateway product name, or undefined for a name the gateway does not serve. */
+export function corePathOf(product: string): string | undefined {
+  if (product === 'trello') return '/api/me/trello/boards';
+  const known = PRODUCT_PATHS[product];
+  return known ? `/api/me/products/${known}` : undefined;
+}
+
+/** What the login page says when it is shown again for a reason; also the message of a 401 on the product API. */
+export const REASON_NOTICES: Record<string, string> = {
+  'idle-timeout': 'You were away longer than your organization allows: log in again.',
+  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
+  'session-unknown': 'Your session ended: log in again.',
+  'login-required': 'Log in to continue.',
+  'logged-out': 'You are logged out.',
+};
+
+export interface Delegation {
+  /** `ok`: core's answer as it wrote it; otherwise why the session or core said no. */
+  status: number;
+  text: string;
+  /** Set when the session is over: the cookie is cleared and browsers go back to the login page. */
+  sessionEnded?: string;
+  /** The live session, for pages that show more than core's answer. */
+  session?: { id: string };
+}
+
+const refusal = (status: number, code: string, message: string, sessionEnded?: string): Delegation => ({ status, text: JSON.stringify({ error: { code, message } }), ...(sessionEnded ? { sessionEnded } : {}) });
+
+/**
+ * A product request on someone's behalf: a live session (this request counts
+ * as activity), then core's answer for the person, vouched for by a short-lived
+ * identity token. One rule for the pages and the product API.
+ */
+export async function delegate(deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient }, cookieValue: string | undefined, corePath: string): Promise<Delegation> {
+  const state = await deps.sessions.resume(cookieValue);
+  if (!state.session) {
+    const reason = state.reason ?? 'login-required';
+    return refusal(401, reason, REASON_NOTICES[reason]!, reason);
+  }
+  const { session } = state;
+  if (!session.accountId) return { ...refusal(403, 'no-product-access', 'This login has no account in core.'), session };
+  const token = await deps.identity.tokenFor({ accountId: session.accountId, email: session.email });
+  const answer = await deps.core.asPerson(corePath, token);
+  if (answer.status === 200) return { status: 200, text: answer.text, session };
+  let error: { code?: string; message?: string } | undefined;
+  try {
+    error = JSON.parse(answer.text)?.error;
+  } catch {
+    // not JSON: the generic refusal below
+  }
+  return { ...refusal(answer.status, error?.code ?? 'no-product-access', error?.message ?? 'No access.'), session };
+}
+
+/**
+ * `GET /api/products/:product`, the hot path of every product call, answered
+ * before express dispatches: no prototype swap, router walk or response
+ * helpers, and core's JSON passed through as text. Express costs about as much
+ * as the whole proxying here (the gateway bench). Returns false for anything
+ * else, which express then handles.
+ */
+export function productApi(deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient; logger: Logger; secure: boolean }) {
+  const PREFIX = '/api/products/';
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '';
+    if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
+    const query = url.indexOf('?');
+    const corePath = corePathOf(decodeURIComponent(url.slice(PREFIX.length, query < 0 ? undefined : query)));
+    if (!corePath) return false;
+    const send = (answer: Delegation) => {
+      const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer.text), 'cache-control': 'no-store' };
+      if (answer.sessionEnded) headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
+      res.writeHead(answer.status, headers);
+      res.end(answer.text);
+    };
+    delegate(deps, cookieOf(req, SESSION_COOKIE), corePath).then(send, (err: unknown) => {
+      deps.logger.error(err instanceof CoreUnavailable ? 'core unavailable' : 'product request failed', { message: (err as Error).message });
+      send(err instanceof CoreUnavailable ? refusal(503, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.') : refusal(500, 'internal-error', 'Something went wrong in the gateway.'));
+    });
+    return true;
+  };
+}
