@@ -53,6 +53,9 @@ describe('scenario files', () => {
     ['a policy in an IdP directory without an IdP', HEAD + 'policies:\n  - {name: A, directory: idp, sso: enforced}\n', { line: 3, path: 'policies.0.directory' }],
     ['the same IdP user twice', HEAD + 'idp:\n  users:\n    - {email: a@acme.com}\n    - {email: A@acme.com}\n', { line: 5, path: 'idp.users.1.email' }],
     ['a workspace nobody declared', HEAD + 'accounts:\n  - {email: a@acme.com, products: [trello], workspaces: [Nowhere]}\n', { line: 3, path: 'accounts.0.workspaces.0' }],
+    ['an idle limit core refuses', HEAD + 'policies:\n  - {name: P, directory: local, idleSession: 5m}\n', { line: 3, path: 'policies.0.idleSession' }],
+    ['SSO in the local directory', HEAD + 'policies:\n  - {name: P, directory: local, sso: enforced}\n', { line: 3, path: 'policies.0.sso' }],
+    ['a non-billable default outside the local directory', HEAD + 'idp: {users: []}\npolicies:\n  - {name: P, directory: idp, default: true, billable: false}\n', { line: 4, path: 'policies.0.billable' }],
     ['broken YAML', HEAD + 'policies: [\n', { line: 3, path: '' }],
     ['a duplicate key', HEAD + 'domains: []\ndomains: []\n', { line: 3, path: '' }],
   ];

@@ -1,10 +1,10 @@
 /**
- * The shapes core accepts, for tools that validate input before it reaches core
- * (the `rehearsal` command's scenario files).
+ * The shapes and rules core applies to input, for tools that validate it before
+ * it reaches core (the `rehearsal` command's scenario files). Pure: no store, no I/O.
  */
 export { profileFields } from './api/schemas.ts';
 export { PLANS } from './orgs/organization.ts';
 export { PRODUCTS, PRODUCT_PLANS } from './products/product.ts';
-export { SSO_MODES, TWO_STEP_MODES } from './policies/policy.ts';
+export { SSO_MODES, TWO_STEP_MODES, checkPolicy, defaultPolicySettings } from './policies/policy.ts';
 export { PASSWORD_STRENGTHS } from './accounts/password.ts';
 export { BOARD_VISIBILITIES, WORKSPACE_PLANS } from './trello/trello.ts';

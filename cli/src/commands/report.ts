@@ -1,5 +1,5 @@
 import { parseDuration } from '@rehearsal/core/runtime';
-import { policySettings } from '../scenario/apply.ts';
+import { policySettings } from '../scenario/policy-settings.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';
 

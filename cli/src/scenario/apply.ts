@@ -1,5 +1,5 @@
-import { parseDuration } from '@rehearsal/core/runtime';
 import { ServiceClient } from '../stack/service-client.ts';
+import { policySettings } from './policy-settings.ts';
 import { directoryOf, expand } from './references.ts';
 import type { Scenario, ScenarioPolicy } from './schema.ts';
 
@@ -193,24 +193,6 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
     }
   }
   return applied;
-}
-
-/**
- * Policy settings in core's terms: durations become minutes; with SSO given and
- * two-step not, two-step follows as core's new policies do (left to the IdP when SSO is enforced).
- */
-export function policySettings(p: Omit<ScenarioPolicy, 'name' | 'directory' | 'default' | 'members'> & { name?: string }) {
-  const minutes = (d: string) => Math.round(parseDuration(d)! / 60_000);
-  return {
-    ...(p.name ? { name: p.name } : {}),
-    ...(p.sso ? { sso: p.sso } : {}),
-    ...(p.twoStep ? { twoStep: p.twoStep } : p.sso ? { twoStep: p.sso === 'enforced' ? 'idp' : 'optional' } : {}),
-    ...(p.idleSession ? { idleMinutes: minutes(p.idleSession) } : {}),
-    ...(p.sessionExpiry !== undefined ? { sessionExpiryMinutes: p.sessionExpiry === null ? null : minutes(p.sessionExpiry) } : {}),
-    ...(p.passwordMinStrength !== undefined ? { passwordMinStrength: p.passwordMinStrength } : {}),
-    ...(p.passwordExpiryDays !== undefined ? { passwordExpiryDays: p.passwordExpiryDays } : {}),
-    ...(p.billable !== undefined ? { billable: p.billable } : {}),
-  };
 }
 
 async function applyPolicies(s: Scenario, core: ServiceClient, orgPath: string, directories: AppliedScenario['directories']) {

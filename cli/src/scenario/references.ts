@@ -1,4 +1,9 @@
+import { checkPolicy, defaultPolicySettings } from '@rehearsal/core/inputs';
+import { policySettings } from './policy-settings.ts';
 import type { Scenario } from './schema.ts';
+
+/** Core's policy fields, named as the scenario file names them. */
+const SCENARIO_FIELD: Record<string, string> = { idleMinutes: 'idleSession', sessionExpiryMinutes: 'sessionExpiry' };
 
 /** A `repeat` entry stands for `repeat` entries with `{n}` (or `{n:W}`, zero-padded) replaced by 1..repeat. */
 export function expand<T extends { email: string }>(entries: (T | (Omit<T, 'email'> & { repeat: number; email: string }))[]): T[] {
@@ -70,6 +75,9 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
       defaults.set(directory, i);
       if (p.members?.length) add(['policies', i, 'members'], 'a default policy holds everyone not in another policy: it takes no members list');
     }
+    // The combinations core refuses (SSO outside an IdP directory, an idle limit out of range...), caught before anything is applied.
+    const settings = { ...defaultPolicySettings(p.name, p.sso), ...policySettings(p) };
+    for (const v of checkPolicy({ ...settings, isDefault: Boolean(p.default) }, { kind: directory })) add(['policies', i, SCENARIO_FIELD[v.field] ?? v.field], `${v.message} (${v.code})`);
     (p.members ?? []).forEach((m, j) => {
       if (!known(m.toLowerCase())) add(['policies', i, 'members', j], `${m} is neither an account, an admin, nor an IdP user that provisioning creates`);
     });

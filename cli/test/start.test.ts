@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { headlessLogin, ServiceClient, start, type Stack } from '../src/index.ts';
+
+const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'acme.yaml');
+
+describe('start(): the stack for test suites, in this process', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  before(async () => {
+    stack = await start({ scenario: EXAMPLE });
+  });
+  after(() => stack?.close());
+
+  const orgs = () => new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', '/api/orgs');
+
+  it('starts the three services on free loopback ports with the scenario applied', async () => {
+    expect(stack.mode).to.equal('in-process');
+    expect(new Set(Object.values(stack.urls)).size).to.equal(3);
+    for (const url of Object.values(stack.urls)) expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+    expect(stack.applied!.policies.map((p) => p.name)).to.include.members(['SSO pilot', 'Everyone else']);
+    expect((await headlessLogin(stack.urls, 'alice@acme.com')).reason).to.equal('sso-login');
+  });
+
+  it('moves every clock together', async () => {
+    const frozen = await stack.clock.freeze(new Date('2026-11-23T09:00:00Z'));
+    expect(Object.values(frozen).map((c) => c.now)).to.deep.equal(Array(3).fill('2026-11-23T09:00:00.000Z'));
+    const later = await stack.clock.advance('31m');
+    expect(Object.values(later).map((c) => c.now)).to.deep.equal(Array(3).fill('2026-11-23T09:31:00.000Z'));
+  });
+
+  it('reset() empties every service, brings clocks back to real time and applies the scenario again', async () => {
+    const before = stack.applied!.orgId;
+    await stack.reset();
+    const after = await orgs();
+    expect(after.map((o: { id: string }) => o.id)).to.deep.equal([stack.applied!.orgId]);
+    expect(stack.applied!.orgId).to.not.equal(before);
+    expect(Object.values(await stack.clock.show()).every((c) => !c.frozen && c.offsetMs === 0)).to.equal(true);
+  });
+
+  it('close() stops the services and removes its temporary data directory', async () => {
+    const { urls, dataDir } = stack;
+    await stack.close();
+    for (const url of Object.values(urls)) {
+      const reached = await fetch(`${url}/healthz`).then(() => true, () => false);
+      expect(reached, url).to.equal(false);
+    }
+    expect((await import('node:fs')).existsSync(dataDir)).to.equal(false);
+    stack = undefined as unknown as Stack;
+  });
+});
