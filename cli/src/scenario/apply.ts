@@ -1,7 +1,7 @@
 import { ServiceClient } from '../stack/service-client.ts';
 import { policySettings } from './policy-settings.ts';
 import { directoryOf, expand } from './references.ts';
-import type { Scenario, ScenarioPolicy } from './schema.ts';
+import type { AccountEntry, Scenario, ScenarioPolicy } from './schema.ts';
 
 /** Where the scenario was applied, and with which keys. */
 export interface StackEndpoints {
@@ -75,7 +75,7 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const accounts = expand(s.accounts);
   progress('accounts', 0, accounts.length);
   const admins = new Set(s.organization.admins.map((a) => a.toLowerCase()));
-  const profile = ({ email: _e, password: _p, products: _pr, workspaces: _w, active: _a, ...fields }: (typeof accounts)[number]) => fields;
+  const profile = ({ email: _e, password: _p, products: _pr, workspaces: _w, active: _a, ...fields }: AccountEntry) => fields;
   const fresh = accounts.filter((a) => !admins.has(a.email.toLowerCase()));
   for (const batch of chunks(fresh, BATCH)) {
     await core.call('POST', '/api/accounts/batch', { accounts: batch.map((a) => ({ email: a.email, ...profile(a), ...(a.password ? { password: a.password } : {}), ...(a.active === false ? { active: false } : {}) })) });
@@ -99,8 +99,8 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const trello = await applyTrello(s, core, org.id, accounts);
 
   const directories: AppliedScenario['directories'] = [];
-  const listed = await core.call('GET', `${orgPath}/directories`);
-  const local = (Array.isArray(listed) ? listed : listed.directories).find((d: { kind: string }) => d.kind === 'local');
+  const listed: { id: string; name: string; kind: string }[] = await core.call('GET', `${orgPath}/directories`);
+  const local = listed.find((d) => d.kind === 'local')!;
   directories.push({ id: local.id, name: local.name, kind: 'local' });
   let provisioningTarget: string | undefined;
   if (s.idp) {
@@ -117,7 +117,7 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   return { orgId: org.id, directories, policies, ...(provisioningTarget ? { provisioningTarget } : {}), ...(trello ? { trello } : {}) };
 }
 
-async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, accounts: ReturnType<typeof expand<Scenario['accounts'][number] & { email: string }>>) {
+async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, accounts: AccountEntry[]) {
   const trelloEmails = accounts.filter((a) => a.products?.includes('trello')).map((a) => a.email);
   for (const batch of chunks(trelloEmails, BATCH)) await core.call('POST', '/api/trello/accounts/batch', { emails: batch });
   if (!s.trello) return undefined;

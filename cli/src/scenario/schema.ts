@@ -119,5 +119,4 @@ export const scenarioSchema = z.strictObject({
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioPolicy = z.output<typeof policy>;
-export type IdpUserEntry = z.output<typeof idpUser>;
 export type AccountEntry = z.output<typeof account>;
