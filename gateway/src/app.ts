@@ -91,7 +91,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const form = urlencoded({ extended: false, limit: '384kb' });
   const body = json({ limit: '64kb' });
 
-  const cookie = (res: Response, name: string, value: string) => void res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
+  const cookie = (res: Response, name: string, value: string) => void res.cookie(name, value, cookieOptions);
   /** Forms are what another site can submit: they must carry the token of the cookie this site set. JSON needs CORS, which is never granted. */
   const csrfOk = (req: Request) => {
     if (req.is('application/json')) return true;
@@ -168,7 +169,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       absoluteMs: decision.session.absoluteMinutes === null ? null : decision.session.absoluteMinutes * 60_000,
     });
     cookie(res, SESSION_COOKIE, sessions.sign(session.id));
-    res.clearCookie(PENDING_COOKIE, { path: '/' });
+    res.clearCookie(PENDING_COOKIE, cookieOptions);
     const target = isRelativePath(relayState) ? relayState : '/';
     // The ACS answers a browser's form post: it always redirects. The password steps are an API too.
     if (method === 'password' && wantsJson(req)) {
@@ -243,7 +244,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   // ---- the session ----------------------------------------------------------------
   /** A session that is over: the cookie goes, API clients get the reason, browsers the login page with it. */
   const sessionOver = (req: Request, res: Response, reason: string) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, cookieOptions);
     if (wantsJson(req)) return void res.status(401).json({ error: { code: reason, message: REASON_NOTICES[reason] } });
     res.redirect(303, `/login?reason=${reason}&relayState=${encodeURIComponent(req.originalUrl)}`);
   };
@@ -294,7 +295,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     }
     const session = id ? (await sessions.resume(cookieOf(req, SESSION_COOKIE))).session : undefined;
     if (id) await sessions.end(id);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, cookieOptions);
     // With an SLO-capable IdP, the IdP session ends too: a LogoutRequest, answered at /logout/callback.
     let singleLogout: string | undefined;
     if (session?.method === 'sso' && session.connectionId) {

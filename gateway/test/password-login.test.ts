@@ -139,4 +139,18 @@ describe('gateway: password and two-step verification', function () {
     expect((await password({ email: 'alice@acme.com', password: 'alice-long-passphrase-1' })).reply.body).to.include({ loggedIn: true });
     expect((await ssoLogin(stack, 'alice@acme.com')).callback.status).to.equal(303);
   });
+
+  it('marks every cookie Secure when the gateway is served over HTTPS', async () => {
+    await stack.close();
+    stack = await startStack({ publicUrl: 'https://gateway.acme.test' });
+    const reply = await stack.request('POST', '/login/password', BOB);
+    expect(reply.body).to.include({ loggedIn: true });
+    const session = reply.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_session='))!;
+    expect(session).to.match(/; Secure/).and.match(/HttpOnly/).and.match(/SameSite=Lax/);
+    const page = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
+    expect(page.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_csrf='))).to.match(/; Secure/);
+    // The product API clears an ended session's cookie with the same attributes.
+    const ended = await stack.request('GET', '/api/products/jira', undefined, { cookie: 'rehearsal_gw_session=forged.value' });
+    expect(ended.headers.getSetCookie()[0]).to.match(/^rehearsal_gw_session=; .*HttpOnly; SameSite=Lax; Secure$/);
+  });
 });
