@@ -146,6 +146,26 @@ describe('mock-idp: SCIM provisioning into core', function () {
   });
 
   describe('the okta profile on the wire', () => {
+    it("plans a PUT's side effect: what the target holds outside the mappings is cleared, and is", async () => {
+      await addTarget(idp, core, { profile: 'okta' });
+      await runCycle(idp, 'initial');
+      const bob = await coreUser('bob@acme.com');
+      // Bob set these in the product; Okta's mapping sends none of them.
+      await core.scim.request('PATCH', `/Users/${bob.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'nickName', value: 'Bobby' }, { op: 'add', path: 'timezone', value: 'Europe/Paris' }] });
+      await patchIdpUser('bob@acme.com', { department: 'Field Sales' });
+      const plan = (await idp.request('POST', '/api/provisioning/targets/core/plan', {})).body;
+      const cleared = plan.users[0].attributes.filter((a: { change: string }) => a.change === 'clear');
+      expect(cleared).to.deep.equal([
+        { path: 'nickName', current: 'Bobby', change: 'clear' },
+        { path: 'timezone', current: 'Europe/Paris', change: 'clear' },
+      ]);
+      await runCycle(idp, 'incremental');
+      const after = await coreUser('bob@acme.com');
+      expect(after.nickName, 'the PUT cleared it, as planned').to.equal(undefined);
+      expect(after.timezone).to.equal(undefined);
+      expect(after[ENTERPRISE]).to.include({ department: 'Field Sales' });
+    });
+
     it('matches on userName only, updates and deactivates with a PUT of the whole user, removes members by filter', async () => {
       await addTarget(idp, core, { profile: 'okta' });
       const initial = await runCycle(idp, 'initial');
@@ -159,8 +179,9 @@ describe('mock-idp: SCIM provisioning into core', function () {
       const bob = await coreUser('bob@acme.com');
       await patchIdpUser('bob@acme.com', { department: 'Field Sales' });
       const update = await wireOf(idp, (await runCycle(idp, 'incremental')).id);
-      expect(update.map((w) => w.request)).to.deep.equal([`GET /Users/${bob.id}`, `PUT /Users/${bob.id}`]);
-      expect(update[1]!.body).to.deep.equal({
+      // The first PUT reads the target's schemas once: what is read-only there is not cleared by a PUT.
+      expect(update.map((w) => w.request)).to.deep.equal([`GET /Users/${bob.id}`, 'GET /Schemas', `PUT /Users/${bob.id}`]);
+      expect(update[2]!.body).to.deep.equal({
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
         userName: 'bob@acme.com',
         active: true,

@@ -6,7 +6,7 @@ import { mapUser, userResource, type MappedValues } from './mapping.ts';
 import { groupFilter, userFilter, type AttributeChange, type WireRequest } from './profiles.ts';
 import type { AttributeDiff, ProvisioningLog } from './provisioning-log.ts';
 import { isRetryable, ScimClient, type ScimAnswer, type Sleep } from './scim-client.ts';
-import { readPath, sameValue, type ScimResource, type ScimValue } from './scim-path.ts';
+import { readPath, sameValue, USER_SCHEMA, valuePaths, type ScimResource, type ScimValue } from './scim-path.ts';
 import type { ProvisioningTarget, UserRecord } from './target.ts';
 
 export type CycleKind = 'initial' | 'incremental' | 'on-demand';
@@ -295,6 +295,13 @@ export class ProvisioningEngine {
       attributes.push(diff);
     }
     const values = Object.fromEntries(kept);
+    if (changes.length && target.profile.updateReplacesUser) {
+      // The PUT carries the mapped attributes only: everything else the target holds is cleared.
+      const untouched = new Set([...target.mappings.map((m) => m.target.text.toLowerCase()), ...(await this.readOnlyPaths(ctx))]);
+      for (const { path, value } of valuePaths(current.resource)) {
+        if (!untouched.has(path.toLowerCase())) attributes.push({ path, current: value, change: 'clear' });
+      }
+    }
     if (!changes.length) return { user: email, userId: id, operation: record?.targetId === current.id ? 'none' : 'link', targetId: current.id, attributes, values };
     return {
       user: email,
@@ -305,6 +312,28 @@ export class ProvisioningEngine {
       request: target.profile.updateUser(current.id, changes, userResource(target.mappings, kept)),
       values,
     };
+  }
+
+  /**
+   * The user attributes the target declares read-only in its `/Schemas`
+   * (lower-cased paths), read once per target: a PUT cannot clear those.
+   * None when the target publishes no schemas.
+   */
+  private async readOnlyPaths(ctx: Context): Promise<Set<string>> {
+    const { target } = ctx;
+    if (target.readOnlyPaths) return target.readOnlyPaths;
+    const answer = await this.send(ctx, { method: 'GET', path: '/Schemas' }, { operation: 'schemas' });
+    const paths = new Set<string>();
+    type Attribute = { name: string; mutability?: string; subAttributes?: Attribute[] };
+    for (const schema of (answer.status === 200 ? answer.body?.Resources : undefined) ?? []) {
+      const prefix = schema.id === USER_SCHEMA ? '' : `${schema.id}:`;
+      for (const a of (schema.attributes ?? []) as Attribute[]) {
+        if (a.mutability === 'readOnly') paths.add(`${prefix}${a.name}`.toLowerCase());
+        for (const sub of a.subAttributes ?? []) if (sub.mutability === 'readOnly') paths.add(`${prefix}${a.name}.${sub.name}`.toLowerCase());
+      }
+    }
+    target.readOnlyPaths = paths;
+    return paths;
   }
 
   private async readUser(ctx: Context, targetId: string, about: string): Promise<{ id: string; resource: ScimResource } | undefined> {

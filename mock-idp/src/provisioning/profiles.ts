@@ -34,6 +34,8 @@ export interface Profile {
   flattenNestedGroups: boolean;
   /** Filters tried in order to find a user that exists on the target already. */
   matchFilters(matching: { path: string; value: string }, externalId: string | undefined): string[];
+  /** Whether an update replaces the whole user (a PUT): what the mappings do not send is cleared on the target. */
+  updateReplacesUser: boolean;
   updateUser(targetId: string, changes: AttributeChange[], full: ScimResource): WireRequest;
   deactivateUser(targetId: string, full: ScimResource): WireRequest;
   createGroup(group: { id: string; displayName: string }): WireRequest;
@@ -66,6 +68,7 @@ const ENTRA_MAPPINGS: MappingInput[] = [
 /** Entra ID: eq filters on the matching attribute then externalId, PATCH with capitalised ops, soft delete. */
 const entra: Omit<Profile, 'name' | 'flattenNestedGroups'> = {
   mappings: ENTRA_MAPPINGS,
+  updateReplacesUser: false,
   matchFilters: (matching, externalId) => [
     `${matching.path} eq ${quote(matching.value)}`,
     ...(externalId !== undefined && matching.path !== 'externalId' ? [`externalId eq ${quote(externalId)}`] : []),
@@ -102,6 +105,7 @@ const okta: Profile = {
   name: 'okta',
   flattenNestedGroups: false,
   mappings: OKTA_MAPPINGS,
+  updateReplacesUser: true,
   matchFilters: (matching) => [`${matching.path} eq ${quote(matching.value)}`],
   updateUser: (targetId, _changes, full) => ({ method: 'PUT', path: `/Users/${targetId}`, body: { ...full, id: targetId } }),
   deactivateUser: (targetId, full) => ({ method: 'PUT', path: `/Users/${targetId}`, body: { ...full, id: targetId, active: false } }),

@@ -103,3 +103,43 @@ export function writePath(resource: ScimResource, path: ScimPath, value: ScimVal
 
 /** Equal as SCIM compares: booleans by value, strings exactly (a case change is a change). */
 export const sameValue = (a: ScimValue | undefined, b: ScimValue | undefined) => (a === undefined || a === '' ? b === undefined || b === '' : String(a) === String(b));
+
+/** Attributes the service provider owns (RFC 7643): never written by a client, so never cleared by one. */
+const SERVER_OWNED = new Set(['schemas', 'id', 'meta', 'groups']);
+
+/**
+ * Every value a user resource holds, as the paths mappings use: `title`,
+ * `name.givenName`, `emails[type eq "work"].value`, `<extension URN>:department`.
+ * Multi-valued attributes without a `type` cannot be named this way and are left out.
+ */
+export function valuePaths(resource: ScimResource): { path: string; value: ScimValue }[] {
+  const found: { path: string; value: ScimValue }[] = [];
+  const scalar = (v: unknown): ScimValue | undefined => (typeof v === 'string' || typeof v === 'boolean' ? v : typeof v === 'number' ? String(v) : undefined);
+  const visit = (prefix: string, key: string, value: unknown) => {
+    const here = scalar(value);
+    if (here !== undefined && here !== '') return void found.push({ path: `${prefix}${key}`, value: here });
+    if (Array.isArray(value)) {
+      for (const item of value as Record<string, unknown>[]) {
+        if (!item || typeof item !== 'object' || typeof item.type !== 'string') continue;
+        for (const [sub, v] of Object.entries(item)) {
+          const leaf = scalar(v);
+          if (sub !== 'type' && sub !== 'primary' && leaf !== undefined && leaf !== '') found.push({ path: `${prefix}${key}[type eq "${item.type}"].${sub}`, value: leaf });
+        }
+      }
+    } else if (value && typeof value === 'object') {
+      for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
+        const leaf = scalar(v);
+        if (leaf !== undefined && leaf !== '') found.push({ path: `${prefix}${key}.${sub}`, value: leaf });
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(resource)) {
+    if (SERVER_OWNED.has(key)) continue;
+    if (key.startsWith('urn:') && value && typeof value === 'object') {
+      for (const [attribute, v] of Object.entries(value as Record<string, unknown>)) visit(`${key}:`, attribute, v);
+    } else {
+      visit('', key, value);
+    }
+  }
+  return found;
+}

@@ -58,6 +58,8 @@ export class ProvisioningTarget {
   configChanged = true;
   quarantine: Quarantine | undefined;
   running: string | undefined;
+  /** Read-only user attributes from the target's /Schemas, once read (see the engine). */
+  readOnlyPaths: Set<string> | undefined;
 
   constructor(public config: TargetConfig) {
     this.profile = PROFILES[config.profile as ProfileName];
