@@ -75,17 +75,6 @@ export const GROUP_ATTRIBUTES: AttributeDefinition[] = [
   multi('members', [str('value', { mutability: 'immutable' }), str('$ref', { type: 'reference', mutability: 'immutable' }), str('display', { mutability: 'readOnly' }), str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] })]),
 ];
 
-const COMMON_ATTRIBUTES: AttributeDefinition[] = [
-  str('id', { mutability: 'readOnly', returned: 'always', caseExact: true }),
-  str('externalId', { caseExact: true }),
-  {
-    name: 'meta',
-    type: 'complex',
-    mutability: 'readOnly',
-    subAttributes: [str('resourceType'), { name: 'created', type: 'dateTime' }, { name: 'lastModified', type: 'dateTime' }, str('location', { type: 'reference' }), str('version')],
-  },
-];
-
 function schemaResource(id: string, name: string, description: string, attributes: AttributeDefinition[], baseUrl: string) {
   const withDefaults = (a: AttributeDefinition): Record<string, unknown> => ({
     multiValued: false,
