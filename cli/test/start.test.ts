@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headlessLogin, ServiceClient, start, type Stack } from '../src/index.ts';
+import { headlessLogin, readScenarioFile, ServiceClient, start, type Stack } from '../src/index.ts';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'acme.yaml');
 
@@ -48,5 +48,23 @@ describe('start(): the stack for test suites, in this process', function () {
     }
     expect((await import('node:fs')).existsSync(dataDir)).to.equal(false);
     stack = undefined as unknown as Stack;
+  });
+});
+
+describe('start(): a scenario whose gateway signs its AuthnRequests', function () {
+  this.timeout(60_000);
+  it('the IdP learns the certificate from the metadata and requires the signature', async () => {
+    const scenario = readScenarioFile(EXAMPLE);
+    scenario.idp!.saml.signAuthnRequests = true;
+    const stack = await start({ scenario });
+    try {
+      const connection = stack.applied!.directories.find((d) => d.saml)!.saml!;
+      const sp = await new ServiceClient('mock-idp', stack.urls.idp).call('GET', `/api/service-providers/${encodeURIComponent(connection.spEntityId)}`);
+      expect(sp).to.include({ wantAuthnRequestsSigned: true });
+      expect(sp.certificate).to.be.a('string').and.have.length.greaterThan(100);
+      expect(await headlessLogin(stack.urls, 'alice@acme.com')).to.include({ outcome: 'logged-in', reason: 'sso-login' });
+    } finally {
+      await stack.close();
+    }
   });
 });

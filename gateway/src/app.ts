@@ -17,6 +17,7 @@ import {
   type Logger,
 } from '@rehearsal/core/runtime';
 import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from '@rehearsal/core/client';
+import { certify } from '@rehearsal/core/credentials';
 import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { corePathOf, delegate, PRODUCT_PATHS, productApi, REASON_NOTICES } from './products/product-api.ts';
@@ -45,6 +46,8 @@ export interface GatewayAppOptions {
   cookieSecret?: Buffer;
   /** Signs AuthnRequests for connections that ask for it; generated when absent. */
   spPrivateKeyPem?: string;
+  /** Its certificate, published in the SP metadata of connections that sign; made for the key when absent. */
+  spCertificatePem?: string;
   sessionStore?: SessionStore;
   /** PEM (PKCS#8) of the EC P-256 key that signs identity tokens for core; generated when absent. */
   identityKeyPem?: string;
@@ -80,6 +83,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const throttle = new Throttle(clock);
   const seenAssertions = new ExpiringKeys(clock);
   const spPrivateKey = options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  let spCertificate: Promise<string> | undefined = options.spCertificatePem === undefined ? undefined : Promise.resolve(options.spCertificatePem);
+  const spCertificatePem = () => (spCertificate ??= certify(spPrivateKey, 'Rehearsal gateway', clock.now()).then((c) => c.certificatePem));
   const newRequestId = () => `_${randomBytes(20).toString('hex')}`;
   const saml = samlPassport(requests, spPrivateKey, newRequestId);
 
@@ -189,7 +194,9 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   /** SP metadata of a connection, for IdPs that import it: entity ID, ACS, SLO, NameID format. */
   app.get('/saml/:connectionId/metadata', async (req, res) => {
     const connection = await connectionFor(String(req.params.connectionId));
-    const metadata = new SAML({ ...samlOptions(connection, requests, spPrivateKey, newRequestId), wantAssertionsSigned: true }).generateServiceProviderMetadata(null, null);
+    // A connection that signs its AuthnRequests publishes the certificate IdPs verify them with.
+    const signingCertificate = connection.signAuthnRequests ? await spCertificatePem() : null;
+    const metadata = new SAML({ ...samlOptions(connection, requests, spPrivateKey, newRequestId), wantAssertionsSigned: true }).generateServiceProviderMetadata(null, signingCertificate);
     res.type('application/samlmetadata+xml').send(metadata);
   });
 

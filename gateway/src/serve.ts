@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateCredential } from '@rehearsal/core/credentials';
 import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService } from '@rehearsal/core/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
@@ -14,9 +15,8 @@ export async function serveGateway(env: NodeJS.ProcessEnv): Promise<RunningServi
   const token = () => randomBytes(24).toString('base64url');
   const admin = secretFrom(config.GATEWAY_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'gateway-admin-key'), token);
   const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () => randomBytes(32).toString('base64url'));
-  const spKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), () =>
-    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
-  );
+  // The key that signs AuthnRequests, and the certificate the SP metadata publishes for it.
+  const sp = await loadOrCreateCredential({ keyPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), certPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-cert.pem') }, 'Rehearsal gateway', systemClock.now());
   const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
@@ -29,7 +29,8 @@ export async function serveGateway(env: NodeJS.ProcessEnv): Promise<RunningServi
     coreKey,
     adminKey: admin.value,
     cookieSecret: Buffer.from(cookieSecret.value),
-    spPrivateKeyPem: spKey.value,
+    spPrivateKeyPem: sp.credential.privateKeyPem,
+    spCertificatePem: sp.credential.certificatePem,
     identityKeyPem: identityKey.value,
     syncDisplayName: config.GATEWAY_SYNC_DISPLAY_NAME,
     clock: systemClock,

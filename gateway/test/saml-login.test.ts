@@ -242,6 +242,24 @@ describe('gateway: signed AuthnRequests when the connection asks for them', func
       await unsigned.close();
     }
   });
+
+  it("publishes the SP certificate in the connection's metadata, which an IdP imports to verify the requests", async () => {
+    const stack = await startStack({ signAuthnRequests: true });
+    try {
+      const metadata = await stack.request('GET', `/saml/${stack.connection.id}/metadata`, undefined, { accept: 'application/samlmetadata+xml' });
+      expect(metadata.status).to.equal(200);
+      expect(metadata.text).to.match(/AuthnRequestsSigned="true"/).and.match(/<KeyDescriptor use="signing">/);
+      // The mock IdP learns the SP from this metadata alone, then insists on signed requests and checks them with that certificate.
+      await stack.idp.request('DELETE', `/api/service-providers/${encodeURIComponent(stack.connection.spEntityId)}`);
+      const imported = await stack.idp.request('POST', '/api/service-providers/import', { xml: metadata.text });
+      expect(imported.status).to.equal(201);
+      expect(imported.body).to.include({ wantAuthnRequestsSigned: true });
+      const login = await ssoLogin(stack, 'alice@acme.com');
+      expect(login.callback.status).to.equal(303);
+    } finally {
+      await stack.close();
+    }
+  });
 });
 
 describe('gateway: display names from SAML, switched off', function () {

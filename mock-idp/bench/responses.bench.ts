@@ -19,7 +19,7 @@ import * as samlify from 'samlify';
 import { ControllableClock, freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
 import { Directory } from '../src/directory/directory.ts';
 import { faultyResponse, unsealed } from '../src/faults/faulty-response.ts';
-import { generateCredential } from '../src/keys/credentials.ts';
+import { generateCredential } from '@rehearsal/core/credentials';
 import { loginResponseSpec, signingFor, type IdpIdentity } from '../src/saml/login-response.ts';
 import { buildResponse, buildAssertion } from '../src/saml/response.ts';
 import { serviceProviderInput, toServiceProvider } from '../src/service-providers/service-provider.ts';

@@ -4,7 +4,7 @@ import { ConfigError, RehearsalError, closeServer, createLogger, listen, portOf,
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
 import { readIdpFile } from './idp-config-file.ts';
-import { loadOrCreateCredential, parseCertificate } from './keys/credentials.ts';
+import { loadOrCreateCredential, parseCertificate } from '@rehearsal/core/credentials';
 
 /** The mock IdP as configured by environment variables (see config.ts), its signing key created on first start. */
 export async function serveIdp(env: NodeJS.ProcessEnv): Promise<RunningService> {

@@ -168,6 +168,7 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
     ssoUrl: `${stack.urls.idp}/saml/sso`,
     certificate: `-----BEGIN CERTIFICATE-----\n${certificate.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
     allowIdpInitiated: config.saml.allowIdpInitiated,
+    signAuthnRequests: config.saml.signAuthnRequests,
     ...(config.saml.singleLogout ? { sloUrl: `${stack.urls.idp}/saml/slo` } : {}),
   });
   // The IdP learns the gateway as an admin would teach it: from the SP metadata.

@@ -83,6 +83,7 @@ export const scenarioSchema = z.strictObject({
       saml: z
         .strictObject({
           allowIdpInitiated: z.boolean().default(false),
+          /** The gateway signs its AuthnRequests; the IdP, which imports the gateway's metadata, then requires it. */
           signAuthnRequests: z.boolean().default(false),
           singleLogout: z.boolean().default(true),
         })

@@ -1,5 +1,5 @@
 import { createHash, sign } from 'node:crypto';
-import type { SigningCredential } from '../keys/credentials.ts';
+import type { SigningCredential } from '@rehearsal/core/credentials';
 import { element, textElement } from './canonical-xml.ts';
 
 export const SIGNATURE_ALGORITHMS = {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { ControllableClock } from '@rehearsal/core/runtime';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
-import { generateCredential, type SigningCredential } from '../../src/keys/credentials.ts';
+import { generateCredential, type SigningCredential } from '@rehearsal/core/credentials';
 
 export const SP = 'https://sp.example.test/saml/metadata';
 export const ACS = 'https://sp.example.test/saml/acs';

@@ -40,22 +40,39 @@ export function credentialFrom(privateKeyPem: string, certificatePem: string): S
   return { privateKey, privateKeyPem, ...published };
 }
 
-/** A new RSA-2048 key with a self-signed certificate valid for ten years from `now`. */
-export async function generateCredential(commonName: string, now: Date): Promise<SigningCredential> {
-  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+
+/** A self-signed certificate for an RSA key pair, valid for ten years from `now`. */
+async function selfSigned(keys: CryptoKeyPair, commonName: string, now: Date): Promise<string> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
     name: `CN=${commonName.replace(/[,=+<>#;\\"]/g, ' ')}`,
     notBefore: new Date(now.getTime() - 24 * 3600_000),
     notAfter: new Date(now.getTime() + 10 * 365 * 24 * 3600_000),
     keys,
-    signingAlgorithm: algorithm,
+    signingAlgorithm: RSA_SHA256,
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
   });
+  return cert.toString('pem');
+}
+
+/** A new RSA-2048 key with a self-signed certificate valid for ten years from `now`. */
+export async function generateCredential(commonName: string, now: Date): Promise<SigningCredential> {
+  const keys = (await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify'])) as CryptoKeyPair;
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
-  return credentialFrom(privateKeyPem, cert.toString('pem'));
+  return credentialFrom(privateKeyPem, await selfSigned(keys, commonName, now));
+}
+
+/** A self-signed certificate for an RSA key someone already has (PKCS#8 PEM), so that metadata can publish it. */
+export async function certify(privateKeyPem: string, commonName: string, now: Date): Promise<SigningCredential> {
+  const key = createPrivateKey(privateKeyPem);
+  const der = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'der', type } as never) as Buffer;
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', der(key, 'pkcs8'), RSA_SHA256, true, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', der(createPublicKey(key), 'spki'), RSA_SHA256, true, ['verify']),
+  } as CryptoKeyPair;
+  return credentialFrom(privateKeyPem, await selfSigned(keys, commonName, now));
 }
 
 export interface KeyFiles {
@@ -64,17 +81,18 @@ export interface KeyFiles {
 }
 
 /**
- * The IdP's signing credential: read from the files when they exist, otherwise
- * generated once and written there (mode 0600 for the key), so that SPs
- * configured with our certificate keep working across restarts.
+ * A signing credential (the IdP's, the gateway's SP key): read from the files
+ * when they exist, otherwise generated once and written there (mode 0600 for
+ * the key), so that peers configured with our certificate keep working across
+ * restarts.
  */
 export async function loadOrCreateCredential(files: KeyFiles, commonName: string, now: Date): Promise<{ credential: SigningCredential; created: boolean }> {
-  if (existsSync(files.keyPath) || existsSync(files.certPath)) {
+  if (existsSync(files.certPath)) {
     if (!existsSync(files.keyPath)) throw new Error(`A certificate is at ${files.certPath} but its key ${files.keyPath} is missing.`);
-    if (!existsSync(files.certPath)) throw new Error(`A key is at ${files.keyPath} but its certificate ${files.certPath} is missing.`);
     return { credential: credentialFrom(readFileSync(files.keyPath, 'utf8'), readFileSync(files.certPath, 'utf8')), created: false };
   }
-  const credential = await generateCredential(commonName, now);
+  // A key without a certificate (kept from before certificates were published): certify it rather than replace it.
+  const credential = existsSync(files.keyPath) ? await certify(readFileSync(files.keyPath, 'utf8'), commonName, now) : await generateCredential(commonName, now);
   for (const path of [files.keyPath, files.certPath]) mkdirSync(dirname(path), { recursive: true });
   writeFileSync(files.keyPath, credential.privateKeyPem, { mode: 0o600 });
   writeFileSync(files.certPath, credential.certificatePem);
