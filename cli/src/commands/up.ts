@@ -87,7 +87,7 @@ export const upCommand: Command = async (args, ctx) => {
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
-  const stack = await start({ mode, ports, dataDir: ctx.dataDir, ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}) });
+  const stack = await start({ mode, ports, dataDir: ctx.dataDir, ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}), ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}) });
   let applied: AppliedScenario | undefined;
   try {
     if (scenario) {

@@ -58,9 +58,12 @@ export interface Stack {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENTRIES: Record<ServiceName, string> = { core: 'core/src/main.ts', idp: 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
 
-/** Each service's environment: its port, its public URL, and where the others are. */
+/**
+ * Each service's environment: this process's (the configuration reference applies
+ * in both modes), then its port, its public URL, and where the others are.
+ */
 function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir: string, logLevel: string): Record<ServiceName, NodeJS.ProcessEnv> {
-  const common = { REHEARSAL_DATA_DIR: dataDir, LOG_LEVEL: logLevel, REHEARSAL_HARNESS: 'true' };
+  const common = { ...process.env, REHEARSAL_DATA_DIR: dataDir, LOG_LEVEL: logLevel, REHEARSAL_HARNESS: 'true' };
   return {
     core: { ...common, CORE_PORT: String(ports.core), CORE_PUBLIC_URL: urls.core, GATEWAY_URL: urls.gateway },
     idp: { ...common, IDP_PORT: String(ports.idp), IDP_PUBLIC_URL: urls.idp },
@@ -138,7 +141,7 @@ async function serveInProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promis
 async function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, output?: (service: ServiceName, line: string) => void): Promise<RunningService> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, ENTRIES[name])], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
