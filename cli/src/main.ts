@@ -28,8 +28,9 @@ Usage: rehearsal COMMAND [options] [--json] [--data-dir DIR]
                                        every service's clock, together
   report billing [--accounts]          who is billed and why
   report policies                      the authentication policies and their members
-  report rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h]
-                                       what moving people or changing settings would do
+  report rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h] [--apply]
+                                       what moving people or changing settings would do;
+                                       --apply makes the change when nobody is locked out
   reset [--empty]                      empty every service and apply the scenario again
 
 Options: --json prints one JSON document (for scripts); --data-dir DIR is where

@@ -120,17 +120,38 @@ describe('the rehearsal command', function () {
     expect(unknown.stderr).to.contain('No policy named "No such policy"');
   });
 
+  it('report rollout --apply: a clean preview is applied, one that locks someone out changes nothing', async () => {
+    const members = async () => {
+      const state = JSON.parse((await rehearsal(['report', 'policies', '--json'], dataDir)).stdout) as { name: string; memberCount?: number; members?: number }[];
+      const pilot = state.find((p) => p.name === 'SSO pilot')!;
+      return pilot.memberCount ?? pilot.members;
+    };
+    const before = await members();
+    const refused = await rehearsal(['report', 'rollout', 'SSO pilot', '--add', 'carol@acme.com', '--apply', '--json'], dataDir);
+    expect(refused.code).to.equal(1);
+    expect(JSON.parse(refused.stdout)).to.include({ applied: false });
+    expect(await members()).to.equal(before);
+    const bobBefore = JSON.parse((await rehearsal(['login', 'bob@acme.com', '--method', 'password', '--password', 'bob-pass', '--json'], dataDir)).stdout);
+    expect(bobBefore.path[0], 'SSO optional: bob may try a password').to.equal('password');
+    const applied = await rehearsal(['report', 'rollout', 'SSO pilot', '--add', 'bob@acme.com', '--apply'], dataDir);
+    expect(applied.code).to.equal(0);
+    expect(applied.stdout).to.contain('Applied to "SSO pilot"');
+    expect(await members()).to.equal(Number(before) + 1);
+    const bobAfter = JSON.parse((await rehearsal(['login', 'bob@acme.com', '--method', 'password', '--password', 'bob-pass', '--json'], dataDir)).stdout);
+    expect(bobAfter).to.include({ outcome: 'logged-in', reason: 'sso-login' });
+  });
+
   it('report billing (SCIM-made Trello accounts bill from their first login) and policies', async () => {
     const billing = JSON.parse((await rehearsal(['report', 'billing', '--accounts', '--json'], dataDir)).stdout);
     const reasons = Object.fromEntries(billing.accounts.map((a: { email: string; reason: string }) => [a.email, a.reason]));
-    // alice logged in above (her first login); bob never did.
+    // alice and bob logged in above (their first logins) and so became billable for their Trello accounts.
     expect(reasons).to.deep.equal({
       'alice@acme.com': 'billable-product-access',
-      'bob@acme.com': 'trello-awaiting-first-login',
+      'bob@acme.com': 'billable-product-access',
       'carol@acme.com': 'trello-no-workspace',
       'root@acme.com': 'billable-product-access',
     });
-    expect(billing.billableCount).to.equal(2);
+    expect(billing.billableCount).to.equal(3);
     const policies = await rehearsal(['report', 'policies'], dataDir);
     expect(policies.stdout).to.match(/SSO pilot\s+Mock IdP\s+enforced\s+idp\s+60m/);
   });

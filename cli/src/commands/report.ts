@@ -1,4 +1,5 @@
 import { parseDuration } from '@rehearsal/core/runtime';
+import { addPolicyMembers } from '../scenario/apply.ts';
 import { policySettings } from '../scenario/policy-settings.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';
@@ -17,8 +18,9 @@ interface AccountPreview {
 
 /**
  * `report billing [--accounts]`, `report policies`, and
- * `report rollout POLICY [--add EMAILS] [--set key=value,...]`: the rollout
- * preview of moving people into a policy and/or changing its settings.
+ * `report rollout POLICY [--add EMAILS] [--set key=value,...] [--apply]`: the
+ * rollout preview of moving people into a policy and/or changing its settings,
+ * and with --apply the change itself when the preview is clean.
  */
 export const reportCommand: Command = async (args, ctx) => {
   const [what, ...rest] = args;
@@ -52,14 +54,22 @@ export const reportCommand: Command = async (args, ctx) => {
   }
 
   if (what === 'rollout') {
-    const { values, positionals } = options(rest, { add: { type: 'string' }, set: { type: 'string' } }, { min: 1, max: 1 });
+    const { values, positionals } = options(rest, { add: { type: 'string' }, set: { type: 'string' }, apply: { type: 'boolean' } }, { min: 1, max: 1 });
     const policies = (await stack.core.call('GET', `${org}/policies`)) as { id: string; name: string }[];
     const policy = policies.find((p) => p.name === positionals[0] || p.id === positionals[0]);
     if (!policy) throw new UsageError(`No policy named "${positionals[0]}" (there are: ${policies.map((p) => p.name).join(', ')})`);
     const addMembers = values.add ? values.add.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
     const settings = values.set ? parseSettings(values.set) : undefined;
     const preview = await stack.core.call('POST', `${org}/policies/${policy.id}/preview`, { ...(addMembers ? { addMembers } : {}), ...(settings ? { settings } : {}) });
-    ctx.out.result(preview, () => {
+    // Scripts gate a rollout on this: anyone locked out, a warning, or someone who cannot move.
+    const blocked = preview.summary.lockedOut > 0 || preview.warnings.length > 0 || preview.refused.length > 0;
+    // --apply makes the change only when the preview is clean: what the admin saw is what happens.
+    const applied = Boolean(values.apply) && !blocked;
+    if (applied) {
+      if (settings) await stack.core.call('PATCH', `${org}/policies/${policy.id}`, settings);
+      await addPolicyMembers(stack.core, org, policy.id, addMembers ?? []);
+    }
+    ctx.out.result({ ...preview, applied }, () => {
       ctx.out.say(`Rollout preview for "${policy.name}": ${preview.summary.affected} affected, ${preview.summary.lockedOut} locked out; billable ${preview.billing.before} -> ${preview.billing.after}`);
       ctx.out.say(
         table(
@@ -69,11 +79,12 @@ export const reportCommand: Command = async (args, ctx) => {
       );
       for (const w of preview.warnings) ctx.out.say(`warning ${w.code}: ${w.message}`);
       for (const r of preview.refused as { email: string; code: string; message: string }[]) ctx.out.say(`cannot move ${r.email} (${r.code}): ${r.message}`);
+      if (applied) ctx.out.say(`Applied to "${policy.name}": it takes effect at each person's next login.`);
+      else if (values.apply) ctx.out.say('Not applied: the preview locks someone out or cannot move someone.');
     });
-    // Scripts gate a rollout on this: anyone locked out, a warning, or someone who cannot move.
-    return preview.summary.lockedOut > 0 || preview.warnings.length > 0 || preview.refused.length > 0 ? EXIT.refused : EXIT.ok;
+    return blocked ? EXIT.refused : EXIT.ok;
   }
-  throw new UsageError('usage: rehearsal report billing [--accounts] | policies | rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h]');
+  throw new UsageError('usage: rehearsal report billing [--accounts] | policies | rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h] [--apply]');
 };
 
 /** `sso=enforced,idleSession=1h,billable=false` in the scenario file's terms, as core's settings. */
