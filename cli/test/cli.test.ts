@@ -24,6 +24,30 @@ function rehearsal(args: string[], dataDir: string): Promise<Ran> {
   });
 }
 
+/** `rehearsal up --json` on free ports, ready once it prints its one JSON line (or failed when it exits first). */
+async function startUp(args: string[], dataDir: string): Promise<{ up: ChildProcess; described: any }> {
+  const [core, idp, gateway] = [await freePort(), await freePort(), await freePort()];
+  const up = spawn(process.execPath, [BIN, 'up', ...args, '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  up.stderr!.on('data', (d) => (stderr += d));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    up.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    up.once('exit', (code) => reject(new Error(`up exited ${code}: ${stderr}`)));
+  });
+  return { up, described: JSON.parse(line) };
+}
+
+const stop = async (child: ChildProcess) => {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+};
+
 describe('the rehearsal command', function () {
   this.timeout(120_000);
   let dataDir: string;
@@ -32,28 +56,11 @@ describe('the rehearsal command', function () {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-cli-'));
-    const [core, idp, gateway] = [await freePort(), await freePort(), await freePort()];
-    up = spawn(process.execPath, [BIN, 'up', '--scenario', 'examples/acme.yaml', '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    up.stderr!.on('data', (d) => (stderr += d));
-    // Ready is the one JSON line `up --json` prints once every service answers (or the process ending).
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      up.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('\n')) resolve(out.split('\n')[0]!);
-      });
-      up.once('exit', (code) => reject(new Error(`up exited ${code}: ${stderr}`)));
-    });
-    described = JSON.parse(line);
+    ({ up, described } = await startUp(['--scenario', 'examples/acme.yaml'], dataDir));
   });
 
   after(async () => {
-    if (up.exitCode === null) {
-      const exited = new Promise((resolve) => up.once('exit', resolve));
-      up.kill('SIGTERM');
-      await exited;
-    }
+    await stop(up);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -195,9 +202,25 @@ describe('the rehearsal command', function () {
   });
 
   it('stopping up removes stack.json', async () => {
-    const exited = new Promise((resolve) => up.once('exit', resolve));
-    up.kill('SIGTERM');
-    await exited;
+    await stop(up);
     expect(existsSync(join(dataDir, 'stack.json'))).to.equal(false);
+  });
+});
+
+describe('rehearsal up --processes', function () {
+  this.timeout(120_000);
+  it('runs each service as its own process, and stops them all when it stops', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-cli-'));
+    const { up, described } = await startUp(['--processes', '--scenario', 'examples/acme.yaml'], dataDir);
+    try {
+      expect(described.mode).to.equal('processes');
+      expect(JSON.parse((await rehearsal(['login', 'alice@acme.com', '--json'], dataDir)).stdout)).to.include({ reason: 'sso-login' });
+    } finally {
+      await stop(up);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    for (const url of [described.urls.core, described.urls.idp, described.urls.gateway]) {
+      expect(await fetch(`${url}/healthz`).then(() => 'answers', () => 'stopped'), url).to.equal('stopped');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headlessLogin, readScenarioFile, ServiceClient, start, type Stack } from '../src/index.ts';
+import { headlessLogin, parseScenario, readScenarioFile, ServiceClient, start, type Stack } from '../src/index.ts';
 
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'acme.yaml');
 
@@ -63,6 +63,60 @@ describe('start(): a scenario whose gateway signs its AuthnRequests', function (
       expect(sp).to.include({ wantAuthnRequestsSigned: true });
       expect(sp.certificate).to.be.a('string').and.have.length.greaterThan(100);
       expect(await headlessLogin(stack.urls, 'alice@acme.com')).to.include({ outcome: 'logged-in', reason: 'sso-login' });
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('start(): the shipped examples and the rest of the scenario shape', function () {
+  this.timeout(180_000);
+  const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
+
+  it('the billing surprise: 6 billable before SCIM, 3,406 once the 4,000 portal users are claimed', async () => {
+    const stack = await start({ scenario: join(EXAMPLES, 'billing-surprise.yaml') });
+    try {
+      const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
+      const billing = () => core.call('GET', `/api/orgs/${stack.applied!.orgId}/billing?accounts=false`);
+      expect(await billing()).to.deep.include({ billableCount: 6, byReason: { 'billable-product-access': 6, 'non-billable-policy': 4000 } });
+      const cycle = await new ServiceClient('mock-idp', stack.urls.idp).call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { wait: true });
+      expect(cycle).to.include({ status: 'succeeded' });
+      expect(cycle.counts).to.include({ 'users.create': 4005 });
+      expect(await billing()).to.deep.include({ billableCount: 3406, byReason: { 'billable-product-access': 3406, 'jsm-customer-only': 600 } });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('verifies domains by DNS or by file, or leaves them pending; enables product plans; licenses Trello members', async () => {
+    const scenario = parseScenario(`
+organization: {name: Globex, plan: enterprise, admins: [hank@globex.com]}
+domains:
+  - {name: globex.com, verify: http}
+  - {name: globex.example, verify: none}
+accounts:
+  - {email: hank@globex.com, password: hank-pass-123, products: [confluence, trello]}
+  - {email: marge@globex.com, password: marge-pass-123, products: [trello], workspaces: [Ops]}
+products: {confluence: premium}
+trello:
+  enterprise: Globex Boards
+  licenses: [marge@globex.com]
+  workspaces:
+    - {name: Ops, plan: standard, boards: [{name: Plans, visibility: workspace}]}
+`);
+    const stack = await start({ scenario });
+    try {
+      const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
+      const org = `/api/orgs/${stack.applied!.orgId}`;
+      const domains = (await core.call('GET', `${org}/domains`)) as { name: string; status: string }[];
+      expect(Object.fromEntries(domains.map((d) => [d.name, d.status]))).to.deep.equal({ 'globex.com': 'verified', 'globex.example': 'pending' });
+      const products = (await core.call('GET', `${org}/products`)) as { product: string; plan: string }[];
+      expect(products.find((p) => p.product === 'confluence')).to.include({ plan: 'premium' });
+      const { members } = await core.call('GET', `/api/trello/enterprises/${stack.applied!.trello!.enterpriseId}/members`);
+      const marge = members.find((m: { email: string }) => m.email === 'marge@globex.com');
+      expect(marge).to.include({ usesSeat: true, seatReason: 'enterprise-license' });
+      expect(marge.workspaceIds).to.deep.equal([stack.applied!.trello!.workspaces.Ops]);
+      expect(Object.keys(stack.applied!.trello!.workspaces)).to.deep.equal(['Ops']);
     } finally {
       await stack.close();
     }
