@@ -5,13 +5,13 @@ import { createRemoteJWKSet } from 'jose';
 import { createCoreApp } from './app.ts';
 import { readCoreConfig } from './config.ts';
 import { NetworkDomainVerifier } from './domains/verifier.ts';
-import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService } from './runtime/index.ts';
+import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService, type ServeOptions } from './runtime/index.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
-export async function serveCore(env: NodeJS.ProcessEnv): Promise<RunningService & { adminKey: string; gatewayKey: string }> {
+export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService & { adminKey: string; gatewayKey: string }> {
   const config = readCoreConfig(env);
-  const logger = createLogger({ service: 'core', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'core', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
   mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
   const dbPath = config.CORE_DB ?? join(config.REHEARSAL_DATA_DIR, 'core.sqlite');
   const newKey = () => randomBytes(24).toString('base64url');

@@ -2,14 +2,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateCredential } from '@rehearsal/core/credentials';
-import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService } from '@rehearsal/core/runtime';
+import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 
 /** The gateway as configured by environment variables (see config.ts), its keys created on first start. */
-export async function serveGateway(env: NodeJS.ProcessEnv): Promise<RunningService & { adminKey: string }> {
+export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService & { adminKey: string }> {
   const config = readGatewayConfig(env);
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
   mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
   const publicUrl = config.GATEWAY_PUBLIC_URL ?? `http://localhost:${config.GATEWAY_PORT}`;
   const token = () => randomBytes(24).toString('base64url');

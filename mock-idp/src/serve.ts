@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, RehearsalError, closeServer, createLogger, listen, portOf, systemClock, type RunningService } from '@rehearsal/core/runtime';
+import { ConfigError, RehearsalError, closeServer, createLogger, listen, portOf, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
 import { readIdpFile } from './idp-config-file.ts';
 import { loadOrCreateCredential, parseCertificate } from '@rehearsal/core/credentials';
 
 /** The mock IdP as configured by environment variables (see config.ts), its signing key created on first start. */
-export async function serveIdp(env: NodeJS.ProcessEnv): Promise<RunningService> {
+export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readIdpConfig(env);
-  const logger = createLogger({ service: 'mock-idp', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'mock-idp', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
   const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
   const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
   const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());

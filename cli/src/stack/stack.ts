@@ -131,10 +131,12 @@ export async function resetServices(urls: StackUrls): Promise<void> {
   await Promise.all(SERVICES.map((name) => new ServiceClient(name, urls[name]).call('POST', '/_rehearsal/reset')));
 }
 
+/** In this process the services log to stderr: stdout belongs to the command (`up --json` prints one line there). */
 async function serveInProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<RunningService> {
-  if (name === 'core') return serveCore(env);
-  if (name === 'idp') return serveIdp(env);
-  return serveGateway(env);
+  const options = { log: (line: string) => void process.stderr.write(line + '\n') };
+  if (name === 'core') return serveCore(env, options);
+  if (name === 'idp') return serveIdp(env, options);
+  return serveGateway(env, options);
 }
 
 /** A service as its own process, ready once it prints its banner (or failed when it exits first). */

@@ -12,6 +12,12 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** How a caller that runs a service in its own process wants it to behave. */
+export interface ServeOptions {
+  /** Where log lines go (stdout by default): `rehearsal up` keeps stdout for itself. */
+  log?: (line: string) => void;
+}
+
 /** Listens on host:port; resolves once the socket is bound. */
 export function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
