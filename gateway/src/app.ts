@@ -275,9 +275,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json(identity.jwks());
   });
-  /** Product pages (and their JSON, for API clients that ask at the page's URL). */
-  const productRoute = (render: (body: any, csrf: string, product: string) => string) => async (req: Request, res: Response) => {
-    const product = req.path.slice(1);
+  /** A product's page (and its JSON, for API clients that ask at the page's URL). */
+  const productRoute = (product: string, render: (body: any, csrf: string) => string) => async (req: Request, res: Response) => {
     const answer = await delegate({ sessions, identity, core }, cookieOf(req, SESSION_COOKIE), corePathOf(product)!);
     if (answer.sessionEnded) return sessionOver(req, res, answer.sessionEnded);
     if (answer.status !== 200) {
@@ -285,13 +284,10 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       return refuse(req, res, answer.status, error.code, error.message);
     }
     if (wantsJson(req)) return void res.type('json').send(answer.text);
-    res.type('html').send(render(JSON.parse(answer.text), sessions.csrfToken(answer.session!.id), PRODUCT_PATHS[product] ?? product));
+    res.type('html').send(render(JSON.parse(answer.text), sessions.csrfToken(answer.session!.id)));
   };
-  app.get('/trello', productRoute((body, csrf) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`), csrf)));
-  app.get(
-    Object.keys(PRODUCT_PATHS).map((name) => `/${name}`),
-    productRoute((_body, csrf, product) => productPage(product, 'You have access.', [], csrf)),
-  );
+  app.get('/trello', productRoute('trello', (body, csrf) => productPage('Trello', `${body.enterprise}`, (body.boards as { name: string; access: string }[]).map((b) => `${b.name} (${b.access})`), csrf)));
+  for (const [name, product] of Object.entries(PRODUCT_PATHS)) app.get(`/${name}`, productRoute(name, (_body, csrf) => productPage(product, 'You have access.', [], csrf)));
 
   app.post('/logout', form, body, async (req, res) => {
     const id = sessions.unsign(cookieOf(req, SESSION_COOKIE));

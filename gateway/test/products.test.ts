@@ -51,6 +51,8 @@ describe('gateway: products, through core, on the gateway’s identity token', f
     expect((await get('/api/products/jira')).status).to.equal(200);
     expect((await stack.request('GET', '/jira')).status, 'without a session').to.equal(401);
     expect((await get('/nothing-here')).status).to.equal(404);
+    // Paths as express matches them: case-insensitive, with or without a trailing slash.
+    expect((await get('/JIRA/')).body).to.deep.equal({ product: 'jira-software', access: true });
   });
 
   it('core refuses identity tokens that are missing, malformed, signed by another key or expired', async () => {
@@ -89,6 +91,7 @@ describe('gateway: products, through core, on the gateway’s identity token', f
         expect(reply.body).to.deep.equal({ product: 'jira-software', access: true });
       }
       expect((await get('/api/products/jira-software')).body).to.deep.equal({ product: 'jira-software', access: true });
+      expect((await get('/api/products/jira/')).body).to.deep.equal({ product: 'jira-software', access: true });
     });
 
     it("refuses with core's reason code: no product access, or no Trello for this account", async () => {

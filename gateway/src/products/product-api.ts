@@ -82,7 +82,8 @@ export function productApi(deps: { sessions: Sessions; identity: IdentityTokens;
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
     const query = url.indexOf('?');
-    const corePath = corePathOf(decodeURIComponent(url.slice(PREFIX.length, query < 0 ? undefined : query)));
+    // A trailing slash is the same resource, as express's non-strict routing has it.
+    const corePath = corePathOf(decodeURIComponent(url.slice(PREFIX.length, query < 0 ? undefined : query)).replace(/\/$/, ''));
     if (!corePath) return false;
     const send = (answer: Delegation) => {
       const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer.text), 'cache-control': 'no-store' };
