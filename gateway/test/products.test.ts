@@ -117,6 +117,9 @@ describe('gateway: products, through core, on the gateway’s identity token', f
       expect([unknown.status, unknown.body.error.code]).to.deep.equal([404, 'route-not-found']);
       const post = await stack.request('POST', '/api/products/jira', {}, { cookie });
       expect(post.status).to.equal(404);
+      const malformed = await get('/api/products/%E0%A4%A');
+      expect(malformed.status).to.be.oneOf([400, 404]);
+      expect((await get('/api/products/jira')).status, 'and the gateway still answers').to.equal(403);
     });
 
     it('answers 503 core-unavailable when core does not answer', async () => {

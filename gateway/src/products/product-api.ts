@@ -82,8 +82,14 @@ export function productApi(deps: { sessions: Sessions; identity: IdentityTokens;
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
     const query = url.indexOf('?');
+    let name: string;
+    try {
+      name = decodeURIComponent(url.slice(PREFIX.length, query < 0 ? undefined : query));
+    } catch {
+      return false; // not a product name: express answers
+    }
     // A trailing slash is the same resource, as express's non-strict routing has it.
-    const corePath = corePathOf(decodeURIComponent(url.slice(PREFIX.length, query < 0 ? undefined : query)).replace(/\/$/, ''));
+    const corePath = corePathOf(name.replace(/\/$/, ''));
     if (!corePath) return false;
     const send = (answer: Delegation) => {
       const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer.text), 'cache-control': 'no-store' };
