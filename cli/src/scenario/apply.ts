@@ -1,4 +1,5 @@
 import { ServiceClient } from '../stack/service-client.ts';
+import { readIdpMetadata } from './idp-metadata.ts';
 import { policySettings } from './policy-settings.ts';
 import { directoryOf, expand } from './references.ts';
 import type { AccountEntry, Scenario, ScenarioPolicy } from './schema.ts';
@@ -159,17 +160,14 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
 
   progress('saml connection');
   const metadataUrl = `${stack.urls.idp}/saml/metadata`;
-  const metadata: string = (await idp.send('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body;
-  const entityId = /entityID="([^"]+)"/.exec(metadata)?.[1];
-  const certificate = /<(?:\w+:)?X509Certificate>([^<]+)</.exec(metadata)?.[1]?.replace(/\s+/g, '');
-  if (!entityId || !certificate) throw new Error(`the mock IdP's metadata at ${metadataUrl} has no entityID or certificate`);
+  const metadata = readIdpMetadata((await idp.send('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body);
   const saml = await core.call('PUT', `${orgPath}/directories/${directory.id}/saml`, {
-    idpEntityId: entityId,
-    ssoUrl: `${stack.urls.idp}/saml/sso`,
-    certificate: `-----BEGIN CERTIFICATE-----\n${certificate.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`,
+    idpEntityId: metadata.entityId,
+    ssoUrl: metadata.ssoUrl,
+    certificate: metadata.certificatePem,
     allowIdpInitiated: config.saml.allowIdpInitiated,
     signAuthnRequests: config.saml.signAuthnRequests,
-    ...(config.saml.singleLogout ? { sloUrl: `${stack.urls.idp}/saml/slo` } : {}),
+    ...(config.saml.singleLogout && metadata.sloUrl ? { sloUrl: metadata.sloUrl } : {}),
   });
   // The IdP learns the gateway as an admin would teach it: from the SP metadata.
   await idp.call('POST', '/api/service-providers/import', { url: `${stack.urls.gateway}/saml/${saml.id}/metadata` });
