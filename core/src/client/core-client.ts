@@ -16,7 +16,7 @@ export type Connection = SamlConnection & { spEntityId: string; acsUrl: string }
 export class CoreUnavailable extends Error {}
 
 export class CoreClient {
-  /** Kept-alive connections for the hot path (undici costs less per request than node:http; see the gateway bench). */
+  /** Kept-alive connections to core (undici costs less per request than node:http or fetch; see the gateway bench). */
   private readonly pool: Pool;
   /** A path prefix of the base URL, for a core served below the root. */
   private readonly prefix: string;
@@ -31,45 +31,45 @@ export class CoreClient {
     this.prefix = url.pathname.replace(/\/+$/, '');
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    let response: Response;
+  /** One request over the pool; a core that does not answer is CoreUnavailable. */
+  private async send(method: 'GET' | 'POST', path: string, authorization: string, body?: unknown): Promise<{ status: number; text: string }> {
+    try {
+      const answer = await this.pool.request({
+        path: this.prefix + path,
+        method,
+        headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      return { status: answer.statusCode, text: await answer.body.text() };
+    } catch (err) {
+      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
+    }
+  }
+
+  /** A call with the gateway's key; core refusing the key, or failing, is CoreUnavailable. */
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
     let key: string;
     try {
       key = typeof this.key === 'string' ? this.key : this.key();
     } catch (err) {
       throw new CoreUnavailable(`core's gateway key is not available yet: ${(err as Error).message}`);
     }
-    try {
-      response = await fetch(this.baseUrl.replace(/\/+$/, '') + path, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (err) {
-      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
-    }
-    const text = await response.text();
-    if (response.status >= 500 || response.status === 401 || response.status === 403) throw new CoreUnavailable(`core answered ${response.status} to ${method} ${path}: ${text.slice(0, 200)}`);
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    const { status, text } = await this.send(method, path, `Bearer ${key}`, body);
+    if (status >= 500 || status === 401 || status === 403) throw new CoreUnavailable(`core answered ${status} to ${method} ${path}: ${text.slice(0, 200)}`);
+    return { status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
   /**
    * A product request on behalf of the signed-in person, with the gateway's
    * identity token instead of its key. On the hot path of every product call:
-   * an undici pool of kept-alive connections, and core's JSON handed back as
-   * text, for the gateway to pass through untouched.
+   * core's JSON is handed back as text, for the gateway to pass through untouched.
    */
   async asPerson(path: string, token: string): Promise<{ status: number; text: string }> {
-    let answer;
-    try {
-      answer = await this.pool.request({ path: this.prefix + path, method: 'GET', headers: { authorization: `Bearer ${token}` }, headersTimeout: 10_000, bodyTimeout: 10_000 });
-    } catch (err) {
-      throw new CoreUnavailable(`core at ${this.baseUrl} is unreachable: ${(err as Error).message}`);
-    }
-    const text = await answer.body.text();
-    if (answer.statusCode >= 500) throw new CoreUnavailable(`core answered ${answer.statusCode} to GET ${path}`);
-    return { status: answer.statusCode, text };
+    const answer = await this.send('GET', path, `Bearer ${token}`);
+    if (answer.status >= 500) throw new CoreUnavailable(`core answered ${answer.status} to GET ${path}`);
+    return answer;
   }
 
   async decide(email: string): Promise<LoginDecision | undefined> {
