@@ -9,7 +9,7 @@ import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, typ
 import { SqliteStore } from './store/sqlite-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
-export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService & { adminKey: string; gatewayKey: string }> {
+export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readCoreConfig(env);
   const logger = createLogger({ service: 'core', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
   mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
@@ -43,8 +43,6 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
   return {
     url,
     port,
-    adminKey: admin.value,
-    gatewayKey: gateway.value,
     banner: [
       `Rehearsal core is up at ${url}`,
       `  API description: ${url}/openapi.json`,

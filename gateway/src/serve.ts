@@ -7,7 +7,7 @@ import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 
 /** The gateway as configured by environment variables (see config.ts), its keys created on first start. */
-export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService & { adminKey: string }> {
+export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readGatewayConfig(env);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
   mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
@@ -42,7 +42,6 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   return {
     url: publicUrl,
     port: portOf(server),
-    adminKey: admin.value,
     banner: [`Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (for POST /api/sessions/revoke): ${admin.source}`],
     close: () => closeServer(server),
   };
