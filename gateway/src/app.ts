@@ -20,7 +20,7 @@ import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from
 import { certify } from '@rehearsal/core/credentials';
 import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
-import { corePathOf, delegate, PRODUCT_PATHS, productApi, REASON_NOTICES } from './products/product-api.ts';
+import { corePathOf, delegate, PRODUCT_PATHS, productApi } from './products/product-api.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
@@ -29,7 +29,7 @@ import { checkResponse, decodeSamlResponse, SamlRejection } from './saml/respons
 import { SAML } from '@node-saml/node-saml';
 import { samlOptions, samlPassport, type SamlRequest } from './saml/service-provider.ts';
 import { MemorySessionStore, type SessionStore } from './sessions/session-store.ts';
-import { SESSION_COOKIE, Sessions } from './sessions/sessions.ts';
+import { REASON_NOTICES, SESSION_COOKIE, Sessions } from './sessions/sessions.ts';
 
 export const CSRF_COOKIE = 'rehearsal_gw_csrf';
 export const GATEWAY_VERSION = '0.1.0';

@@ -3,6 +3,9 @@ import { route, type RouteSpec } from '../api/route.ts';
 import { email } from '../api/schemas.ts';
 import type { LoginService } from './login-service.ts';
 
+/** An email and a password as the gateway passes them on (checked, or set). */
+const credentials = z.strictObject({ email, password: z.string().max(1000) });
+
 export function loginRoutes(login: LoginService): RouteSpec[] {
   return [
     route({
@@ -17,13 +20,13 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
     }),
     route({
       method: 'post', path: '/api/login/password', tag: 'login', audience: 'gateway',
-      summary: 'Check a password', body: z.strictObject({ email, password: z.string().max(1000) }),
+      summary: 'Check a password', body: credentials,
       handle: ({ body }) => login.checkPassword(body.email, body.password),
     }),
     route({
       method: 'post', path: '/api/login/password/change', tag: 'login', audience: 'gateway',
       summary: "Set a new password at login (first one, or an expired one): the policy's strength rule applies",
-      body: z.strictObject({ email, password: z.string().max(1000) }),
+      body: credentials,
       handle: ({ body }) => login.changePassword(body.email, body.password),
     }),
     route({

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CoreUnavailable, type CoreClient } from '@rehearsal/core/client';
 import { cookieOf, type Logger } from '@rehearsal/core/runtime';
-import { SESSION_COOKIE, type Sessions } from '../sessions/sessions.ts';
+import { REASON_NOTICES, SESSION_COOKIE, type Sessions } from '../sessions/sessions.ts';
 import type { IdentityTokens } from './identity-tokens.ts';
 
 /** Gateway product names (as in `/jira` or `/api/products/jira`) and the product core knows them as. */
@@ -22,15 +22,6 @@ export function corePathOf(product: string): string | undefined {
   const known = PRODUCT_PATHS[product];
   return known ? `/api/me/products/${known}` : undefined;
 }
-
-/** What the login page says when it is shown again for a reason; also the message of a 401 on the product API. */
-export const REASON_NOTICES: Record<string, string> = {
-  'idle-timeout': 'You were away longer than your organization allows: log in again.',
-  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
-  'session-unknown': 'Your session ended: log in again.',
-  'login-required': 'Log in to continue.',
-  'logged-out': 'You are logged out.',
-};
 
 export interface Delegation {
   /** `ok`: core's answer as it wrote it; otherwise why the session or core said no. */

@@ -4,6 +4,15 @@ import type { Session, SessionStore } from './session-store.ts';
 
 export const SESSION_COOKIE = 'rehearsal_gw_session';
 
+/** Why someone is (back) at the login page, as it tells them; also the message of a 401 from the product API. */
+export const REASON_NOTICES: Record<string, string> = {
+  'idle-timeout': 'You were away longer than your organization allows: log in again.',
+  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
+  'session-unknown': 'Your session ended: log in again.',
+  'login-required': 'Log in to continue.',
+  'logged-out': 'You are logged out.',
+};
+
 export type SessionState = { session: Session } | { session?: undefined; reason?: 'idle-timeout' | 'session-expired' | 'session-unknown' };
 
 /**
