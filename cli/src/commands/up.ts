@@ -13,7 +13,7 @@ import { options, type Command, type CommandContext } from './context.ts';
 /** People shown in the "log in as" table; a scenario of thousands shows the first ones. */
 const SHOWN_PEOPLE = 8;
 
-export interface Person {
+interface Person {
   email: string;
   policy: string | null;
   login: string;
@@ -22,7 +22,7 @@ export interface Person {
 }
 
 /** Whom to log in as: everyone the scenario names, with the path core's login decision gives them. */
-export async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string): Promise<{ people: Person[]; more: number }> {
+async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string): Promise<{ people: Person[]; more: number }> {
   const core = new ServiceClient('core', coreUrl, gatewayKey);
   const passwords = new Map<string, string | null>();
   for (const u of expand(s.idp?.users ?? [])) passwords.set(u.email.toLowerCase(), u.password ?? null);
@@ -39,7 +39,7 @@ export async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string)
 }
 
 /** `up --json`: every URL and credential a script or another test tool needs. */
-export function stackDescription(stack: Pick<Stack, 'urls' | 'credentials' | 'dataDir' | 'mode'>, applied: AppliedScenario | undefined, people: Person[]) {
+function stackDescription(stack: Pick<Stack, 'urls' | 'credentials' | 'dataDir' | 'mode'>, applied: AppliedScenario | undefined, people: Person[]) {
   return {
     urls: { ...stack.urls, login: `${stack.urls.gateway}/login`, idpMetadata: `${stack.urls.idp}/saml/metadata`, openapi: `${stack.urls.core}/openapi.json` },
     credentials: stack.credentials,

@@ -1,13 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { generateSecret, generateURI, verifySync } from 'otplib';
+import { verifySync } from 'otplib';
 
 /** TOTP as RFC 6238 and every authenticator app: SHA-1, 6 digits, 30-second steps. */
 export const TOTP_PERIOD_SECONDS = 30;
 const RECOVERY_CODES = 10;
-
-export const newTotpSecret = () => generateSecret({ length: 20 });
-
-export const otpauthUri = (secret: string, email: string) => generateURI({ issuer: 'Rehearsal', label: email, secret });
 
 /**
  * A TOTP code, checked at `now` with one step of tolerance either way, and only
