@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyScenario, type AppliedScenario } from '../scenario/apply.ts';
 import { expand } from '../scenario/references.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { ServiceClient } from '../stack/service-client.ts';
-import { DEFAULT_PORTS, resetServices, start, type Stack } from '../stack/stack.ts';
+import { DEFAULT_PORTS, start, type Stack } from '../stack/stack.ts';
 import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from '../stack/stack-file.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, type Command, type CommandContext } from './context.ts';
@@ -39,7 +38,8 @@ async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string): Promi
 }
 
 /** `up --json`: every URL and credential a script or another test tool needs. */
-function stackDescription(stack: Pick<Stack, 'urls' | 'credentials' | 'dataDir' | 'mode'>, applied: AppliedScenario | undefined, people: Person[]) {
+function stackDescription(stack: Stack, people: Person[]) {
+  const { applied } = stack;
   return {
     urls: { ...stack.urls, login: `${stack.urls.gateway}/login`, idpMetadata: `${stack.urls.idp}/saml/metadata`, openapi: `${stack.urls.core}/openapi.json` },
     credentials: stack.credentials,
@@ -87,25 +87,21 @@ export const upCommand: Command = async (args, ctx) => {
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
-  const stack = await start({ mode, ports, dataDir: ctx.dataDir, ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}), ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}) });
-  let applied: AppliedScenario | undefined;
-  try {
-    if (scenario) {
-      // Core keeps its database in the data directory: a scenario starts from empty.
-      await resetServices(stack.urls);
-      applied = await applyScenario(scenario, { urls: stack.urls, coreAdminKey: stack.credentials.coreAdminKey }, ctx.out.progress);
-      ctx.out.endProgress();
-    }
-  } catch (err) {
-    await stack.close();
-    throw err;
-  }
-  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, dataDir: ctx.dataDir });
+  const stack = await start({
+    mode,
+    ports,
+    dataDir: ctx.dataDir,
+    ...(scenario ? { scenario, progress: ctx.out.progress } : {}),
+    ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
+    ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}),
+  });
+  ctx.out.endProgress();
+  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: stack.applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, dataDir: ctx.dataDir });
   const gatewayKey = readFileSync(join(ctx.dataDir, 'core-gateway-key'), 'utf8').trim();
   const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, gatewayKey) : { people: [], more: 0 };
   // One line of JSON: a script reads the first line of output and has everything.
-  if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, applied, people)) + '\n');
-  else printBanner(ctx, stack, values.scenario, applied, people, more);
+  if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people)) + '\n');
+  else printBanner(ctx, stack, values.scenario, people, more);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -116,7 +112,7 @@ export const upCommand: Command = async (args, ctx) => {
   return EXIT.ok;
 };
 
-function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, applied: AppliedScenario | undefined, people: Person[], more: number) {
+function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, people: Person[], more: number) {
   const say = ctx.out.say;
   say('');
   say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
@@ -128,7 +124,7 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
   say('');
   say(`  Core admin key: ${stack.credentials.coreAdminKey}`);
   say(`    curl -H "Authorization: Bearer ${stack.credentials.coreAdminKey}" ${stack.urls.core}/api/orgs`);
-  for (const d of applied?.directories ?? []) {
+  for (const d of stack.applied?.directories ?? []) {
     if (d.scim) say(`  SCIM (${d.name}): ${d.scim.baseUrl}  token ${d.scim.token}`);
     if (d.saml) say(`  SAML (${d.name}): SP entity ID ${d.saml.spEntityId}\n    ACS ${d.saml.acsUrl}`);
   }

@@ -72,8 +72,9 @@ function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir
 }
 
 /**
- * Starts core, the mock IdP and the gateway on loopback, applies the scenario,
- * and hands back everything a test suite or script needs to drive them.
+ * Starts core, the mock IdP and the gateway on loopback, empties them and applies
+ * the scenario (when there is one), and hands back everything a test suite or
+ * script needs to drive them.
  */
 export async function start(options: StackOptions = {}): Promise<Stack> {
   const scenario = typeof options.scenario === 'string' ? readScenarioFile(options.scenario) : options.scenario;
@@ -117,7 +118,8 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   };
   if (scenario) {
     try {
-      stack.applied = await applyScenario(scenario, endpoints, options.progress);
+      // From empty: a data directory that was used before still holds core's database.
+      await stack.reset();
     } catch (err) {
       await closeAll();
       throw err;
