@@ -103,6 +103,11 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
 
   path.push('password');
   if (!options.password) return stop('input-needed', 'password-required', `${start.body.message ?? ''} Give the password with --password.`.trim());
+  // The authenticator app, at the gateway's time (frozen or advanced by the harness; real time without one).
+  const codeFor = async (secret: string) => {
+    const { now } = await gateway.call('GET', '/_rehearsal/clock').catch(() => ({ now: new Date().toISOString() }));
+    return generateSync({ secret, epoch: Math.floor(new Date(now).getTime() / 1000) });
+  };
   let reply = await post('/login/password', { email, password: options.password });
   let enrolment: LoginResult['enrolment'];
   for (;;) {
@@ -111,8 +116,6 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
     const step: string = reply.body.step;
     path.push(step);
     if (step === 'password-change') return stop('input-needed', 'password-expired', 'The password has expired: log in in a browser to choose a new one.');
-    const clockNow = async () => new Date((await gateway.call('GET', '/_rehearsal/clock').catch(() => ({ now: new Date().toISOString() }))).now);
-    const codeFor = async (secret: string) => generateSync({ secret, epoch: Math.floor((await clockNow()).getTime() / 1000) });
     if (step === 'two-step-enrolment') {
       enrolment = { secret: reply.body.secret, otpauthUri: reply.body.otpauthUri };
       if (!options.enrol) return stop('input-needed', 'two-step-enrolment-required', 'Two-step verification must be set up: run again with --enrol (the code is computed from the new secret).', { enrolment });

@@ -1,3 +1,4 @@
+import { pool } from '@rehearsal/core/runtime';
 import { ServiceClient } from '../stack/service-client.ts';
 import { readIdpMetadata } from './idp-metadata.ts';
 import { policySettings } from './policy-settings.ts';
@@ -34,18 +35,6 @@ const BATCH = 10_000;
 export const PROVISIONING_TARGET = 'core';
 
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
-async function inParallel<T>(items: T[], work: (item: T) => Promise<unknown>, progress?: (done: number) => void): Promise<void> {
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      await work(items[next++]!);
-      progress?.(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-}
 
 /**
  * Creates everything a scenario describes, through the services' own APIs (as
@@ -155,7 +144,11 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
   }
   const users = expand(config.users);
   progress('idp users', 0, users.length);
-  await inParallel(users, (u) => idp.call('POST', '/api/users', u), (done) => done % 100 === 0 && progress('idp users', done, users.length));
+  let created = 0;
+  await pool(users, PARALLEL, async (u) => {
+    await idp.call('POST', '/api/users', u);
+    if (++created % 100 === 0) progress('idp users', created, users.length);
+  });
   progress('idp users', users.length, users.length);
 
   progress('saml connection');

@@ -9,3 +9,4 @@ export * from './logger.ts';
 export * from './validation.ts';
 export * from './local.ts';
 export * from './service.ts';
+export * from './pool.ts';

@@ -1,4 +1,4 @@
-import { conflict, notFound, RehearsalError, timeOrderedId, type Clock } from '@rehearsal/core/runtime';
+import { conflict, notFound, pool, RehearsalError, timeOrderedId, type Clock } from '@rehearsal/core/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpGroup } from '../directory/group.ts';
 import type { IdpUser } from '../directory/user.ts';
@@ -578,19 +578,4 @@ function scopeTest(target: ProvisioningTarget, directory: Directory, members: Me
     for (const id of (group && members.get(group.name)) ?? []) assigned.add(id);
   }
   return (user) => user !== undefined && assigned.has(user.id);
-}
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping the results in order. */
-async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]!);
-      }
-    }),
-  );
-  return results;
 }
