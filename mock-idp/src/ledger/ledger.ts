@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseInput, type Clock } from '@rehearsal/core/runtime';
 import type { Fault } from '../faults/fault.ts';
+import { SequencedLog } from './sequenced-log.ts';
 
 export type MessageKind = 'AuthnRequest' | 'Response' | 'LogoutRequest' | 'LogoutResponse';
 export type Binding = 'redirect' | 'post' | 'api';
@@ -44,33 +45,29 @@ const query = z
 export const LEDGER_CAPACITY = 5000;
 
 export class Ledger {
-  private entries: LedgerEntry[] = [];
-  private seq = 0;
+  private readonly log = new SequencedLog<LedgerEntry>(LEDGER_CAPACITY);
 
   constructor(private readonly clock: Clock) {}
 
   record(entry: LedgerRecord): LedgerEntry {
-    const full: LedgerEntry = { seq: ++this.seq, time: this.clock.now().toISOString(), ...entry, faults: entry.faults ?? [] };
-    this.entries.push(full);
-    if (this.entries.length > LEDGER_CAPACITY) this.entries.splice(0, this.entries.length - LEDGER_CAPACITY);
-    return full;
+    return this.log.add((seq) => ({ seq, time: this.clock.now().toISOString(), ...entry, faults: entry.faults ?? [] }));
   }
 
   /** Oldest first, filtered by the query string's fields; the newest `limit` of them. */
   list(input: unknown): { entries: LedgerEntry[]; last: number } {
     const q = parseInput(query, input, 'query');
-    const wanted = this.entries.filter(
+    const wanted = this.log.select(
       (e) =>
         (q.sp === undefined || e.sp === q.sp) &&
         (q.user === undefined || e.user === q.user.toLowerCase()) &&
         (q.message === undefined || e.message === q.message) &&
-        (q.direction === undefined || e.direction === q.direction) &&
-        (q.after === undefined || e.seq > q.after),
+        (q.direction === undefined || e.direction === q.direction),
+      q.after,
     );
-    return { entries: wanted.slice(-q.limit), last: this.seq };
+    return { entries: wanted.slice(-q.limit), last: this.log.last };
   }
 
   clear(): void {
-    this.entries = [];
+    this.log.clear();
   }
 }

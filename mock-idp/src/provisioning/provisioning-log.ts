@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '@rehearsal/core/runtime';
+import { SequencedLog } from '../ledger/sequenced-log.ts';
 import type { Exchange } from './scim-client.ts';
 
 export interface AttributeDiff {
@@ -48,34 +49,32 @@ const query = z
 export const LOG_CAPACITY = 100_000;
 
 export class ProvisioningLog {
-  private entries: LogEntry[] = [];
-  private seq = 0;
+  private readonly log = new SequencedLog<LogEntry>(LOG_CAPACITY);
 
   add(entry: Omit<LogEntry, 'seq'>): void {
-    this.entries.push({ ...entry, seq: ++this.seq });
-    if (this.entries.length > LOG_CAPACITY) this.entries.splice(0, this.entries.length - LOG_CAPACITY);
+    this.log.add((seq) => ({ ...entry, seq }));
   }
 
   list(target: string, input: unknown): { entries: LogEntry[]; last: number } {
     const q = parseInput(query, input, 'query');
-    const entries = this.entries.filter(
+    const entries = this.log.select(
       (e) =>
         e.target === target &&
         (q.cycle === undefined || e.cycle === q.cycle) &&
         (q.user === undefined || e.user === q.user.toLowerCase()) &&
         (q.group === undefined || e.group === q.group) &&
         (q.outcome === undefined || e.outcome === q.outcome) &&
-        (q.writes === undefined || (e.method !== 'GET') === (q.writes === 'true')) &&
-        (q.after === undefined || e.seq > q.after),
+        (q.writes === undefined || (e.method !== 'GET') === (q.writes === 'true')),
+      q.after,
     );
-    return { entries: entries.slice(0, q.limit), last: this.seq };
+    return { entries: entries.slice(0, q.limit), last: this.log.last };
   }
 
   forget(target: string): void {
-    this.entries = this.entries.filter((e) => e.target !== target);
+    this.log.remove((e) => e.target === target);
   }
 
   clear(): void {
-    this.entries = [];
+    this.log.clear();
   }
 }
