@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@rehearsal/core/runtime';
 import type { LoginDecision } from '@rehearsal/core/client';
+import { ExpiringMap } from '../expiring-map.ts';
 
 /** A first factor passed, a step to go: it opens nothing but that step. */
 export interface PendingLogin {
@@ -17,23 +18,24 @@ export interface PendingLogin {
 /** How long the second step may take. */
 export const PENDING_TTL_MS = 10 * 60_000;
 
-export class PendingLogins {
-  private readonly pending = new Map<string, PendingLogin>();
+/** Bounds memory under a flood of first factors. */
+const MAX_PENDING = 100_000;
 
-  constructor(private readonly clock: Clock) {}
+export class PendingLogins {
+  private readonly pending: ExpiringMap<PendingLogin>;
+
+  constructor(private readonly clock: Clock) {
+    this.pending = new ExpiringMap(clock, MAX_PENDING);
+  }
 
   start(fields: Omit<PendingLogin, 'id' | 'expiresAt'>): PendingLogin {
-    const now = this.clock.now().getTime();
-    for (const [id, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(id);
-    const login: PendingLogin = { ...fields, id: randomBytes(32).toString('base64url'), expiresAt: now + PENDING_TTL_MS };
-    this.pending.set(login.id, login);
+    const login: PendingLogin = { ...fields, id: randomBytes(32).toString('base64url'), expiresAt: this.clock.now().getTime() + PENDING_TTL_MS };
+    this.pending.set(login.id, login, login.expiresAt);
     return login;
   }
 
   get(id: string | undefined): PendingLogin | undefined {
-    const login = id ? this.pending.get(id) : undefined;
-    if (!login || login.expiresAt <= this.clock.now().getTime()) return undefined;
-    return login;
+    return id ? this.pending.get(id) : undefined;
   }
 
   end(id: string): void {
