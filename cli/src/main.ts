@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { ScenarioError } from './scenario/scenario-file.ts';
 import { ApiError, ServiceUnreachable } from './stack/service-client.ts';
 import { NoStack } from './stack/stack-file.ts';
+import { ServiceStartError } from './stack/stack.ts';
+import { ConfigError } from '@rehearsal/core/runtime';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import type { Command } from './commands/context.ts';
 import { clockCommand } from './commands/clock.ts';
@@ -39,6 +41,50 @@ Options: --json prints one JSON document (for scripts); --data-dir DIR is where
 Exit codes: 0 done; 1 refused (a login refused, a rollout that locks people out,
 a service refusing a change); 2 usage; 3 no stack answers; 4 invalid scenario.`;
 
+/** `rehearsal COMMAND --help`: each command's own usage, options and what it prints. */
+export const COMMAND_HELP: Record<string, string> = {
+  up: `Usage: rehearsal up [--scenario FILE] [--processes] [--core-port N] [--idp-port N] [--gateway-port N] [--json]
+
+Starts core, the mock IdP and the gateway (in this process, or one process each
+with --processes), applies the scenario, and prints the URLs, the keys and whom
+to log in as; --json prints the same as one line of JSON. Runs until Ctrl-C.
+With --processes, a service that dies is restarted (after 1, 2, 4, 8, 16 s);
+a sixth death stops the stack with exit status 1. Other commands find the stack
+through <data dir>/stack.json, removed when up stops.`,
+  scenario: `Usage: rehearsal scenario validate FILE
+       rehearsal scenario apply FILE [--keep]
+
+validate checks a scenario file (problems as file:line:column: path: message);
+apply empties the running stack and applies FILE (--keep adds to what is there).`,
+  provision: `Usage: rehearsal provision plan [--initial] [--all]
+       rehearsal provision run [--initial]
+
+plan shows what the next SCIM cycle sends, attribute by attribute, and what it
+overwrites on existing product accounts (--all lists unchanged users too);
+run runs the cycle with a progress bar. --initial looks at everyone.`,
+  login: `Usage: rehearsal login EMAIL [--method sso|password] [--password P] [--totp CODE | --totp-secret SECRET] [--enrol] [--then PATH]
+
+A headless login through the gateway: prints the path taken, the outcome and
+the reason. --enrol enrols in two-step verification when asked (the code is
+computed from the new secret); --then asks for PATH once logged in. Exit 1 when
+the login is refused or needs more input.`,
+  clock: `Usage: rehearsal clock show | advance DURATION | freeze [ISO-INSTANT] | unfreeze
+
+Every service's clock at once. DURATION: 31m, 1h30m, 2d, PT31M.`,
+  report: `Usage: rehearsal report billing [--accounts]
+       rehearsal report policies
+       rehearsal report rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h,...] [--apply]
+
+billing: who is billed and why; policies: the authentication policies, their
+settings and members; rollout: each affected account's next login before and
+after, lock-outs and the billing delta; --apply makes the change when nobody is
+locked out. Exit 1 when the preview locks someone out.`,
+  reset: `Usage: rehearsal reset [--empty]
+
+Empties every service, sets the clocks back to real time, and applies the
+scenario up started with again (--empty: not).`,
+};
+
 const COMMANDS: Record<string, Command> = {
   up: upCommand,
   scenario: scenarioCommand,
@@ -75,10 +121,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return code;
   };
   if (!command) return fail(EXIT.usage, 'unknown-command', `unknown command "${name}" (try rehearsal --help)`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(COMMAND_HELP[name] + '\n');
+    return EXIT.ok;
+  }
   try {
     return await command(rest, { out, dataDir: resolve(dataDir) });
   } catch (err) {
     if (err instanceof UsageError) return fail(EXIT.usage, 'usage', err.message);
+    // A service that cannot start says why in sentences (a bad setting, a port in use): no stack trace.
+    if (err instanceof ServiceStartError) return fail(EXIT.usage, 'service-not-started', err.message, { service: err.service, problems: err.problems });
+    if (err instanceof ConfigError) return fail(EXIT.usage, 'configuration-invalid', err.message, { problems: err.problems });
     if (err instanceof ScenarioError) return fail(EXIT.invalidScenario, 'scenario-invalid', `invalid scenario:\n${err.message}`, { problems: err.problems });
     if (err instanceof NoStack || err instanceof ServiceUnreachable) return fail(EXIT.unreachable, 'stack-unreachable', err.message);
     if (err instanceof ApiError) return fail(EXIT.refused, err.code, err.message, { service: err.service, status: err.status, details: err.details });

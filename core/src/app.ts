@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { secretBox } from './accounts/secret-box.ts';
 import { identityAuth } from './identity/identity.ts';
 import { identityRoutes } from './identity/routes.ts';
 import express, { type Express } from 'express';
@@ -23,7 +25,7 @@ import { PolicyService } from './policies/policy-service.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { ProductService } from './products/product-service.ts';
 import { productRoutes } from './products/routes.ts';
-import { ControllableClock, errorMiddleware, harnessRouter, routeNotFound, silentLogger, timeOrderedId, type Clock, type Logger } from './runtime/index.ts';
+import { ControllableClock, errorMiddleware, harnessRouter, rejectRepeatedQuery, routeNotFound, sendIndex, silentLogger, timeOrderedId, type Clock, type Logger } from './runtime/index.ts';
 import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';
@@ -43,6 +45,10 @@ export interface CoreAppOptions {
   logger?: Logger;
   /** `/_rehearsal/*` endpoints (clock, reset, dns); on unless turned off. */
   harness?: boolean;
+  /** Encrypts TOTP secrets at rest (32+ characters); random per process when absent (tests). */
+  secretsKey?: string;
+  /** The key the harness endpoints take besides the admin key (REHEARSAL_HARNESS_KEY, shared by the stack). */
+  harnessKey?: string;
   /** How domains are verified when the harness has nothing published. */
   verifier?: DomainVerifier;
   /** Where the HTTPS verification file is looked for; `{domain}` is replaced. */
@@ -56,6 +62,19 @@ export interface CoreAppOptions {
 }
 
 export const CORE_VERSION = '0.1.0';
+
+/** What `GET /` shows: what core is and where its doors are. */
+const CORE_INDEX = {
+  service: 'core',
+  title: 'Rehearsal core',
+  description: 'Organizations, claimed domains, managed accounts, authentication policies, SCIM directories, products, Trello Enterprise and billing: every fact and every rule of the rehearsal.',
+  links: [
+    { path: '/openapi.json', label: 'API description (OpenAPI 3.1)', note: 'every /api route; Authorization: Bearer <core admin key>' },
+    { path: '/scim/directory/{directoryId}/ServiceProviderConfig', label: 'SCIM 2.0 server', note: "one per IdP directory, with the directory's bearer token" },
+    { path: '/healthz', label: 'health' },
+    { path: '/_rehearsal/clock', label: 'harness clock', note: 'changes, reset and DNS need the harness key' },
+  ],
+};
 
 /** Every route of the admin and gateway API, in one table (also the OpenAPI document's source). */
 export function coreRoutes(ctx: CoreContext, fileUrlTemplate: string): RouteSpec[] {
@@ -87,6 +106,7 @@ export function createCoreApp(options: CoreAppOptions): Express {
     gatewayUrl: options.gatewayUrl.replace(/\/+$/, ''),
     publicUrl: (options.publicUrl ?? 'http://localhost:9000').replace(/\/+$/, ''),
     verifier: harness ? new HarnessAwareVerifier(harnessDns, network) : network,
+    secrets: secretBox(options.secretsKey ?? randomBytes(32).toString('base64url')),
     // Time-ordered ids (UUIDv7) append to the primary-key b-trees instead of landing on
     // random pages: inserts stay cheap at hundreds of thousands of rows.
     newId: options.newId ?? (() => timeOrderedId()),
@@ -108,22 +128,26 @@ export function createCoreApp(options: CoreAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'core', version: CORE_VERSION });
   });
+  app.get('/', (req, res) => sendIndex(req, res, CORE_INDEX));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
   // First: provisioning is the busiest traffic, and no other route starts with /scim.
   app.use('/scim/directory/:directoryId', scimRouter(new ScimService(ctx), logger));
+  app.use(rejectRepeatedQuery);
   if (harness) {
+    const keys = [options.credentials.adminKey, ...(options.harnessKey ? [options.harnessKey] : [])];
     app.use(
       harnessRouter({
         clock,
+        keys,
         reset: async () => {
           await options.store.wipe();
           harnessDns.clear();
         },
       }),
     );
-    app.use(harnessDnsRouter(harnessDns));
+    app.use(harnessDnsRouter(harnessDns, keys));
   }
   // Product requests: the person the gateway vouches for, by a signed identity token rather than a key.
   const identityKeys = options.identityKeys ?? createRemoteJWKSet(new URL(`${ctx.gatewayUrl}/.well-known/jwks.json`));

@@ -8,10 +8,12 @@ const coreEnv = z.object({
   CORE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   CORE_DB: env.optionalText(),
-  CORE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CORE_ADMIN_KEY: env.key(),
+  /** Encrypts TOTP secrets at rest; by default generated into the data directory. */
+  CORE_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where the gateway publishes the keys of its identity tokens; default `<GATEWAY_URL>/.well-known/jwks.json`. */
   CORE_GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-  CORE_GATEWAY_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CORE_GATEWAY_KEY: env.key(),
   GATEWAY_URL: env.url('http://localhost:8000'),
   CORE_DNS_SERVERS: z
     .string()
@@ -23,6 +25,7 @@ const coreEnv = z.object({
     .regex(/^https?:\/\/.*\{domain\}/, 'expected an http(s) URL template containing {domain}')
     .default('https://{domain}/atlassian-domain-verification.html'),
   REHEARSAL_HARNESS: env.flag(true),
+  REHEARSAL_HARNESS_KEY: env.key(),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -1,6 +1,7 @@
 import type { Clock, Logger } from './runtime/index.ts';
 import type { DomainVerifier } from './domains/verifier.ts';
 import type { Store } from './store/store.ts';
+import type { SecretBox } from './accounts/secret-box.ts';
 
 /** What every core service needs: the store, time, logs, identifiers and the outside world. */
 export interface CoreContext {
@@ -12,6 +13,8 @@ export interface CoreContext {
   /** Base URL of core itself, for the SCIM base URLs shown to admins. */
   publicUrl: string;
   verifier: DomainVerifier;
+  /** Encrypts what must not sit in the database in clear (TOTP secrets). */
+  secrets: SecretBox;
   newId(): string;
 }
 

@@ -93,7 +93,7 @@ export async function loadOrCreateCredential(files: KeyFiles, commonName: string
   }
   // A key without a certificate (kept from before certificates were published): certify it rather than replace it.
   const credential = existsSync(files.keyPath) ? await certify(readFileSync(files.keyPath, 'utf8'), commonName, now) : await generateCredential(commonName, now);
-  for (const path of [files.keyPath, files.certPath]) mkdirSync(dirname(path), { recursive: true });
+  for (const path of [files.keyPath, files.certPath]) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(files.keyPath, credential.privateKeyPem, { mode: 0o600 });
   writeFileSync(files.certPath, credential.certificatePem);
   return { credential, created: true };

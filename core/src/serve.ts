@@ -1,26 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet } from 'jose';
 import { createCoreApp } from './app.ts';
 import { readCoreConfig } from './config.ts';
 import { NetworkDomainVerifier } from './domains/verifier.ts';
-import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService, type ServeOptions } from './runtime/index.ts';
+import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from './runtime/index.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
 export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readCoreConfig(env);
   const logger = createLogger({ service: 'core', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
-  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
-  const dbPath = config.CORE_DB ?? join(config.REHEARSAL_DATA_DIR, 'core.sqlite');
-  const newKey = () => randomBytes(24).toString('base64url');
-  const admin = secretFrom(config.CORE_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'core-admin-key'), newKey);
-  const gateway = secretFrom(config.CORE_GATEWAY_KEY, join(config.REHEARSAL_DATA_DIR, 'core-gateway-key'), newKey);
+  const dataDir = config.REHEARSAL_DATA_DIR;
+  ensureDataDir(dataDir);
+  const dbPath = config.CORE_DB ?? join(dataDir, 'core.sqlite');
+  const admin = stackKey('coreAdmin', env, dataDir);
+  const gateway = stackKey('coreGateway', env, dataDir);
+  const harnessKey = stackKey('harness', env, dataDir);
+  const secrets = secretFrom(config.CORE_SECRETS_KEY, join(dataDir, 'core-secrets-key'), () => randomBytes(32).toString('base64url'));
   const store = new SqliteStore(dbPath);
   const app = createCoreApp({
     store,
     credentials: { adminKey: admin.value, gatewayKey: gateway.value },
+    harnessKey: harnessKey.value,
+    secretsKey: secrets.value,
     gatewayUrl: config.GATEWAY_URL,
     ...(config.CORE_GATEWAY_JWKS_URL ? { identityKeys: createRemoteJWKSet(new URL(config.CORE_GATEWAY_JWKS_URL)) } : {}),
     publicUrl: config.CORE_PUBLIC_URL ?? `http://localhost:${config.CORE_PORT}`,

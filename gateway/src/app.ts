@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -9,8 +9,11 @@ import {
   harnessRouter,
   notFound,
   parseInput,
+  bearerOf,
   cookieOf,
+  rejectRepeatedQuery,
   routeNotFound,
+  sameSecret,
   silentLogger,
   unauthorized,
   type Clock,
@@ -18,7 +21,7 @@ import {
 } from '@rehearsal/core/runtime';
 import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from '@rehearsal/core/client';
 import { certify } from '@rehearsal/core/credentials';
-import { emailPage, homePage, passwordPage, productPage, reasonPage } from './pages.ts';
+import { emailPage, homePage, noAccessPage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { corePathOf, delegate, PRODUCT_PATHS, productApi } from './products/product-api.ts';
 import { localLoginRoutes, PENDING_COOKIE } from './login/local-login.ts';
@@ -56,6 +59,8 @@ export interface GatewayAppOptions {
   clock?: Clock;
   logger?: Logger;
   harness?: boolean;
+  /** The key the harness endpoints take besides the admin key (REHEARSAL_HARNESS_KEY, shared by the stack). */
+  harnessKey?: string;
 }
 
 const loginInput = z
@@ -75,7 +80,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
   const logger = options.logger ?? silentLogger;
   const core = new CoreClient(options.coreUrl, options.coreKey);
-  const store = options.sessionStore ?? new MemorySessionStore();
+  const store = options.sessionStore ?? new MemorySessionStore(clock);
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
   const requests = new ExpiringKeys(clock);
   const pending = new PendingLogins(clock);
@@ -102,13 +107,12 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const csrfOk = (req: Request) => {
     if (req.is('application/json')) return true;
     const expected = cookieOf(req, CSRF_COOKIE);
-    const given = (req.body as Record<string, unknown> | undefined)?.csrf;
-    return Boolean(expected && typeof given === 'string' && expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given)));
+    return expected !== undefined && sameSecret((req.body as Record<string, unknown> | undefined)?.csrf, expected);
   };
 
-  /** A refusal: JSON for API clients, a page for browsers, always with the reason code. */
+  /** A refusal: JSON for API clients, a page for browsers, always with the reason code (and one log line). */
   const refuse = (req: Request, res: Response, status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-    logger.info('login refused', { code, path: req.path });
+    logger.info('request refused', { code, status, method: req.method, path: req.path });
     res.set(headers);
     if (wantsJson(req)) res.status(status).json({ error: { code, message } });
     else res.status(status).type('html').send(reasonPage(code, message));
@@ -130,6 +134,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway', version: GATEWAY_VERSION });
   });
+  app.use(rejectRepeatedQuery);
 
   // ---- step one: the email, and core's decision -----------------------------------
   app.get('/login', (req, res) => {
@@ -140,15 +145,20 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     res.type('html').send(emailPage({ csrf, relayState: query.relayState && isRelativePath(query.relayState) ? query.relayState : undefined, notice }));
   });
 
+  /**
+   * Core's decision picks the path. Only the SSO redirect differs by account
+   * (as in the product, people in an SSO policy go to their IdP); everyone else,
+   * unknown emails included, gets the same password step, so this step does not
+   * tell whether an account exists. Lock-outs are told after a right password.
+   */
   app.post('/login', form, body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
     if (!csrfOk(req)) return refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
     if (input.relayState !== undefined && !isRelativePath(input.relayState)) return refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const decision = await core.decide(input.email);
     if (!decision) return refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
-    if (!decision.allowed) return refuse(req, res, 403, decision.reason, decision.message);
-    if (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password')) {
-      if (!decision.idp) return refuse(req, res, 403, 'sso-connection-missing', decision.message);
+    const sso = decision.allowed && (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password'));
+    if (sso && decision.idp) {
       (req as SamlRequest).samlConnection = await connectionFor(decision.idp.connectionId);
       // passport-saml reads RelayState from the query or the body.
       (req.body as Record<string, unknown>).RelayState = input.relayState ?? '/';
@@ -156,9 +166,11 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       if (err) throw err;
       return;
     }
+    logger.debug('password step', { reason: decision.reason });
     // The password path: the next step is the password form.
-    if (wantsJson(req)) return res.json({ step: 'password', reason: decision.reason, message: decision.message, ssoToo: decision.method === 'sso-or-password' });
-    res.type('html').send(passwordPage({ email: decision.email, csrf: cookieOf(req, CSRF_COOKIE) ?? '', relayState: input.relayState, ssoToo: decision.method === 'sso-or-password' }));
+    const ssoToo = decision.allowed && decision.method === 'sso-or-password';
+    if (wantsJson(req)) return res.json({ step: 'password', message: 'Enter the password of this account.', ssoToo });
+    res.type('html').send(passwordPage({ email: input.email, csrf: cookieOf(req, CSRF_COOKIE) ?? '', relayState: input.relayState, ssoToo }));
   });
 
   /** The last step of any login: a new session (new id: no fixation), the login recorded in core. */
@@ -187,7 +199,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   localLoginRoutes(
     app,
-    { core, sessions, pending, throttle, refuse, csrfOk, cookie, cookieOf, wantsJson, complete: (req, res, decision, method, relay, extra) => complete(req, res, decision, method, relay, extra) },
+    { core, sessions, pending, throttle, refuse, csrfOk, cookie, cookieOf, wantsJson, logger, complete: (req, res, decision, method, relay, extra) => complete(req, res, decision, method, relay, extra) },
     { form, body },
   );
 
@@ -216,7 +228,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
         throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
       }
     } catch (err) {
-      if (err instanceof SamlRejection) return refuse(req, res, 401, err.code, err.message);
+      if (err instanceof SamlRejection) return refuse(req, res, REJECTION_STATUS[err.code] ?? 401, err.code, err.message);
       throw err;
     }
     (req as SamlRequest).samlConnection = connection;
@@ -281,6 +293,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     if (answer.sessionEnded) return sessionOver(req, res, answer.sessionEnded);
     if (answer.status !== 200) {
       const { error } = JSON.parse(answer.text) as { error: { code: string; message: string } };
+      // Logged in, but not into this product: say so, on a page that keeps the session (and its logout).
+      if (answer.session && !wantsJson(req)) return void res.status(answer.status).type('html').send(noAccessPage(productTitle(product), error.code, error.message, sessions.csrfToken(answer.session.id)));
       return refuse(req, res, answer.status, error.code, error.message);
     }
     if (wantsJson(req)) return void res.type('json').send(answer.text);
@@ -335,9 +349,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   /** Admin: end every session of an account (by id or email). */
   app.post('/api/sessions/revoke', body, async (req, res) => {
-    const key = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    const expected = Buffer.from(options.adminKey);
-    if (key.length !== expected.length || !timingSafeEqual(Buffer.from(key), expected)) throw unauthorized('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
+    if (!sameSecret(bearerOf(req), options.adminKey)) throw unauthorized('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
     const input = parseInput(revokeInput, req.body, 'body');
     res.json({ revoked: await sessions.revoke(input.account) });
   });
@@ -349,7 +361,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     seenAssertions.clear();
     await store.clear();
   };
-  if (options.harness ?? true) app.use(harnessRouter({ clock, reset }));
+  if (options.harness ?? true) app.use(harnessRouter({ clock, reset, keys: [options.adminKey, ...(options.harnessKey ? [options.harnessKey] : [])] }));
 
   app.use(routeNotFound);
   const toJson = errorMiddleware(logger);
@@ -368,10 +380,30 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const dispatcher = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
   const dispatch = dispatcher.handle.bind(app);
   dispatcher.handle = (req, res, next) => {
-    if (!answerProductApi(req, res)) dispatch(req, res, next);
+    let answered: boolean;
+    try {
+      answered = answerProductApi(req, res);
+    } catch (err) {
+      // The last resort outside express: whatever went wrong, this request fails and the process lives.
+      logger.error('request failed outside express', { path: req.url, message: (err as Error)?.message });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'internal-error', message: 'Something went wrong in the gateway; see its log.' } }));
+      return;
+    }
+    if (!answered) dispatch(req, res, next);
   };
   return app;
 }
+
+/** How the ACS answers each refusal: a response that is not even a SAML message is the client's mistake (400); the rest are 401. */
+const REJECTION_STATUS: Record<string, number> = {
+  'saml-response-missing': 400,
+  'saml-response-malformed': 400,
+  'saml-doctype': 400,
+  'saml-response-too-large': 413,
+};
+
+const productTitle = (name: string) => (name === 'trello' ? 'Trello' : (PRODUCT_PATHS[name] ?? name).replace(/(^|-)(\w)/g, (_m, dash: string, c: string) => `${dash ? ' ' : ''}${c.toUpperCase()}`).replace('Jsm', 'JSM'));
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
 const firstOf = (profile: Record<string, unknown>, names: string[]) => {

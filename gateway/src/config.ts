@@ -9,13 +9,14 @@ const gatewayEnv = z.object({
   GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
   CORE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('http://localhost:9000'),
   /** Core's key for the gateway; by default read from the data directory core writes it to. */
-  CORE_GATEWAY_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  GATEWAY_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CORE_GATEWAY_KEY: env.key(),
+  GATEWAY_ADMIN_KEY: env.key(),
   GATEWAY_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Whether SAML logins rewrite the display name from the given name and surname they carry. */
   GATEWAY_SYNC_DISPLAY_NAME: env.flag(true),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   REHEARSAL_HARNESS: env.flag(true),
+  REHEARSAL_HARNESS_KEY: env.key(),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -35,18 +35,19 @@ export function passwordPage(options: { email: string; csrf: string; relayState?
   );
 }
 
-/** The step after the password: a new password, a TOTP code, or enrolment (secret, otpauth URI, QR code). */
-export function localStepPage(options: { step: 'password-change' | 'two-step' | 'two-step-enrolment'; email: string; csrf: string; secret?: string; otpauthUri?: string; qrSvg?: string }): string {
+/** The step after the password: a new password, a TOTP code, or enrolment (secret, otpauth URI, QR code); with the last attempt's error, if any. */
+export function localStepPage(options: { step: 'password-change' | 'two-step' | 'two-step-enrolment'; email: string; csrf: string; secret?: string; otpauthUri?: string; qrSvg?: string; error?: { code: string; message: string } }): string {
   const csrf = `<input type="hidden" name="csrf" value="${escape(options.csrf)}">`;
+  const error = options.error ? `<p class="error" role="alert">${escape(options.error.message)} <code>${escape(options.error.code)}</code></p>` : '';
   if (options.step === 'password-change') {
-    return page('Choose a new password', `<p>The password of ${escape(options.email)} has expired.</p><form method="post" action="/login/password/change">${csrf}<label>New password <input name="password" type="password" autocomplete="new-password" required></label> <button type="submit">Save</button></form>`);
+    return page('Choose a new password', `${error}<p>The password of ${escape(options.email)} has expired.</p><form method="post" action="/login/password/change">${csrf}<label>New password <input name="password" type="password" autocomplete="new-password" required></label> <button type="submit">Save</button></form>`);
   }
   if (options.step === 'two-step') {
-    return page('Two-step verification', `<form method="post" action="/login/two-step">${csrf}<label>Code from your authenticator app, or a recovery code <input name="code" autocomplete="one-time-code" required autofocus></label> <button type="submit">Verify</button></form>`);
+    return page('Two-step verification', `${error}<form method="post" action="/login/two-step">${csrf}<label>Code from your authenticator app, or a recovery code <input name="code" autocomplete="one-time-code" required autofocus></label> <button type="submit">Verify</button></form>`);
   }
   return page(
     'Set up two-step verification',
-    `<p>Your organization requires two-step verification. Scan this code with an authenticator app, or type the secret.</p>
+    `${error}<p>Your organization requires two-step verification. Scan this code with an authenticator app, or type the secret.</p>
 <figure>${options.qrSvg ?? ''}</figure><p>Secret: <code>${escape(options.secret ?? '')}</code></p><p><a href="${escape(options.otpauthUri ?? '')}">Open in an authenticator app</a></p>
 <form method="post" action="/login/two-step/enrol">${csrf}<label>Code shown by the app <input name="code" inputmode="numeric" autocomplete="one-time-code" required></label> <button type="submit">Turn on</button></form>`,
   );
@@ -60,6 +61,14 @@ export function recoveryCodesPage(codes: string[], next: string): string {
 /** A product's landing page: what core says this person may see there. */
 export function productPage(product: string, summary: string, items: string[], csrf: string): string {
   return page(product, `<p>${escape(summary)}</p>${items.length ? `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>` : ''}${logoutForm(csrf)}`);
+}
+
+/** A product this person may not use, while logged in: not a failed login, and the session stays. */
+export function noAccessPage(product: string, code: string, message: string, csrf: string): string {
+  return page(
+    `No access to ${product}`,
+    `<p class="error" role="alert">${escape(message)}</p><p>Reason code: <code>${escape(code)}</code></p><p>You are still logged in. An admin of your organization gives product access.</p><p><a href="/">Home</a></p>${logoutForm(csrf)}`,
+  );
 }
 
 /** Logging out is a form too: it carries the session's CSRF token. */

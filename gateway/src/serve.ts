@@ -1,8 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateCredential } from '@rehearsal/core/credentials';
-import { closeServer, createLogger, listen, portOf, secretFrom, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
+import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 
@@ -10,23 +9,24 @@ import { readGatewayConfig } from './config.ts';
 export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readGatewayConfig(env);
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
-  mkdirSync(config.REHEARSAL_DATA_DIR, { recursive: true });
+  const dataDir = config.REHEARSAL_DATA_DIR;
+  ensureDataDir(dataDir);
   const publicUrl = config.GATEWAY_PUBLIC_URL ?? `http://localhost:${config.GATEWAY_PORT}`;
-  const token = () => randomBytes(24).toString('base64url');
-  const admin = secretFrom(config.GATEWAY_ADMIN_KEY, join(config.REHEARSAL_DATA_DIR, 'gateway-admin-key'), token);
+  const admin = stackKey('gatewayAdmin', env, dataDir);
+  // Core's key for the gateway: whichever of the two starts first makes it, the other reads it.
+  const coreKey = stackKey('coreGateway', env, dataDir);
+  const harnessKey = stackKey('harness', env, dataDir);
   const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () => randomBytes(32).toString('base64url'));
   // The key that signs AuthnRequests, and the certificate the SP metadata publishes for it.
   const sp = await loadOrCreateCredential({ keyPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), certPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-cert.pem') }, 'Rehearsal gateway', systemClock.now());
   const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
-  // Core writes its gateway key on its first start, maybe after ours: read it when the first login needs it.
-  const coreKeyFile = join(config.REHEARSAL_DATA_DIR, 'core-gateway-key');
-  const coreKey = config.CORE_GATEWAY_KEY ?? (() => readFileSync(coreKeyFile, 'utf8').trim());
   const app = createGatewayApp({
     publicUrl,
     coreUrl: config.CORE_URL,
-    coreKey,
+    coreKey: coreKey.value,
+    harnessKey: harnessKey.value,
     adminKey: admin.value,
     cookieSecret: Buffer.from(cookieSecret.value),
     spPrivateKeyPem: sp.credential.privateKeyPem,

@@ -33,7 +33,7 @@ describe('gateway: password and two-step verification', function () {
 
   it('logs in with a password when the policy does not use SSO, and records the login', async () => {
     const first = await stack.request('POST', '/login', { email: BOB.email });
-    expect(first.body).to.include({ step: 'password', reason: 'policy-password', ssoToo: false });
+    expect(first.body).to.deep.equal({ step: 'password', message: 'Enter the password of this account.', ssoToo: false });
     const { reply, jar } = await password();
     expect(reply.body).to.include({ loggedIn: true, email: BOB.email, method: 'password', redirect: '/' });
     expect((await me(jar)).body).to.include({ email: BOB.email, method: 'password' });

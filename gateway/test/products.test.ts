@@ -106,7 +106,7 @@ describe('gateway: products, through core, on the gateway’s identity token', f
       expect([none.status, none.body.error.code]).to.deep.equal([401, 'login-required']);
       const forged = await stack.request('GET', '/api/products/jira', undefined, { cookie: 'rehearsal_gw_session=abc.def' });
       expect([forged.status, forged.body.error.code]).to.deep.equal([401, 'session-unknown']);
-      stack.clock.advance(31 * 24 * 60 * 60_000);
+      stack.clock.advance(30 * 24 * 60 * 60_000 + 60 * 60_000);
       const idle = await get('/api/products/jira');
       expect([idle.status, idle.body.error.code]).to.deep.equal([401, 'idle-timeout']);
       expect(idle.headers.getSetCookie().join()).to.match(/^rehearsal_gw_session=; Path=\/; Expires=Thu, 01 Jan 1970/);

@@ -60,6 +60,6 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
     // Dave is not a managed account of this organization: the preview names him instead of moving him.
     expect(planned.refused).to.deep.equal([{ email: 'dave@partner.example', code: 'account-not-managed', message: 'dave@partner.example is not a managed account of this organization.' }]);
     expect(planned.summary).to.deep.equal({ affected: 1, lockedOut: 0, byNextLogin: { sso: 1 } });
-    expect((await stack.request('POST', '/login', { email: 'dave@partner.example' })).body).to.include({ step: 'password', reason: 'account-unmanaged' });
+    expect((await stack.request('POST', '/login', { email: 'dave@partner.example' })).body).to.include({ step: 'password' });
   });
 });

@@ -8,7 +8,10 @@ import {
   harnessRouter,
   parseInput,
   cookieOf,
+  rejectRepeatedQuery,
+  requireHarnessKey,
   routeNotFound,
+  sendIndex,
   silentLogger,
   type Clock,
   type Logger,
@@ -28,8 +31,28 @@ import { generateCredential } from '@rehearsal/core/credentials';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
 import { serviceProviderFromMetadata } from './service-providers/sp-metadata.ts';
+import { MemoryState, type StatePort } from './state/state-file.ts';
+import { randomBytes } from 'node:crypto';
 
 export const SESSION_COOKIE = 'rehearsal_idp_session';
+
+/** What `GET /` shows: what the mock IdP is and where its doors are. */
+const IDP_INDEX = {
+  service: 'mock-idp',
+  title: 'Rehearsal mock IdP',
+  description: 'A SAML 2.0 identity provider and SCIM provisioning client for testing any service provider: users and groups, login pages, fault injection and a ledger of every message.',
+  links: [
+    { path: '/saml/metadata', label: 'SAML metadata (entity ID, certificate, SSO and SLO endpoints)' },
+    { path: '/api/users', label: 'users' },
+    { path: '/api/groups', label: 'groups' },
+    { path: '/api/service-providers', label: 'service providers' },
+    { path: '/api/faults', label: 'fault rules' },
+    { path: '/api/ledger', label: 'every SAML message received and sent' },
+    { path: '/api/sessions', label: 'IdP sessions' },
+    { path: '/api/provisioning/targets', label: 'SCIM provisioning targets' },
+    { path: '/healthz', label: 'health' },
+  ],
+};
 export const IDP_VERSION = '0.1.0';
 
 export interface IdpAppOptions {
@@ -53,6 +76,10 @@ export interface IdpAppOptions {
   clock?: Clock;
   logger?: Logger;
   harness?: boolean;
+  /** The key the harness endpoints and `POST /api/reset` take (REHEARSAL_HARNESS_KEY); without one, nobody can call them. */
+  harnessKey?: string;
+  /** Where users, groups, SPs, fault rules and provisioning targets are kept; in memory when absent. */
+  state?: StatePort;
 }
 
 const BINDING = { redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST' };
@@ -107,11 +134,12 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const entityId = options.entityId ?? `${publicUrl}/saml/metadata`;
   const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
   const logger = options.logger ?? silentLogger;
-  const directory = new Directory(options.directory);
-  const providers = new ServiceProviderRegistry(options.serviceProviders);
-  const faults = new FaultRules(directory, providers, options.faultRules);
+  const state = options.state ?? new MemoryState();
+  const directory = new Directory(options.directory, 'directory', state);
+  const providers = new ServiceProviderRegistry(options.serviceProviders, 'serviceProviders', state);
+  const faults = new FaultRules(directory, providers, options.faultRules, state);
   const ledger = new Ledger(clock);
-  const provisioning = new ProvisioningService(directory, clock, options.sleep ?? clockSleep(clock), options.provisioning);
+  const provisioning = new ProvisioningService(directory, clock, options.sleep ?? clockSleep(clock), options.provisioning, state);
   let faultKey: Promise<SigningCredential> | undefined;
   const sso = new SsoService({
     idp: { entityId, credential: options.credential, clock, directory },
@@ -179,6 +207,8 @@ export function createIdpApp(options: IdpAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'mock-idp', version: IDP_VERSION });
   });
+  app.get('/', (req, res) => sendIndex(req, res, IDP_INDEX));
+  app.use(rejectRepeatedQuery);
   app.get('/saml/metadata', (_req, res) => {
     res.type('application/samlmetadata+xml').send(metadata);
   });
@@ -340,11 +370,13 @@ export function createIdpApp(options: IdpAppOptions): Express {
     ledger.clear();
     sso.reset();
   };
-  app.post('/api/reset', (_req, res) => {
+  // Random when none is given: the endpoints then answer 401 to everyone, which is what no key means.
+  const harnessKeys = [options.harnessKey ?? randomBytes(32).toString('base64url')];
+  app.post('/api/reset', requireHarnessKey(harnessKeys), (_req, res) => {
     reset();
     res.json({ reset: true });
   });
-  if (options.harness ?? true) app.use(harnessRouter({ clock, reset }));
+  if (options.harness ?? true) app.use(harnessRouter({ clock, reset, keys: harnessKeys }));
 
   app.use(routeNotFound);
   const toJson = errorMiddleware(logger);

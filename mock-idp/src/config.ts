@@ -14,7 +14,10 @@ const idpEnv = z.object({
   IDP_SIGNING_CERT: env.optionalText(),
   /** A certificate staged for rollover: published in metadata beside the signing one. */
   IDP_NEXT_CERT: env.optionalText(),
+  /** Where users, groups, SPs, fault rules and provisioning targets are kept across restarts, or `:memory:`. */
+  IDP_STATE: env.optionalText(),
   REHEARSAL_HARNESS: env.flag(true),
+  REHEARSAL_HARNESS_KEY: env.key(),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, RehearsalError, closeServer, createLogger, listen, portOf, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
+import { createHash } from 'node:crypto';
+import { ConfigError, RehearsalError, closeServer, createLogger, ensureDataDir, listen, portOf, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
+import { MemoryState, StateFile, type StatePort } from './state/state-file.ts';
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
 import { readIdpFile } from './idp-config-file.ts';
@@ -10,6 +12,9 @@ import { loadOrCreateCredential, parseCertificate } from '@rehearsal/core/creden
 export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
   const config = readIdpConfig(env);
   const logger = createLogger({ service: 'mock-idp', level: config.LOG_LEVEL, ...(options.log ? { write: options.log } : {}) });
+  const dataDir = config.REHEARSAL_DATA_DIR;
+  ensureDataDir(dataDir);
+  const harnessKey = stackKey('harness', env, dataDir);
   const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
   const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
   const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());
@@ -19,9 +24,14 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
   } catch (err) {
     throw new ConfigError([(err as Error).message]);
   }
+  const statePath = config.IDP_STATE ?? join(dataDir, 'idp-state.jsonl');
+  const state = statePath === ':memory:' ? new MemoryState() : new StateFile(statePath);
+  const resumed = resumeOrStartOver(state, content);
   let app;
   try {
     app = createIdpApp({
+      state,
+      harnessKey: harnessKey.value,
       publicUrl,
       entityId: config.IDP_ENTITY_ID,
       credential,
@@ -41,7 +51,13 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
     }
     throw err;
   }
-  const server = await listen(app, config.IDP_PORT, config.IDP_HOST);
+  let server;
+  try {
+    server = await listen(app, config.IDP_PORT, config.IDP_HOST);
+  } catch (err) {
+    if (state instanceof StateFile) state.close();
+    throw err;
+  }
   logger.info('mock-idp listening', { url: publicUrl });
   return {
     url: publicUrl,
@@ -54,7 +70,26 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
       `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
       `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
       `  SCIM provisioning: ${publicUrl}/api/provisioning/targets`,
+      `  State: ${statePath === ':memory:' ? 'in memory (forgotten on exit)' : `${statePath} (${resumed ? 'carried on from the last run' : 'new'})`}`,
     ],
-    close: () => closeServer(server),
+    close: async () => {
+      await closeServer(server);
+      if (state instanceof StateFile) state.close();
+    },
   };
+}
+
+const CONFIG_KEY = 'meta:config';
+
+/**
+ * Whether the saved state carries on: yes when it was made from the same
+ * configuration file; a changed (or new) file starts over from its content,
+ * so that editing IDP_CONFIG and restarting does what one expects.
+ */
+function resumeOrStartOver(state: StatePort, content: unknown): boolean {
+  const fingerprint = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+  if (state.get(CONFIG_KEY) === fingerprint) return true;
+  state.clear();
+  state.put(CONFIG_KEY, fingerprint);
+  return false;
 }

@@ -54,9 +54,13 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
     expect(accepted.status, accepted.text).to.equal(303);
     expect(accepted.headers.get('location')).to.match(/^\/login\//);
 
-    const altered = await idp.request('GET', `/saml/sso?${queryOf(context)}&RelayState=%2Fadmin`.replace(/&SigAlg=/, '&RelayState=%2Fadmin&SigAlg='));
+    const altered = await idp.request('GET', `/saml/sso?${queryOf(context)}`.replace(/&SigAlg=/, '&RelayState=%2Fadmin&SigAlg='));
     expect(altered.status).to.equal(403);
     expect(codeOf(altered.text)).to.equal('request-signature-invalid');
+    // A parameter given twice (which copy would the signature cover?) is refused before anything reads it.
+    const doubled = await idp.request('GET', `/saml/sso?${queryOf(context)}&RelayState=%2Fa&RelayState=%2Fb`);
+    expect(doubled.status).to.equal(400);
+    expect(codeOf(doubled.text)).to.equal('query-parameter-repeated');
   });
 
   it('accepts a request signed on the HTTP-POST binding, and refuses one signed by another key', async () => {

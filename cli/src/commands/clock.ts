@@ -1,6 +1,5 @@
 import { StackClock } from '../stack/stack-clock.ts';
-import { SERVICES } from '../stack/stack.ts';
-import { ServiceClient } from '../stack/service-client.ts';
+import { harnessClients } from '../stack/stack.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';
 
@@ -8,7 +7,7 @@ import { options, runningStack, type Command } from './context.ts';
 export const clockCommand: Command = async (args, ctx) => {
   const [verb, ...rest] = args;
   const stack = runningStack(ctx);
-  const clock = new StackClock(SERVICES.map((name) => new ServiceClient(name, stack.urls[name])));
+  const clock = new StackClock(harnessClients(stack.urls, stack.credentials.harnessKey));
   let states;
   if (verb === 'show') {
     options(rest, {});

@@ -9,7 +9,7 @@ import { options, type Command } from './context.ts';
 export const resetCommand: Command = async (args, ctx) => {
   const { values } = options(args, { empty: { type: 'boolean' } });
   const stack = readStackFile(ctx.dataDir);
-  await resetServices(stack.urls);
+  await resetServices(stack.urls, stack.credentials.harnessKey);
   const scenario = values.empty ? null : stack.scenario;
   const applied = scenario ? await applyScenario(readScenarioFile(scenario), { urls: stack.urls, coreAdminKey: stack.credentials.coreAdminKey }, ctx.out.progress) : null;
   ctx.out.endProgress();

@@ -30,7 +30,7 @@ export const scenarioCommand: Command = async (args, ctx) => {
     const s = readScenarioFile(positionals[0]!);
     const state = readStackFile(ctx.dataDir);
     // A scenario describes the whole world: start from empty unless told to add to what is there.
-    if (!values.keep) await resetServices(state.urls);
+    if (!values.keep) await resetServices(state.urls, state.credentials.harnessKey);
     const applied = await applyScenario(s, { urls: state.urls, coreAdminKey: state.credentials.coreAdminKey }, ctx.out.progress);
     ctx.out.endProgress();
     writeStackFile({ ...state, applied, scenario: positionals[0]! });

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { expand } from '../scenario/references.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -21,8 +20,8 @@ interface Person {
 }
 
 /** Whom to log in as: everyone the scenario names, with the path core's login decision gives them. */
-async function peopleOf(s: Scenario, coreUrl: string, gatewayKey: string): Promise<{ people: Person[]; more: number }> {
-  const core = new ServiceClient('core', coreUrl, gatewayKey);
+async function peopleOf(s: Scenario, coreUrl: string, coreKey: string): Promise<{ people: Person[]; more: number }> {
+  const core = new ServiceClient('core', coreUrl, coreKey);
   const passwords = new Map<string, string | null>();
   for (const u of expand(s.idp?.users ?? [])) passwords.set(u.email.toLowerCase(), u.password ?? null);
   for (const a of expand(s.accounts)) if (!passwords.has(a.email.toLowerCase())) passwords.set(a.email.toLowerCase(), a.password ?? null);
@@ -87,6 +86,8 @@ export const upCommand: Command = async (args, ctx) => {
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
+  const tell = (line: string) => process.stderr.write(`rehearsal up: ${line}\n`);
+  let started: Stack | undefined;
   const stack = await start({
     mode,
     ports,
@@ -94,22 +95,38 @@ export const upCommand: Command = async (args, ctx) => {
     ...(scenario ? { scenario, progress: ctx.out.progress } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
     ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}),
+    // A dead service is news even with --json (on stderr): which one, why, its last words, and what happens next.
+    onServiceEvent: (event) => {
+      if (event.kind === 'died') {
+        tell(`${event.service} ${event.status}. Its last lines:\n${event.lastLines.map((l) => `  | ${l}`).join('\n')}`);
+        tell(event.restartInMs === null ? `${event.service} is not restarted again: stopping the stack.` : `restarting ${event.service} in ${event.restartInMs / 1000} s.`);
+      } else if (event.kind === 'restarted') {
+        tell(`${event.service} is running again (process ${event.pid}).`);
+        if (started && existsSync(stackFilePath(ctx.dataDir))) writeStackFile({ ...readStackFile(ctx.dataDir), pids: started.pids() });
+      }
+    },
   });
+  started = stack;
   ctx.out.endProgress();
-  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: stack.applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, dataDir: ctx.dataDir });
-  const gatewayKey = readFileSync(join(ctx.dataDir, 'core-gateway-key'), 'utf8').trim();
-  const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, gatewayKey) : { people: [], more: 0 };
+  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: stack.applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, ...(mode === 'processes' ? { pids: stack.pids() } : {}), dataDir: ctx.dataDir });
+  // However this process ends, the stack file goes with it (other commands must not find a dead stack).
+  const forget = () => removeStackFile(ctx.dataDir, process.pid);
+  process.once('exit', forget);
+  const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, stack.credentials.coreAdminKey) : { people: [], more: 0 };
   // One line of JSON: a script reads the first line of output and has everything.
   if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people)) + '\n');
   else printBanner(ctx, stack, values.scenario, people, more);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const signalled = new Promise<'signal'>((resolve) => {
+    process.once('SIGINT', () => resolve('signal'));
+    process.once('SIGTERM', () => resolve('signal'));
   });
-  removeStackFile(ctx.dataDir);
+  const ended = await Promise.race([signalled, stack.stopped]);
+  forget();
   await stack.close();
-  return EXIT.ok;
+  if (ended === 'signal') return EXIT.ok;
+  tell(`the stack stopped: ${ended.reason}.`);
+  return EXIT.refused;
 };
 
 function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, people: Person[], more: number) {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existingStackKey, type StackKeyName } from '@rehearsal/core/runtime';
 import { join } from 'node:path';
 import type { AppliedScenario } from '../scenario/apply.ts';
 import type { StackCredentials, StackUrls } from './stack.ts';
@@ -16,6 +17,8 @@ export interface StackFile {
   mode: 'in-process' | 'processes';
   /** The `up` process; 0 when the services were started some other way. */
   pid: number;
+  /** Each service's process (processes mode), so that a test or an operator can find it. */
+  pids?: Record<string, number>;
   dataDir: string;
 }
 
@@ -25,8 +28,17 @@ export function writeStackFile(state: StackFile): void {
   writeFileSync(stackFilePath(state.dataDir), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
 }
 
-export function removeStackFile(dataDir: string): void {
-  rmSync(stackFilePath(dataDir), { force: true });
+/** Removes the stack file; with `ownerPid`, only when that process wrote it (another `up` may have taken over). */
+export function removeStackFile(dataDir: string, ownerPid?: number): void {
+  const path = stackFilePath(dataDir);
+  if (ownerPid !== undefined) {
+    try {
+      if ((JSON.parse(readFileSync(path, 'utf8')) as StackFile).pid !== ownerPid) return;
+    } catch {
+      return; // gone already, or not ours to judge
+    }
+  }
+  rmSync(path, { force: true });
 }
 
 export class NoStack extends Error {}
@@ -34,16 +46,16 @@ export class NoStack extends Error {}
 /**
  * The running stack: from stack.json, or, for services started some other way
  * (containers, docker-compose), from REHEARSAL_CORE_URL, REHEARSAL_IDP_URL,
- * REHEARSAL_GATEWAY_URL and CORE_ADMIN_KEY (or the key files in the data directory).
+ * REHEARSAL_GATEWAY_URL, and CORE_ADMIN_KEY and REHEARSAL_HARNESS_KEY (or the key files in the data directory).
  */
 export function readStackFile(dataDir: string, env: NodeJS.ProcessEnv = process.env): StackFile {
   const path = stackFilePath(dataDir);
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as StackFile;
   if (env.REHEARSAL_CORE_URL) {
-    const secret = (value: string | undefined, file: string) => value ?? (existsSync(join(dataDir, file)) ? readFileSync(join(dataDir, file), 'utf8').trim() : '');
+    const key = (name: StackKeyName) => existingStackKey(name, env, dataDir) ?? '';
     return {
       urls: { core: env.REHEARSAL_CORE_URL, idp: env.REHEARSAL_IDP_URL ?? 'http://localhost:7000', gateway: env.REHEARSAL_GATEWAY_URL ?? 'http://localhost:8000' },
-      credentials: { coreAdminKey: secret(env.CORE_ADMIN_KEY, 'core-admin-key'), gatewayAdminKey: secret(env.GATEWAY_ADMIN_KEY, 'gateway-admin-key') },
+      credentials: { coreAdminKey: key('coreAdmin'), gatewayAdminKey: key('gatewayAdmin'), harnessKey: key('harness') },
       applied: null,
       scenario: null,
       mode: 'processes',

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, type RunningService } from '@rehearsal/core/runtime';
+import { ConfigError, ensureDataDir, freePort, stackKey, type RunningService } from '@rehearsal/core/runtime';
 import { serveCore } from '@rehearsal/core/serve';
 import { serveGateway } from '@rehearsal/gateway/serve';
 import { serveIdp } from '@rehearsal/mock-idp/serve';
@@ -19,6 +19,12 @@ export type StackUrls = Record<ServiceName, string>;
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = { idp: 7000, gateway: 8000, core: 9000 };
 
+/** What happens to a service run as its own process, for `up` to tell. */
+export type ServiceEvent =
+  | { kind: 'died'; service: ServiceName; status: string; lastLines: string[]; restartInMs: number | null }
+  | { kind: 'restarted'; service: ServiceName; pid: number }
+  | { kind: 'gave-up'; service: ServiceName; reason: string };
+
 export interface StackOptions {
   /** A scenario file, or one already read. */
   scenario?: string | Scenario;
@@ -32,6 +38,10 @@ export interface StackOptions {
   /** Where the child processes' output goes (processes mode); by default it is kept for error messages only. */
   output?: (service: ServiceName, line: string) => void;
   progress?: Progress;
+  /** Processes mode: a service that dies is restarted after these waits, one per restart; once they are used up, the stack stops. */
+  restartBackoffMs?: number[];
+  /** Processes mode: what happened to a service (died, restarted, given up on). */
+  onServiceEvent?: (event: ServiceEvent) => void;
 }
 
 export interface StackCredentials {
@@ -39,6 +49,8 @@ export interface StackCredentials {
   coreAdminKey: string;
   /** The gateway's admin key, for `POST /api/sessions/revoke`. */
   gatewayAdminKey: string;
+  /** The harness key: `/_rehearsal` clock changes, resets and DNS on every service. */
+  harnessKey: string;
 }
 
 export interface Stack {
@@ -50,13 +62,32 @@ export interface Stack {
   applied: AppliedScenario | undefined;
   /** The three services' clocks, moved together. */
   clock: StackClock;
+  /** Each service's process id (processes mode; this process's in process). */
+  pids(): Record<ServiceName, number>;
+  /** Settles when the stack stops by itself: a service died more often than it may be restarted (processes mode). */
+  stopped: Promise<{ service: ServiceName; reason: string }>;
   /** Empties every service and applies the scenario again. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Thrown when a service cannot start: its own words (a configuration problem, a port in use). */
+export class ServiceStartError extends Error {
+  constructor(
+    readonly service: ServiceName,
+    readonly problems: string[],
+  ) {
+    super(`${service} did not start:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ServiceStartError';
+  }
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ENTRIES: Record<ServiceName, string> = { core: 'core/src/main.ts', idp: 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
+/** A dying service is restarted after 1, 2, 4, 8 then 16 seconds; a sixth death stops the stack. */
+const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000];
+/** Lines of a dead service's output shown with the news of its death. */
+const LAST_LINES = 20;
 
 /**
  * Each service's environment: this process's (the configuration reference applies
@@ -71,6 +102,23 @@ function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir
   };
 }
 
+/** The keys of a stack, from the one source every service reads them from (stack-keys): environment, else data directory. */
+export function stackCredentials(env: NodeJS.ProcessEnv, dataDir: string): StackCredentials {
+  return {
+    coreAdminKey: stackKey('coreAdmin', env, dataDir).value,
+    gatewayAdminKey: stackKey('gatewayAdmin', env, dataDir).value,
+    harnessKey: stackKey('harness', env, dataDir).value,
+  };
+}
+
+/** Clients for the three services' harness endpoints. */
+export const harnessClients = (urls: StackUrls, harnessKey: string) => SERVICES.map((name) => new ServiceClient(name, urls[name], harnessKey));
+
+interface Supervised {
+  service: RunningService;
+  restarts: number;
+}
+
 /**
  * Starts core, the mock IdP and the gateway on loopback, empties them and applies
  * the scenario (when there is one), and hands back everything a test suite or
@@ -81,78 +129,126 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   const mode = options.mode ?? 'in-process';
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rehearsal-'));
+  ensureDataDir(dataDir);
   const ports = {} as Record<ServiceName, number>;
   for (const name of SERVICES) ports[name] = options.ports?.[name] ?? (await freePort());
   const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://localhost:${ports[name]}`])) as StackUrls;
   const env = serviceEnv(urls, ports, dataDir, options.logLevel ?? 'warn');
 
-  const running: RunningService[] = [];
+  const running = new Map<ServiceName, Supervised>();
+  let closing = false;
+  let stop!: (why: { service: ServiceName; reason: string }) => void;
+  const stopped = new Promise<{ service: ServiceName; reason: string }>((resolve) => (stop = resolve));
   const closeAll = async () => {
-    await Promise.all(running.map((r) => r.close()));
+    closing = true;
+    await Promise.all([...running.values()].map((r) => r.service.close()));
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
+
+  /** A child that died on its own: said, then restarted after a wait, or the stack stops once the waits are used up. */
+  const supervise = (name: ServiceName) => (status: string, lastLines: string[]) => {
+    if (closing) return;
+    const entry = running.get(name)!;
+    const backoff = options.restartBackoffMs ?? RESTART_BACKOFF_MS;
+    const wait = backoff[entry.restarts];
+    options.onServiceEvent?.({ kind: 'died', service: name, status, lastLines, restartInMs: wait ?? null });
+    if (wait === undefined) {
+      const reason = `${name} died ${entry.restarts + 1} times (last: ${status})`;
+      options.onServiceEvent?.({ kind: 'gave-up', service: name, reason });
+      void closeAll().then(() => stop({ service: name, reason }));
+      return;
+    }
+    setTimeout(() => {
+      if (closing) return;
+      spawnService(name, env[name], options.output, supervise(name)).then(
+        (service) => {
+          if (closing) return void service.close();
+          running.set(name, { service, restarts: entry.restarts + 1 });
+          options.onServiceEvent?.({ kind: 'restarted', service: name, pid: service.pid ?? 0 });
+        },
+        (err: unknown) => {
+          running.set(name, { ...entry, restarts: entry.restarts + 1 });
+          supervise(name)('did not start again', String((err as Error).message).split('\n').slice(-LAST_LINES));
+        },
+      );
+    }, wait).unref();
+  };
+
   try {
-    // Core first: it writes the gateway's key, which the gateway reads.
-    for (const name of SERVICES) running.push(mode === 'processes' ? await spawnService(name, env[name], options.output) : await serveInProcess(name, env[name]));
+    // One source for every key: made here, before any service, which then all read the same files.
+    const credentials = stackCredentials(env.core, dataDir);
+    // Core first: the gateway asks it for connections as soon as a login comes.
+    for (const name of SERVICES) {
+      const service = mode === 'processes' ? await spawnService(name, env[name], options.output, supervise(name)) : await serveInProcess(name, env[name]);
+      running.set(name, { service, restarts: 0 });
+    }
+    const endpoints = { urls, coreAdminKey: credentials.coreAdminKey };
+    const stack: Stack = {
+      urls,
+      credentials,
+      dataDir,
+      mode,
+      applied: undefined,
+      clock: new StackClock(harnessClients(urls, credentials.harnessKey)),
+      pids: () => Object.fromEntries(SERVICES.map((name) => [name, running.get(name)?.service.pid ?? process.pid])) as Record<ServiceName, number>,
+      stopped,
+      reset: async () => {
+        await resetServices(urls, credentials.harnessKey);
+        stack.applied = scenario ? await applyScenario(scenario, endpoints, options.progress) : undefined;
+      },
+      close: closeAll,
+    };
+    // From empty: a data directory that was used before still holds core's database and the IdP's state.
+    if (scenario) await stack.reset();
+    return stack;
   } catch (err) {
     await closeAll();
     throw err;
   }
-  const credentials: StackCredentials = {
-    coreAdminKey: readFileSync(join(dataDir, 'core-admin-key'), 'utf8').trim(),
-    gatewayAdminKey: readFileSync(join(dataDir, 'gateway-admin-key'), 'utf8').trim(),
-  };
-  const endpoints = { urls, coreAdminKey: credentials.coreAdminKey };
-  const stack: Stack = {
-    urls,
-    credentials,
-    dataDir,
-    mode,
-    applied: undefined,
-    clock: new StackClock(SERVICES.map((name) => new ServiceClient(name, urls[name]))),
-    reset: async () => {
-      await resetServices(urls);
-      stack.applied = scenario ? await applyScenario(scenario, endpoints, options.progress) : undefined;
-    },
-    close: closeAll,
-  };
-  if (scenario) {
-    try {
-      // From empty: a data directory that was used before still holds core's database.
-      await stack.reset();
-    } catch (err) {
-      await closeAll();
-      throw err;
-    }
-  }
-  return stack;
 }
 
 /** Empties every service (`/_rehearsal/reset`): core's store, the IdP's directory, the gateway's sessions; clocks back to real time. */
-export async function resetServices(urls: StackUrls): Promise<void> {
-  await Promise.all(SERVICES.map((name) => new ServiceClient(name, urls[name]).call('POST', '/_rehearsal/reset')));
+export async function resetServices(urls: StackUrls, harnessKey: string): Promise<void> {
+  await Promise.all(harnessClients(urls, harnessKey).map((client) => client.call('POST', '/_rehearsal/reset')));
 }
 
 /** In this process the services log to stderr: stdout belongs to the command (`up --json` prints one line there). */
 async function serveInProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promise<RunningService> {
   const options = { log: (line: string) => void process.stderr.write(line + '\n') };
-  if (name === 'core') return serveCore(env, options);
-  if (name === 'idp') return serveIdp(env, options);
-  return serveGateway(env, options);
+  try {
+    if (name === 'core') return await serveCore(env, options);
+    if (name === 'idp') return await serveIdp(env, options);
+    return await serveGateway(env, options);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ServiceStartError(name, err.problems);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ServiceStartError(name, [(err as Error).message]);
+    throw err;
+  }
 }
 
-/** A service as its own process, ready once it prints its banner (or failed when it exits first). */
-async function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, output?: (service: ServiceName, line: string) => void): Promise<RunningService> {
+/**
+ * A service as its own process, ready once it prints its banner (or failed when
+ * it exits first). Once ready, an exit nobody asked for is reported to
+ * `onDeath` with the service's last lines.
+ */
+async function spawnService(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  output: ((service: ServiceName, line: string) => void) | undefined,
+  onDeath: (status: string, lastLines: string[]) => void,
+): Promise<RunningService> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, ENTRIES[name])], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = '';
+  const lines: string[] = [];
   let banner: string[] = [];
+  let stopping = false;
   const ready = new Promise<void>((resolve, reject) => {
     const onLine = (line: string) => {
-      log += line + '\n';
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
       output?.(name, line);
       if (/ is up at /.test(line)) banner = [line];
       else if (banner.length && line.trim()) banner.push(line);
@@ -162,22 +258,31 @@ async function spawnService(name: ServiceName, env: NodeJS.ProcessEnv, output?: 
       let buffered = '';
       stream.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        lines.forEach(onLine);
+        const parts = buffered.split('\n');
+        buffered = parts.pop()!;
+        parts.forEach(onLine);
       });
     }
-    child.once('exit', (code) => reject(new Error(`${name} exited with status ${code} before it was ready:\n${log}`)));
+    child.once('exit', (code, signal) => {
+      // Status 2 is a configuration problem or a port in use, in the service's own sentences.
+      if (code === 2) reject(new ServiceStartError(name, lines.filter((l) => l.trim()).map((l) => l.replace(/^rehearsal [\w-]+: /, ''))));
+      else reject(new Error(`${name} exited (${signal ?? `status ${code}`}) before it was ready:\n${lines.slice(-LAST_LINES).join('\n')}`));
+    });
   });
   await ready;
+  child.once('exit', (code, signal) => {
+    if (!stopping) onDeath(signal ? `killed by ${signal}` : `exited with status ${code}`, lines.slice(-LAST_LINES));
+  });
   const url = /is up at (\S+)/.exec(banner[0] ?? '')?.[1] ?? '';
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid,
     banner,
     close: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        stopping = true;
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalLanguageTag, canonicalTimeZone, normalizeEmail } from '../accounts/account.ts';
+import { plainText } from '../runtime/index.ts';
 
 /** Input pieces shared by several routes. */
 export const email = z.email({ error: 'expected an email address' }).max(254).transform(normalizeEmail);
@@ -17,7 +18,7 @@ const canonical = (convert: (v: string) => string | undefined, expected: string)
 export const timezone = canonical(canonicalTimeZone, 'an IANA time zone such as Europe/Berlin');
 export const language = canonical(canonicalLanguageTag, 'a BCP 47 language tag such as en-US');
 
-const text = (max = 255) => z.string().trim().min(1).max(max);
+const text = plainText;
 
 /** Profile fields of an account, all optional; null clears. */
 export const profileFields = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import type { DirectoryService } from './directory-service.ts';
 
@@ -13,7 +14,7 @@ export function directoryRoutes(directories: DirectoryService): RouteSpec[] {
     route({
       method: 'post', path: '/api/orgs/{orgId}/directories', tag: 'directories', audience: 'admin', status: 201,
       summary: 'Create an identity provider directory (more than one needs the Enterprise plan)',
-      body: z.strictObject({ name: z.string().trim().min(1).max(255) }),
+      body: z.strictObject({ name: plainText(255) }),
       handle: ({ params, body }) => directories.createIdp(params.orgId!, body.name),
     }),
     route({

@@ -1,6 +1,6 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import { badRequest, notFound, parseInput } from '../runtime/index.ts';
+import { badRequest, notFound, parseInput, requireHarnessKey } from '../runtime/index.ts';
 import { normalizeDomainName } from './domain.ts';
 import type { HarnessDns } from './verifier.ts';
 
@@ -15,9 +15,10 @@ const publication = z.strictObject({
   file: z.string().max(65536).nullable().optional(),
 });
 
-export function harnessDnsRouter(dns: HarnessDns): Router {
+/** Every call needs the harness key: the records are verification tokens, and publishing one verifies a domain. */
+export function harnessDnsRouter(dns: HarnessDns, keys: string[]): Router {
   const router = Router();
-  router.use('/_rehearsal/dns', json({ limit: '256kb' }));
+  router.use('/_rehearsal/dns', requireHarnessKey(keys), json({ limit: '256kb' }));
   router.get('/_rehearsal/dns', (_req, res) => {
     res.json({ active: dns.active, records: dns.list() });
   });

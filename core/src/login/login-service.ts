@@ -1,4 +1,5 @@
-import { verifyPassword } from '../accounts/password.ts';
+import { hashPassword, verifyPassword } from '../accounts/password.ts';
+import { randomBytes } from 'node:crypto';
 import { nowIso, type CoreContext } from '../context.ts';
 import { SnapshotIndex } from '../orgs/org-snapshot.ts';
 import { decideLogin, type LoginDecision } from './login-decision.ts';
@@ -7,6 +8,11 @@ import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { isTwoStepEnrolled } from '../accounts/account.ts';
 import { AccountService } from '../accounts/account-service.ts';
 import { acceptTotp, matchRecoveryCode, newRecoveryCodes } from '../accounts/two-step.ts';
+import { isSealed } from '../accounts/secret-box.ts';
+
+/** A hash of nothing anyone knows, checked when there is no real one: same cost, never a match. */
+let decoy: Promise<string> | undefined;
+const decoyHash = () => (decoy ??= hashPassword(randomBytes(32).toString('base64url')));
 
 /** What the gateway asks core: how must this email log in, is this password right, record this login. */
 export class LoginService {
@@ -30,14 +36,20 @@ export class LoginService {
     return { ...connection, ...serviceProviderUrls(this.ctx.gatewayUrl, connection.id) };
   }
 
-  /** Checks a password; the answer carries a reason code, and the gateway throttles. */
+  /**
+   * Checks a password; the answer carries a reason code, and the gateway
+   * throttles. Every answer costs one scrypt, unknown emails and accounts
+   * without a password included, so the time taken does not tell which accounts
+   * exist; a deactivated account is reported only with its right password.
+   */
   async checkPassword(email: string, password: string) {
     const account = await this.ctx.store.read((tx) => tx.getAccountByEmail(email));
+    const valid = await verifyPassword(password, account?.passwordHash ?? (await decoyHash()));
     if (!account) return { valid: false, reason: 'account-unknown' as const, accountId: null };
-    if (!account.active) return { valid: false, reason: 'account-deactivated' as const, accountId: account.id };
     if (!account.passwordHash) return { valid: false, reason: 'password-not-set' as const, accountId: account.id };
-    const valid = await verifyPassword(password, account.passwordHash);
-    return { valid, reason: valid ? ('password-valid' as const) : ('password-invalid' as const), accountId: account.id };
+    if (!valid) return { valid: false, reason: 'password-invalid' as const, accountId: account.id };
+    if (!account.active) return { valid: false, reason: 'account-deactivated' as const, accountId: account.id };
+    return { valid: true, reason: 'password-valid' as const, accountId: account.id };
   }
 
   /**
@@ -53,7 +65,7 @@ export class LoginService {
       const step = acceptTotp(secret, code, this.ctx.clock.now(), null);
       if (step === undefined) return { enrolled: false, reason: 'code-invalid' as const, recoveryCodes: null };
       const recovery = newRecoveryCodes();
-      await tx.updateAccount(account.id, { totpSecret: secret, totpLastStep: step, recoveryCodeHashes: recovery.hashes }, nowIso(this.ctx));
+      await tx.updateAccount(account.id, { totpSecret: this.ctx.secrets.seal(secret), totpLastStep: step, recoveryCodeHashes: recovery.hashes }, nowIso(this.ctx));
       this.ctx.logger.info('two-step enrolled', { accountId: account.id });
       return { enrolled: true, reason: 'enrolled' as const, recoveryCodes: recovery.codes };
     });
@@ -68,20 +80,23 @@ export class LoginService {
       const account = await tx.getAccountByEmail(email);
       if (!account || !account.totpSecret) return { valid: false, reason: 'two-step-not-enrolled' as const, recoveryCodesLeft: 0 };
       const trimmed = code.replace(/\s+/g, '');
+      const secret = this.ctx.secrets.open(account.totpSecret);
+      // A secret stored before secrets were sealed is sealed at this write.
+      const resealed = isSealed(account.totpSecret) ? {} : { totpSecret: this.ctx.secrets.seal(secret) };
       if (/^\d{6}$/.test(trimmed)) {
-        const step = acceptTotp(account.totpSecret, trimmed, this.ctx.clock.now(), account.totpLastStep);
+        const step = acceptTotp(secret, trimmed, this.ctx.clock.now(), account.totpLastStep);
         if (step === undefined) {
           // A right code for a step already used is a replay: say so, it is worth knowing.
-          const reused = acceptTotp(account.totpSecret, trimmed, this.ctx.clock.now(), null) !== undefined;
+          const reused = acceptTotp(secret, trimmed, this.ctx.clock.now(), null) !== undefined;
           return { valid: false, reason: reused ? ('code-reused' as const) : ('code-invalid' as const), recoveryCodesLeft: account.recoveryCodeHashes.length };
         }
-        await tx.updateAccount(account.id, { totpLastStep: step }, nowIso(this.ctx));
+        await tx.updateAccount(account.id, { totpLastStep: step, ...resealed }, nowIso(this.ctx));
         return { valid: true, reason: 'totp-valid' as const, recoveryCodesLeft: account.recoveryCodeHashes.length };
       }
       const index = matchRecoveryCode(trimmed, account.recoveryCodeHashes);
       if (index < 0) return { valid: false, reason: 'code-invalid' as const, recoveryCodesLeft: account.recoveryCodeHashes.length };
       const left = account.recoveryCodeHashes.filter((_, i) => i !== index);
-      await tx.updateAccount(account.id, { recoveryCodeHashes: left }, nowIso(this.ctx));
+      await tx.updateAccount(account.id, { recoveryCodeHashes: left, ...resealed }, nowIso(this.ctx));
       return { valid: true, reason: 'recovery-code-used' as const, recoveryCodesLeft: left.length };
     });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email } from '../api/schemas.ts';
 import type { LoginService } from './login-service.ts';
@@ -43,7 +44,7 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
     }),
     route({
       method: 'post', path: '/api/login/record', tag: 'login', audience: 'gateway',
-      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']), displayName: z.string().trim().min(1).max(256).optional() }),
+      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']), displayName: plainText(256).optional() }),
       handle: ({ body }) => login.record(body.email, body.method, body.displayName),
     }),
   ];

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email, emailList, pageQuery } from '../api/schemas.ts';
 import type { OrgService } from './org-service.ts';
 import { PLANS } from './organization.ts';
 
-const name = z.string().trim().min(1).max(255);
+const name = plainText(255);
 
 export function orgRoutes(orgs: OrgService): RouteSpec[] {
   return [

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { PASSWORD_STRENGTHS } from '../accounts/password.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email, emailList, pageQuery } from '../api/schemas.ts';
-import { parseInput } from '../runtime/index.ts';
+import { parseInput, plainText } from '../runtime/index.ts';
 import { emailsFromCsv, type PolicyService } from './policy-service.ts';
 import { MEMBER_BATCH_MAX, MEMBER_CSV_MAX, SSO_MODES, TWO_STEP_MODES } from './policy.ts';
 
 /** Range rules live in checkPolicy (with their own reason codes); the schema checks types. */
 const settings = {
-  name: z.string().trim().min(1).max(255),
+  name: plainText(255),
   sso: z.enum(SSO_MODES),
   twoStep: z.enum(TWO_STEP_MODES),
   passwordMinStrength: z.enum(PASSWORD_STRENGTHS).nullable(),

@@ -19,10 +19,14 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   throw new ConfigError(
     describeIssues(result.error.issues, '').map((d) => {
       const raw = d.path ? env[d.path] : undefined;
-      return `${d.path}: ${d.message}${raw !== undefined ? ` (got ${JSON.stringify(raw)})` : ''}`;
+      // Keys and secrets are not echoed, even wrong ones: the message may end up in a shared CI log.
+      const shown = raw === undefined ? '' : SECRET_NAME.test(d.path ?? '') ? ` (got ${raw.length} characters)` : ` (got ${JSON.stringify(raw)})`;
+      return `${d.path}: ${d.message}${shown}`;
     }),
   );
 }
+
+const SECRET_NAME = /(KEY|SECRET|TOKEN|PASSWORD)$/;
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
 
@@ -49,6 +53,8 @@ export const env = {
       .transform((v) => ['on', 'true', '1', 'yes'].includes(v))
       .default(fallback),
   logLevel: () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** A key or secret given in the environment (otherwise generated into the data directory). */
+  key: () => z.string().min(16, 'must be at least 16 characters').optional(),
   milliseconds: (fallback: number) =>
     z
       .string()

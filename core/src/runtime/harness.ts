@@ -1,18 +1,42 @@
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ControllableClock } from './clock.ts';
 import { parseDuration } from './clock.ts';
-import { badRequest } from './errors.ts';
+import { badRequest, RehearsalError } from './errors.ts';
+import { bearerOf, sameSecret } from './http.ts';
 import { parseInput } from './validation.ts';
 
 /**
  * `/_rehearsal/*`: deterministic time and reset over HTTP, so a test can
  * fast-forward an idle timeout or an assertion's expiry without waiting.
+ * Moving the clock reopens assertion windows and idles sessions out, and reset
+ * wipes data: every call but reading the clock needs a key.
  */
 export interface HarnessOptions {
   clock: ControllableClock;
   /** Restores the service to its initial state (the clock is reset too). */
   reset: () => void | Promise<void>;
+  /** Bearer keys accepted: the harness key, and the service's admin key where it has one. */
+  keys: string[];
+}
+
+/** Refuses a harness call without one of `keys` as its bearer token (401, `harness-key-required`). */
+export function requireHarnessKey(keys: string[]): RequestHandler {
+  const accepted = keys.filter(Boolean);
+  return (req, res, next) => {
+    const presented = bearerOf(req);
+    if (presented !== undefined && accepted.some((key) => sameSecret(presented, key))) return next();
+    res.set('WWW-Authenticate', 'Bearer realm="rehearsal-harness"');
+    next(
+      new RehearsalError(
+        presented === undefined ? 'harness-key-required' : 'harness-key-invalid',
+        presented === undefined
+          ? 'The harness endpoints need the harness key as a bearer token (rehearsal up prints it; REHEARSAL_HARNESS_KEY or <data dir>/harness-key).'
+          : 'That is not the harness key.',
+        { status: 401 },
+      ),
+    );
+  };
 }
 
 const clockChange = z
@@ -26,11 +50,13 @@ const clockChange = z
 
 export function harnessRouter(options: HarnessOptions): Router {
   const router = Router();
-  router.use(json({ limit: '1mb' }));
+  const keyed = requireHarnessKey(options.keys);
+  router.use('/_rehearsal', json({ limit: '64kb' }));
+  // Reading the clock tells the time and nothing else (a headless client computes TOTP codes from it).
   router.get('/_rehearsal/clock', (_req, res) => {
     res.json(options.clock.state());
   });
-  router.post('/_rehearsal/clock', (req, res) => {
+  router.post('/_rehearsal/clock', keyed, (req, res) => {
     const change = parseInput(clockChange, req.body ?? {}, 'body');
     const advanceMs = change.advance === undefined ? undefined : toMs(change.advance);
     const { clock } = options;
@@ -41,7 +67,7 @@ export function harnessRouter(options: HarnessOptions): Router {
     if (advanceMs !== undefined) clock.advance(advanceMs);
     res.json(clock.state());
   });
-  router.post('/_rehearsal/reset', async (_req, res) => {
+  router.post('/_rehearsal/reset', keyed, async (_req, res) => {
     await options.reset();
     options.clock.reset();
     res.json({ reset: true, clock: options.clock.state() });

@@ -1,5 +1,7 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { RehearsalError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -47,11 +49,58 @@ export const routeNotFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: { code: 'route-not-found', message: `No route for ${req.method} ${req.path}.` } });
 };
 
-/** One cookie of a request, decoded; services read only their own (`rehearsal_idp_*`, `rehearsal_gw_*`). */
+/**
+ * One cookie of a request, decoded; services read only their own
+ * (`rehearsal_idp_*`, `rehearsal_gw_*`). The `cookie` package splits the header
+ * (quotes, spaces and stray `;` included); a value that does not decode is
+ * treated as absent, never as an error: a cookie is whatever the client sent.
+ */
 export function cookieOf(req: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+  const header = req.headers.cookie;
+  if (typeof header !== 'string' || !header.includes(name)) return undefined;
+  const raw = parseCookie(header, { decode: (value) => value })[name];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Whether a presented secret (key, CSRF token) equals the expected one, in
+ * constant time whatever either holds: both are hashed first, so lengths and
+ * non-ASCII characters can neither throw nor leak through timing.
+ */
+export function sameSecret(presented: unknown, expected: string): boolean {
+  if (typeof presented !== 'string' || !presented || !expected) return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerOf(req: Pick<IncomingMessage, 'headers'>): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+}
+
+/**
+ * Every service's query strings name each parameter once: a repeated one (which
+ * the query parser turns into an array) is refused with a 400 naming it, before
+ * any route reads it as a string.
+ */
+export const rejectRepeatedQuery: RequestHandler = (req, _res, next) => {
+  const query = req.query as Record<string, unknown>;
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) {
+      return next(
+        new RehearsalError('query-parameter-repeated', `The query parameter "${name}" is given ${value.length} times; give it once.`, {
+          details: [{ path: `query.${name}`, message: 'repeated', expected: 'one value' }],
+        }),
+      );
+    }
+  }
+  next();
+};

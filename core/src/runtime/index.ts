@@ -10,3 +10,5 @@ export * from './validation.ts';
 export * from './local.ts';
 export * from './service.ts';
 export * from './pool.ts';
+export * from './index-page.ts';
+export * from './stack-keys.ts';

@@ -8,6 +8,8 @@ export interface RunningService {
   url: string;
   /** The port it listens on (the configured one, or the one the system chose for port 0). */
   port: number;
+  /** The process serving it, when it runs in a process of its own. */
+  pid?: number;
   banner: string[];
   close(): Promise<void>;
 }

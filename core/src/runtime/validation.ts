@@ -1,5 +1,19 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest, type ErrorDetail } from './errors.ts';
+
+/**
+ * C0 and C1 controls, DEL, the Unicode line and paragraph separators and the
+ * bidirectional overrides: nothing a name needs, and each can break or reorder
+ * what logs, tables and pages show.
+ */
+export const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+export const CONTROL_CHARACTERS_MESSAGE = 'control characters are not allowed';
+
+/** A string without control characters (see CONTROL_CHARACTERS). */
+export const withoutControlCharacters = <T extends z.ZodString>(schema: T) => schema.refine((v) => !CONTROL_CHARACTERS.test(v), { message: CONTROL_CHARACTERS_MESSAGE });
+
+/** A name or label people type: trimmed, not empty, bounded, no control characters. */
+export const plainText = (max = 255) => withoutControlCharacters(z.string().trim().min(1).max(max));
 
 /** Turns schema issues into details that name the offending field and the expected form. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], root: string): ErrorDetail[] {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../runtime/index.ts';
+import { describeIssues, withoutControlCharacters } from '../runtime/index.ts';
 import { scimBadRequest } from './scim-error.ts';
 
 /** A SCIM Group as a client sends it, normalized like users (case-insensitive names). */
@@ -11,7 +11,7 @@ const member = z.object({
 });
 
 const groupSchema = z.object({
-  displayName: z.string().trim().min(1, 'displayName is required').max(255),
+  displayName: withoutControlCharacters(z.string().trim().min(1, 'displayName is required').max(255)),
   externalId: z.string().max(1024).nullish().transform((v) => v ?? null),
   members: z.array(member).max(50_000).nullish().transform((v) => v ?? []),
 });

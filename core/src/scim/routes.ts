@@ -1,6 +1,6 @@
 import { Router, json, type Request, type Response } from 'express';
 import type { Directory } from '../directories/directory.ts';
-import type { Logger } from '../runtime/index.ts';
+import { rejectRepeatedQuery, type Logger } from '../runtime/index.ts';
 import { SCIM_CONTENT_TYPE, ScimError, scimErrorMiddleware, scimNotFound } from './scim-error.ts';
 import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from './scim-schema.ts';
 import { MAX_RESULTS, type ListParams, type ScimResponse, type ScimService } from './scim-service.ts';
@@ -26,6 +26,8 @@ export function scimRouter(scim: ScimService, logger: Logger): Router {
     res.locals.directory = await scim.authenticate(String(req.params.directoryId), req.get('authorization'));
     next();
   });
+  // A repeated parameter is a 400 in SCIM's words (invalidValue), before any list reads it.
+  router.use(rejectRepeatedQuery);
   router.use(json({ limit: SCIM_BODY_LIMIT, type: ['application/scim+json', 'application/json'] }));
 
   router.get('/ServiceProviderConfig', (req, res) => {

@@ -32,6 +32,7 @@ export async function issueScimToken(tx: StoreTx, directoryId: string): Promise<
 }
 
 export const MAX_RESULTS = { rfc: 1000, atlassian: 100 } as const;
+const MAX_START_INDEX = 2 ** 31 - 1;
 
 /** Atlassian's local default access groups: a synced group may not take one of these names. */
 export const DEFAULT_ACCESS_GROUPS: Record<string, string> = {
@@ -61,6 +62,20 @@ export interface ListParams {
 }
 
 const etagOf = (version: number) => `W/"${version}"`;
+
+/**
+ * A directory's standing towards an existing account: `managed` (its
+ * organization manages it) and `owned` (it created the account, on a domain
+ * nobody verified) can be written; `external` can be linked but keeps its own
+ * profile; `foreign` (another organization manages it) is refused.
+ */
+type Standing = 'managed' | 'owned' | 'external' | 'foreign';
+const isWritable = (standing: Standing) => standing === 'managed' || standing === 'owned';
+
+/** The refusal for an account another organization manages: as a duplicate, so no more about it is revealed. */
+const foreignAccount = (email: string) =>
+  scimConflict(`${email} belongs to an account this organization does not manage: a directory links only accounts on its organization's verified domains or accounts nobody manages.`);
+
 
 /** The account fields a SCIM user feeds, compared for the audit log. */
 const PROFILE_FIELDS = ['email', 'displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage', 'active'] as const;
@@ -94,14 +109,15 @@ export class ScimService {
       if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
         throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
       }
+      const standing = existing ? await this.standingOf(tx, dir, existing) : 'owned';
+      if (standing === 'foreign') throw foreignAccount(profile.email);
       const now = nowIso(this.ctx);
-      const landing = { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
-      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, landing));
+      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, await this.landing(tx, dir)));
       const record: ScimUserRecord = { id: this.ctx.newId(), directoryId: dir.id, accountId: account.id, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: 1, created: now, lastModified: now };
       await tx.insertScimUser(record);
-      const changes = existing ? await this.applyToAccount(tx, dir, existing, profile) : await this.completeNewAccount(tx, dir, account, profile);
+      const changes = !existing ? await this.completeNewAccount(tx, dir, account, profile) : await this.applyIfWritable(tx, dir, existing, profile, standing);
       await tx.addIdentity(dir.id, account.id, now);
-      await this.audit(tx, dir, existing ? 'link-user' : 'create-user', 'User', record.id, account.id, changes);
+      await this.audit(tx, dir, existing ? (standing === 'external' ? 'link-external-user' : 'link-user') : 'create-user', 'User', record.id, account.id, changes);
       // A new user is in no group yet: no need to ask.
       return { status: 201, body: this.renderUser(record, [], base), etag: etagOf(record.version), location: `${base}/Users/${record.id}` };
     });
@@ -143,7 +159,11 @@ export class ScimService {
     });
   }
 
-  /** Unlinks, deactivates and forgets: later calls on the id are 404, a new POST gets a new id. */
+  /**
+   * Unlinks, deactivates and forgets: later calls on the id are 404, a new POST
+   * gets a new id. An account the directory may not write (managed by another
+   * organization, or an external account) is unlinked but left as it is.
+   */
   async deleteUser(dir: Directory, id: string, ifMatch: string | undefined): Promise<void> {
     await this.ctx.store.transaction(async (tx) => {
       const record = await this.requireUser(tx, dir, id, ifMatch);
@@ -152,8 +172,9 @@ export class ScimService {
       const changes: AuditChange[] = [];
       if (record.accountId) {
         const account = await tx.getAccount(record.accountId);
+        const writable = account !== undefined && isWritable(await this.standingOf(tx, dir, account));
         await tx.removeIdentity(dir.id, record.accountId);
-        if (account?.active) {
+        if (account?.active && writable) {
           await this.setAccountActive(tx, account.id, false);
           changes.push({ attribute: 'active', before: true, after: false });
         }
@@ -172,27 +193,67 @@ export class ScimService {
     const now = nowIso(this.ctx);
     const updated: ScimUserRecord = { ...record, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: record.version + 1, lastModified: now };
     let account = record.accountId ? await tx.getAccount(record.accountId) : undefined;
+    let created = false;
     if (!account) {
-      // The account was deleted by an admin: provision it again.
-      account = (await tx.getAccountByEmail(profile.email)) ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null));
+      // The account was deleted by an admin: provision it again, under the same rule as a POST.
+      account = await tx.getAccountByEmail(profile.email);
+      if (account && (await this.standingOf(tx, dir, account)) === 'foreign') throw foreignAccount(profile.email);
+      if (!account) {
+        account = await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, await this.landing(tx, dir));
+        created = true;
+      }
       updated.accountId = account.id;
       await tx.addIdentity(dir.id, account.id, now);
     }
-    await this.checkEmailChange(tx, account, profile.email);
+    const standing = created ? 'owned' : await this.standingOf(tx, dir, account);
+    // The account moved under another organization since it was linked (it verified the domain): hands off.
+    if (standing === 'foreign') throw foreignAccount(account.email);
+    if (isWritable(standing)) await this.checkEmailChange(tx, dir, account, profile.email);
     await tx.updateScimUser(updated);
-    const changes = await this.applyToAccount(tx, dir, account, profile);
+    const changes = created ? await this.completeNewAccount(tx, dir, account, profile) : await this.applyIfWritable(tx, dir, account, profile, standing);
     await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
     return this.userResponse(tx, updated, base);
   }
 
+  /**
+   * What the directory may do with an existing account: write to it (its
+   * organization manages it, or it created it and nobody has claimed it since),
+   * only link it (an external account: unmanaged, someone else's), or nothing
+   * (another organization manages it).
+   */
+  private async standingOf(tx: StoreTx, dir: Directory, account: Account): Promise<Standing> {
+    if (account.managedBy === dir.orgId) return 'managed';
+    if (account.managedBy !== null) return 'foreign';
+    if ((await tx.findVerifiedDomain(emailDomain(account.email)))?.orgId === dir.orgId) return 'managed';
+    if (account.origin === 'scim') {
+      // Created by SCIM: it belongs to the organization that provisioned it first (or to the next one, once every link is gone).
+      const first = (await tx.identityOrgIds(account.id))[0];
+      if (first === undefined || first === dir.orgId) return 'owned';
+    }
+    return 'external';
+  }
+
+  /** A SCIM-created account of a claimed domain lands in this directory's default policy. */
+  private async landing(tx: StoreTx, dir: Directory) {
+    return { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
+  }
+
+  /** External accounts keep their own profile and state: users on unverified domains are synced, not managed. */
+  private async applyIfWritable(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile, standing: Standing): Promise<AuditChange[]> {
+    if (isWritable(standing)) return this.applyToAccount(tx, dir, account, profile);
+    return [{ attribute: 'account', before: null, after: 'external: not managed by this organization, left as it is' }];
+  }
+
   /** A managed account's email stays on its organization's verified domains, and emails stay unique. */
-  private async checkEmailChange(tx: StoreTx, account: Account, email: string) {
+  private async checkEmailChange(tx: StoreTx, dir: Directory, account: Account, email: string) {
     if (email.toLowerCase() === account.email.toLowerCase()) return;
     const taken = await tx.getAccountByEmail(email);
     if (taken && taken.id !== account.id) throw scimConflict(`Another account already uses ${email}.`);
-    if (account.managedBy && (await tx.findVerifiedDomain(emailDomain(email)))?.orgId !== account.managedBy) {
+    const owner = (await tx.findVerifiedDomain(emailDomain(email)))?.orgId;
+    if (account.managedBy && owner !== account.managedBy) {
       throw scimBadRequest('invalidValue', `${account.email} is a managed account: its email can only change to another verified domain of its organization.`);
     }
+    if (owner && owner !== dir.orgId) throw scimBadRequest('invalidValue', `${emailDomain(email)} is verified by another organization: an account cannot move onto it.`);
   }
 
   /**
@@ -469,6 +530,8 @@ export class ScimService {
     };
     const max = MAX_RESULTS[dir.scimFidelity];
     const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1);
+    // RFC 7644 numbers are 32-bit; a larger offset cannot address a resource (and SQLite would refuse it).
+    if (startIndex > MAX_START_INDEX) throw scimBadRequest('invalidValue', `startIndex must be at most ${MAX_START_INDEX}.`);
     const count = Math.min(max, Math.max(0, integer(params.count, 'count') ?? 100));
     let filter;
     if (params.filter !== undefined) {

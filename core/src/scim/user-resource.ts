@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalLanguageTag, canonicalTimeZone, defaultDisplayName, normalizeEmail } from '../accounts/account.ts';
-import { describeIssues } from '../runtime/index.ts';
+import { describeIssues, withoutControlCharacters } from '../runtime/index.ts';
 import { scimBadRequest } from './scim-error.ts';
 import { ATLASSIAN_SCHEMA, ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA, type AttributeDefinition } from './scim-schema.ts';
 
@@ -11,7 +11,7 @@ import { ATLASSIAN_SCHEMA, ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, USER_ATTRIB
  * organization model needs (time zone, language, emails) are validated.
  */
 const loose = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
-const text = loose(z.string().max(1024));
+const text = loose(withoutControlCharacters(z.string().max(1024)));
 const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])]).transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
 
 const typedValue = z.object({
@@ -23,7 +23,7 @@ const typedValue = z.object({
 const email = typedValue.extend({ value: z.email({ error: 'expected an email address' }).max(254) });
 
 const userSchema = z.object({
-  userName: z.string().trim().min(1, 'userName is required').max(254),
+  userName: withoutControlCharacters(z.string().trim().min(1, 'userName is required').max(254)),
   externalId: text,
   name: loose(
     z.object({

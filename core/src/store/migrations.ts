@@ -306,4 +306,9 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
     name: 'single logout URL of a SAML connection',
     sql: `ALTER TABLE saml_connections ADD COLUMN slo_url TEXT;`,
   },
+  {
+    version: 5,
+    name: 'audit events by account: the organization managing an account sees the events about it',
+    sql: `CREATE INDEX audit_events_by_account ON audit_events(account_id, seq) WHERE account_id IS NOT NULL;`,
+  },
 ];

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account } from '../accounts/account.ts';
 import { emailDomain } from '../accounts/account.ts';
@@ -270,7 +270,12 @@ export class SqliteStore implements Store {
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // SQLite gives the -wal and -shm files the database file's mode: create it 0600 (it holds password hashes).
+      closeSync(openSync(path, 'a', 0o600));
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
@@ -561,6 +566,11 @@ class SqliteTx implements StoreTx {
   }
   async addIdentity(directoryId: string, accountId: string, createdAt: string) {
     this.run('INSERT OR IGNORE INTO directory_identities (directory_id, account_id, created_at) VALUES (?, ?, ?)', [directoryId, accountId, createdAt]);
+  }
+  async identityOrgIds(accountId: string) {
+    // Oldest first: the first organization to provision an account is the one that created it.
+    const rows = this.all('SELECT d.org_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE i.account_id = ? ORDER BY i.created_at', [accountId]);
+    return [...new Set(rows.map((r) => String(r.org_id)))];
   }
 
   // policies
@@ -877,7 +887,11 @@ class SqliteTx implements StoreTx {
     );
   }
   async listAuditEvents(orgId: string, page: { limit: number; afterSeq: number }) {
-    return this.all('SELECT * FROM audit_events WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?', [orgId, page.afterSeq, page.limit]).map(toAudit);
+    return this.all(
+      `SELECT * FROM audit_events WHERE seq > :after AND (org_id = :org OR account_id IN (SELECT id FROM accounts WHERE managed_by = :org))
+       ORDER BY seq LIMIT :limit`,
+      { org: orgId, after: page.afterSeq, limit: page.limit },
+    ).map(toAudit);
   }
 
   // decisions

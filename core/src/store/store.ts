@@ -78,6 +78,8 @@ export interface StoreTx {
   /** Whether an IdP directory provisioned the account (SCIM). */
   accountHasIdentity(accountId: string): Promise<boolean>;
   addIdentity(directoryId: string, accountId: string, createdAt: string): Promise<void>;
+  /** The organizations whose directories provisioned the account. */
+  identityOrgIds(accountId: string): Promise<string[]>;
 
   // policies and membership
   insertPolicy(policy: Policy): Promise<void>;
@@ -159,6 +161,7 @@ export interface StoreTx {
   deleteGroupProductMapping(orgId: string, groupName: string, product: SiteProduct): Promise<number>;
   listGroupProductMappings(orgId: string): Promise<{ groupName: string; product: SiteProduct }[]>;
   insertAuditEvent(event: AuditEvent): Promise<void>;
+  /** The organization's events, and every event about an account it manages, whoever recorded it. */
   listAuditEvents(orgId: string, page: { limit: number; afterSeq: number }): Promise<AuditEvent[]>;
 
   // decisions

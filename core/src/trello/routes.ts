@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email, emailList } from '../api/schemas.ts';
 import { BOARD_VISIBILITIES, WORKSPACE_PLANS } from './trello.ts';
 import type { TrelloService } from './trello-service.ts';
 
-const name = z.string().trim().min(1).max(255);
+const name = plainText(255);
 
 export function trelloRoutes(trello: TrelloService): RouteSpec[] {
   return [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { orgWithVerifiedDomain, startCore, type TestCore } from '../support/core.ts';
+import { HARNESS_KEY, orgWithVerifiedDomain, startCore, type TestCore } from '../support/core.ts';
 
 describe('api: domains and managed accounts', () => {
   let core: TestCore;
@@ -11,7 +11,7 @@ describe('api: domains and managed accounts', () => {
   afterEach(() => core.close());
 
   const addDomain = async (name: string, org = orgId) => core.post(`/api/orgs/${org}/domains`, { name });
-  const publish = (domain: string, entry: object) => core.post('/_rehearsal/dns', { domain, ...entry }, { key: null });
+  const publish = (domain: string, entry: object) => core.post('/_rehearsal/dns', { domain, ...entry }, { key: HARNESS_KEY });
 
   it('adds a domain as pending with a token and both ways to verify it', async () => {
     const response = await addDomain('Acme.com');

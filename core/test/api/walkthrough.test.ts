@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GATEWAY_KEY, startCore, testCertificate, type TestCore } from '../support/core.ts';
+import { HARNESS_KEY, GATEWAY_KEY, startCore, testCertificate, type TestCore } from '../support/core.ts';
 
 /**
  * The issue's "done when": an organization from creation through domain
@@ -21,7 +21,7 @@ describe('walkthrough: from a new organization to a previewed SSO rollout', func
 
     // 2. verify acme.com through the harness DNS: accounts on it are claimed
     const domain = (await core.post(`/api/orgs/${org.id}/domains`, { name: 'acme.com' })).body;
-    await core.post('/_rehearsal/dns', { domain: 'acme.com', txt: domain.verification.dns.value }, { key: null });
+    await core.post('/_rehearsal/dns', { domain: 'acme.com', txt: domain.verification.dns.value }, { key: HARNESS_KEY });
     const verified = (await core.post(`/api/orgs/${org.id}/domains/${domain.id}/verify`, { method: 'dns' })).body;
     expect(verified.claimedAccounts).to.equal(3);
     expect((await core.get(`/api/orgs/${org.id}/accounts`)).body.total).to.equal(3);
@@ -49,10 +49,10 @@ describe('walkthrough: from a new organization to a previewed SSO rollout', func
   });
 
   it('bills the seed example: 10,000 users, 8,000 with Enterprise licenses -> 2,000 billed', async () => {
-    await core.post('/_rehearsal/reset', undefined, { key: null });
+    await core.post('/_rehearsal/reset', undefined, { key: HARNESS_KEY });
     const org = (await core.post('/api/orgs', { name: 'Seed', plan: 'enterprise', admins: ['admin@seed.example'] })).body;
     const domain = (await core.post(`/api/orgs/${org.id}/domains`, { name: 'seed.example' })).body;
-    await core.post('/_rehearsal/dns', { domain: 'seed.example', txt: domain.verification.dns.value }, { key: null });
+    await core.post('/_rehearsal/dns', { domain: 'seed.example', txt: domain.verification.dns.value }, { key: HARNESS_KEY });
     await core.post(`/api/orgs/${org.id}/domains/${domain.id}/verify`, { method: 'dns' });
 
     const emails = Array.from({ length: 10_000 }, (_, i) => `user${String(i).padStart(5, '0')}@seed.example`);

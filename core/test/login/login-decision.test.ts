@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GATEWAY_KEY, startCore, type TestCore } from '../support/core.ts';
+import { HARNESS_KEY, GATEWAY_KEY, startCore, type TestCore } from '../support/core.ts';
 import { rolloutFixture } from '../support/org-fixture.ts';
 
 describe('login decision (POST /api/login/decision)', () => {
@@ -101,9 +101,9 @@ describe('login decision (POST /api/login/decision)', () => {
     const { org, localDefault } = await rolloutFixture(core);
     await core.patch(`/api/orgs/${org.id}/policies/${localDefault.id}`, { passwordExpiryDays: 30 });
     expect((await decide('alice@acme.com')).password).to.deep.include({ set: true, expired: false });
-    await core.post('/_rehearsal/clock', { advance: '29d' }, { key: null });
+    await core.post('/_rehearsal/clock', { advance: '29d' }, { key: HARNESS_KEY });
     expect((await decide('alice@acme.com')).password.expired).to.equal(false);
-    await core.post('/_rehearsal/clock', { advance: '1d' }, { key: null });
+    await core.post('/_rehearsal/clock', { advance: '1d' }, { key: HARNESS_KEY });
     expect((await decide('alice@acme.com')).password.expired).to.equal(true);
   });
 
@@ -124,13 +124,15 @@ describe('login decision (POST /api/login/decision)', () => {
     const alice = (await core.get('/api/accounts?email=alice@acme.com')).body[0];
     await core.post(`/api/accounts/${alice.id}/deactivate`);
     expect(await check('alice@acme.com', 'alice-long-passphrase-1')).to.deep.include({ valid: false, reason: 'account-deactivated' });
+    // A deactivated account is told only to someone who knows its password: otherwise it is a wrong password.
+    expect(await check('alice@acme.com', 'wrong')).to.deep.include({ valid: false, reason: 'password-invalid' });
   });
 
   it('records first and last logins on the injected clock', async () => {
     await rolloutFixture(core);
     const first = (await core.post('/api/login/record', { email: 'alice@acme.com', method: 'sso' }, { key: GATEWAY_KEY })).body;
     expect(first).to.deep.include({ recorded: true, firstLogin: true, at: '2026-11-23T09:00:00.000Z' });
-    await core.post('/_rehearsal/clock', { advance: '2h' }, { key: null });
+    await core.post('/_rehearsal/clock', { advance: '2h' }, { key: HARNESS_KEY });
     const second = (await core.post('/api/login/record', { email: 'alice@acme.com', method: 'password' }, { key: GATEWAY_KEY })).body;
     expect(second).to.deep.include({ firstLogin: false });
     const account = (await core.get('/api/accounts?email=alice@acme.com')).body[0];

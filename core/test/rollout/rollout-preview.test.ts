@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startCore, type TestCore } from '../support/core.ts';
+import { HARNESS_KEY, startCore, type TestCore } from '../support/core.ts';
 import { rolloutFixture } from '../support/org-fixture.ts';
 
 describe('rollout preview (POST /api/orgs/{orgId}/policies/{policyId}/preview)', () => {
@@ -32,7 +32,7 @@ describe('rollout preview (POST /api/orgs/{orgId}/policies/{policyId}/preview)',
     expect(byEmail(noConnection)['alice@acme.com']).to.deep.include({ lockedOut: true });
     expect(byEmail(noConnection)['alice@acme.com'].lockOutReasons[0].code).to.equal('sso-connection-missing');
     expect(byEmail(noConnection)['alice@acme.com'].after.nextLogin).to.equal('locked-out');
-    await core.post('/_rehearsal/reset', undefined, { key: null });
+    await core.post('/_rehearsal/reset', undefined, { key: HARNESS_KEY });
     const unlinked = await rolloutFixture(core, { link: false });
     const notLinked = await preview(unlinked.org.id, unlinked.pilot.id, { addMembers: ['alice@acme.com'] });
     expect(byEmail(notLinked)['alice@acme.com'].lockOutReasons.map((r: { code: string }) => r.code)).to.deep.equal(['domain-not-linked-to-directory']);

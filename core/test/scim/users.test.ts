@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startCore, type TestCore } from '../support/core.ts';
+import { HARNESS_KEY, startCore, type TestCore } from '../support/core.ts';
 import { ATLASSIAN, ENTERPRISE, entraUser, scimFixture, type ScimClient } from '../support/scim.ts';
 
 describe('SCIM: Users', () => {
@@ -123,7 +123,7 @@ describe('SCIM: Users', () => {
       await scim.createUser(entraUser('alice', { title: 'Engineer', [ENTERPRISE]: { department: 'Engineering' }, emails: [{ value: 'alice@acme.com', type: 'work', primary: true }, { value: 'alice@home.example', type: 'home' }] }));
       await scim.createUser(entraUser('bob', { title: 'Sales Lead', active: false, [ENTERPRISE]: { department: 'Sales' } }));
       await scim.createUser(entraUser('carol', { externalId: 'OID-Carol' }));
-      await core.post('/_rehearsal/clock', { advance: '1h' }, { key: null });
+      await core.post('/_rehearsal/clock', { advance: '1h' }, { key: HARNESS_KEY });
       await scim.createUser(entraUser('dave', { nickName: 'd_100%' }));
     });
 

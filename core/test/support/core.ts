@@ -9,6 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const GATEWAY_KEY = 'test-gateway-key-0123456789abcdef';
+export const HARNESS_KEY = 'test-harness-key-0123456789abcdef';
 export const GATEWAY_URL = 'http://localhost:8000';
 
 export interface ApiResponse<T = any> {
@@ -49,6 +50,7 @@ export async function startCore(overrides: Partial<CoreAppOptions> = {}): Promis
     store,
     clock,
     credentials: { adminKey: ADMIN_KEY, gatewayKey: GATEWAY_KEY },
+    harnessKey: HARNESS_KEY,
     gatewayUrl: GATEWAY_URL,
     ...overrides,
   });
@@ -101,7 +103,7 @@ export async function orgWithVerifiedDomain(core: TestCore, options: { name?: st
   const domainName = options.domain ?? 'acme.com';
   const org = (await core.post('/api/orgs', { name: options.name ?? 'Acme', plan: options.plan ?? 'enterprise', admins: options.admins ?? [`root@${domainName}`] })).body;
   const domain = (await core.post(`/api/orgs/${org.id}/domains`, { name: domainName })).body;
-  await core.post('/_rehearsal/dns', { domain: domainName, txt: domain.verification.dns.value }, { key: null });
+  await core.post('/_rehearsal/dns', { domain: domainName, txt: domain.verification.dns.value }, { key: HARNESS_KEY });
   const verified = await core.post(`/api/orgs/${org.id}/domains/${domain.id}/verify`, { method: 'dns' });
   if (verified.status !== 200) throw new Error(`verification failed: ${JSON.stringify(verified.body)}`);
   return { org, domain: verified.body.domain };

@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '@rehearsal/core/runtime';
+
 /** A signed-in browser, as the server keeps it. */
 export interface Session {
   id: string;
@@ -14,6 +16,9 @@ export interface Session {
   absoluteMs: number | null;
 }
 
+/** When a session ends by itself: idle limit from the last activity, or the absolute limit, whichever comes first. */
+export const expiryOf = (s: Session) => Math.min(s.lastSeenAt + s.idleMs, s.absoluteMs === null ? Infinity : s.createdAt + s.absoluteMs);
+
 /**
  * Where sessions live: in memory by default; a Redis implementation can follow
  * without touching the rest, which is why every method is async.
@@ -27,15 +32,55 @@ export interface SessionStore {
   clear(): Promise<void>;
 }
 
+/** How often (on the clock) the store looks for sessions that ended by themselves. */
+export const SWEEP_INTERVAL_MS = 60_000;
+/**
+ * How long an ended session is kept before it is swept: a person coming back
+ * within it is told why (idle-timeout, session-expired) rather than only that
+ * the session is unknown.
+ */
+export const ENDED_SESSION_GRACE_MS = 24 * 60 * 60_000;
+
+/**
+ * Sessions in this process's memory. Those that ended by themselves (idle or
+ * past their absolute limit) are swept on the injected clock a day after they
+ * ended, at most once a minute of clock time and only when the store is used,
+ * so memory follows the live sessions and not every login ever made.
+ */
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private lastSweep: number | undefined;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
 
   async get(id: string) {
+    this.sweep();
     const session = this.sessions.get(id);
     return session && { ...session };
   }
   async set(session: Session) {
+    this.sweep();
     this.sessions.set(session.id, { ...session });
+  }
+
+  /** Drops every session that ended by itself more than the grace period ago; returns how many. */
+  sweep(force = false): number {
+    const now = this.clock.now().getTime();
+    // A clock set back (the harness) sweeps at once too.
+    if (!force && this.lastSweep !== undefined && now >= this.lastSweep && now < this.lastSweep + SWEEP_INTERVAL_MS) return 0;
+    this.lastSweep = now;
+    let dropped = 0;
+    for (const [id, session] of this.sessions) {
+      if (expiryOf(session) + ENDED_SESSION_GRACE_MS <= now) {
+        this.sessions.delete(id);
+        dropped++;
+      }
+    }
+    return dropped;
   }
   async destroy(id: string) {
     this.sessions.delete(id);

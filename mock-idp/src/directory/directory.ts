@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badRequest, conflict, notFound, parseInput, type ErrorDetail } from '@rehearsal/core/runtime';
 import { ancestorsOf, groupInput, nestingCycle, type GroupInput, type IdpGroup } from './group.ts';
 import { stableId, toUser, userInput, type IdpUser, type UserInput } from './user.ts';
+import { MemoryState, type StatePort } from '../state/state-file.ts';
 
 export interface DirectoryContent {
   users?: UserInput[];
@@ -16,12 +17,18 @@ export interface Tombstone {
   revision: number;
 }
 
+const USER_KEY = 'directory:user:';
+const GROUP_KEY = 'directory:group:';
+const TOMBSTONE_KEY = 'directory:tombstone:';
+const REVISION_KEY = 'directory:revision';
+
 const content = z.object({ users: z.array(z.unknown()).default([]), groups: z.array(z.unknown()).default([]) }).strict();
 
 /**
  * The mock IdP's users and groups. Every change bumps a revision number, which
  * lets provisioning ask what changed since its last watermark. Users are looked
- * up by id, email or userName, case-insensitively.
+ * up by id, email or userName, case-insensitively. Every change is written to
+ * the state port as it happens, and a directory found there is taken up again.
  */
 export class Directory {
   private users = new Map<string, IdpUser>();
@@ -33,10 +40,15 @@ export class Directory {
   private readonly initial: { users: UserInput[]; groups: GroupInput[] };
 
   /** Throws a 400 naming the entry (`users[2].timezone`) when the content is invalid. */
-  constructor(initial: DirectoryContent = {}, where = 'directory') {
+  constructor(
+    initial: DirectoryContent = {},
+    where = 'directory',
+    private readonly state: StatePort = new MemoryState(),
+  ) {
     const parsed = parseInput(content, initial, where);
     this.initial = { users: parsed.users as UserInput[], groups: parsed.groups as GroupInput[] };
-    this.load(where);
+    if (state.get(REVISION_KEY) === undefined) this.load(where);
+    else this.restore();
   }
 
   get revision(): number {
@@ -54,10 +66,46 @@ export class Directory {
     this.groups = new Map();
     this.tombstones = [];
     this.revisionCounter = 0;
+    for (const [key] of this.state.entries('directory:')) this.state.remove(key);
     const groups = this.initial.groups.map((g, i) => parseInput(groupInput, g, `${where}.groups[${i}]`));
     for (const g of groups) this.putGroup({ ...g, groups: [] }, `${where}.groups`);
     groups.forEach((g, i) => this.setNesting(this.groups.get(g.name.toLowerCase())!, g.groups, `${where}.groups[${i}].groups`));
     this.initial.users.forEach((u, i) => this.insertUser(parseInput(userInput, u, `${where}.users[${i}]`), `${where}.users[${i}]`));
+    this.saveRevision();
+  }
+
+  /** The directory as the state port last saw it. */
+  private restore() {
+    this.users = new Map();
+    this.keys = new Map();
+    this.groups = new Map();
+    for (const [, value] of this.state.entries(GROUP_KEY)) {
+      const group = value as IdpGroup;
+      this.groups.set(group.name.toLowerCase(), group);
+    }
+    for (const [, value] of this.state.entries(USER_KEY)) {
+      const user = value as IdpUser;
+      this.users.set(user.id, user);
+      for (const key of [user.id, user.email, user.userName]) this.keys.set(key.toLowerCase(), user.id);
+    }
+    this.tombstones = this.state.entries(TOMBSTONE_KEY).map(([, value]) => value as Tombstone);
+    // A process killed between saving a change and its revision: the revision is at least the newest change's.
+    const revisions = [...this.users.values(), ...this.groups.values(), ...this.tombstones].map((x) => x.revision);
+    this.revisionCounter = Math.max(Number(this.state.get(REVISION_KEY)) || 0, ...revisions);
+  }
+
+  private saveUser(user: IdpUser) {
+    this.state.put(USER_KEY + user.id, user);
+  }
+  private saveGroup(group: IdpGroup) {
+    this.state.put(GROUP_KEY + group.id, group);
+  }
+  private saveTombstone(tombstone: Tombstone) {
+    this.tombstones.push(tombstone);
+    this.state.put(`${TOMBSTONE_KEY}${tombstone.revision}:${tombstone.kind}:${tombstone.id}`, tombstone);
+  }
+  private saveRevision() {
+    this.state.put(REVISION_KEY, this.revisionCounter);
   }
 
   // ---- users -----------------------------------------------------------------
@@ -110,7 +158,9 @@ export class Directory {
     const user = this.getUser(key);
     this.users.delete(user.id);
     this.unindex(user);
-    this.tombstones.push({ kind: 'user', id: user.id, name: user.email, revision: ++this.revisionCounter });
+    this.state.remove(USER_KEY + user.id);
+    this.saveTombstone({ kind: 'user', id: user.id, name: user.email, revision: ++this.revisionCounter });
+    this.saveRevision();
   }
 
   private insertUser(input: z.output<typeof userInput>, where: string, replacing?: IdpUser): IdpUser {
@@ -135,6 +185,8 @@ export class Directory {
     if (replacing) this.unindex(replacing);
     this.users.set(user.id, user);
     for (const key of [user.id, user.email, user.userName]) this.keys.set(key.toLowerCase(), user.id);
+    this.saveUser(user);
+    this.saveRevision();
     return user;
   }
 
@@ -166,6 +218,7 @@ export class Directory {
       return this.setNesting(group, parsed.groups, 'body.groups');
     } catch (err) {
       this.groups.delete(group.name.toLowerCase());
+      this.state.remove(GROUP_KEY + group.id);
       throw err;
     }
   }
@@ -181,6 +234,7 @@ export class Directory {
       return this.setNesting(current, parsed.groups, 'body.groups');
     } catch (err) {
       Object.assign(current, before);
+      this.saveGroup(current);
       throw err;
     }
   }
@@ -188,14 +242,20 @@ export class Directory {
   deleteGroup(key: string): void {
     const group = this.getGroup(key);
     this.groups.delete(group.name.toLowerCase());
+    this.state.remove(GROUP_KEY + group.id);
     const revision = ++this.revisionCounter;
     for (const other of this.groups.values()) {
-      if (other.groups.includes(group.name)) Object.assign(other, { groups: other.groups.filter((g) => g !== group.name), revision });
+      if (!other.groups.includes(group.name)) continue;
+      Object.assign(other, { groups: other.groups.filter((g) => g !== group.name), revision });
+      this.saveGroup(other);
     }
     for (const user of this.users.values()) {
-      if (user.groups.includes(group.name)) Object.assign(user, { groups: user.groups.filter((g) => g !== group.name), revision });
+      if (!user.groups.includes(group.name)) continue;
+      Object.assign(user, { groups: user.groups.filter((g) => g !== group.name), revision });
+      this.saveUser(user);
     }
-    this.tombstones.push({ kind: 'group', id: group.id, name: group.name, revision });
+    this.saveTombstone({ kind: 'group', id: group.id, name: group.name, revision });
+    this.saveRevision();
   }
 
   /** Direct and inherited groups of a user (nested groups count, as in Entra's groups claim). */
@@ -228,6 +288,8 @@ export class Directory {
     if (this.findGroup(id)) throw conflict('group-exists', `A group with id ${id} already exists.`, [{ path: `${where}.id`, message: 'already taken' }]);
     const group: IdpGroup = { id, name: input.name, displayName: input.displayName ?? input.name, groups: [], revision: ++this.revisionCounter };
     this.groups.set(key, group);
+    this.saveGroup(group);
+    this.saveRevision();
     return group;
   }
 
@@ -242,6 +304,8 @@ export class Directory {
     }
     group.groups = resolved;
     group.revision = ++this.revisionCounter;
+    this.saveGroup(group);
+    this.saveRevision();
     return group;
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '@rehearsal/core/runtime';
 
 export const groupInput = z
   .object({
     id: z.string().trim().min(1).max(128).optional(),
-    name: z.string().trim().min(1).max(256),
-    displayName: z.string().trim().min(1).max(256).optional(),
+    name: plainText(256),
+    displayName: plainText(256).optional(),
     /** Groups nested inside this one: their members are (transitively) members of this group. */
     groups: z.array(z.string().trim().min(1)).default([]),
   })

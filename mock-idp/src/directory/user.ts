@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { plainText } from '@rehearsal/core/runtime';
 
 /** IANA zone names this runtime knows, plus UTC, which Intl lists under Etc. */
 const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);
@@ -17,7 +18,7 @@ export const languageTag = z.string().refine(
   { message: 'not a BCP 47 language tag (for example en-GB)' },
 );
 
-const text = z.string().trim().min(1).max(256);
+const text = plainText(256);
 
 /** A user as a scenario file or the JSON API gives it. */
 export const userInput = z

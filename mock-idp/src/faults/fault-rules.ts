@@ -3,6 +3,7 @@ import { badRequest, notFound, parseInput, timeOrderedId } from '@rehearsal/core
 import type { Directory } from '../directory/directory.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import { faultConflict, faultList, mergeFaults, type Fault } from './fault.ts';
+import { MemoryState, type StatePort } from '../state/state-file.ts';
 
 /** Faults for every login of one user, one SP, or one user at one SP; optionally only the next N. */
 export interface FaultRule {
@@ -33,6 +34,8 @@ export function parseFaults(input: unknown, where: string): Fault[] {
   return faults;
 }
 
+const RULES_KEY = 'faults:rules';
+
 export class FaultRules {
   private rules: FaultRule[] = [];
 
@@ -40,14 +43,23 @@ export class FaultRules {
     private readonly directory: Directory,
     private readonly providers: ServiceProviderRegistry,
     private readonly initial: unknown[] = [],
+    private readonly state: StatePort = new MemoryState(),
   ) {
-    this.reset();
+    const saved = state.get(RULES_KEY);
+    if (Array.isArray(saved)) this.rules = saved as FaultRule[];
+    else this.reset();
   }
 
   /** Back to the rules the IdP was configured with. */
   reset(): void {
     this.rules = [];
     this.initial.forEach((rule, i) => this.add(rule, `faults[${i}]`));
+    this.save();
+  }
+
+  /** The rules as they stand, in the state port (they are few: the whole list each time). */
+  private save(): void {
+    this.state.put(RULES_KEY, this.rules);
   }
 
   add(input: unknown, where = 'body'): FaultRule {
@@ -58,6 +70,7 @@ export class FaultRules {
     if (parsed.sp !== undefined && !this.providers.find(parsed.sp)) throw badRequest('sp-not-registered', `${where}.sp: no service provider ${parsed.sp} is registered.`);
     const rule: FaultRule = { id: timeOrderedId(), userId: user?.id, user: user?.email, sp: parsed.sp, faults, remaining: parsed.times };
     this.rules.push(rule);
+    this.save();
     return rule;
   }
 
@@ -69,10 +82,12 @@ export class FaultRules {
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
     if (this.rules.length === before) throw notFound('fault-rule-not-found', `No fault rule ${id}.`);
+    this.save();
   }
 
   clear(): void {
     this.rules = [];
+    this.save();
   }
 
   /**
@@ -87,8 +102,10 @@ export class FaultRules {
     const faults = mergeFaults(requested, ...matching.map((r) => r.faults));
     const conflict = faultConflict(faults);
     if (conflict) throw badRequest('faults-conflict', `The faults of this request and of rules ${matching.map((r) => r.id).join(', ')} cannot be combined: ${conflict}.`);
+    const counted = matching.some((r) => r.remaining !== undefined);
     for (const rule of matching) if (rule.remaining !== undefined) rule.remaining -= 1;
     this.rules = this.rules.filter((r) => r.remaining === undefined || r.remaining > 0);
+    if (counted) this.save();
     return faults;
   }
 }

@@ -452,8 +452,10 @@ export class ProvisioningEngine {
     target.groups.set(plan.groupId, record);
     if (plan.rename) {
       const answer = await this.send(ctx, profile.renameGroup(targetId, plan.rename), { ...about, operation: 'rename' });
-      if (answer.status < 300) record.displayName = plan.rename;
-      else this.failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
+      if (answer.status < 300) {
+        record.displayName = plan.rename;
+        target.groups.set(plan.groupId, record);
+      } else this.failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
     }
     // Only members the target knows (provisioned users) can be sent.
     const idOf = (userId: string) => target.users.get(userId)?.targetId;
@@ -472,6 +474,7 @@ export class ProvisioningEngine {
       if (answer.status >= 300) return this.failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
       for (const id of add) record.members.add(id);
       for (const id of remove) record.members.delete(id);
+      target.groups.set(plan.groupId, record);
     }
     this.progress(cycle, `groups.${plan.operation}`);
   }

@@ -6,6 +6,9 @@ import { ProvisioningEngine, type CycleKind } from './engine.ts';
 import { ProvisioningLog } from './provisioning-log.ts';
 import type { Sleep } from './scim-client.ts';
 import { ProvisioningTarget, targetInput, type TargetConfig } from './target.ts';
+import { MemoryState, type StatePort } from '../state/state-file.ts';
+
+const SAVED_KEY = 'targets:saved';
 
 const cycleInput = z
   .object({
@@ -28,16 +31,22 @@ export class ProvisioningService {
     clock: Clock,
     sleep: Sleep,
     private readonly initial: unknown[] = [],
+    private readonly state: StatePort = new MemoryState(),
   ) {
     this.engine = new ProvisioningEngine({ directory, log: this.log, clock, sleep });
-    this.reset();
+    // Targets found in the state port carry on (with what they sent and their watermark); else the configured ones.
+    if (state.get(SAVED_KEY)) for (const target of ProvisioningTarget.restore(state)) this.targets.set(target.config.id, target);
+    else this.reset();
   }
 
   /** Back to the configured targets, with nothing provisioned yet as far as the IdP remembers. */
   reset(): void {
+    for (const target of this.targets.values()) target.forget();
+    for (const [key] of this.state.entries('target')) this.state.remove(key);
     this.targets = new Map();
     this.log.clear();
     this.initial.forEach((t, i) => this.add(t, `provisioning[${i}]`));
+    this.state.put(SAVED_KEY, true);
   }
 
   list(): ProvisioningTarget[] {
@@ -53,7 +62,8 @@ export class ProvisioningService {
   add(input: unknown, where = 'body'): ProvisioningTarget {
     const config = this.validate(input, where);
     if (this.targets.has(config.id)) throw conflict('target-exists', `A provisioning target ${config.id} exists already: PUT replaces it.`);
-    const target = new ProvisioningTarget(config);
+    const target = new ProvisioningTarget(config, this.state);
+    target.save();
     this.targets.set(config.id, target);
     return target;
   }
@@ -63,9 +73,10 @@ export class ProvisioningService {
     const current = this.get(id);
     if (current.running) throw conflict('cycle-running', `Cycle ${current.running} is running on ${id}: wait for it to end.`);
     const config = this.validate({ ...(input as object), id }, 'body');
-    const next = new ProvisioningTarget(config);
-    for (const [k, v] of current.users) next.users.set(k, v);
-    for (const [k, v] of current.groups) next.groups.set(k, v);
+    // Same id, same records in the state port: only the configuration and the watermark's meaning change.
+    const next = new ProvisioningTarget(config, this.state);
+    for (const [k, v] of current.users) Map.prototype.set.call(next.users, k, v);
+    for (const [k, v] of current.groups) Map.prototype.set.call(next.groups, k, v);
     next.watermark = current.watermark;
     next.quarantine = current.quarantine;
     this.targets.set(id, next);
@@ -76,6 +87,7 @@ export class ProvisioningService {
     const target = this.get(id);
     if (target.running) throw conflict('cycle-running', `Cycle ${target.running} is running on ${id}: wait for it to end.`);
     this.targets.delete(id);
+    target.forget();
     this.engine.forget(id);
     this.log.forget(id);
   }
@@ -92,7 +104,7 @@ export class ProvisioningService {
     if (details.length) throw badRequest('unknown-assignment', `${details[0]!.path}: ${details[0]!.message}.`, details);
     const config = { ...parsed, id: parsed.id ?? new URL(parsed.baseUrl).host.replace(/[^a-z0-9]+/gi, '-').toLowerCase() };
     // Fails here, with the mapping named, rather than at the first cycle.
-    new ProvisioningTarget(config);
+    new ProvisioningTarget(config, new MemoryState());
     return config;
   }
 

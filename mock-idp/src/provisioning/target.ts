@@ -3,6 +3,7 @@ import { parseDuration } from '@rehearsal/core/runtime';
 import { compileMappings, mappingInput, type Mapping } from './mapping.ts';
 import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName } from './profiles.ts';
 import type { ScimValue } from './scim-path.ts';
+import { MemoryState, type StatePort } from '../state/state-file.ts';
 
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, { message: 'not a duration (for example 1s or 500ms)' });
 
@@ -46,24 +47,124 @@ export interface Quarantine {
   since: string;
 }
 
-/** A configured target and everything the IdP remembers about it. */
+/** What is saved of a target besides its user and group records. */
+interface SavedTarget {
+  config: TargetConfig;
+  watermark: number | null;
+  configChanged: boolean;
+  quarantine: Quarantine | null;
+}
+
+const TARGET_KEY = 'target:';
+const userKey = (target: string) => `target-user:${target}:`;
+const groupKey = (target: string) => `target-group:${target}:`;
+
+/** A map whose every change is written to the state port under `prefix` + key. */
+class SavedMap<V> extends Map<string, V> {
+  constructor(
+    private readonly state: StatePort,
+    private readonly prefix: string,
+    private readonly encode: (value: V) => unknown,
+  ) {
+    super();
+  }
+  override set(key: string, value: V): this {
+    super.set(key, value);
+    this.state.put(this.prefix + key, this.encode(value));
+    return this;
+  }
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.state.remove(this.prefix + key);
+    return had;
+  }
+  override clear(): void {
+    for (const key of this.keys()) this.state.remove(this.prefix + key);
+    super.clear();
+  }
+}
+
+/**
+ * A configured target and everything the IdP remembers about it: what it last
+ * sent each user and group, the directory revision of its last complete cycle,
+ * and a quarantine. Each change is written to the state port as it happens,
+ * so a restarted IdP carries on where it stopped.
+ */
 export class ProvisioningTarget {
   readonly profile: Profile;
   readonly mappings: Mapping[];
-  readonly users = new Map<string, UserRecord>();
-  readonly groups = new Map<string, GroupRecord>();
-  /** Directory revision the last complete cycle saw; undefined before the first. */
-  watermark: number | undefined;
-  /** Bumped by configuration changes (scope, assignments, mappings): the next incremental cycle looks at everyone. */
-  configChanged = true;
-  quarantine: Quarantine | undefined;
+  readonly users: Map<string, UserRecord>;
+  readonly groups: Map<string, GroupRecord>;
+  private saved: SavedTarget;
   running: string | undefined;
   /** Read-only user attributes from the target's /Schemas, once read (see the engine). */
   readOnlyPaths: Set<string> | undefined;
 
-  constructor(public config: TargetConfig) {
+  constructor(
+    public readonly config: TargetConfig,
+    private readonly state: StatePort = new MemoryState(),
+  ) {
     this.profile = PROFILES[config.profile as ProfileName];
     this.mappings = compileMappings(this.profile.mappings, config.mappings);
+    this.users = new SavedMap<UserRecord>(state, userKey(config.id), (record) => record);
+    this.groups = new SavedMap<GroupRecord>(state, groupKey(config.id), (record) => ({ ...record, members: [...record.members] }));
+    this.saved = { config, watermark: null, configChanged: true, quarantine: null };
+  }
+
+  /** Starts keeping this target in the state port. */
+  save(): void {
+    this.state.put(TARGET_KEY + this.config.id, this.saved);
+  }
+
+  /** Forgets the target and its records in the state port. */
+  forget(): void {
+    this.users.clear();
+    this.groups.clear();
+    this.state.remove(TARGET_KEY + this.config.id);
+  }
+
+  /** The targets the state port holds, with their records. */
+  static restore(state: StatePort): ProvisioningTarget[] {
+    return state.entries(TARGET_KEY).map(([, value]) => {
+      const saved = value as SavedTarget;
+      const restored = new ProvisioningTarget(saved.config, state);
+      restored.saved = saved;
+      // Read straight into the maps (Map.prototype.set): the records are in the state port already.
+      for (const [key, record] of state.entries(userKey(saved.config.id))) Map.prototype.set.call(restored.users, key.slice(userKey(saved.config.id).length), record);
+      for (const [key, record] of state.entries(groupKey(saved.config.id))) {
+        const group = record as Omit<GroupRecord, 'members'> & { members: string[] };
+        Map.prototype.set.call(restored.groups, key.slice(groupKey(saved.config.id).length), { ...group, members: new Set(group.members) });
+      }
+      return restored;
+    });
+  }
+
+  /** Directory revision the last complete cycle saw; undefined before the first. */
+  get watermark(): number | undefined {
+    return this.saved.watermark ?? undefined;
+  }
+  set watermark(value: number | undefined) {
+    this.update({ watermark: value ?? null });
+  }
+
+  /** Bumped by configuration changes (scope, assignments, mappings): the next incremental cycle looks at everyone. */
+  get configChanged(): boolean {
+    return this.saved.configChanged;
+  }
+  set configChanged(value: boolean) {
+    this.update({ configChanged: value });
+  }
+
+  get quarantine(): Quarantine | undefined {
+    return this.saved.quarantine ?? undefined;
+  }
+  set quarantine(value: Quarantine | undefined) {
+    this.update({ quarantine: value ?? null });
+  }
+
+  private update(change: Partial<SavedTarget>): void {
+    this.saved = { ...this.saved, ...change };
+    this.save();
   }
 
   get retryDelayMs(): number {

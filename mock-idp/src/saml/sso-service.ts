@@ -157,6 +157,7 @@ export class SsoService {
   /** A browser's IdP session, kept so that its next login is silent. */
   startSession(user: IdpUser, mfa: boolean): IdpSession {
     const session = this.oneShotSession(user, mfa);
+    dropExpired(this.sessions, session.authnInstant.getTime());
     this.sessions.set(session.id, session);
     return session;
   }
@@ -302,7 +303,7 @@ export class SsoService {
 
   private addPending(login: PendingLogin): PendingLogin {
     const now = this.clock.now().getTime();
-    for (const [id, old] of this.pending) if (old.expiresAt <= now) this.pending.delete(id);
+    dropExpired(this.pending, now);
     while (this.pending.size >= MAX_PENDING_LOGINS) this.pending.delete(this.pending.keys().next().value!);
     login.expiresAt = now + PENDING_LOGIN_TTL_MS;
     this.pending.set(login.id, login);
@@ -344,5 +345,17 @@ export class SsoService {
       return url;
     }
     return sp.acsUrls[0]!;
+  }
+}
+
+/**
+ * Sessions and pending logins all live equally long and are added in time
+ * order, so the expired ones are at the front: dropping stops at the first live
+ * one, and memory follows what is live, not every login ever made.
+ */
+function dropExpired(entries: Map<string, { expiresAt: number }>, now: number): void {
+  for (const [id, entry] of entries) {
+    if (entry.expiresAt > now) break;
+    entries.delete(id);
   }
 }

@@ -1,12 +1,24 @@
 import { conflict, notFound, parseInput } from '@rehearsal/core/runtime';
+import { MemoryState, type StatePort } from '../state/state-file.ts';
 import { serviceProviderInput, toServiceProvider, type ServiceProvider, type ServiceProviderInput } from './service-provider.ts';
 
-/** Registered service providers, keyed by entity ID; `reset` restores the configured ones. */
+const SP_KEY = 'sp:';
+const SAVED_KEY = 'sps:saved';
+
+/**
+ * Registered service providers, keyed by entity ID; `reset` restores the
+ * configured ones. Kept in the state port, and taken up again from there.
+ */
 export class ServiceProviderRegistry {
   private providers = new Map<string, ServiceProvider>();
 
-  constructor(private readonly initial: ServiceProviderInput[] = [], where = 'serviceProviders') {
-    this.load(where);
+  constructor(
+    private readonly initial: ServiceProviderInput[] = [],
+    where = 'serviceProviders',
+    private readonly state: StatePort = new MemoryState(),
+  ) {
+    if (state.get(SAVED_KEY)) for (const [, sp] of state.entries(SP_KEY)) this.providers.set((sp as ServiceProvider).entityId, sp as ServiceProvider);
+    else this.load(where);
   }
 
   reset(): void {
@@ -15,7 +27,14 @@ export class ServiceProviderRegistry {
 
   private load(where: string) {
     this.providers = new Map();
+    for (const [key] of this.state.entries(SP_KEY)) this.state.remove(key);
     this.initial.forEach((sp, i) => this.register(sp, `${where}[${i}]`));
+    this.state.put(SAVED_KEY, true);
+  }
+
+  private save(sp: ServiceProvider) {
+    this.providers.set(sp.entityId, sp);
+    this.state.put(SP_KEY + sp.entityId, sp);
   }
 
   list(): ServiceProvider[] {
@@ -35,19 +54,20 @@ export class ServiceProviderRegistry {
   register(input: unknown, where = 'body'): ServiceProvider {
     const sp = toServiceProvider(parseInput(serviceProviderInput, input, where));
     if (this.providers.has(sp.entityId)) throw conflict('sp-exists', `A service provider ${sp.entityId} is already registered: PUT replaces it.`);
-    this.providers.set(sp.entityId, sp);
+    this.save(sp);
     return sp;
   }
 
   replace(entityId: string, input: unknown): ServiceProvider {
     this.get(entityId);
     const sp = toServiceProvider(parseInput(serviceProviderInput, { ...(input as object), entityId }, 'body'));
-    this.providers.set(entityId, sp);
+    this.save(sp);
     return sp;
   }
 
   remove(entityId: string): void {
     this.get(entityId);
     this.providers.delete(entityId);
+    this.state.remove(SP_KEY + entityId);
   }
 }

@@ -11,6 +11,9 @@ import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
 import { generateCredential, type SigningCredential } from '@rehearsal/core/credentials';
 
 export const SP = 'https://sp.example.test/saml/metadata';
+export const HARNESS_KEY = 'idp-test-harness-key-0123456789';
+/** The harness and reset need the key: tests send it there, and prove elsewhere that nothing works without it. */
+const needsHarnessKey = (path: string) => path.startsWith('/_rehearsal/') || path === '/api/reset';
 export const ACS = 'https://sp.example.test/saml/acs';
 export const SP2 = 'https://other.example.test/sp';
 export const ACS2 = 'https://other.example.test/acs';
@@ -45,6 +48,7 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
     credential: cred,
     clock,
     directory: scenario,
+    harnessKey: HARNESS_KEY,
     serviceProviders: [
       { entityId: SP, acsUrls: [ACS, `${ACS}/second`] },
       { entityId: SP2, acsUrls: [ACS2], signing: 'both', signatureAlgorithm: 'rsa-sha512' },
@@ -60,7 +64,7 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
     clock,
     credential: cred,
     dir: mkdtempSync(join(tmpdir(), 'rehearsal-idp-')),
-    request: (method, path, body, headers) => httpRequest(url, method, path, body, headers),
+    request: (method, path, body, headers) => httpRequest(url, method, path, body, needsHarnessKey(path) ? { authorization: `Bearer ${HARNESS_KEY}`, ...headers } : headers),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
