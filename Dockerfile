@@ -11,7 +11,10 @@ ARG BASE=rehearsal-node:20
 FROM ${BASE} AS build
 WORKDIR /app
 COPY . .
-RUN ["npm", "prune", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts"]
+# Without an installed tree, npm would go to the registry from inside the build, with no compiler for
+# better-sqlite3: stop at once and say what to run instead.
+RUN test -d node_modules/better-sqlite3/build || { echo 'The build context has no installed node_modules: run `bash scripts/docker-base-image.sh` (it runs npm ci) or `npm ci` first.' >&2; exit 1; }
+RUN ["npm", "prune", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--offline"]
 # Tests, benches and end-to-end suites stay out of the images.
 RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench']) require('fs').rmSync(d, { recursive: true, force: true })"]
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_TOOLS, ensurePackages } from './prepare.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lockfile = join(root, 'package-lock.json');
@@ -20,6 +21,8 @@ const fingerprint = () =>
 const current = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (existsSync(join(root, 'node_modules')) && current === fingerprint()) process.exit(0);
 
+// better-sqlite3 is compiled here (its prebuilt binaries cannot be downloaded): it needs python3, make and g++.
+ensurePackages(BUILD_TOOLS);
 console.error('[rehearsal] installing dependencies (npm ci)...');
 const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {

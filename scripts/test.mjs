@@ -1,10 +1,13 @@
-// `npm test`: type-check the whole repository, then run every package's mocha
-// suite, then print one closing line "Tests: N passed, N failed, N skipped".
+// `npm test`: prepare what the suites need beyond npm packages (scripts/prepare.mjs:
+// Debian packages, the Docker engine, the base image), type-check the whole
+// repository, run every package's mocha suite, then print one closing line
+// "Tests: N passed, N failed, N skipped". An engine started here is stopped at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepare } from './prepare.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -14,7 +17,10 @@ const statsDir = mkdtempSync(join(tmpdir(), 'rehearsal-test-'));
 let failedSteps = [];
 const totals = { passes: 0, failures: 0, pending: 0 };
 
-console.log('== type-check (tsc) ==');
+console.log('== prerequisites ==');
+const engine = await prepare();
+
+console.log('\n== type-check (tsc) ==');
 const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) failedSteps.push('type-check');
 
@@ -39,6 +45,7 @@ for (const workspace of pkg.workspaces) {
   if (run.status !== 0) failedSteps.push(workspace);
 }
 rmSync(statsDir, { recursive: true, force: true });
+engine.stop();
 
 console.log('');
 if (failedSteps.length) console.log(`Failed steps: ${failedSteps.join(', ')}`);

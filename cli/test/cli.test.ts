@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,6 +220,103 @@ describe('rehearsal up --processes', function () {
       rmSync(dataDir, { recursive: true, force: true });
     }
     for (const url of [described.urls.core, described.urls.idp, described.urls.gateway]) {
+      expect(await fetch(`${url}/healthz`).then(() => 'answers', () => 'stopped'), url).to.equal('stopped');
+    }
+  });
+});
+
+describe('rehearsal up: keys, configuration errors, help, dead services (issue 13.10-12)', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-cli-'))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** `up` with an environment of its own (`startUp` passes this process's). */
+  async function upWith(env: Record<string, string>, args: string[] = []): Promise<{ up: ChildProcess; described: any }> {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return await startUp(args, dataDir);
+    } finally {
+      for (const key of Object.keys(env)) if (saved[key] === undefined) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  it('CORE_ADMIN_KEY works with a fresh data directory and with one that holds a generated key: one source of truth', async () => {
+    const key = 'admin-key-from-the-environment-24';
+    const fresh = await upWith({ CORE_ADMIN_KEY: key }, ['--scenario', 'examples/acme.yaml']);
+    try {
+      expect(fresh.described.credentials.coreAdminKey).to.equal(key);
+      expect((await rehearsal(['report', 'billing', '--json'], dataDir)).code).to.equal(0);
+    } finally {
+      await stop(fresh.up);
+    }
+    // Again, the data directory now holding files from a run without the variable.
+    const plain = await startUp(['--scenario', 'examples/acme.yaml'], dataDir);
+    const generated = plain.described.credentials.coreAdminKey;
+    await stop(plain.up);
+    expect(generated).not.to.equal(key);
+    const again = await upWith({ CORE_ADMIN_KEY: key }, ['--scenario', 'examples/acme.yaml']);
+    try {
+      expect(again.described.credentials.coreAdminKey).to.equal(key);
+      const orgs = await fetch(`${again.described.urls.core}/api/orgs`, { headers: { authorization: `Bearer ${key}` } });
+      expect(orgs.status).to.equal(200);
+      expect((await rehearsal(['report', 'policies', '--json'], dataDir)).code).to.equal(0);
+    } finally {
+      await stop(again.up);
+    }
+  });
+
+  it('a bad setting stops up with the problem in a sentence and exit 2, without a stack trace or the secret', async () => {
+    for (const processes of [false, true]) {
+      const ran = await new Promise<Ran>((resolve) => {
+        execFile(process.execPath, [BIN, 'up', '--data-dir', dataDir, ...(processes ? ['--processes'] : []), '--core-port', '1'], { cwd: ROOT, env: { ...process.env, CORE_ADMIN_KEY: 'short' } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(ran.code, ran.stderr).to.equal(2);
+      expect(ran.stderr).to.contain('CORE_ADMIN_KEY: must be at least 16 characters (got 5 characters)');
+      expect(ran.stderr).not.to.match(/\n\s+at .+\(|short/);
+    }
+  });
+
+  it('every command answers --help with its usage, exit 0', async () => {
+    for (const command of ['up', 'scenario', 'provision', 'login', 'clock', 'report', 'reset']) {
+      const help = await rehearsal([command, '--help'], dataDir);
+      expect(help.code, command).to.equal(0);
+      expect(help.stdout).to.match(new RegExp(`^Usage: rehearsal ${command}`));
+    }
+    expect((await rehearsal(['up', '-h'], dataDir)).stdout).to.contain('--processes');
+  });
+
+  it('up --processes says which service died and why, restarts it, and stops the stack (exit 1, stack.json gone) once it keeps dying', async () => {
+    const { up, described } = await upWith({ REHEARSAL_RESTART_BACKOFF_MS: '0' }, ['--processes', '--scenario', 'examples/acme.yaml']);
+    let stderr = '';
+    up.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    const pids = () => JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')).pids as Record<string, number>;
+    const first = pids().idp!;
+    process.kill(first, 'SIGKILL');
+    // Back once `up` says so and the stack file holds the new process.
+    await new Promise<void>((resolve) => {
+      const check = () => (stderr.includes('idp is running again') ? resolve() : up.stderr!.once('data', check));
+      check();
+    });
+    expect(stderr).to.contain('idp killed by SIGKILL. Its last lines:');
+    expect(stderr).to.contain('restarting idp in 0 s');
+    expect(pids().idp).not.to.equal(first);
+    // It carries on from its state file: the scenario's users are still there, and logins work.
+    expect(JSON.parse((await rehearsal(['login', 'alice@acme.com', '--json'], dataDir)).stdout)).to.include({ reason: 'sso-login' });
+    const users = await (await fetch(`${described.urls.idp}/api/users`)).json();
+    expect(users.users.map((u: { email: string }) => u.email).sort()).to.deep.equal(['alice@acme.com', 'bob@acme.com']);
+
+    process.kill(pids().idp!, 'SIGKILL');
+    expect(await exited).to.equal(1);
+    expect(stderr).to.contain('idp is not restarted again: stopping the stack.');
+    expect(stderr).to.match(/the stack stopped: idp died 2 times/);
+    expect(existsSync(join(dataDir, 'stack.json'))).to.equal(false);
+    for (const url of [described.urls.core, described.urls.gateway]) {
       expect(await fetch(`${url}/healthz`).then(() => 'answers', () => 'stopped'), url).to.equal('stopped');
     }
   });

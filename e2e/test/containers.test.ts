@@ -18,6 +18,8 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
   let applied: AppliedScenario;
   let core: ServiceClient;
   const coreAdminKey = randomBytes(24).toString('base64url');
+  // Each container has a /data of its own here: the one harness key of the stack comes from the environment.
+  const harnessKey = randomBytes(24).toString('base64url');
 
   before(async function () {
     const missing = await dockerMissing();
@@ -43,7 +45,7 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
       containers.push(
         await new GenericContainer(imageOf(target))
           .withNetworkMode('host')
-          .withEnvironment({ ...env[target], LOG_LEVEL: 'warn' })
+          .withEnvironment({ ...env[target], LOG_LEVEL: 'warn', REHEARSAL_HARNESS_KEY: harnessKey })
           .withWaitStrategy(Wait.forHealthCheck())
           .withStartupTimeout(120_000)
           .start(),
@@ -75,7 +77,7 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
   });
 
   it('a password user enrols in two-step verification, and the idle limit ends the session on the clock', async () => {
-    const clock = new StackClock([new ServiceClient('core', urls.core), new ServiceClient('mock-idp', urls.idp), new ServiceClient('gateway', urls.gateway)]);
+    const clock = new StackClock([new ServiceClient('core', urls.core, harnessKey), new ServiceClient('mock-idp', urls.idp, harnessKey), new ServiceClient('gateway', urls.gateway, harnessKey)]);
     await clock.freeze();
     const login = await headlessLogin(urls, 'carol@acme.com', { password: 'carol-pass-123', enrol: true });
     expect(login).to.include({ outcome: 'logged-in', reason: 'two-step-enrolled' });
@@ -84,6 +86,16 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
     await clock.advance('31m');
     const expired = await gateway.send('GET', '/api/products/trello', undefined, { cookie: login.cookie! });
     expect([expired.status, expired.body.error.code]).to.deep.equal([401, 'idle-timeout']);
+  });
+
+  it('keeps the harness shut to anyone without its key, though the container listens on every interface by default', async () => {
+    for (const base of [urls.core, urls.idp, urls.gateway]) {
+      const reset = await new ServiceClient('any', base).send('POST', '/_rehearsal/reset');
+      expect(reset.status, base).to.equal(401);
+      const clock = await new ServiceClient('any', base).send('POST', '/_rehearsal/clock', { advance: '30d' });
+      expect(clock.status, base).to.equal(401);
+    }
+    expect((await core.send('GET', `/api/orgs/${applied.orgId}`)).status, 'nothing was wiped').to.equal(200);
   });
 
   it('a refusal is a reason code, from the container as from the process', async () => {

@@ -46,9 +46,10 @@ describe('user stories, services as separate processes', () => {
       // bob asks for a password path: SSO is enforced now, so the gateway sends him to the IdP anyway.
       const withPassword = await headlessLogin(stack.urls, 'bob@acme.com', { method: 'password', password: 'bob-pass' });
       expect(withPassword.path[0]).to.equal('sso');
+      // bob has no password in the product (SCIM made his account): the password step answers as for any wrong password.
       const direct = await stack.gateway.send('POST', '/login/password', { email: 'bob@acme.com', password: 'bob-pass' });
-      expect(direct.status).to.equal(403);
-      expect(direct.body.error.code).to.equal('sso-required');
+      expect(direct.status).to.equal(401);
+      expect(direct.body.error.code).to.equal('password-invalid');
     });
 
     it('a third user keeps a password with two-step verification: enrolment, then a code', async () => {
@@ -65,7 +66,7 @@ describe('user stories, services as separate processes', () => {
 
     it('widening the pilot: the preview is clean, and the new member logs in via SSO at once', async () => {
       const before = await headlessLogin(stack.urls, 'dave@acme.com', { method: 'password', password: 'dave-pass' });
-      expect(before).to.include({ outcome: 'refused', reason: 'password-not-set' });
+      expect(before).to.include({ outcome: 'refused', reason: 'password-invalid' });
       const preview = await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, { addMembers: ['dave@acme.com'] });
       expect(preview.summary).to.include({ affected: 1, lockedOut: 0 });
       expect(preview.accounts[0].before.method).to.equal('sso-or-password');

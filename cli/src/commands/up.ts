@@ -14,24 +14,57 @@ const SHOWN_PEOPLE = 8;
 interface Person {
   email: string;
   policy: string | null;
+  /** The way in that works, in words: SSO through the mock IdP, or the product password (with two-step verification). */
   login: string;
+  /** What to type where the login asks: the IdP's password on the SSO path, the product's on the password path. */
   password: string | null;
+  /** Where that password is typed. */
+  passwordAt: 'idp' | 'product' | null;
+  reason: string;
   note: string;
+}
+
+/** The decision fields the table reads. */
+interface Decision {
+  allowed: boolean;
+  method: 'sso' | 'password' | 'sso-or-password' | null;
+  reason: string;
+  message: string;
+  policy: { name: string } | null;
+  twoStep: { required: boolean; enrolled: boolean };
+  password: { set: boolean };
+}
+
+/** One row of "log in as": the path core's decision gives, and the password that path asks for. */
+export function personOf(email: string, d: Decision, idpPassword: string | null, productPassword: string | null): Person {
+  const base = { email, policy: d.policy?.name ?? null, reason: d.reason, note: d.message };
+  const none = { password: null, passwordAt: null } as const;
+  if (!d.allowed) return { ...base, login: `nothing: locked out (${d.reason})`, ...none };
+  const atIdp = idpPassword ? ({ password: idpPassword, passwordAt: 'idp' } as const) : none;
+  const atProduct = productPassword ? ({ password: productPassword, passwordAt: 'product' } as const) : none;
+  // SSO-optional with no product password: the IdP is the only way that works.
+  if (d.method === 'sso' || (d.method === 'sso-or-password' && !d.password.set)) return { ...base, login: 'SSO via the mock IdP', ...atIdp };
+  const twoStep = d.twoStep.required ? (d.twoStep.enrolled ? ' + two-step code' : ' + two-step enrolment') : '';
+  if (d.method === 'sso-or-password') return { ...base, login: `SSO, or password${twoStep}`, ...(productPassword ? atProduct : atIdp) };
+  if (!d.password.set) return { ...base, login: 'password (none set yet: an admin sets one)', ...none };
+  return { ...base, login: `password${twoStep}`, ...atProduct };
 }
 
 /** Whom to log in as: everyone the scenario names, with the path core's login decision gives them. */
 async function peopleOf(s: Scenario, coreUrl: string, coreKey: string): Promise<{ people: Person[]; more: number }> {
   const core = new ServiceClient('core', coreUrl, coreKey);
-  const passwords = new Map<string, string | null>();
-  for (const u of expand(s.idp?.users ?? [])) passwords.set(u.email.toLowerCase(), u.password ?? null);
-  for (const a of expand(s.accounts)) if (!passwords.has(a.email.toLowerCase())) passwords.set(a.email.toLowerCase(), a.password ?? null);
+  const idpPasswords = new Map<string, string | null>();
+  const productPasswords = new Map<string, string | null>();
+  for (const u of expand(s.idp?.users ?? [])) idpPasswords.set(u.email.toLowerCase(), u.password ?? null);
+  for (const a of expand(s.accounts)) productPasswords.set(a.email.toLowerCase(), a.password ?? null);
+  const emails = [...new Set([...idpPasswords.keys(), ...productPasswords.keys()])];
+  const known = (email: string) => Number((idpPasswords.get(email) ?? productPasswords.get(email) ?? null) !== null);
   // People with a password first: those are the ones a newcomer can log in as.
-  const emails = [...passwords.keys()].sort((a, b) => Number(passwords.get(b) !== null) - Number(passwords.get(a) !== null));
+  emails.sort((a, b) => known(b) - known(a));
   const people: Person[] = [];
   for (const email of emails.slice(0, SHOWN_PEOPLE)) {
-    const d = await core.call('POST', '/api/login/decision', { email });
-    const login = !d.allowed ? 'nothing (locked out)' : d.method === 'sso' ? 'SSO via the mock IdP' : d.method === 'sso-or-password' ? 'SSO or password' : d.twoStep.required ? 'password + 2SV' : 'password';
-    people.push({ email, policy: d.policy?.name ?? null, login, password: passwords.get(email) ?? null, note: d.message });
+    const d = await core.call<Decision>('POST', '/api/login/decision', { email });
+    people.push(personOf(email, d, idpPasswords.get(email) ?? null, productPasswords.get(email) ?? null));
   }
   return { people, more: Math.max(0, emails.length - SHOWN_PEOPLE) };
 }
@@ -86,6 +119,9 @@ export const upCommand: Command = async (args, ctx) => {
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
+  // How long a dead service waits before it is restarted, one wait per restart (REHEARSAL_RESTART_BACKOFF_MS=1000,2000,...).
+  const backoff = process.env.REHEARSAL_RESTART_BACKOFF_MS?.split(',').map(Number);
+  if (backoff?.some((ms) => !Number.isInteger(ms) || ms < 0)) throw new UsageError('REHEARSAL_RESTART_BACKOFF_MS is a comma-separated list of milliseconds, such as 1000,2000,4000');
   const tell = (line: string) => process.stderr.write(`rehearsal up: ${line}\n`);
   let started: Stack | undefined;
   const stack = await start({
@@ -94,6 +130,7 @@ export const upCommand: Command = async (args, ctx) => {
     dataDir: ctx.dataDir,
     ...(scenario ? { scenario, progress: ctx.out.progress } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
+    ...(backoff ? { restartBackoffMs: backoff } : {}),
     ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}),
     // A dead service is news even with --json (on stderr): which one, why, its last words, and what happens next.
     onServiceEvent: (event) => {
@@ -101,8 +138,9 @@ export const upCommand: Command = async (args, ctx) => {
         tell(`${event.service} ${event.status}. Its last lines:\n${event.lastLines.map((l) => `  | ${l}`).join('\n')}`);
         tell(event.restartInMs === null ? `${event.service} is not restarted again: stopping the stack.` : `restarting ${event.service} in ${event.restartInMs / 1000} s.`);
       } else if (event.kind === 'restarted') {
-        tell(`${event.service} is running again (process ${event.pid}).`);
+        // The stack file first: whoever reads the news finds the new process there.
         if (started && existsSync(stackFilePath(ctx.dataDir))) writeStackFile({ ...readStackFile(ctx.dataDir), pids: started.pids() });
+        tell(`${event.service} is running again (process ${event.pid}).`);
       }
     },
   });
@@ -141,6 +179,7 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
   say('');
   say(`  Core admin key: ${stack.credentials.coreAdminKey}`);
   say(`    curl -H "Authorization: Bearer ${stack.credentials.coreAdminKey}" ${stack.urls.core}/api/orgs`);
+  say(`  Harness key (clock, reset, DNS under /_rehearsal on every service): ${stack.credentials.harnessKey}`);
   for (const d of stack.applied?.directories ?? []) {
     if (d.scim) say(`  SCIM (${d.name}): ${d.scim.baseUrl}  token ${d.scim.token}`);
     if (d.saml) say(`  SAML (${d.name}): SP entity ID ${d.saml.spEntityId}\n    ACS ${d.saml.acsUrl}`);
@@ -148,7 +187,8 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
   if (people.length) {
     say('');
     say('Log in as:');
-    say(table(people.map((p) => ({ ...p, password: p.password ?? '-' })), ['email', 'policy', 'login', 'password']).replace(/^/gm, '  '));
+    const shown = (p: Person) => (p.password === null ? '-' : p.passwordAt === 'idp' ? `${p.password} (at the IdP)` : p.password);
+    say(table(people.map((p) => ({ ...p, password: shown(p) })), ['email', 'policy', 'login', 'password']).replace(/^/gm, '  '));
     if (more) say(`  ... and ${more} more`);
   }
   say('');

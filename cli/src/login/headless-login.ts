@@ -14,7 +14,16 @@ export interface LoginOptions {
   enrol?: boolean;
   /** A path to ask for after logging in (for example /trello). */
   then?: string;
+  /** What to do once logged in, in order: ask for a path, or move the stack's clock (needs `advanceClock`). */
+  steps?: LoginStep[];
+  /** Moves every service's clock (the stack's harness): what an `advance` step calls. */
+  advanceClock?: (duration: string) => Promise<unknown>;
 }
+
+export type LoginStep = { get: string } | { advance: string };
+
+/** What one step after the login gave: the answer to a path (status, reason code if refused), or the clock moved. */
+export type StepResult = { get: string; status: number; code?: string; body: unknown } | { advance: string };
 
 export interface LoginResult {
   email: string;
@@ -28,6 +37,10 @@ export interface LoginResult {
   enrolment?: { secret: string; otpauthUri: string; recoveryCodes?: string[] };
   /** What `then` answered. */
   page?: { path: string; status: number; body: unknown };
+  /** What each of `steps` gave, in order. */
+  steps?: StepResult[];
+  /** Things worth knowing that are not the outcome (an option that had nothing to do). */
+  notes?: string[];
 }
 
 /** The cookies a headless browser keeps for one host. */
@@ -77,9 +90,28 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   const finish = async (reason: string, message: string, extra: Partial<LoginResult> = {}): Promise<LoginResult> => {
     const cookie = jar.get('rehearsal_gw_session');
     const result = stop('logged-in', reason, message, { ...extra, ...(cookie ? { cookie: `rehearsal_gw_session=${cookie}` } : {}) });
+    if (options.enrol && !extra.enrolment) {
+      (result.notes ??= []).push(
+        path.includes('sso')
+          ? '--enrol: this login went through the identity provider, where two-step verification is its business: nothing to enrol here.'
+          : "--enrol: this account's policy does not require two-step verification, so there was nothing to enrol.",
+      );
+    }
     if (options.then) {
       const page = await gateway.send('GET', options.then, undefined, jar.header);
       result.page = { path: options.then, status: page.status, body: page.body };
+    }
+    // The same session throughout: what the browser would see on its next page, after the clock moved.
+    for (const step of options.steps ?? []) {
+      if ('advance' in step) {
+        if (!options.advanceClock) throw new Error('an advance step needs advanceClock');
+        await options.advanceClock(step.advance);
+        (result.steps ??= []).push({ advance: step.advance });
+        continue;
+      }
+      const page = jar.take(await gateway.send('GET', step.get, undefined, jar.header));
+      const code = page.status >= 400 ? (page.body as { error?: { code?: string } })?.error?.code : undefined;
+      (result.steps ??= []).push({ get: step.get, status: page.status, ...(code ? { code } : {}), body: page.body });
     }
     return result;
   };

@@ -60,6 +60,11 @@ export function scimErrorMiddleware(logger: Logger): ErrorRequestHandler {
       scimType = err.status === 400 ? 'invalidValue' : err.status === 409 ? 'uniqueness' : undefined;
     } else if (typeof err?.type === 'string' && PARSER_ERRORS[err.type]) {
       [status, scimType, detail] = PARSER_ERRORS[err.type]!;
+    } else if (Number(err?.status) >= 400 && Number(err?.status) < 500) {
+      // Other client errors the body parser raises (a body that is not the gzip it claims to be...).
+      status = Number(err.status);
+      scimType = status === 400 ? 'invalidSyntax' : undefined;
+      detail = `The request could not be read: ${String(err.message ?? 'bad request')}.`;
     } else {
       logger.error('unhandled SCIM error', { err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) });
       status = 500;

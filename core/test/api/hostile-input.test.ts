@@ -41,6 +41,14 @@ describe('api: hostile input gets a 4xx with a reason code, and changes nothing'
     expect(admin.body.error.details[0].path).to.equal('query.limit');
   });
 
+  it('answers a body that is not the gzip it claims to be with 400 invalidSyntax', async () => {
+    const answer = await scim.request('POST', '/Users', undefined, { 'content-encoding': 'gzip' });
+    const raw = await core.request('POST', `${scim.base}/Users`, undefined, { key: scim.token, raw: '{"userName":"x"}', headers: { 'content-type': 'application/scim+json', 'content-encoding': 'gzip' } });
+    expect(answer.status).to.be.below(500);
+    expect(raw.status).to.equal(400);
+    expect(raw.body).to.include({ status: '400', scimType: 'invalidSyntax' });
+  });
+
   it('answers non-ASCII and malformed bearer keys with 401, never 500', async () => {
     // Header values travel as Latin-1: é and ÿ are the bytes a client sends for non-ASCII keys.
     for (const key of ['é'.repeat(32), 'Schlüssel-Schlüssel-Schlüssel', '\u00ff'.repeat(31) + 'x', 'a'.repeat(5000)]) {

@@ -70,9 +70,15 @@ export function decodeSamlResponse(encoded: unknown): string {
 function parse(xml: string): Document {
   if (/<!DOCTYPE/i.test(xml)) reject('saml-doctype', 'The SAMLResponse carries a DOCTYPE, which SAML forbids.');
   let failure: string | undefined;
-  const doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) } as never).parseFromString(xml, 'text/xml') as unknown as Document;
-  if (failure || !doc.documentElement) reject('saml-response-malformed', `The SAMLResponse is not well-formed XML${failure ? `: ${failure}` : ''}.`);
-  return doc;
+  let doc: Document | undefined;
+  try {
+    doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) } as never).parseFromString(xml, 'text/xml') as unknown as Document;
+  } catch (err) {
+    // @xmldom/xmldom 0.9 throws on fatal errors (two roots, unclosed tags, duplicate attributes...).
+    failure ??= (err as Error).message;
+  }
+  if (failure || !doc?.documentElement) reject('saml-response-malformed', `The SAMLResponse is not well-formed XML${failure ? `: ${failure.split('\n')[0]}` : ''}.`);
+  return doc!;
 }
 
 const time = (value: string | null, what: string): Date | undefined => {

@@ -116,7 +116,11 @@ export class ProvisioningEngine {
     try {
       return await this.makePlan(ctx, kind, userKey);
     } catch (err) {
-      if (err instanceof QuarantineSignal) throw new RehearsalError('target-unavailable', `The plan could not read the target: ${err.message}.`, { status: 502 });
+      // A target that refuses the token is misconfigured (422); one that does not answer is a bad gateway (502).
+      if (err instanceof QuarantineSignal) {
+        const refused = /refused the token/.test(err.message);
+        throw new RehearsalError(refused ? 'target-token-refused' : 'target-unavailable', `The plan could not read the target: ${err.message}.`, { status: refused ? 422 : 502 });
+      }
       throw err;
     } finally {
       ctx.client.close();
