@@ -38,6 +38,9 @@ export const SUITE_PACKAGES = [
   { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: "validating docker-compose.yml" },
 ];
 
+/** What to tell when something cannot be prepared here: what it is for, and the command that installs it. */
+const missingLine = (item) => `missing: ${item.name}${item.needed ? ` (${item.needed})` : ''}: install it with \`sudo apt-get install -y ${item.packages.join(' ')}\``;
+
 let aptUpdated = false;
 function aptInstall(packages) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -62,7 +65,7 @@ export function ensurePackages(items) {
     if (item.present()) say(`prepared: ${item.name} (installed ${item.packages.join(' ')} with apt-get)`);
     else {
       missing.push(item.name);
-      say(`missing: ${item.name}${item.needed ? ` (${item.needed})` : ''}: install it with \`sudo apt-get install -y ${item.packages.join(' ')}\``);
+      say(missingLine(item));
     }
   }
   return missing;
@@ -125,8 +128,17 @@ export async function prepare() {
   return engine;
 }
 
+/** Says, one line each, what is there and what is missing, and changes nothing. */
+export function report(items) {
+  for (const item of items) {
+    if (item.present()) say(`ready: ${item.name}`);
+    else say(missingLine(item));
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = process.argv[2];
   if (arg === '--build-tools') process.exit(ensurePackages(BUILD_TOOLS).length ? 1 : 0);
-  await prepare();
+  else if (arg === '--report') report(SUITE_PACKAGES);
+  else await prepare();
 }

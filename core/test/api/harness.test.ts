@@ -105,3 +105,21 @@ describe('api: harness endpoints', () => {
     }
   });
 });
+
+describe('api: the root of core', () => {
+  let core: TestCore;
+  beforeEach(async () => (core = await startCore()));
+  afterEach(() => core.close());
+
+  // Issue 13.17: the URL the banner prints answered a JSON 404.
+  it('answers GET / with what core is and its main URLs, as a page or JSON, without a key', async () => {
+    const page = await core.get('/', { key: null, headers: { accept: 'text/html' } });
+    expect(page.status).to.equal(200);
+    expect(page.headers.get('content-type')).to.match(/text\/html/);
+    expect(page.body).to.contain('Rehearsal core').and.to.contain('href="/openapi.json"');
+    expect(page.headers.get('content-security-policy')).to.contain("default-src 'none'");
+    const json = await core.get('/', { key: null, headers: { accept: 'application/json' } });
+    expect(json.body).to.include({ service: 'core' });
+    expect(json.body.links.map((l: { path: string }) => l.path)).to.include('/openapi.json');
+  });
+});
