@@ -34,7 +34,7 @@ export const SUITE_PACKAGES = [
   { name: 'pysaml2', packages: ['python3-pysaml2'], present: () => pythonHas('saml2'), needed: 'a second SAML peer (SP and IdP) in the interoperability tests' },
   { name: 'python3-saml', packages: ['python3-onelogin-saml2'], present: () => pythonHas('onelogin.saml2'), needed: "OneLogin's strict SP judging the IdP's faults" },
   { name: 'chromium', packages: ['chromium'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), needed: 'the browser suite' },
-  { name: 'docker engine', packages: ['docker.io'], present: () => has('dockerd') && has('docker'), needed: 'the container suite' },
+  { name: 'docker', packages: ['docker.io'], present: () => has('dockerd') && has('docker'), needed: 'the container suite' },
   { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: "validating docker-compose.yml" },
 ];
 
@@ -81,7 +81,7 @@ const engineAnswers = () => ok('docker', ['info'], { timeout: 20_000 });
 export async function ensureDockerEngine() {
   if (!has('docker')) return { stop: () => {} };
   if (engineAnswers()) {
-    say('ready: docker engine (answering)');
+    say('ready: docker engine (running)');
     return { stop: () => {} };
   }
   if (!isRoot() || !has('dockerd')) {
@@ -96,7 +96,7 @@ export async function ensureDockerEngine() {
     say(`missing: the docker engine did not start (see ${log})`);
     return { stop: () => daemon.kill('SIGTERM') };
   }
-  say(`prepared: docker engine (dockerd --bridge=none --iptables=false, process ${daemon.pid}, log ${log})`);
+  say(`prepared: docker engine (started: dockerd --bridge=none --iptables=false, process ${daemon.pid}, log ${log})`);
   return {
     stop: () => {
       try {

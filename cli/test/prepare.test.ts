@@ -17,7 +17,7 @@ describe('npm test: the prerequisites step', function () {
       execFile(process.execPath, [join(ROOT, 'scripts', 'prepare.mjs'), '--report'], { cwd: ROOT }, (err, stdout) => (err ? reject(err) : resolve({ stdout }))),
     );
     const lines = stdout.split('\n').filter((l) => l.startsWith('[prepare] ') && !l.startsWith('[prepare] installing'));
-    for (const name of ['openssl', 'xmlsec1', 'pysaml2', 'python3-saml', 'chromium', 'docker engine', 'docker-compose']) {
+    for (const name of ['openssl', 'xmlsec1', 'pysaml2', 'python3-saml', 'chromium', 'docker', 'docker-compose']) {
       const about = lines.filter((l) => new RegExp(`^\\[prepare\\] (ready|prepared|missing): ${name}\\b`).test(l));
       expect(about, `${name} in\n${stdout}`).to.have.length(1);
       if (about[0]!.includes('missing:')) expect(about[0]).to.match(/install it with `sudo apt-get install -y [a-z0-9.-]+/);

@@ -35,6 +35,7 @@ import { MemoryState, type StatePort } from './state/state-file.ts';
 import { randomBytes } from 'node:crypto';
 
 export const SESSION_COOKIE = 'rehearsal_idp_session';
+export const IDP_VERSION = '0.1.0';
 
 /** What `GET /` shows: what the mock IdP is and where its doors are. */
 const IDP_INDEX = {
@@ -53,7 +54,6 @@ const IDP_INDEX = {
     { path: '/healthz', label: 'health' },
   ],
 };
-export const IDP_VERSION = '0.1.0';
 
 export interface IdpAppOptions {
   /** Where browsers and SPs reach the IdP, e.g. http://localhost:7000. */

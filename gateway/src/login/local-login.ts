@@ -43,12 +43,9 @@ export function localLoginRoutes(app: Express, deps: LocalLoginDeps, parsers: { 
   const middleware = [parsers.form, parsers.body] as never[];
 
   /** The step page (or JSON) of a pending login; a failed attempt shows its error on the same step, so the person tries again. */
-  const showStep = async (req: Request, res: Response, login: PendingLogin, error?: { status: number; code: string; message: string; headers?: Record<string, string> }) => {
+  const showStep = async (req: Request, res: Response, login: PendingLogin, error?: { status: number; code: string; message: string }) => {
     const enrolment = login.secret ? { secret: login.secret, otpauthUri: generateURI({ issuer: 'Rehearsal', label: login.email, secret: login.secret }) } : undefined;
-    if (error) {
-      res.set(error.headers ?? {});
-      res.status(error.status);
-    }
+    if (error) res.status(error.status);
     if (deps.wantsJson(req)) {
       if (error) return void res.json({ error: { code: error.code, message: error.message }, step: login.step, retry: true });
       return void res.json({ step: login.step, ...enrolment });
