@@ -30,6 +30,7 @@ import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';
 import { scimRouter } from './scim/routes.ts';
+import { DriftService } from './scim/drift.ts';
 import { ScimService } from './scim/scim-service.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { auditRoutes } from './audit/routes.ts';
@@ -82,7 +83,7 @@ export function coreRoutes(ctx: CoreContext, fileUrlTemplate: string): RouteSpec
     ...orgRoutes(new OrgService(ctx)),
     ...accountRoutes(new AccountService(ctx)),
     ...domainRoutes(new DomainService(ctx, fileUrlTemplate)),
-    ...directoryRoutes(new DirectoryService(ctx)),
+    ...directoryRoutes(new DirectoryService(ctx), new DriftService(ctx)),
     ...policyRoutes(new PolicyService(ctx)),
     ...productRoutes(new ProductService(ctx)),
     ...trelloRoutes(new TrelloService(ctx)),

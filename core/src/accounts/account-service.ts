@@ -4,6 +4,8 @@ import type { StoreTx } from '../store/store.ts';
 import { defaultPolicyOf, localDirectory, requireAccount } from '../store/lookups.ts';
 import { defaultDisplayName, emailDomain, publicAccount, type Account, type AccountOrigin, type AccountProfile } from './account.ts';
 import { checkNewPassword, hashPassword } from './password.ts';
+import { recordSources, type SourcedField } from './profile-sources.ts';
+import { accountProfileFrom, carriedFields, parseUserResource } from '../scim/user-resource.ts';
 
 export interface NewAccount extends Partial<AccountProfile> {
   email: string;
@@ -47,13 +49,39 @@ export async function insertAccount(
     recoveryCodeHashes: [],
     firstLoginAt: null,
     lastLoginAt: null,
+    profileSources: {},
     createdAt: now,
     updatedAt: now,
   };
+  // Each profile field given at creation was written by whoever created the account.
+  account.profileSources = recordSources({}, undefined, account, input.origin ?? 'signup', now);
   await tx.insertAccount(account);
   if (owner && landing?.orgId === owner.orgId) await tx.setMembership([account.id], landing.policyId, now);
   else if (owner) await joinDefaultPolicy(tx, ctx, owner.orgId, [account.id]);
   return account;
+}
+
+/**
+ * The fields an identity provider manages on an account: the email and the
+ * profile fields a SCIM user of the managing organization's directories
+ * carries. None for an account no IdP of its organization syncs.
+ */
+export async function syncedFields(tx: StoreTx, account: Account): Promise<Set<SourcedField>> {
+  const fields = new Set<SourcedField>();
+  if (!account.managedBy) return fields;
+  for (const record of await tx.listScimUsersOfAccount(account.id)) {
+    const directory = await tx.getDirectory(record.directoryId);
+    if (directory?.orgId !== account.managedBy) continue;
+    let profile;
+    try {
+      profile = accountProfileFrom(parseUserResource(record.resource));
+    } catch {
+      continue;
+    }
+    fields.add('email');
+    for (const f of carriedFields(profile)) fields.add(f);
+  }
+  return fields;
 }
 
 /** Newly managed accounts land in the local directory's default policy. */
@@ -110,14 +138,29 @@ export class AccountService {
     });
   }
 
-  /** An admin's edit. A managed account's email may only move within the organization's verified domains. */
+  /**
+   * An admin's edit. A managed account's email may only move within the
+   * organization's verified domains, and the fields an identity provider syncs
+   * to it are the IdP's to change (`managed-by-identity-provider`); the others
+   * go through.
+   */
   async update(accountId: string, patch: Partial<AccountProfile> & { email?: string }) {
     return this.ctx.store.transaction(async (tx) => {
       const account = await requireAccount(tx, accountId);
+      const synced = await syncedFields(tx, account);
+      const refused = Object.entries(patch).filter(([f, v]) => v !== undefined && synced.has(f as SourcedField) && (account[f as SourcedField] ?? null) !== (v ?? null));
+      if (refused.length) {
+        throw conflict(
+          'managed-by-identity-provider',
+          `${refused.map(([f]) => f).join(', ')} of ${account.email} ${refused.length === 1 ? 'is' : 'are'} synced from the identity provider: change ${refused.length === 1 ? 'it' : 'them'} there.`,
+          refused.map(([f]) => ({ path: `body.${f}`, message: 'synced from the identity provider' })),
+        );
+      }
       if (patch.email !== undefined && patch.email.toLowerCase() !== account.email.toLowerCase()) {
         await this.checkEmailChange(tx, account, patch.email);
       }
-      await tx.updateAccount(accountId, patch, nowIso(this.ctx));
+      const now = nowIso(this.ctx);
+      await tx.updateAccount(accountId, { ...patch, profileSources: recordSources(account.profileSources, account, patch, 'admin', now) }, now);
       const updated = (await tx.getAccount(accountId))!;
       if (patch.email !== undefined && updated.managedBy === null) {
         // An unmanaged account moving onto a verified domain is claimed, as at creation.

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import type { ProfileSources } from './profile-sources.ts';
 
 /** An Atlassian-style account: global, and managed by an organization once its email domain is verified. */
 export type AccountOrigin = 'signup' | 'scim' | 'invite';
@@ -31,6 +32,8 @@ export interface Account extends AccountProfile {
   totpLastStep: number | null;
   firstLoginAt: string | null;
   lastLoginAt: string | null;
+  /** Who last wrote each profile field, and when. */
+  profileSources: ProfileSources;
   createdAt: string;
   updatedAt: string;
 }

@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import type { DirectoryService } from './directory-service.ts';
+import type { DriftService } from '../scim/drift.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
-export function directoryRoutes(directories: DirectoryService): RouteSpec[] {
+export function directoryRoutes(directories: DirectoryService, drift: DriftService): RouteSpec[] {
   return [
+    route({
+      method: 'get', path: '/api/orgs/{orgId}/directories/{directoryId}/drift', tag: 'directories', audience: 'admin',
+      summary: "Where managed accounts hold other profile values than the directory's SCIM users last sent, and who wrote them (what the IdP's next write overwrites)",
+      handle: ({ params }) => drift.of(params.orgId!, params.directoryId!),
+    }),
     route({
       method: 'get', path: '/api/orgs/{orgId}/directories', tag: 'directories', audience: 'admin',
       summary: 'List directories with their SAML connections', handle: ({ params }) => directories.list(params.orgId!),

@@ -9,6 +9,7 @@ import { isTwoStepEnrolled } from '../accounts/account.ts';
 import { AccountService } from '../accounts/account-service.ts';
 import { acceptTotp, matchRecoveryCode, newRecoveryCodes } from '../accounts/two-step.ts';
 import { isSealed } from '../accounts/secret-box.ts';
+import { recordSources } from '../accounts/profile-sources.ts';
 
 /** A hash of nothing anyone knows, checked when there is no real one: same cost, never a match. */
 let decoy: Promise<string> | undefined;
@@ -117,7 +118,8 @@ export class LoginService {
       const firstLogin = account.firstLoginAt === null;
       // A SAML login carries the IdP's name for the user: it overwrites what SCIM or an admin set, as the real product does.
       const rename = displayName !== undefined && displayName !== account.displayName;
-      await tx.updateAccount(account.id, { lastLoginAt: now, ...(firstLogin ? { firstLoginAt: now } : {}), ...(rename ? { displayName } : {}) }, now);
+      const renamed = rename ? { displayName, profileSources: recordSources(account.profileSources, account, { displayName }, 'saml-login', now) } : {};
+      await tx.updateAccount(account.id, { lastLoginAt: now, ...(firstLogin ? { firstLoginAt: now } : {}), ...renamed }, now);
       this.ctx.logger.info('login recorded', { accountId: account.id, method, firstLogin });
       return { recorded: true, accountId: account.id, firstLogin, at: now, displayNameUpdated: rename };
     });

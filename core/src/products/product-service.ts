@@ -1,8 +1,8 @@
-import { badRequest, conflict, notFound } from '../runtime/index.ts';
+import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { requireAccount, requireAccountsByEmail, requireOrg } from '../store/lookups.ts';
 import type { StoreTx } from '../store/store.ts';
-import type { ProductPlan, SiteProduct } from './product.ts';
+import { GROUP_GRANTABLE, type ProductPlan, type SiteProduct } from './product.ts';
 
 export class ProductService {
   constructor(private readonly ctx: CoreContext) {}
@@ -69,6 +69,10 @@ export class ProductService {
   async mapGroup(orgId: string, product: SiteProduct, groupName: string) {
     const name = groupName.trim();
     if (!name || name.length > 255) throw badRequest('invalid-group-name', 'A group name is 1 to 255 characters.', [{ path: 'params.groupName', message: 'empty or too long' }]);
+    // (doc) Bitbucket and Trello manage their own access: a synced group cannot grant them.
+    if (!GROUP_GRANTABLE(product)) {
+      throw unprocessable('group-sync-cannot-grant', `A synced group cannot grant ${product}: ${product} manages its own access (workspaces and licences).`, [{ path: 'params.product', message: 'not grantable through a group' }]);
+    }
     return this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
       await tx.setGroupProductMapping(orgId, name, product);

@@ -8,6 +8,15 @@ export type ProductPlan = (typeof PRODUCT_PLANS)[number];
 export type SiteProduct = Exclude<ProductKey, 'trello'>;
 export const SITE_PRODUCTS = PRODUCTS.filter((p): p is SiteProduct => p !== 'trello');
 
+/** Products a synced group can grant: not Bitbucket (and not Trello), which manage their own access. */
+export const GROUP_GRANTABLE = (product: ProductKey) => product !== 'bitbucket' && product !== 'trello';
+
+/**
+ * System groups of the product (admin and add-on groups): an identity provider
+ * cannot sync a group of these names, or it would hand out admin rights.
+ */
+export const SYSTEM_GROUPS = ['site-admins', 'org-admins', 'administrators', 'system-administrators', 'atlassian-addons-admin', 'trusted-users', 'jira-administrators', 'confluence-administrators'] as const;
+
 export interface OrgProduct {
   orgId: string;
   product: SiteProduct;

@@ -7,7 +7,7 @@ import type { ProductService } from './product-service.ts';
 
 /** Trello access is modelled by Trello accounts and workspaces (/api/trello), not by grants. */
 function siteProduct(value: string): SiteProduct {
-  if (value === 'trello') throw badRequest('trello-managed-separately', 'Trello access comes from Trello accounts, workspaces and licenses: use /api/trello.');
+  if (value === 'trello') throw badRequest('trello-managed-separately', 'Trello access comes from Trello accounts, workspaces and licenses: use /api/trello. A synced group cannot grant it either (group-sync-cannot-grant).');
   if (!(PRODUCTS as readonly string[]).includes(value)) {
     throw badRequest('unknown-product', `Unknown product "${value}".`, [{ path: 'params.product', message: 'unknown product', expected: PRODUCTS.filter((p) => p !== 'trello').join(' | ') }]);
   }

@@ -15,6 +15,12 @@ export interface ScimUserRecord {
   version: number;
   created: string;
   lastModified: string;
+  /**
+   * Set when an email change off the verified domains unlinked the account
+   * (accountId is then null); a null accountId without it means the account
+   * was deleted by an admin.
+   */
+  unlinkedAt?: string | null;
 }
 
 export interface ScimGroupRecord {
@@ -46,6 +52,8 @@ export interface AuditChange {
   attribute: string;
   before: unknown;
   after: unknown;
+  /** Set when the change was not made, with why (an account the organization does not manage...). */
+  skipped?: string;
 }
 
 export interface AuditEvent {

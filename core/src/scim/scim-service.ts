@@ -1,12 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { filter as matches, parse as parseScimFilter } from 'scim2-parse-filter';
-import { insertAccount } from '../accounts/account-service.ts';
-import { emailDomain, type Account } from '../accounts/account.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { Directory } from '../directories/directory.ts';
 import type { StoreTx } from '../store/store.ts';
-import { defaultPolicyOf } from '../store/lookups.ts';
-import { PRODUCTS } from '../products/product.ts';
+import { PRODUCTS, SYSTEM_GROUPS } from '../products/product.ts';
 import { checkAtlassianFilter, parseFilter, type ResourceKind } from './filter.ts';
 import { parseGroupResource, parseMembers, type ScimMemberRef } from './group-resource.ts';
 import { applyPatch, normalizePatch, type PatchOperation } from './patch.ts';
@@ -15,6 +12,7 @@ import { ScimError, scimBadRequest, scimConflict, scimNotFound } from './scim-er
 import type { AuditChange, ScimGroupRecord, ScimListQuery, ScimMember, ScimUserRecord } from './scim-records.ts';
 import { ATLASSIAN_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA } from './scim-schema.ts';
 import { accountProfileFrom, parseUserResource, storedUser, type ScimAccountProfile, type ScimUserInput } from './user-resource.ts';
+import { AccountSync } from './account-sync.ts';
 
 /**
  * The SCIM 2.0 directory server: resources as RFC 7643/7644 describe them, and
@@ -63,29 +61,12 @@ export interface ListParams {
 
 const etagOf = (version: number) => `W/"${version}"`;
 
-/**
- * A directory's standing towards an existing account: `managed` (its
- * organization manages it) and `owned` (it created the account, on a domain
- * nobody verified) can be written; `external` can be linked but keeps its own
- * profile; `foreign` (another organization manages it) is refused.
- */
-type Standing = 'managed' | 'owned' | 'external' | 'foreign';
-const isWritable = (standing: Standing) => standing === 'managed' || standing === 'owned';
-
-/** The refusal for an account another organization manages: as a duplicate, so no more about it is revealed. */
-const foreignAccount = (email: string) =>
-  scimConflict(`${email} belongs to an account this organization does not manage: a directory links only accounts on its organization's verified domains or accounts nobody manages.`);
-
-
-/** The account fields a SCIM user feeds, compared for the audit log. */
-const PROFILE_FIELDS = ['email', 'displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage', 'active'] as const;
-
-function diff(before: Partial<Record<string, unknown>> | undefined, after: Record<string, unknown>, fields: readonly string[]): AuditChange[] {
-  return fields.filter((f) => (before?.[f] ?? null) !== (after[f] ?? null)).map((attribute) => ({ attribute, before: before?.[attribute] ?? null, after: after[attribute] ?? null }));
-}
-
 export class ScimService {
-  constructor(private readonly ctx: CoreContext) {}
+  private readonly sync: AccountSync;
+
+  constructor(private readonly ctx: CoreContext) {
+    this.sync = new AccountSync(ctx);
+  }
 
   // ---- credentials ---------------------------------------------------------------
 
@@ -109,15 +90,12 @@ export class ScimService {
       if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
         throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
       }
-      const standing = existing ? await this.standingOf(tx, dir, existing) : 'owned';
-      if (standing === 'foreign') throw foreignAccount(profile.email);
+      const { account, changes, operation } = await this.sync.link(tx, dir, existing, profile);
       const now = nowIso(this.ctx);
-      const account = existing ?? (await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, await this.landing(tx, dir)));
       const record: ScimUserRecord = { id: this.ctx.newId(), directoryId: dir.id, accountId: account.id, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: 1, created: now, lastModified: now };
       await tx.insertScimUser(record);
-      const changes = !existing ? await this.completeNewAccount(tx, dir, account, profile) : await this.applyIfWritable(tx, dir, existing, profile, standing);
       await tx.addIdentity(dir.id, account.id, now);
-      await this.audit(tx, dir, existing ? (standing === 'external' ? 'link-external-user' : 'link-user') : 'create-user', 'User', record.id, account.id, changes);
+      await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
       // A new user is in no group yet: no need to ask.
       return { status: 201, body: this.renderUser(record, [], base), etag: etagOf(record.version), location: `${base}/Users/${record.id}` };
     });
@@ -161,8 +139,8 @@ export class ScimService {
 
   /**
    * Unlinks, deactivates and forgets: later calls on the id are 404, a new POST
-   * gets a new id. An account the directory may not write (managed by another
-   * organization, or an external account) is unlinked but left as it is.
+   * gets a new id. An account the organization does not manage is unlinked but
+   * left as it is.
    */
   async deleteUser(dir: Directory, id: string, ifMatch: string | undefined): Promise<void> {
     await this.ctx.store.transaction(async (tx) => {
@@ -172,12 +150,8 @@ export class ScimService {
       const changes: AuditChange[] = [];
       if (record.accountId) {
         const account = await tx.getAccount(record.accountId);
-        const writable = account !== undefined && isWritable(await this.standingOf(tx, dir, account));
         await tx.removeIdentity(dir.id, record.accountId);
-        if (account?.active && writable) {
-          await this.setAccountActive(tx, account.id, false);
-          changes.push({ attribute: 'active', before: true, after: false });
-        }
+        if (account) changes.push(...(await this.sync.deprovision(tx, dir, account)));
       }
       changes.push({ attribute: 'scimLink', before: record.id, after: null });
       await this.audit(tx, dir, 'delete-user', 'User', record.id, record.accountId, changes);
@@ -189,118 +163,43 @@ export class ScimService {
       const clash = await tx.findScimUserByUserName(dir.id, input.userName);
       if (clash && clash.id !== record.id) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
     }
-    const profile = accountProfileFrom(input);
+    const before = profileOf(record);
+    const after = accountProfileFrom(input);
     const now = nowIso(this.ctx);
     const updated: ScimUserRecord = { ...record, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: record.version + 1, lastModified: now };
-    let account = record.accountId ? await tx.getAccount(record.accountId) : undefined;
-    let created = false;
-    if (!account) {
-      // The account was deleted by an admin: provision it again, under the same rule as a POST.
-      account = await tx.getAccountByEmail(profile.email);
-      if (account && (await this.standingOf(tx, dir, account)) === 'foreign') throw foreignAccount(profile.email);
-      if (!account) {
-        account = await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, await this.landing(tx, dir));
-        created = true;
-      }
-      updated.accountId = account.id;
-      await tx.addIdentity(dir.id, account.id, now);
+    const account = record.accountId ? await tx.getAccount(record.accountId) : undefined;
+    let changes: AuditChange[];
+    if (!account && (!record.unlinkedAt || (await this.sync.emailStaysLinked(tx, dir, after.email)))) {
+      // The account was deleted by an admin, or the record was unlinked and its email is back on a
+      // verified domain: linked again, under the same rule as a POST.
+      if (await tx.findScimUserByAccount(dir.id, (await tx.getAccountByEmail(after.email))?.id ?? '')) throw scimConflict(`The account for ${after.email} is already provisioned in this directory.`);
+      const linked = await this.sync.link(tx, dir, await tx.getAccountByEmail(after.email), after);
+      updated.accountId = linked.account.id;
+      updated.unlinkedAt = null;
+      await tx.addIdentity(dir.id, linked.account.id, now);
+      changes = linked.changes;
+      operation = linked.operation;
+    } else if (!account) {
+      // Unlinked (its email left the verified domains): the SCIM record changes, no account does.
+      changes = [{ attribute: 'scimLink', before: null, after: null, skipped: 'unlinked: the email is on no verified domain of this organization' }];
+    } else if (after.email !== account.email && account.managedBy === dir.orgId && !(await this.sync.emailStaysLinked(tx, dir, after.email))) {
+      // (product behaviour) An email change off the verified domains is accepted and unlinks the account from the
+      // SCIM user, whose synced group memberships go; the account itself is left as it is.
+      updated.accountId = null;
+      updated.unlinkedAt = now;
+      await tx.removeIdentity(dir.id, account.id);
+      await tx.removeMemberEverywhere(record.id);
+      changes = [
+        { attribute: 'scimLink', before: account.id, after: null },
+        { attribute: 'email', before: account.email, after: after.email, skipped: 'email-off-verified-domains: the account was unlinked from the SCIM user and keeps its email' },
+      ];
+      operation = 'unlink-user';
+    } else {
+      changes = await this.sync.update(tx, dir, account, before, after);
     }
-    const standing = created ? 'owned' : await this.standingOf(tx, dir, account);
-    // The account moved under another organization since it was linked (it verified the domain): hands off.
-    if (standing === 'foreign') throw foreignAccount(account.email);
-    if (isWritable(standing)) await this.checkEmailChange(tx, dir, account, profile.email);
     await tx.updateScimUser(updated);
-    const changes = created ? await this.completeNewAccount(tx, dir, account, profile) : await this.applyIfWritable(tx, dir, account, profile, standing);
-    await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
+    await this.audit(tx, dir, operation, 'User', record.id, updated.accountId ?? record.accountId, changes);
     return this.userResponse(tx, updated, base);
-  }
-
-  /**
-   * What the directory may do with an existing account: write to it (its
-   * organization manages it, or it created it and nobody has claimed it since),
-   * only link it (an external account: unmanaged, someone else's), or nothing
-   * (another organization manages it).
-   */
-  private async standingOf(tx: StoreTx, dir: Directory, account: Account): Promise<Standing> {
-    if (account.managedBy === dir.orgId) return 'managed';
-    if (account.managedBy !== null) return 'foreign';
-    if ((await tx.findVerifiedDomain(emailDomain(account.email)))?.orgId === dir.orgId) return 'managed';
-    if (account.origin === 'scim') {
-      // Created by SCIM: it belongs to the organization that provisioned it first (or to the next one, once every link is gone).
-      const first = (await tx.identityOrgIds(account.id))[0];
-      if (first === undefined || first === dir.orgId) return 'owned';
-    }
-    return 'external';
-  }
-
-  /** A SCIM-created account of a claimed domain lands in this directory's default policy. */
-  private async landing(tx: StoreTx, dir: Directory) {
-    return { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
-  }
-
-  /** External accounts keep their own profile and state: users on unverified domains are synced, not managed. */
-  private async applyIfWritable(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile, standing: Standing): Promise<AuditChange[]> {
-    if (isWritable(standing)) return this.applyToAccount(tx, dir, account, profile);
-    return [{ attribute: 'account', before: null, after: 'external: not managed by this organization, left as it is' }];
-  }
-
-  /** A managed account's email stays on its organization's verified domains, and emails stay unique. */
-  private async checkEmailChange(tx: StoreTx, dir: Directory, account: Account, email: string) {
-    if (email.toLowerCase() === account.email.toLowerCase()) return;
-    const taken = await tx.getAccountByEmail(email);
-    if (taken && taken.id !== account.id) throw scimConflict(`Another account already uses ${email}.`);
-    const owner = (await tx.findVerifiedDomain(emailDomain(email)))?.orgId;
-    if (account.managedBy && owner !== account.managedBy) {
-      throw scimBadRequest('invalidValue', `${account.email} is a managed account: its email can only change to another verified domain of its organization.`);
-    }
-    if (owner && owner !== dir.orgId) throw scimBadRequest('invalidValue', `${emailDomain(email)} is verified by another organization: an account cannot move onto it.`);
-  }
-
-  /**
-   * Writes the mapped profile to an existing account and applies the organization's
-   * rules: the directory's default policy for managed accounts coming from elsewhere
-   * (the portal-user trap), a Trello account when a Trello Enterprise is linked,
-   * deactivation with Trello.
-   */
-  private async applyToAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile): Promise<AuditChange[]> {
-    const now = nowIso(this.ctx);
-    const { active, ...fields } = profile;
-    await tx.updateAccount(account.id, fields, now);
-    if (account.active !== active) await this.setAccountActive(tx, account.id, active);
-    const changes = diff({ ...account }, profile, PROFILE_FIELDS);
-    const current = (await tx.getAccount(account.id))!;
-    if (current.managedBy === dir.orgId) {
-      const policyId = await tx.getMembership(account.id);
-      const policy = policyId ? await tx.getPolicy(policyId) : undefined;
-      if (policy?.directoryId !== dir.id) {
-        // Synced users land in their IdP directory's default policy, which is billable.
-        const target = await defaultPolicyOf(tx, dir.id);
-        await tx.setMembership([account.id], target.id, now);
-        changes.push({ attribute: 'policy', before: policy?.id ?? null, after: target.id });
-      }
-    }
-    return [...changes, ...(await this.ensureTrelloAccount(tx, dir, current))];
-  }
-
-  /** A freshly created account already has the profile and its landing policy. */
-  private async completeNewAccount(tx: StoreTx, dir: Directory, account: Account, profile: ScimAccountProfile): Promise<AuditChange[]> {
-    const changes = diff(undefined, profile, PROFILE_FIELDS);
-    const policyId = account.managedBy === dir.orgId ? await tx.getMembership(account.id) : undefined;
-    if (policyId) changes.push({ attribute: 'policy', before: null, after: policyId });
-    return [...changes, ...(await this.ensureTrelloAccount(tx, dir, account))];
-  }
-
-  /** With a linked Trello Enterprise, SCIM users get a free Trello account (billed from first login). */
-  private async ensureTrelloAccount(tx: StoreTx, dir: Directory, account: Account): Promise<AuditChange[]> {
-    const enterprise = await tx.getEnterpriseByOrg(dir.orgId);
-    if (!enterprise || (await tx.getTrelloAccount(account.id))) return [];
-    await tx.insertTrelloAccount({ accountId: account.id, active: account.active, origin: 'scim', createdAt: nowIso(this.ctx) });
-    return [{ attribute: 'trelloAccount', before: null, after: 'created' }];
-  }
-
-  private async setAccountActive(tx: StoreTx, accountId: string, active: boolean) {
-    await tx.updateAccount(accountId, { active }, nowIso(this.ctx));
-    if (await tx.getTrelloAccount(accountId)) await tx.updateTrelloAccount(accountId, { active });
   }
 
   private async requireUser(tx: StoreTx, dir: Directory, id: string, ifMatch?: string) {
@@ -481,6 +380,9 @@ export class ScimService {
 
   private async checkGroupName(tx: StoreTx, dir: Directory, displayName: string) {
     if (await tx.findScimGroupByName(dir.id, displayName)) throw scimConflict(`A group named "${displayName}" already exists in this directory.`);
+    if ((SYSTEM_GROUPS as readonly string[]).includes(displayName.toLowerCase())) {
+      throw scimBadRequest('invalidValue', `system-group-not-syncable: "${displayName}" is a system group of the product and cannot be synced; rename the group at the identity provider.`);
+    }
     const enabled = new Set((await tx.listOrgProducts(dir.orgId)).map((p) => p.product));
     const product = PRODUCTS.find((p) => enabled.has(p as never) && DEFAULT_ACCESS_GROUPS[p]?.toLowerCase() === displayName.toLowerCase());
     if (product) throw scimConflict(`"${displayName}" is the default access group of ${product} and cannot be synced; rename the group at the identity provider.`);
@@ -588,3 +490,11 @@ function wantsMembers(attributes: string[][] | undefined, excluded: string[][] |
   return !names(excluded).includes('members');
 }
 
+/** The profile a stored SCIM user maps to (what the IdP sent last); undefined if it no longer reads. */
+function profileOf(record: ScimUserRecord): ScimAccountProfile | undefined {
+  try {
+    return accountProfileFrom(parseUserResource(record.resource));
+  } catch {
+    return undefined;
+  }
+}

@@ -109,7 +109,8 @@ export function accountProfileFrom(user: ScimUserInput) {
   const fromNames = [user.name?.givenName, user.name?.familyName].filter(Boolean).join(' ');
   return {
     email,
-    displayName: user.displayName?.trim() || fromNames || user.name?.formatted || defaultDisplayName(email),
+    // (3p) "If displayName is empty it is built from given + family name; when given/family names are sent they win."
+    displayName: fromNames || user.displayName?.trim() || user.name?.formatted || defaultDisplayName(email),
     publicName: user.nickName,
     jobTitle: user.title,
     department: user.enterprise?.department ?? null,
@@ -120,6 +121,20 @@ export function accountProfileFrom(user: ScimUserInput) {
   };
 }
 export type ScimAccountProfile = ReturnType<typeof accountProfileFrom>;
+
+/** The profile fields SCIM writes, beside email and active. */
+export const PROFILE_FIELDS = ['displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/**
+ * The fields an IdP manages on an account: those its SCIM user carries a value
+ * for (the display name always: it is built from the names when absent). The
+ * rest stay the account's own, editable in the product, never cleared by a sync.
+ */
+export function carriedFields(profile: ScimAccountProfile | undefined): ProfileField[] {
+  if (!profile) return [];
+  return PROFILE_FIELDS.filter((f) => f === 'displayName' || (profile[f] !== null && profile[f] !== undefined));
+}
 
 /** The stored form: the resource as the client gave it, normalized, without id and meta. */
 export function storedUser(user: ScimUserInput): Record<string, unknown> {

@@ -311,4 +311,14 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
     name: 'audit events by account: the organization managing an account sees the events about it',
     sql: `CREATE INDEX audit_events_by_account ON audit_events(account_id, seq) WHERE account_id IS NOT NULL;`,
   },
+  {
+    version: 6,
+    name: 'who last wrote each profile field (admin, SCIM, SAML login...): the provisioning plan shows it beside a value to be overwritten',
+    sql: `ALTER TABLE accounts ADD COLUMN profile_sources TEXT NOT NULL DEFAULT '{}';`,
+  },
+  {
+    version: 7,
+    name: 'when a SCIM user was unlinked from its account because its email left the verified domains',
+    sql: `ALTER TABLE scim_users ADD COLUMN unlinked_at TEXT;`,
+  },
 ];

@@ -48,6 +48,7 @@ const toAccount = (r: Row): Account => ({
   totpLastStep: r.totp_last_step === null || r.totp_last_step === undefined ? null : Number(r.totp_last_step),
   firstLoginAt: str(r.first_login_at),
   lastLoginAt: str(r.last_login_at),
+  profileSources: JSON.parse(String(r.profile_sources ?? '{}')) as Account['profileSources'],
   createdAt: String(r.created_at),
   updatedAt: String(r.updated_at),
 });
@@ -83,6 +84,7 @@ const toScimUser = (r: Row): ScimUserRecord => ({
   version: Number(r.version),
   created: String(r.created),
   lastModified: String(r.last_modified),
+  unlinkedAt: str(r.unlinked_at),
 });
 
 const toScimGroup = (r: Row): ScimGroupRecord => ({
@@ -112,7 +114,7 @@ const toAudit = (r: Row): AuditEvent => ({
 const SCIM_USER_COLUMNS = [
   'account_id', 'user_name', 'external_id', 'display_name', 'given_name', 'family_name', 'formatted_name', 'nick_name', 'title',
   'user_type', 'preferred_language', 'locale', 'timezone', 'active', 'email', 'employee_number', 'organization', 'department',
-  'division', 'cost_center', 'manager_id', 'resource', 'version', 'created', 'last_modified',
+  'division', 'cost_center', 'manager_id', 'resource', 'version', 'created', 'last_modified', 'unlinked_at',
 ] as const;
 
 function scimUserValues(u: ScimUserRecord): unknown[] {
@@ -120,7 +122,7 @@ function scimUserValues(u: ScimUserRecord): unknown[] {
   return [
     u.accountId, u.userName, u.externalId, f.displayName, f.givenName, f.familyName, f.formattedName, f.nickName, f.title,
     f.userType, f.preferredLanguage, f.locale, f.timezone, f.active ? 1 : 0, f.email, f.employeeNumber, f.organization, f.department,
-    f.division, f.costCenter, f.managerId, JSON.stringify(u.resource), u.version, u.created, u.lastModified,
+    f.division, f.costCenter, f.managerId, JSON.stringify(u.resource), u.version, u.created, u.lastModified, u.unlinkedAt ?? null,
   ];
 }
 
@@ -222,6 +224,7 @@ const ACCOUNT_COLUMNS: Record<keyof AccountPatch, string> = {
   totpLastStep: 'totp_last_step',
   firstLoginAt: 'first_login_at',
   lastLoginAt: 'last_login_at',
+  profileSources: 'profile_sources',
 };
 
 const POLICY_COLUMNS: Record<string, string> = {
@@ -239,7 +242,7 @@ const POLICY_COLUMNS: Record<string, string> = {
 
 function sqlValue(value: unknown): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (Array.isArray(value)) return JSON.stringify(value);
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
   return value ?? null;
 }
 
@@ -456,12 +459,12 @@ class SqliteTx implements StoreTx {
     this.run(
       `INSERT INTO accounts (id, email, email_domain, display_name, public_name, job_title, department, organization, timezone,
         preferred_language, active, managed_by, origin, password_hash, password_changed_at, totp_secret, recovery_codes,
-        first_login_at, last_login_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        first_login_at, last_login_at, profile_sources, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         a.id, a.email, emailDomain(a.email), a.displayName, a.publicName, a.jobTitle, a.department, a.organization, a.timezone,
         a.preferredLanguage, a.active ? 1 : 0, a.managedBy, a.origin, a.passwordHash, a.passwordChangedAt, a.totpSecret,
-        JSON.stringify(a.recoveryCodeHashes), a.firstLoginAt, a.lastLoginAt, a.createdAt, a.updatedAt,
+        JSON.stringify(a.recoveryCodeHashes), a.firstLoginAt, a.lastLoginAt, JSON.stringify(a.profileSources), a.createdAt, a.updatedAt,
       ],
     );
   }
@@ -778,6 +781,23 @@ class SqliteTx implements StoreTx {
   async findScimUserByAccount(directoryId: string, accountId: string) {
     const r = this.one('SELECT * FROM scim_users WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
     return r && toScimUser(r);
+  }
+  async listLinkedScimUsers(directoryId: string) {
+    const rows = this.all(
+      `SELECT u.*, a.id AS a_id, a.email AS a_email, a.display_name AS a_display_name, a.public_name AS a_public_name, a.job_title AS a_job_title,
+              a.department AS a_department, a.organization AS a_organization, a.timezone AS a_timezone, a.preferred_language AS a_preferred_language,
+              a.active AS a_active, a.managed_by AS a_managed_by, a.origin AS a_origin, a.password_hash AS a_password_hash,
+              a.password_changed_at AS a_password_changed_at, a.totp_secret AS a_totp_secret, a.recovery_codes AS a_recovery_codes,
+              a.totp_last_step AS a_totp_last_step, a.first_login_at AS a_first_login_at, a.last_login_at AS a_last_login_at,
+              a.profile_sources AS a_profile_sources, a.created_at AS a_created_at, a.updated_at AS a_updated_at
+       FROM scim_users u JOIN accounts a ON a.id = u.account_id WHERE u.directory_id = ? ORDER BY u.user_name`,
+      [directoryId],
+    );
+    const accountOf = (r: Row) => toAccount(Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('a_')).map(([k, v]) => [k.slice(2), v])));
+    return rows.map((r) => ({ record: toScimUser(r), account: accountOf(r) }));
+  }
+  async listScimUsersOfAccount(accountId: string) {
+    return this.all('SELECT * FROM scim_users WHERE account_id = ?', [accountId]).map(toScimUser);
   }
   async deleteScimUser(id: string) {
     this.run('DELETE FROM scim_users WHERE id = ?', [id]);

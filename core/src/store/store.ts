@@ -32,7 +32,7 @@ export interface Page {
 
 export type AccountPatch = Partial<
   AccountProfile &
-    Pick<Account, 'email' | 'active' | 'managedBy' | 'passwordHash' | 'passwordChangedAt' | 'totpSecret' | 'recoveryCodeHashes' | 'totpLastStep' | 'firstLoginAt' | 'lastLoginAt'>
+    Pick<Account, 'email' | 'active' | 'managedBy' | 'passwordHash' | 'passwordChangedAt' | 'totpSecret' | 'recoveryCodeHashes' | 'totpLastStep' | 'firstLoginAt' | 'lastLoginAt' | 'profileSources'>
 >;
 
 export interface StoreTx {
@@ -139,6 +139,10 @@ export interface StoreTx {
   getScimUser(directoryId: string, id: string): Promise<ScimUserRecord | undefined>;
   findScimUserByUserName(directoryId: string, userName: string): Promise<ScimUserRecord | undefined>;
   findScimUserByAccount(directoryId: string, accountId: string): Promise<ScimUserRecord | undefined>;
+  /** The directory's SCIM users that are linked to an account, with the account. */
+  listLinkedScimUsers(directoryId: string): Promise<{ record: ScimUserRecord; account: Account }[]>;
+  /** Every SCIM user linked to the account, in any directory. */
+  listScimUsersOfAccount(accountId: string): Promise<ScimUserRecord[]>;
   deleteScimUser(id: string): Promise<void>;
   listScimUsers(directoryId: string, query: ScimListQuery): Promise<{ total: number; users: ScimUserRecord[] }>;
   countScimUsers(directoryId: string): Promise<number>;

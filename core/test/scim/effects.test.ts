@@ -21,7 +21,7 @@ describe('SCIM: effects on the organization', () => {
 
   it('creates a managed account with the mapped profile in the directory default policy', async () => {
     const user = (await scim.createUser(entraUser('alice', {
-      displayName: 'Alice Liddell', nickName: 'ali', title: 'Engineer', timezone: 'Europe/Berlin', preferredLanguage: 'en-GB',
+      displayName: 'Alice L.', name: { givenName: 'Alice', familyName: 'Liddell' }, nickName: 'ali', title: 'Engineer', timezone: 'Europe/Berlin', preferredLanguage: 'en-GB',
       [ENTERPRISE]: { department: 'Engineering', organization: 'Acme Labs' },
     }))).body;
     const account = await accountOf(user);
@@ -51,7 +51,7 @@ describe('SCIM: effects on the organization', () => {
     const billingBefore = (await core.get(`/api/orgs/${orgId}/billing`)).body;
     expect(billingBefore.accounts.find((a: { email: string }) => a.email === 'portal@acme.com')).to.include({ billable: false, reason: 'non-billable-policy' });
 
-    const user = (await scim.createUser(entraUser('portal', { displayName: 'Portal Person' }))).body;
+    const user = (await scim.createUser(entraUser('portal', { name: { givenName: 'Portal', familyName: 'Person' } }))).body;
     expect(user[ATLASSIAN].atlassianAccountId).to.equal(existing.id);
     const account = await accountOf(user);
     expect(account).to.include({ displayName: 'Portal Person', origin: 'signup', policyId: await idpDefault() });
@@ -88,16 +88,35 @@ describe('SCIM: effects on the organization', () => {
     expect(audit.changes).to.deep.include({ attribute: 'active', before: true, after: false });
   });
 
-  it('keeps a managed account on its verified domains and emails unique', async () => {
+  it('keeps emails unique: an email another account uses is refused (409 uniqueness)', async () => {
     const user = (await scim.createUser(entraUser('alice'))).body;
     await core.post('/api/accounts', { email: 'taken@acme.com' });
-    const offDomain = await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'alice@gmail.com' }]);
-    expect(offDomain.status).to.equal(400);
-    expect(offDomain.body.scimType).to.equal('invalidValue');
     const taken = await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'taken@acme.com' }]);
     expect(taken.status).to.equal(409);
     expect((await accountOf(user)).email).to.equal('alice@acme.com');
     expect((await scim.request('GET', `/Users/${user.id}`)).body.emails[0].value).to.equal('alice@acme.com');
+  });
+
+  // Issue 14.9: the product accepts the change and unlinks the account; its synced group memberships go.
+  it('an email change off the verified domains unlinks the account from the SCIM user, which leaves its groups; back on them, it links again', async () => {
+    const user = (await scim.createUser(entraUser('alice'))).body;
+    const accountId = user[ATLASSIAN].atlassianAccountId;
+    const group = (await scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'engineering', members: [{ value: user.id }] })).body;
+    const moved = await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'alice@gmail.com' }]);
+    expect(moved.status).to.equal(200);
+    expect(moved.body[ATLASSIAN].atlassianAccountId).to.equal(null);
+    expect(moved.body.emails[0].value).to.equal('alice@gmail.com');
+    // The account keeps its email and everything else; the group lost its member.
+    expect((await core.get(`/api/accounts/${accountId}`)).body).to.include({ email: 'alice@acme.com', active: true, managed: true });
+    expect((await scim.request('GET', `/Groups/${group.id}`)).body.members ?? []).to.deep.equal([]);
+    const audit = (await core.get(`/api/orgs/${orgId}/audit`)).body.events.find((e: { operation: string }) => e.operation === 'unlink-user');
+    expect(audit.changes).to.deep.include({ attribute: 'scimLink', before: accountId, after: null });
+    expect(audit.changes.find((c: { attribute: string }) => c.attribute === 'email').skipped).to.match(/^email-off-verified-domains/);
+    // Further writes change the record only; back on a verified domain the SCIM user is linked again.
+    expect((await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'title', value: 'CTO' }])).body[ATLASSIAN].atlassianAccountId).to.equal(null);
+    const back = await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'alice@acme.com' }]);
+    expect(back.body[ATLASSIAN].atlassianAccountId).to.equal(accountId);
+    expect((await core.get(`/api/accounts/${accountId}`)).body.jobTitle).to.equal('CTO');
   });
 
   it('refuses a second SCIM user for an account already provisioned in the directory', async () => {
@@ -165,7 +184,7 @@ describe('SCIM: effects on the organization', () => {
       expect((await core.get(`/api/orgs/${orgId}/products/jira-software/groups`)).body).to.deep.equal(['jira-devs']);
       expect((await core.delete(`/api/orgs/${orgId}/products/jira-software/groups/jira-devs`)).status).to.equal(204);
       expect((await core.delete(`/api/orgs/${orgId}/products/jira-software/groups/jira-devs`)).body.error.code).to.equal('group-mapping-not-found');
-      expect((await core.put(`/api/orgs/${orgId}/products/bitbucket/groups/x`)).body.error.code).to.equal('product-not-enabled');
+      expect((await core.put(`/api/orgs/${orgId}/products/confluence/groups/x`)).body.error.code).to.equal('product-not-enabled');
     });
   });
 

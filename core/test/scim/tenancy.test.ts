@@ -24,7 +24,7 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     const directory = (await core.post(`/api/orgs/${org.id}/directories`, { name: 'Bravo IdP' })).body;
     b = { orgId: org.id, scim: scimClient(core, directory.id, directory.scim.token) };
     // alice@acme.com: managed by A, provisioned by A's directory.
-    const created = await a.scim.createUser(entraUser('alice', { displayName: 'Alice Liddell' }));
+    const created = await a.scim.createUser(entraUser('alice', { name: { givenName: 'Alice', familyName: 'Liddell' } }));
     expect(created.status).to.equal(201);
     alice = { id: created.body[ATLASSIAN].atlassianAccountId };
   });
@@ -87,12 +87,14 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     await expectUntouched(before);
   });
 
-  it('refuses to move an account of its own onto a domain another organization verified', async () => {
+  it('never moves an account of its own onto a domain another organization verified: the SCIM user is unlinked instead', async () => {
     const created = await b.scim.createUser({ userName: 'erin@bravo.example', emails: [{ value: 'erin@bravo.example', primary: true }] });
+    const accountsOfA = (await core.get(`/api/orgs/${a.orgId}/accounts`)).body.total;
     const moved = await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'emails', value: [{ value: 'erin@acme.com', primary: true }] }]);
-    expect(moved.status).to.equal(400);
-    expect(moved.body.scimType).to.equal('invalidValue');
+    expect(moved.status).to.equal(200);
+    expect(moved.body[ATLASSIAN].atlassianAccountId).to.equal(null);
     expect((await core.get(`/api/accounts/${created.body[ATLASSIAN].atlassianAccountId}`)).body.email).to.equal('erin@bravo.example');
+    expect((await core.get(`/api/orgs/${a.orgId}/accounts`)).body.total).to.equal(accountsOfA);
   });
 
   it('links an external account (someone\'s own, on no verified domain) without changing its profile or state', async () => {
@@ -108,12 +110,17 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     expect((await auditOf(b.orgId)).map((e) => e.operation)).to.include('link-external-user');
   });
 
-  it('still writes the accounts a directory created on a domain nobody verified', async () => {
+  // Issue 14.8: users on a domain the organization has not verified are linked, never changed or deactivated.
+  it('links users of unverified domains, even those it created, but never changes or deactivates their accounts, and says so in the audit', async () => {
     const created = await b.scim.createUser({ userName: 'gina@nobody.example', displayName: 'Gina', emails: [{ value: 'gina@nobody.example', primary: true }] });
     const id = created.body[ATLASSIAN].atlassianAccountId;
-    expect((await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'displayName', value: 'Gina Lollo' }])).status).to.equal(200);
-    expect((await core.get(`/api/accounts/${id}`)).body).to.include({ displayName: 'Gina Lollo', origin: 'scim' });
+    expect((await core.get(`/api/accounts/${id}`)).body).to.include({ displayName: 'Gina', origin: 'scim', managed: false });
+    expect((await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'displayName', value: 'Gina Lollo' }, { op: 'replace', path: 'active', value: false }])).status).to.equal(200);
+    expect((await core.get(`/api/accounts/${id}`)).body).to.include({ displayName: 'Gina', active: true });
     expect((await b.scim.request('DELETE', `/Users/${created.body.id}`)).status).to.equal(204);
-    expect((await core.get(`/api/accounts/${id}`)).body.active).to.equal(false);
+    expect((await core.get(`/api/accounts/${id}`)).body.active).to.equal(true);
+    const skipped = (await auditOf(b.orgId)).flatMap((e) => (e as unknown as { changes: { attribute: string; skipped?: string }[] }).changes).filter((c) => c.skipped);
+    expect(skipped.map((c) => c.attribute)).to.include.members(['displayName', 'active']);
+    expect(skipped.every((c) => c.skipped === 'not-managed-by-this-organization')).to.equal(true);
   });
 });

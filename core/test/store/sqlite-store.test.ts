@@ -11,7 +11,7 @@ const at = '2026-11-23T09:00:00.000Z';
 const account = (id: string, email: string): Account => ({
   id, email, displayName: id, publicName: null, jobTitle: null, department: null, organization: null, timezone: null,
   preferredLanguage: null, active: true, managedBy: null, origin: 'signup', passwordHash: null, passwordChangedAt: null,
-  totpSecret: null, recoveryCodeHashes: [], totpLastStep: null, firstLoginAt: null, lastLoginAt: null, createdAt: at, updatedAt: at,
+  totpSecret: null, recoveryCodeHashes: [], totpLastStep: null, firstLoginAt: null, lastLoginAt: null, profileSources: {}, createdAt: at, updatedAt: at,
 });
 
 describe('store/sqlite-store', () => {
