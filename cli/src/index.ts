@@ -7,4 +7,4 @@ export type { Scenario, ScenarioInput } from './scenario/schema.ts';
 export { headlessLogin, type LoginOptions, type LoginResult } from './login/headless-login.ts';
 export { ServiceClient, ApiError, ServiceUnreachable } from './stack/service-client.ts';
 export { run } from './main.ts';
-export { productOverwrites, type ProductOverwrite } from './provisioning/product-overwrites.ts';
+export { productEffects, type ProductOverwrite, type ProductEffects } from './provisioning/product-overwrites.ts';

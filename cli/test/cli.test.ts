@@ -98,8 +98,11 @@ describe('the rehearsal command', function () {
     const wrong = await rehearsal(['login', 'carol@acme.com', '--password', 'nope', '--json'], dataDir);
     expect(wrong.code).to.equal(1);
     expect(JSON.parse(wrong.stdout)).to.include({ outcome: 'refused', reason: 'password-invalid' });
-    const ok = await rehearsal(['login', 'carol@acme.com', '--password', 'carol-pass-123', '--json'], dataDir);
-    expect(JSON.parse(ok.stdout)).to.include({ outcome: 'logged-in', reason: 'password-login' });
+    // carol's policy (the local directory's default, from "Everyone else") makes two-step verification mandatory.
+    const enrol = await rehearsal(['login', 'carol@acme.com', '--password', 'carol-pass-123', '--json'], dataDir);
+    expect(JSON.parse(enrol.stdout)).to.include({ outcome: 'input-needed', reason: 'two-step-enrolment-required' });
+    const ok = await rehearsal(['login', 'carol@acme.com', '--password', 'carol-pass-123', '--enrol', '--json'], dataDir);
+    expect(JSON.parse(ok.stdout)).to.include({ outcome: 'logged-in', reason: 'two-step-enrolled' });
   });
 
   it('clock: advance moves every service together; a bad duration is a refusal that moves nothing', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { generateSync } from 'otplib';
-import { headlessLogin, productOverwrites } from '@rehearsal/cli';
+import { headlessLogin, productEffects } from '@rehearsal/cli';
 import { product, startProcesses, type E2eStack } from './support/e2e-stack.ts';
 
 /**
@@ -78,6 +78,28 @@ describe('user stories, services as separate processes', () => {
     });
   });
 
+  // Issue 14.1: a rollout stays rolled out when provisioning runs again.
+  describe('1b. the rollout survives the next provisioning cycle', () => {
+    let stack: E2eStack;
+    before(async () => {
+      stack = await startProcesses('staged-rollout.yaml');
+    });
+    after(() => stack?.close());
+
+    it('report rollout --apply moves bob into the pilot; a change at the IdP and a provisioning run leave him there', async () => {
+      const pilot = stack.policy('SSO pilot');
+      const applied = await stack.core.call('POST', `${stack.org}/policies/${pilot}/rollout`, { addMembers: ['bob@acme.com'] });
+      expect(applied.applied).to.equal(true);
+      await stack.idp.call('PATCH', '/api/users/bob@acme.com', { department: 'Field sales', jobTitle: 'Lead' });
+      const cycle = await stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { kind: 'incremental', wait: true });
+      expect(cycle).to.include({ status: 'succeeded' });
+      expect(cycle.counts).to.deep.equal({ 'users.update': 1 });
+      const bob = (await stack.core.call('GET', '/api/accounts?email=bob%40acme.com'))[0];
+      expect(bob).to.include({ department: 'Field sales', jobTitle: 'Lead', policyId: pilot });
+      expect(await headlessLogin(stack.urls, 'bob@acme.com')).to.include({ outcome: 'logged-in', reason: 'sso-login' });
+    });
+  });
+
   describe('2. the attribute-overwrite check: plan, run, SAML login rewrites the name', () => {
     let stack: E2eStack;
     before(async () => {
@@ -87,35 +109,48 @@ describe('user stories, services as separate processes', () => {
 
     const account = async (email: string) => (await stack.core.call('GET', `/api/accounts?email=${encodeURIComponent(email)}`))[0];
 
-    it('the plan shows what the first cycle overwrites and clears on accounts people edited', async () => {
-      const plan = await stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/plan`, {});
-      expect(plan.summary).to.deep.equal({ 'users.create': 3, 'groups.create': 1 });
-      const changes = (await productOverwrites(plan, stack.core)).map((o) => `${o.user} ${o.field} ${o.change} ${o.product} -> ${o.idp}`).sort();
+    const plan = () => stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/plan`, {});
+    const effects = async () => productEffects(await plan(), stack.core, stack.applied!.orgId, stack.applied!.directories.find((d) => d.scim)!.id);
+
+    it('the plan shows what the first cycle overwrites on accounts people edited, and who wrote each value', async () => {
+      expect((await plan()).summary).to.deep.equal({ 'users.create': 3, 'groups.create': 1 });
+      const changes = (await effects()).overwrites.map((o) => `${o.user} ${o.field}: ${o.product} (${o.writtenBy}) -> ${o.idp} ${o.when}`).sort();
+      // The IdP sends no time zone and no job title for fox: those stay the accounts' own.
       expect(changes).to.deep.equal([
-        'dana@acme.com department overwrite X-Files -> Research',
-        'dana@acme.com displayName overwrite Dr. Dana -> Dana Scully',
-        'dana@acme.com timezone clear Europe/London -> null',
-        'fox@acme.com displayName overwrite Spooky -> Fox Mulder',
-        'fox@acme.com jobTitle clear Special Agent -> null',
+        'dana@acme.com department: X-Files (signup) -> Research this-cycle',
+        'dana@acme.com displayName: Dr. Dana (signup) -> Dana Scully this-cycle',
+        'fox@acme.com displayName: Spooky (signup) -> Fox Mulder this-cycle',
       ]);
       // A plan writes nothing.
       expect(await account('dana@acme.com')).to.include({ displayName: 'Dr. Dana', department: 'X-Files', timezone: 'Europe/London' });
     });
 
-    it('the run does exactly that', async () => {
+    it('the run does exactly that, and leaves what the IdP does not send', async () => {
       const cycle = await stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { wait: true });
       expect(cycle).to.include({ status: 'succeeded' });
-      expect(await account('dana@acme.com')).to.include({ displayName: 'Dana Scully', department: 'Research', timezone: null });
-      expect(await account('fox@acme.com')).to.include({ displayName: 'Fox Mulder', jobTitle: null });
+      expect(await account('dana@acme.com')).to.include({ displayName: 'Dana Scully', department: 'Research', timezone: 'Europe/London' });
+      expect(await account('fox@acme.com')).to.include({ displayName: 'Fox Mulder', jobTitle: 'Special Agent' });
     });
 
-    it('the person renames themselves in the product; the next SAML login rewrites the name from the IdP', async () => {
+    // Issue 14.5 and 14.6: synced fields are the IdP's to change; the drift a SAML login leaves is in the plan.
+    it('an admin cannot rename a synced account; a SAML login can, and the plan shows the drift it leaves and who made it', async () => {
       const dana = await account('dana@acme.com');
-      await stack.core.call('PATCH', `/api/accounts/${dana.id}`, { displayName: 'Dr. Dana' });
+      const refused = await stack.core.send('PATCH', `/api/accounts/${dana.id}`, { displayName: 'Dr. Dana' });
+      expect([refused.status, refused.body.error.code]).to.deep.equal([409, 'managed-by-identity-provider']);
+      // Her connection writes the family name first at each SAML login (people who write their names that way).
+      const idp = stack.applied!.directories.find((d) => d.saml)!;
+      const saml = await stack.core.call('GET', `${stack.org}/directories/${idp.id}/saml`);
+      await stack.core.call('PUT', `${stack.org}/directories/${idp.id}/saml`, { idpEntityId: saml.idpEntityId, ssoUrl: saml.ssoUrl, certificate: saml.certificate, displayNameFromSaml: 'family-given' });
       const login = await headlessLogin(stack.urls, 'dana@acme.com', { then: '/api/products/confluence' });
       expect(login).to.include({ outcome: 'logged-in', reason: 'sso-login' });
-      expect(await account('dana@acme.com')).to.include({ displayName: 'Dana Scully' });
       expect(login.page!.status).to.equal(200);
+      expect(await account('dana@acme.com')).to.include({ displayName: 'Scully Dana' });
+      // The IdP's plan has nothing to send (nothing changed at the IdP), yet its next write to dana puts her name back.
+      expect((await plan()).summary).to.deep.equal({});
+      expect((await effects()).overwrites).to.deep.equal([{ user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'next-write' }]);
+      // A change at the IdP makes that write happen in this cycle.
+      await stack.idp.call('PATCH', '/api/users/dana@acme.com', { department: 'Field office' });
+      expect((await effects()).overwrites).to.deep.equal([{ user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'this-cycle' }]);
     });
   });
 

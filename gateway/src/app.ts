@@ -54,8 +54,6 @@ export interface GatewayAppOptions {
   sessionStore?: SessionStore;
   /** PEM (PKCS#8) of the EC P-256 key that signs identity tokens for core; generated when absent. */
   identityKeyPem?: string;
-  /** Whether the given name and surname a SAML login carries rewrite the account's display name (default: yes, as the product does). */
-  syncDisplayName?: boolean;
   clock?: Clock;
   logger?: Logger;
   harness?: boolean;
@@ -175,7 +173,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
 
   /** The last step of any login: a new session (new id: no fixation), the login recorded in core. */
   const complete = async (req: Request, res: Response, decision: LoginDecision, method: 'sso' | 'password', relayState: string, extra: Record<string, unknown> = {}) => {
-    await core.recordLogin(decision.email, method, typeof extra.displayName === 'string' ? extra.displayName : undefined);
+    await core.recordLogin(decision.email, method, method === 'sso' ? { connectionId: extra.connectionId as string, ...(extra.names as object) } : {});
     const session = await sessions.start(sessions.unsign(cookieOf(req, SESSION_COOKIE)), {
       email: decision.email,
       accountId: decision.accountId,
@@ -190,7 +188,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     const target = isRelativePath(relayState) ? relayState : '/';
     // The ACS answers a browser's form post: it always redirects. The password steps are an API too.
     if (method === 'password' && wantsJson(req)) {
-      const { page: _page, connectionId: _c, sessionIndex: _s, displayName: _d, ...shown } = extra;
+      const { page: _page, connectionId: _c, sessionIndex: _s, names: _n, ...shown } = extra;
       return void res.json({ loggedIn: true, email: decision.email, method, redirect: target, ...shown });
     }
     if (typeof extra.page === 'string') return void res.type('html').send(extra.page);
@@ -256,8 +254,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       );
     }
     const relay = fields.RelayState;
-    const displayName = options.syncDisplayName === false ? undefined : displayNameOf(user);
-    await complete(req, res, decision, 'sso', relay && isRelativePath(relay) ? relay : '/', { connectionId: connection.id, sessionIndex: user.sessionIndex, displayName });
+    // The names the assertion carries; the connection's rule in core decides what they do to the display name.
+    await complete(req, res, decision, 'sso', relay && isRelativePath(relay) ? relay : '/', { connectionId: connection.id, sessionIndex: user.sessionIndex, names: namesOf(user) });
   });
 
   // ---- the session ----------------------------------------------------------------
@@ -416,11 +414,10 @@ const firstOf = (profile: Record<string, unknown>, names: string[]) => {
 };
 
 /** Given name and surname from a SAML profile, under the claim URIs Entra sends or the usual short names. */
-export function displayNameOf(profile: Record<string, unknown>): string | undefined {
-  const given = firstOf(profile, [`${CLAIMS}/givenname`, 'givenName', 'firstName', 'urn:oid:2.5.4.42']);
+export function namesOf(profile: Record<string, unknown>): { givenName?: string; surname?: string } {
+  const givenName = firstOf(profile, [`${CLAIMS}/givenname`, 'givenName', 'firstName', 'urn:oid:2.5.4.42']);
   const surname = firstOf(profile, [`${CLAIMS}/surname`, 'surname', 'sn', 'lastName', 'urn:oid:2.5.4.4']);
-  const name = [given, surname].filter(Boolean).join(' ');
-  return name || undefined;
+  return { ...(givenName ? { givenName } : {}), ...(surname ? { surname } : {}) };
 }
 
 /** Gateway paths of the site products, as core names them. */

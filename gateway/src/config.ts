@@ -12,8 +12,6 @@ const gatewayEnv = z.object({
   CORE_GATEWAY_KEY: env.key(),
   GATEWAY_ADMIN_KEY: env.key(),
   GATEWAY_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** Whether SAML logins rewrite the display name from the given name and surname they carry. */
-  GATEWAY_SYNC_DISPLAY_NAME: env.flag(true),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),

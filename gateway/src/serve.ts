@@ -32,7 +32,6 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
     spPrivateKeyPem: sp.credential.privateKeyPem,
     spCertificatePem: sp.credential.certificatePem,
     identityKeyPem: identityKey.value,
-    syncDisplayName: config.GATEWAY_SYNC_DISPLAY_NAME,
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,

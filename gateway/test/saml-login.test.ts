@@ -1,7 +1,7 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { expect } from 'chai';
 import { GATEWAY_KEY } from '../../core/test/support/core.ts';
-import { ADMIN_KEY, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
+import { ADMIN_KEY, NOW, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
 describe('gateway: SSO login through the mock IdP', function () {
   this.timeout(30_000);
@@ -263,17 +263,29 @@ describe('gateway: signed AuthnRequests when the connection asks for them', func
   });
 });
 
-describe('gateway: display names from SAML, switched off', function () {
+describe('gateway: display names from SAML, by the connection\'s rule (issue 14.7)', function () {
   this.timeout(30_000);
-  it('leaves the display name alone when syncDisplayName is off', async () => {
-    const stack = await startStack({ syncDisplayName: false });
+  const nameAfterLogin = async (rule: string) => {
+    const stack = await startStack({ displayNameFromSaml: rule });
     try {
-      await stack.idp.request('PATCH', '/api/users/alice@acme.com', { surname: 'Hargreaves' });
+      await stack.idp.request('PATCH', '/api/users/alice@acme.com', { givenName: 'Yoko', surname: 'Ono' });
       expect((await ssoLogin(stack, 'alice@acme.com')).callback.status).to.equal(303);
-      expect(JSON.stringify((await stack.core.get('/api/accounts?email=alice@acme.com')).body)).not.to.contain('Hargreaves');
+      const saml = (await stack.core.get(`/api/orgs/${stack.org.id}/directories/${stack.directoryId}/saml`)).body;
+      expect(saml.lastLoginAt, 'the connection is seen to work').to.equal(NOW.toISOString());
+      return (await stack.core.get('/api/accounts?email=alice@acme.com')).body[0].displayName as string;
     } finally {
       await stack.close();
     }
+  };
+
+  it('given-family (the default, as the product does): the names rewrite the display name at each login', async () => {
+    expect(await nameAfterLogin('given-family')).to.equal('Yoko Ono');
+  });
+  it('family-given: for people who write their family name first', async () => {
+    expect(await nameAfterLogin('family-given')).to.equal('Ono Yoko');
+  });
+  it('off: the display name stays as SCIM or an admin set it', async () => {
+    expect(await nameAfterLogin('off')).not.to.contain('Ono');
   });
 });
 

@@ -1,4 +1,4 @@
-import { productOverwrites } from '../provisioning/product-overwrites.ts';
+import { productEffects } from '../provisioning/product-overwrites.ts';
 import { PROVISIONING_TARGET } from '../scenario/apply.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';
@@ -19,8 +19,9 @@ export const provisionCommand: Command = async (args, ctx) => {
   const kind = values.initial ? 'initial' : 'incremental';
   if (verb === 'plan') {
     const plan = await stack.idp.call('POST', `/api/provisioning/targets/${encodeURIComponent(target)}/plan`, { kind });
-    const overwritten = await productOverwrites(plan, stack.core);
-    ctx.out.result({ ...plan, productOverwrites: overwritten }, () => {
+    const directoryId = stack.applied?.directories.find((d) => d.scim)?.id;
+    const effects = await productEffects(plan, stack.core, stack.applied?.orgId, directoryId);
+    ctx.out.result({ ...plan, productOverwrites: effects.overwrites, unlinks: effects.unlinks }, () => {
       const users = (plan.users as { user: string; operation: string; attributes: AttributeDiff[] }[]).filter((u) => values.all || u.operation !== 'none');
       const rows = users.flatMap((u) => {
         const changed = u.attributes.filter((a) => a.change !== 'unchanged');
@@ -31,10 +32,16 @@ export const provisionCommand: Command = async (args, ctx) => {
       if (rows.length) ctx.out.say(table(rows, ['user', 'operation', 'attribute', 'change', 'now', 'after']));
       const overwrites = users.flatMap((u) => u.attributes.filter((a) => a.change === 'overwrite').map((a) => `${u.user} ${a.path}`));
       if (overwrites.length) ctx.out.say(`\n${overwrites.length} value(s) edited in the product since the IdP last sent them would be overwritten.`);
-      if (overwritten.length) {
-        ctx.out.say(`\nProduct accounts this cycle claims, whose profile values will be replaced (the IdP's plan shows them as created):`);
-        ctx.out.say(table(overwritten.map((o) => ({ user: o.user, field: o.field, change: o.change, product: o.product, idp: o.idp ?? '(none)' })), ['user', 'field', 'change', 'product', 'idp']));
+      if (effects.overwrites.length) {
+        ctx.out.say(`\nProduct values the IdP's values replace (its plan compares with what it sent, not with the product):`);
+        ctx.out.say(
+          table(
+            effects.overwrites.map((o) => ({ user: o.user, field: o.field, product: o.product, 'written by': o.writtenBy ?? '?', idp: o.idp, when: o.when === 'this-cycle' ? 'this cycle' : "at the IdP's next write" })),
+            ['user', 'field', 'product', 'written by', 'idp', 'when'],
+          ),
+        );
       }
+      for (const u of effects.unlinks) ctx.out.say(`\n${u.user}: the email moves to ${u.to}, on no verified domain: the account is unlinked from its SCIM user (its synced groups go) and keeps ${u.from}.`);
       const groups = (plan.groups as { group: string; operation: string; addMembers: string[]; removeMembers: string[] }[]).filter((g) => g.operation !== 'none');
       if (groups.length) ctx.out.say('\n' + table(groups.map((g) => ({ group: g.group, operation: g.operation, add: g.addMembers.length, remove: g.removeMembers.length })), ['group', 'operation', 'add', 'remove']));
     });

@@ -1,5 +1,4 @@
 import { parseDuration } from '@rehearsal/core/runtime';
-import { addPolicyMembers } from '../scenario/apply.ts';
 import { policySettings } from '../scenario/policy-settings.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';
@@ -12,9 +11,14 @@ interface AccountPreview {
   why: string[];
   before: { method: string | null; reason: string };
   after: { method: string | null; reason: string; nextLogin: string };
-  lockedOut: boolean;
+  category: 'locked-out' | 'already-inactive' | 'already-locked-out' | 'fine';
   lockOutReasons: { code: string }[];
+  admin: boolean;
 }
+
+/** What the LOCKED column says: only a lock-out is one; an account that could not log in before is shown apart. */
+const lockedColumn = (a: AccountPreview) =>
+  a.category === 'locked-out' ? `LOCKED OUT: ${a.lockOutReasons.map((r) => r.code).join(', ')}` : a.category === 'already-inactive' ? '(already inactive)' : a.category === 'already-locked-out' ? '(could not log in before either)' : '';
 
 /**
  * `report billing [--accounts]`, `report policies`, and
@@ -60,29 +64,35 @@ export const reportCommand: Command = async (args, ctx) => {
     if (!policy) throw new UsageError(`No policy named "${positionals[0]}" (there are: ${policies.map((p) => p.name).join(', ')})`);
     const addMembers = values.add ? values.add.split(',').map((e) => e.trim()).filter(Boolean) : undefined;
     const settings = values.set ? parseSettings(values.set) : undefined;
-    const preview = await stack.core.call('POST', `${org}/policies/${policy.id}/preview`, { ...(addMembers ? { addMembers } : {}), ...(settings ? { settings } : {}) });
+    const change = { ...(addMembers ? { addMembers } : {}), ...(settings ? { settings } : {}) };
+    const preview = await stack.core.call('POST', `${org}/policies/${policy.id}/preview`, change);
     // Scripts gate a rollout on this: anyone locked out, a warning, or someone who cannot move.
     const blocked = preview.summary.lockedOut > 0 || preview.warnings.length > 0 || preview.refused.length > 0;
-    // --apply makes the change only when the preview is clean: what the admin saw is what happens.
-    const applied = Boolean(values.apply) && !blocked;
-    if (applied) {
-      if (settings) await stack.core.call('PATCH', `${org}/policies/${policy.id}`, settings);
-      await addPolicyMembers(stack.core, org, policy.id, addMembers ?? []);
+    // --apply asks core to make the change as previewed; core makes it only when nothing blocks it, in one transaction.
+    let applied = false;
+    let refusal: string | undefined;
+    if (values.apply) {
+      const answer = await stack.core.send('POST', `${org}/policies/${policy.id}/rollout`, change);
+      applied = answer.status === 200;
+      if (!applied) refusal = answer.body?.error?.message ?? `core answered ${answer.status}`;
     }
     ctx.out.result({ ...preview, applied }, () => {
-      ctx.out.say(`Rollout preview for "${policy.name}": ${preview.summary.affected} affected, ${preview.summary.lockedOut} locked out; billable ${preview.billing.before} -> ${preview.billing.after}`);
+      const s = preview.summary;
+      const apart = [s.alreadyInactive ? `${s.alreadyInactive} already inactive` : '', s.alreadyLockedOut ? `${s.alreadyLockedOut} could not log in before either` : ''].filter(Boolean).join(', ');
+      ctx.out.say(`Rollout preview for "${policy.name}": ${s.affected} affected, ${s.lockedOut} locked out${apart ? ` (${apart})` : ''}; billable ${preview.billing.before} -> ${preview.billing.after}`);
       ctx.out.say(
         table(
-          (preview.accounts as AccountPreview[]).map((a) => ({ email: a.email, why: a.why, before: `${a.before.method ?? 'none'} (${a.before.reason})`, after: `${a.after.method ?? 'none'} (${a.after.reason})`, next: a.after.nextLogin, locked: a.lockedOut ? `LOCKED OUT: ${a.lockOutReasons.map((r) => r.code).join(', ')}` : '' })),
+          (preview.accounts as AccountPreview[]).map((a) => ({ email: `${a.email}${a.admin ? ' (admin)' : ''}`, why: a.why, before: `${a.before.method ?? 'none'} (${a.before.reason})`, after: `${a.after.method ?? 'none'} (${a.after.reason})`, next: a.after.nextLogin, locked: lockedColumn(a) })),
           ['email', 'why', 'before', 'after', 'next', 'locked'],
         ),
       );
+      for (const w of preview.adminWarnings as { code: string; message: string }[]) ctx.out.say(`!!! ADMIN ${w.code}: ${w.message}`);
       for (const w of preview.warnings) ctx.out.say(`warning ${w.code}: ${w.message}`);
       for (const r of preview.refused as { email: string; code: string; message: string }[]) ctx.out.say(`cannot move ${r.email} (${r.code}): ${r.message}`);
       if (applied) ctx.out.say(`Applied to "${policy.name}": it takes effect at each person's next login.`);
-      else if (values.apply) ctx.out.say('Not applied: the preview locks someone out or cannot move someone.');
+      else if (values.apply) ctx.out.say(`Not applied: ${refusal}`);
     });
-    return blocked ? EXIT.refused : EXIT.ok;
+    return blocked || (values.apply && !applied) ? EXIT.refused : EXIT.ok;
   }
   throw new UsageError('usage: rehearsal report billing [--accounts] | policies | rollout POLICY [--add EMAILS] [--set sso=enforced,idleSession=1h] [--apply]');
 };

@@ -3,6 +3,7 @@ import type { ServiceClient } from '../stack/service-client.ts';
 /** SCIM attributes that land on a product account's profile in core (see core's user-resource.ts). */
 export const PROFILE_ATTRIBUTES: Record<string, string> = {
   displayName: 'displayName',
+  nickName: 'publicName',
   title: 'jobTitle',
   timezone: 'timezone',
   preferredLanguage: 'preferredLanguage',
@@ -10,43 +11,94 @@ export const PROFILE_ATTRIBUTES: Record<string, string> = {
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization': 'organization',
 };
 
+const EMAIL_PATHS = ['emails[type eq "work"].value', 'emails[primary eq true].value', 'userName'];
+
 export interface ProductOverwrite {
   user: string;
-  attribute: string;
   field: string;
-  /** What the person's product account says now (they may have edited it themselves). */
+  /** What the person's product account says now. */
   product: string;
-  /** What provisioning will write; null when it sends nothing and the value is cleared. */
-  idp: string | null;
-  change: 'overwrite' | 'clear';
+  /** Who wrote it: signup, admin, scim (an earlier cycle), saml-login; null when unknown. */
+  writtenBy: string | null;
+  /** What the IdP sends, which replaces it. */
+  idp: string;
+  /** `this-cycle`: the plan writes to this user; `next-write`: the IdP's next write to the user will (the plan sends nothing to it now). */
+  when: 'this-cycle' | 'next-write';
+}
+
+/** A SCIM user the cycle unlinks from its account: its new email is on no verified domain of the organization. */
+export interface PlannedUnlink {
+  user: string;
+  from: string;
+  to: string;
+}
+
+export interface ProductEffects {
+  overwrites: ProductOverwrite[];
+  unlinks: PlannedUnlink[];
 }
 
 interface PlannedUser {
   user: string;
   operation: string;
-  attributes: { path: string; desired?: unknown }[];
+  attributes: { path: string; current?: unknown; desired?: unknown }[];
+}
+
+interface Drift {
+  users: { userName: string; email: string; fields: { field: string; product: unknown; idp: unknown; source: { source: string } | null }[] }[];
 }
 
 /**
- * What a SCIM cycle will overwrite on product accounts it is about to claim.
- * The IdP's own plan cannot see them: to the SCIM directory these users are
- * new (`create`), but core links each to the existing account with the same
- * email and replaces its profile with what the IdP sends: a value the
- * person set is overwritten, or cleared when the mapping sends none.
+ * What a SCIM cycle does to product accounts, which the IdP's own plan cannot
+ * see (it compares with the SCIM records):
+ * - accounts it claims (to the directory these users are new, `create`): core
+ *   links each to the existing account with the same email and replaces the
+ *   profile values the IdP sends;
+ * - accounts already linked whose values drifted since the IdP last sent them
+ *   (a SAML login, an edit made before the link): any write to the user puts the
+ *   IdP's values back, this cycle if it writes to them, else the next time;
+ * - email changes off the organization's verified domains, which unlink the
+ *   account from its SCIM user.
+ * Each overwritten value says who wrote it.
  */
-export async function productOverwrites(plan: { users: PlannedUser[] }, core: ServiceClient): Promise<ProductOverwrite[]> {
-  const found: ProductOverwrite[] = [];
+export async function productEffects(plan: { users: PlannedUser[] }, core: ServiceClient, orgId: string | undefined, directoryId: string | undefined): Promise<ProductEffects> {
+  const overwrites: ProductOverwrite[] = [];
+  const planned = new Map(plan.users.map((u) => [u.user.toLowerCase(), u]));
   for (const u of plan.users.filter((p) => p.operation === 'create')) {
-    const [account] = (await core.call('GET', `/api/accounts?email=${encodeURIComponent(u.user)}`)) as Record<string, unknown>[];
+    const [account] = (await core.call('GET', `/api/accounts?email=${encodeURIComponent(u.user)}`)) as Record<string, any>[];
     if (!account) continue;
-    const desired = new Map(u.attributes.map((a) => [a.path, a.desired]));
-    for (const [path, field] of Object.entries(PROFILE_ATTRIBUTES)) {
-      const product = account[field];
-      if (product === null || product === undefined) continue;
-      const idp = desired.get(path);
-      if (idp === undefined) found.push({ user: u.user, attribute: path, field, product: String(product), idp: null, change: 'clear' });
-      else if (String(idp) !== String(product)) found.push({ user: u.user, attribute: path, field, product: String(product), idp: String(idp), change: 'overwrite' });
+    for (const a of u.attributes) {
+      const field = PROFILE_ATTRIBUTES[a.path];
+      const product = field ? account[field] : undefined;
+      if (!field || a.desired === undefined || product === null || product === undefined || String(product) === String(a.desired)) continue;
+      overwrites.push({ user: u.user, field, product: String(product), writtenBy: account.profileSources?.[field]?.source ?? null, idp: String(a.desired), when: 'this-cycle' });
     }
   }
-  return found;
+  if (orgId && directoryId) {
+    const drift = (await core.call('GET', `/api/orgs/${orgId}/directories/${directoryId}/drift`)) as Drift;
+    for (const d of drift.users) {
+      const write = planned.get(d.userName.toLowerCase()) ?? planned.get(d.email.toLowerCase());
+      const writes = write !== undefined && write.operation !== 'none';
+      for (const f of d.fields) {
+        // A write in this cycle sends the IdP's values now (they may have changed since it last sent them).
+        const desired = writes ? write.attributes.find((a) => PROFILE_ATTRIBUTES[a.path] === f.field)?.desired : undefined;
+        const idp = desired === undefined ? f.idp : desired;
+        if (String(idp ?? '') === String(f.product ?? '')) continue;
+        overwrites.push({ user: d.email, field: f.field, product: String(f.product ?? ''), writtenBy: f.source?.source ?? null, idp: String(idp ?? ''), when: writes ? 'this-cycle' : 'next-write' });
+      }
+    }
+  }
+  const unlinks: PlannedUnlink[] = [];
+  if (orgId) {
+    const verified = new Set(((await core.call('GET', `/api/orgs/${orgId}/domains`)) as { name: string; status: string }[]).filter((d) => d.status === 'verified').map((d) => d.name));
+    const onVerified = (email: string) => verified.has(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
+    for (const u of plan.users.filter((p) => p.operation === 'update')) {
+      const email = u.attributes.find((a) => EMAIL_PATHS.includes(a.path) && a.desired !== undefined && a.current !== undefined && a.desired !== a.current);
+      if (email && onVerified(String(email.current)) && !onVerified(String(email.desired))) unlinks.push({ user: u.user, from: String(email.current), to: String(email.desired) });
+    }
+  }
+  // By person (the plan's order depends on which reads answered first), each person's fields in profile order.
+  const order = [...Object.values(PROFILE_ATTRIBUTES), 'email'];
+  overwrites.sort((a, b) => a.user.localeCompare(b.user) || order.indexOf(a.field) - order.indexOf(b.field));
+  return { overwrites, unlinks };
 }

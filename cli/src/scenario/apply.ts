@@ -2,8 +2,8 @@ import { pool } from '@rehearsal/core/runtime';
 import { ServiceClient } from '../stack/service-client.ts';
 import { readIdpMetadata } from './idp-metadata.ts';
 import { policySettings } from './policy-settings.ts';
-import { directoryOf, expand } from './references.ts';
-import type { AccountEntry, Scenario, ScenarioPolicy } from './schema.ts';
+import { expand, placements } from './references.ts';
+import type { AccountEntry, Scenario } from './schema.ts';
 
 /** Where the scenario was applied, and with which keys. */
 export interface StackEndpoints {
@@ -189,26 +189,28 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
 
 async function applyPolicies(s: Scenario, core: ServiceClient, orgPath: string, directories: AppliedScenario['directories']) {
   const existing = async () => (await core.call('GET', `${orgPath}/policies`)) as AppliedScenario['policies'];
-  const directoryId = (p: ScenarioPolicy) => directories.find((d) => d.kind === directoryOf(p, s))!.id;
+  const directoryId = (kind: 'idp' | 'local') => directories.find((d) => d.kind === kind)!.id;
   // Defaults first: a directory's default holds everyone a later policy does not take.
   const ordered = [...s.policies].sort((a, b) => Number(Boolean(b.default)) - Number(Boolean(a.default)));
-  for (const p of ordered) {
-    const settings = policySettings(p);
-    let id: string;
-    if (p.default) {
-      const current = (await existing()).find((e) => e.isDefault && e.directoryId === directoryId(p))!;
-      await core.call('PATCH', `${orgPath}/policies/${current.id}`, settings);
-      id = current.id;
-    } else {
-      id = (await core.call('POST', `${orgPath}/policies`, { ...settings, directoryId: directoryId(p) })).id;
+  for (const entry of ordered) {
+    for (const { directory, policy: p } of placements(entry, s)) {
+      const settings = policySettings(p);
+      let id: string;
+      if (p.default) {
+        const current = (await existing()).find((e) => e.isDefault && e.directoryId === directoryId(directory))!;
+        await core.call('PATCH', `${orgPath}/policies/${current.id}`, settings);
+        id = current.id;
+      } else {
+        id = (await core.call('POST', `${orgPath}/policies`, { ...settings, directoryId: directoryId(directory) })).id;
+      }
+      await addPolicyMembers(core, orgPath, id, p.members ?? []);
     }
-    await addPolicyMembers(core, orgPath, id, p.members ?? []);
   }
   return (await existing()).map(({ id, name, directoryId, isDefault }) => ({ id, name, directoryId, isDefault }));
 }
 
 /** Moves accounts into a policy: 20 at a time is core's limit by hand, a CSV takes up to 10,000. */
-export async function addPolicyMembers(core: ServiceClient, orgPath: string, policyId: string, emails: string[]): Promise<void> {
+async function addPolicyMembers(core: ServiceClient, orgPath: string, policyId: string, emails: string[]): Promise<void> {
   if (emails.length > 20) await core.call('POST', `${orgPath}/policies/${policyId}/members/csv`, emails.join('\n'));
   else if (emails.length) await core.call('POST', `${orgPath}/policies/${policyId}/members`, { emails });
 }

@@ -68,16 +68,21 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
 
   const defaults = new Map<string, number>();
   s.policies.forEach((p, i) => {
-    const directory = directoryOf(p, s);
-    if (directory === 'idp' && !s.idp) add(['policies', i, 'directory'], 'the policy is in the IdP directory, but the scenario has no idp section');
+    if (p.directory === 'idp' && !s.idp) add(['policies', i, 'directory'], 'the policy is in the IdP directory, but the scenario has no idp section');
+    const places = placements(p, s);
     if (p.default) {
-      if (defaults.has(directory)) add(['policies', i, 'default'], `policies.${defaults.get(directory)} is already the default of the ${directory} directory`);
-      defaults.set(directory, i);
+      for (const { directory } of places) {
+        if (defaults.has(directory)) add(['policies', i, 'default'], `policies.${defaults.get(directory)} is already the default of the ${directory} directory`);
+        defaults.set(directory, i);
+      }
+      if (!places.length) add(['policies', i, 'default'], 'every directory has a default of its own already');
       if (p.members?.length) add(['policies', i, 'members'], 'a default policy holds everyone not in another policy: it takes no members list');
     }
     // The combinations core refuses (SSO outside an IdP directory, an idle limit out of range...), caught before anything is applied.
-    const settings = { ...defaultPolicySettings(p.name, p.sso), ...policySettings(p) };
-    for (const v of checkPolicy({ ...settings, isDefault: Boolean(p.default) }, { kind: directory })) add(['policies', i, SCENARIO_FIELD[v.field] ?? v.field], `${v.message} (${v.code})`);
+    for (const place of places) {
+      const settings = { ...defaultPolicySettings(place.name, place.policy.sso), ...policySettings(place.policy) };
+      for (const v of checkPolicy({ ...settings, isDefault: Boolean(p.default) }, { kind: place.directory })) add(['policies', i, SCENARIO_FIELD[v.field] ?? v.field], `${v.message} (${v.code})`);
+    }
     (p.members ?? []).forEach((m, j) => {
       if (!known(m.toLowerCase())) add(['policies', i, 'members', j], `${m} is neither an account, an admin, nor an IdP user that provisioning creates`);
     });
@@ -91,4 +96,35 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
 /** A policy without `directory` lives in the IdP directory when the scenario has an IdP, else in the local one. */
 export function directoryOf(policy: Scenario['policies'][number], s: Pick<Scenario, 'idp'>): 'idp' | 'local' {
   return policy.directory ?? (s.idp ? 'idp' : 'local');
+}
+
+type ScenarioPolicyEntry = Scenario['policies'][number];
+
+/** One policy core is given for a scenario entry: in which directory, under which name, with which settings. */
+export interface PolicyPlacement {
+  directory: 'idp' | 'local';
+  name: string;
+  /** The entry, with what the directory cannot take left out (no SSO in the local directory). */
+  policy: ScenarioPolicyEntry;
+}
+
+/**
+ * Where a scenario's policy goes. `default: true` without a `directory` is the
+ * default of every directory the scenario gives no default of its own, IdP
+ * first: the others take the entry's name with the directory's in brackets
+ * (policy names are unique in an organization) and what they can of its
+ * settings: the local directory has no SSO, so it takes the entry without it,
+ * and two-step verification left to the IdP becomes optional there.
+ */
+export function placements(p: ScenarioPolicyEntry, s: Pick<Scenario, 'idp' | 'policies'>): PolicyPlacement[] {
+  if (!p.default || p.directory) return [{ directory: directoryOf(p, s), name: p.name, policy: p }];
+  const explicit = new Set(s.policies.filter((o) => o.default && o.directory).map((o) => o.directory!));
+  const directories = (['idp', 'local'] as const).filter((d) => (d === 'local' || s.idp) && !explicit.has(d));
+  const label = (d: 'idp' | 'local') => (d === 'local' ? 'Local directory' : (s.idp?.directory ?? 'Mock IdP'));
+  return directories.map((directory, i) => {
+    const name = i === 0 ? p.name : `${p.name} (${label(directory)})`;
+    if (directory === 'idp') return { directory, name, policy: { ...p, name } };
+    const { sso: _sso, ...rest } = p;
+    return { directory, name, policy: { ...rest, name, ...(p.twoStep === 'idp' ? { twoStep: 'optional' as const } : {}) } };
+  });
 }

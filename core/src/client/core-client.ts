@@ -99,7 +99,9 @@ export class CoreClient {
     return (await this.call<{ valid: boolean; reason: string; recoveryCodesLeft: number }>('POST', '/api/login/two-step/verify', { email, code })).body;
   }
 
-  async recordLogin(email: string, method: 'sso' | 'password', displayName?: string): Promise<void> {
-    await this.call('POST', '/api/login/record', { email, method, ...(displayName ? { displayName } : {}) });
+  /** A completed login; a SAML one names its connection and the given name and surname it carried. */
+  async recordLogin(email: string, method: 'sso' | 'password', saml: { connectionId?: string; givenName?: string; surname?: string } = {}): Promise<void> {
+    const given = Object.fromEntries(Object.entries(saml).filter(([, v]) => typeof v === 'string' && v.trim()));
+    await this.call('POST', '/api/login/record', { email, method, ...given });
   }
 }

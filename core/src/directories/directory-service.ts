@@ -5,7 +5,7 @@ import type { StoreTx } from '../store/store.ts';
 import { requireDirectory, requireOrg } from '../store/lookups.ts';
 import { issueScimToken } from '../scim/scim-service.ts';
 import { maxIdpDirectories, type Directory } from './directory.ts';
-import { parseCertificate, serviceProviderUrls, type SamlConnection } from './saml-connection.ts';
+import { parseCertificate, serviceProviderUrls, type DisplayNameFromSaml, type SamlConnection } from './saml-connection.ts';
 
 export interface SamlConnectionInput {
   idpEntityId: string;
@@ -14,6 +14,7 @@ export interface SamlConnectionInput {
   certificate: string;
   allowIdpInitiated?: boolean;
   signAuthnRequests?: boolean;
+  displayNameFromSaml?: DisplayNameFromSaml;
 }
 
 export class DirectoryService {
@@ -93,6 +94,8 @@ export class DirectoryService {
         certificate: parsed.pem,
         allowIdpInitiated: input.allowIdpInitiated ?? true,
         signAuthnRequests: input.signAuthnRequests ?? false,
+        displayNameFromSaml: input.displayNameFromSaml ?? existing?.displayNameFromSaml ?? 'given-family',
+        lastLoginAt: existing?.lastLoginAt ?? null,
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };

@@ -3,6 +3,7 @@ import { plainText } from '../runtime/index.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import type { DirectoryService } from './directory-service.ts';
 import type { DriftService } from '../scim/drift.ts';
+import { DISPLAY_NAME_FROM_SAML } from './saml-connection.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -48,6 +49,7 @@ export function directoryRoutes(directories: DirectoryService, drift: DriftServi
         certificate: z.string().min(1).max(20_000),
         allowIdpInitiated: z.boolean().optional(),
         signAuthnRequests: z.boolean().optional(),
+        displayNameFromSaml: z.enum(DISPLAY_NAME_FROM_SAML).optional(),
       }),
       handle: ({ params, body }) => directories.setSaml(params.orgId!, params.directoryId!, body),
     }),

@@ -12,8 +12,26 @@ export interface SamlConnection {
   certificate: string;
   allowIdpInitiated: boolean;
   signAuthnRequests: boolean;
+  /**
+   * What a SAML login does to the display name: `given-family` (the product's
+   * way: "Alice Liddell" at every login), `family-given` (for people who write
+   * their family name first), or `off` (the name stays as SCIM or an admin set it).
+   */
+  displayNameFromSaml: DisplayNameFromSaml;
+  /** The last login completed through this connection: never null once SSO has been seen to work. */
+  lastLoginAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+export const DISPLAY_NAME_FROM_SAML = ['given-family', 'family-given', 'off'] as const;
+export type DisplayNameFromSaml = (typeof DISPLAY_NAME_FROM_SAML)[number];
+
+/** The display name a SAML login sets under the connection's rule, or undefined when it leaves the name alone. */
+export function displayNameFromSaml(rule: DisplayNameFromSaml, givenName: string | undefined, surname: string | undefined): string | undefined {
+  if (rule === 'off') return undefined;
+  const parts = (rule === 'given-family' ? [givenName, surname] : [surname, givenName]).map((p) => p?.trim()).filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
 }
 
 export interface CertificateInfo {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { nowIso, type CoreContext } from '../context.ts';
 import { SnapshotIndex } from '../orgs/org-snapshot.ts';
 import { decideLogin, type LoginDecision } from './login-decision.ts';
-import { serviceProviderUrls } from '../directories/saml-connection.ts';
+import { displayNameFromSaml, serviceProviderUrls } from '../directories/saml-connection.ts';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { isTwoStepEnrolled } from '../accounts/account.ts';
 import { AccountService } from '../accounts/account-service.ts';
@@ -109,14 +109,25 @@ export class LoginService {
     return new AccountService(this.ctx).setPassword(account.id, password);
   }
 
-  /** A completed login: the first one starts billing for SCIM-created Trello accounts. */
-  async record(email: string, method: 'sso' | 'password', displayName?: string) {
+  /**
+   * A completed login: the first one starts billing for SCIM-created Trello
+   * accounts. A SAML login (through `connectionId`) marks the connection as
+   * working and, under the connection's rule, rewrites the display name from the
+   * names it carries.
+   */
+  async record(email: string, method: 'sso' | 'password', saml: { displayName?: string; connectionId?: string; givenName?: string; surname?: string } = {}) {
     return this.ctx.store.transaction(async (tx) => {
       const account = await tx.getAccountByEmail(email);
       if (!account) return { recorded: false, reason: 'account-unknown' as const };
       const now = nowIso(this.ctx);
       const firstLogin = account.firstLoginAt === null;
-      // A SAML login carries the IdP's name for the user: it overwrites what SCIM or an admin set, as the real product does.
+      let displayName = saml.displayName;
+      const connection = saml.connectionId ? await tx.getConnection(saml.connectionId) : undefined;
+      if (connection) {
+        await tx.recordConnectionLogin(connection.id, now);
+        // (3p) A SAML login carries the IdP's name for the user: it overwrites what SCIM or an admin set, unless the connection says otherwise.
+        displayName = connection.displayNameFromSaml === 'off' ? undefined : (displayNameFromSaml(connection.displayNameFromSaml, saml.givenName, saml.surname) ?? saml.displayName);
+      }
       const rename = displayName !== undefined && displayName !== account.displayName;
       const renamed = rename ? { displayName, profileSources: recordSources(account.profileSources, account, { displayName }, 'saml-login', now) } : {};
       await tx.updateAccount(account.id, { lastLoginAt: now, ...(firstLogin ? { firstLoginAt: now } : {}), ...renamed }, now);

@@ -44,8 +44,16 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
     }),
     route({
       method: 'post', path: '/api/login/record', tag: 'login', audience: 'gateway',
-      summary: 'Record a completed login (first and last login)', body: z.strictObject({ email, method: z.enum(['sso', 'password']), displayName: plainText(256).optional() }),
-      handle: ({ body }) => login.record(body.email, body.method, body.displayName),
+      summary: "Record a completed login (first and last login); a SAML login names its connection and the names it carried, and the connection's rule sets the display name",
+      body: z.strictObject({
+        email,
+        method: z.enum(['sso', 'password']),
+        displayName: plainText(256).optional(),
+        connectionId: z.string().min(1).max(64).optional(),
+        givenName: plainText(256).optional(),
+        surname: plainText(256).optional(),
+      }),
+      handle: ({ body }) => login.record(body.email, body.method, { displayName: body.displayName, connectionId: body.connectionId, givenName: body.givenName, surname: body.surname }),
     }),
   ];
 }

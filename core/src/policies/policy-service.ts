@@ -1,6 +1,6 @@
 import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
 import { nowIso, type CoreContext } from '../context.ts';
-import { previewRollout } from '../rollout/rollout-preview.ts';
+import { previewRollout, rolloutBlockers } from '../rollout/rollout-preview.ts';
 import type { StoreTx } from '../store/store.ts';
 import { defaultPolicyOf, localDirectory, requireAccount, requireDirectory, requireOrg, requirePolicy } from '../store/lookups.ts';
 import { checkPolicy, defaultPolicySettings, memberRefusal, type Policy, type PolicySettings, type PolicyViolation } from './policy.ts';
@@ -44,26 +44,28 @@ export class PolicyService {
   }
 
   async update(orgId: string, policyId: string, patch: Partial<PolicySettings>) {
-    return this.ctx.store.transaction(async (tx) => {
-      const policy = await requirePolicy(tx, orgId, policyId);
-      const directory = await requireDirectory(tx, orgId, policy.directoryId);
-      const next: Policy = { ...policy, ...patch, updatedAt: nowIso(this.ctx) };
-      const violations = checkPolicy(next, directory);
-      if (policy.billable && !next.billable) {
-        const synced = await this.syncedMembers(tx, policyId);
-        if (synced.length) {
-          violations.push({ code: 'synced-member-in-non-billable-policy', field: 'billable', message: `${synced.length} member(s) are synced from an identity provider and cannot be in a non-billable policy (e.g. ${synced[0]}).` });
-        }
+    return this.ctx.store.transaction(async (tx) => this.view(tx, await this.changeSettings(tx, orgId, await requirePolicy(tx, orgId, policyId), patch)));
+  }
+
+  /** New settings, checked against the policy rules and its members (synced members stay billable), names unique. */
+  private async changeSettings(tx: StoreTx, orgId: string, policy: Policy, patch: Partial<PolicySettings>): Promise<Policy> {
+    const directory = await requireDirectory(tx, orgId, policy.directoryId);
+    const next: Policy = { ...policy, ...patch, updatedAt: nowIso(this.ctx) };
+    const violations = checkPolicy(next, directory);
+    if (policy.billable && !next.billable) {
+      const synced = await this.syncedMembers(tx, policy.id);
+      if (synced.length) {
+        violations.push({ code: 'synced-member-in-non-billable-policy', field: 'billable', message: `${synced.length} member(s) are synced from an identity provider and cannot be in a non-billable policy (e.g. ${synced[0]}).` });
       }
-      if (violations.length) refuse(violations);
-      try {
-        await tx.updatePolicy(policyId, { ...patch, updatedAt: next.updatedAt });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw conflict('policy-name-taken', `A policy named "${next.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
-        throw err;
-      }
-      return this.view(tx, next);
-    });
+    }
+    if (violations.length) refuse(violations);
+    try {
+      await tx.updatePolicy(policy.id, { ...patch, updatedAt: next.updatedAt });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('policy-name-taken', `A policy named "${next.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
+      throw err;
+    }
+    return next;
   }
 
   /** The default cannot be deleted; a deleted policy's members go to its directory's default. */
@@ -143,6 +145,30 @@ export class PolicyService {
       const snapshot = (await tx.loadOrgSnapshot(orgId))!;
       const preview = previewRollout(snapshot, { policyId, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
       return { ...preview, refused };
+    });
+  }
+
+  /**
+   * The rollout itself: the same preview, and the change (settings, then
+   * members) made in the same transaction only when nothing blocks it: nobody
+   * locked out, nobody refused, no admin losing the last way in. Otherwise 409
+   * `rollout-blocked` with every blocker, and nothing written.
+   */
+  async rollout(orgId: string, policyId: string, change: { addMembers?: string[]; settings?: Partial<PolicySettings> }) {
+    return this.ctx.store.transaction(async (tx) => {
+      const policy = await requirePolicy(tx, orgId, policyId);
+      if (change.settings) {
+        const violations = checkPolicy({ ...policy, ...change.settings }, await requireDirectory(tx, orgId, policy.directoryId));
+        if (violations.length) refuse(violations);
+      }
+      const { accepted, refused } = await this.screen(tx, policy, change.addMembers ?? []);
+      const snapshot = (await tx.loadOrgSnapshot(orgId))!;
+      const preview = previewRollout(snapshot, { policyId, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
+      const blockers = rolloutBlockers(preview, refused);
+      if (blockers.length) throw conflict('rollout-blocked', `Not applied: ${blockers[0]!.message}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, blockers.map((b) => ({ path: 'rollout', message: b.message, code: b.code })));
+      if (change.settings) await this.changeSettings(tx, orgId, policy, change.settings);
+      if (accepted.length) await tx.setMembership(accepted.map((a) => a.id), policyId, nowIso(this.ctx));
+      return { ...preview, refused, applied: true };
     });
   }
 

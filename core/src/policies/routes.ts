@@ -76,5 +76,11 @@ export function policyRoutes(policies: PolicyService): RouteSpec[] {
       body: z.strictObject({ addMembers: emailList(MEMBER_CSV_MAX).optional(), settings: settingsPatch.optional() }),
       handle: ({ params, body }) => policies.preview(params.orgId!, params.policyId!, body),
     }),
+    route({
+      method: 'post', path: '/api/orgs/{orgId}/policies/{policyId}/rollout', tag: 'rollout', audience: 'admin',
+      summary: 'Apply a rollout (settings and members) as previewed, atomically, only when nobody is locked out, nobody is refused and some admin keeps a way in; 409 rollout-blocked otherwise',
+      body: z.strictObject({ addMembers: emailList(MEMBER_CSV_MAX).optional(), settings: settingsPatch.optional() }),
+      handle: ({ params, body }) => policies.rollout(params.orgId!, params.policyId!, body),
+    }),
   ];
 }

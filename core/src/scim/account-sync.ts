@@ -5,7 +5,7 @@ import { nowIso, type CoreContext } from '../context.ts';
 import type { Directory } from '../directories/directory.ts';
 import { defaultPolicyOf } from '../store/lookups.ts';
 import type { StoreTx } from '../store/store.ts';
-import { scimConflict } from './scim-error.ts';
+import { ScimError, scimConflict } from './scim-error.ts';
 import type { AuditChange } from './scim-records.ts';
 import { carriedFields, type ProfileField, type ScimAccountProfile } from './user-resource.ts';
 
@@ -80,6 +80,7 @@ export class AccountSync {
     if (standing === 'foreign') throw foreignAccount(account.email);
     const fields = [...new Set([...carriedFields(after), ...carriedFields(before)])];
     if (standing === 'external') return skipped(account, after, fields);
+    if (account.active && !after.active) await this.refuseLastActiveAdmin(tx, dir, account);
     const changes = await this.apply(tx, account, after, fields);
     return [...changes, ...(await this.ensureTrelloAccount(tx, dir, account))];
   }
@@ -88,6 +89,7 @@ export class AccountSync {
   async deprovision(tx: StoreTx, dir: Directory, account: Account): Promise<AuditChange[]> {
     if (standingOf(dir, account) !== 'managed') return account.active ? [{ attribute: 'active', before: true, after: true, skipped: 'not-managed-by-this-organization' }] : [];
     if (!account.active) return [];
+    await this.refuseLastActiveAdmin(tx, dir, account);
     await this.setActive(tx, account.id, false);
     return [{ attribute: 'active', before: true, after: false }];
   }
@@ -100,6 +102,18 @@ export class AccountSync {
    */
   async emailStaysLinked(tx: StoreTx, dir: Directory, email: string): Promise<boolean> {
     return (await tx.findVerifiedDomain(emailDomain(email)))?.orgId === dir.orgId;
+  }
+
+  /**
+   * The organization's last active admin cannot be deactivated by a sync:
+   * nobody would be left to administer it (and to undo the sync). Refused with
+   * a SCIM error the IdP's provisioning log shows.
+   */
+  private async refuseLastActiveAdmin(tx: StoreTx, dir: Directory, account: Account) {
+    const adminIds = await tx.listOrgAdminIds(dir.orgId);
+    if (!adminIds.includes(account.id)) return;
+    for (const id of adminIds) if (id !== account.id && (await tx.getAccount(id))?.active) return;
+    throw new ScimError(409, undefined, `last-active-org-admin: ${account.email} is the last active admin of the organization; deactivating it would leave nobody to administer it. Add another admin first.`);
   }
 
   /** Writes `fields` (and the email and active state) from the profile; returns what changed, each field's writer recorded. */

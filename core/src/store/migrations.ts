@@ -321,4 +321,10 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
     name: 'when a SCIM user was unlinked from its account because its email left the verified domains',
     sql: `ALTER TABLE scim_users ADD COLUMN unlinked_at TEXT;`,
   },
+  {
+    version: 8,
+    name: "a SAML connection's display-name rule, and its last login (an SSO connection that has worked)",
+    sql: `ALTER TABLE saml_connections ADD COLUMN display_name_from_saml TEXT NOT NULL DEFAULT 'given-family' CHECK (display_name_from_saml IN ('given-family','family-given','off'));
+ALTER TABLE saml_connections ADD COLUMN last_login_at TEXT;`,
+  },
 ];

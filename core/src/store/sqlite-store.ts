@@ -135,6 +135,8 @@ const toConnection = (r: Row): SamlConnection => ({
   certificate: String(r.certificate),
   allowIdpInitiated: bool(r.allow_idp_initiated),
   signAuthnRequests: bool(r.sign_authn_requests),
+  displayNameFromSaml: (r.display_name_from_saml ?? 'given-family') as SamlConnection['displayNameFromSaml'],
+  lastLoginAt: str(r.last_login_at),
   createdAt: String(r.created_at),
   updatedAt: String(r.updated_at),
 });
@@ -545,13 +547,16 @@ class SqliteTx implements StoreTx {
   }
   async upsertConnection(c: SamlConnection) {
     this.run(
-      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, display_name_from_saml, last_login_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url, slo_url = excluded.slo_url,
          certificate = excluded.certificate, allow_idp_initiated = excluded.allow_idp_initiated,
-         sign_authn_requests = excluded.sign_authn_requests, updated_at = excluded.updated_at`,
-      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.sloUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.createdAt, c.updatedAt],
+         sign_authn_requests = excluded.sign_authn_requests, display_name_from_saml = excluded.display_name_from_saml, updated_at = excluded.updated_at`,
+      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.sloUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.displayNameFromSaml, c.lastLoginAt, c.createdAt, c.updatedAt],
     );
+  }
+  async recordConnectionLogin(id: string, at: string) {
+    this.run('UPDATE saml_connections SET last_login_at = ? WHERE id = ?', [at, id]);
   }
   async getConnectionByDirectory(directoryId: string) {
     const r = this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);

@@ -74,6 +74,8 @@ export interface StoreTx {
   upsertConnection(connection: SamlConnection): Promise<void>;
   getConnectionByDirectory(directoryId: string): Promise<SamlConnection | undefined>;
   getConnection(id: string): Promise<SamlConnection | undefined>;
+  /** A login went through the connection: SSO has been seen to work. */
+  recordConnectionLogin(id: string, at: string): Promise<void>;
   deleteConnection(directoryId: string): Promise<void>;
   /** Whether an IdP directory provisioned the account (SCIM). */
   accountHasIdentity(accountId: string): Promise<boolean>;

@@ -110,3 +110,30 @@ describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
     expect((await account(id)).profileSources.displayName).to.deep.include({ source: 'scim' });
   });
 });
+
+describe('SCIM: the last active admin (issue 14.3)', () => {
+  let core: TestCore;
+  let scim: ScimClient;
+  let orgId: string;
+  beforeEach(async () => {
+    core = await startCore();
+    const fixture = await scimFixture(core);
+    scim = fixture.scim;
+    orgId = fixture.org.id;
+  });
+  afterEach(() => core.close());
+
+  it('14.3 a sync cannot deactivate the last active org admin (409 last-active-org-admin), by PATCH, PUT or DELETE; with another admin it can', async () => {
+    const root = (await scim.createUser(entraUser('root'))).body;
+    const rootId = root[ATLASSIAN].atlassianAccountId;
+    const patched = await scim.patch(`/Users/${root.id}`, [{ op: 'replace', path: 'active', value: false }]);
+    expect(patched.status).to.equal(409);
+    expect(patched.body.detail).to.match(/^last-active-org-admin: root@acme\.com/);
+    expect((await scim.request('PUT', `/Users/${root.id}`, { ...entraUser('root'), active: false })).status).to.equal(409);
+    expect((await scim.request('DELETE', `/Users/${root.id}`)).status).to.equal(409);
+    expect((await core.get(`/api/accounts/${rootId}`)).body.active).to.equal(true);
+    await core.post(`/api/orgs/${orgId}/admins`, { email: 'second@acme.com' });
+    expect((await scim.patch(`/Users/${root.id}`, [{ op: 'replace', path: 'active', value: false }])).status).to.equal(200);
+    expect((await core.get(`/api/accounts/${rootId}`)).body.active).to.equal(false);
+  });
+});

@@ -30,7 +30,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean; syncDisplayName?: boolean; pilot?: string[]; singleLogout?: boolean; signAuthnRequests?: boolean; spPrivateKeyPem?: string; publicUrl?: string } = {}): Promise<Stack> {
+export async function startStack(options: { allowIdpInitiated?: boolean; displayNameFromSaml?: string; pilot?: string[]; singleLogout?: boolean; signAuthnRequests?: boolean; spPrivateKeyPem?: string; publicUrl?: string } = {}): Promise<Stack> {
   // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   const identityKeys: JWTVerifyGetKey = (header, token) => jwks!(header, token);
@@ -43,6 +43,7 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
     allowIdpInitiated: options.allowIdpInitiated ?? false,
     ...(options.singleLogout ? { sloUrl: 'http://localhost:7000/saml/slo' } : {}),
     ...(options.signAuthnRequests ? { signAuthnRequests: true } : {}),
+    ...(options.displayNameFromSaml ? { displayNameFromSaml: options.displayNameFromSaml } : {}),
   });
   const pilotMembers = options.pilot ?? ['alice@acme.com'];
   if (pilotMembers.length) await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: pilotMembers });
@@ -57,7 +58,7 @@ export async function startStack(options: { allowIdpInitiated?: boolean; syncDis
 
   const clock = new ControllableClock();
   clock.freeze(NOW);
-  const app = createGatewayApp({ publicUrl: options.publicUrl ?? 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}), ...(options.syncDisplayName === undefined ? {} : { syncDisplayName: options.syncDisplayName }) });
+  const app = createGatewayApp({ publicUrl: options.publicUrl ?? 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
