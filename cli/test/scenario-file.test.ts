@@ -27,7 +27,7 @@ describe('scenario files', () => {
 
   it('loads the pilot example of the issue as written, with its defaults filled in', () => {
     const s = readScenarioFile(join(EXAMPLES, 'acme.yaml'));
-    expect(s.organization).to.deep.equal({ name: 'Acme', plan: 'enterprise', admins: ['root@acme.com'] });
+    expect(s.organization).to.deep.equal({ name: 'Acme', plan: 'enterprise', subscription: 'none', admins: ['root@acme.com'] });
     expect(s.idp!.users.map((u) => 'email' in u && u.email)).to.deep.equal(['alice@acme.com', 'bob@acme.com']);
     expect(s.idp!.groups.find((g) => g.name === 'everyone')!.groups).to.deep.equal(['engineering', 'sales']);
     expect(s.idp!.provisioning).to.include({ profile: 'entra', runOnApply: true });
@@ -56,6 +56,8 @@ describe('scenario files', () => {
     ['an idle limit core refuses', HEAD + 'policies:\n  - {name: P, directory: local, idleSession: 5m}\n', { line: 3, path: 'policies.0.idleSession' }],
     ['SSO in the local directory', HEAD + 'policies:\n  - {name: P, directory: local, sso: enforced}\n', { line: 3, path: 'policies.0.sso' }],
     ['a non-billable default outside the local directory', HEAD + 'idp: {users: []}\npolicies:\n  - {name: P, directory: idp, default: true, billable: false}\n', { line: 4, path: 'policies.0.billable' }],
+    ['SSO without Atlassian Guard', 'organization: {name: Small, plan: free, admins: [root@small.example]}\nidp: {users: []}\n', { line: 2, path: 'idp' }],
+    ['a second policy without Atlassian Guard', 'organization: {name: Small, plan: standard, admins: [root@small.example]}\npolicies:\n  - {name: P, directory: local}\n', { line: 3, path: 'policies' }],
     ['broken YAML', HEAD + 'policies: [\n', { line: 3, path: '' }],
     ['a duplicate key', HEAD + 'domains: []\ndomains: []\n', { line: 3, path: '' }],
   ];

@@ -3,7 +3,7 @@
  * it reaches core (the `rehearsal` command's scenario files). Pure: no store, no I/O.
  */
 export { profileFields } from './api/schemas.ts';
-export { PLANS } from './orgs/organization.ts';
+export { PLANS, SUBSCRIPTIONS, hasGuard } from './orgs/organization.ts';
 export { PRODUCTS, PRODUCT_PLANS } from './products/product.ts';
 export { SSO_MODES, TWO_STEP_MODES, checkPolicy, defaultPolicySettings } from './policies/policy.ts';
 export { PASSWORD_STRENGTHS } from './accounts/password.ts';

@@ -198,4 +198,28 @@ describe('user stories, services as separate processes', () => {
       expect(expired.body.error.code).to.equal('idle-timeout');
     });
   });
+
+  // Issue 14.10: what the subscription allows.
+  describe('4. a free organization tries SSO and is told what it needs', () => {
+    let stack: E2eStack;
+    before(async () => {
+      stack = await startProcesses('free-org.yaml');
+    });
+    after(() => stack?.close());
+
+    it('is refused SSO and provisioning (subscription-required, naming the feature), gets them by subscribing, and is billed nothing before', async () => {
+      const billing = await stack.core.call('GET', `${stack.org}/billing`);
+      expect(billing).to.deep.include({ guard: 'none', billableCount: 0, ifSubscribed: { billableCount: 2, monthly: 6 } });
+      const refused = await stack.core.send('POST', `${stack.org}/directories`, { name: 'Entra ID' });
+      expect(refused.status).to.equal(422);
+      expect(refused.body.error).to.deep.include({ code: 'subscription-required' });
+      expect(refused.body.error.details[0].feature).to.equal('SAML single sign-on and user provisioning');
+      expect((await stack.core.send('POST', `${stack.org}/policies`, { name: 'SSO pilot' })).body.error.code).to.equal('subscription-required');
+      // Its one policy does what a free organization has: mandatory two-step verification.
+      expect(await headlessLogin(stack.urls, 'ann@small.example', { password: 'ann-pass-1234' })).to.include({ outcome: 'input-needed', reason: 'two-step-enrolment-required' });
+      await stack.core.call('PATCH', stack.org, { subscription: 'guard' });
+      expect((await stack.core.send('POST', `${stack.org}/directories`, { name: 'Entra ID' })).status).to.equal(201);
+      expect((await stack.core.call('GET', `${stack.org}/billing`)).billableCount).to.equal(2);
+    });
+  });
 });

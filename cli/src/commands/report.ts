@@ -36,6 +36,7 @@ export const reportCommand: Command = async (args, ctx) => {
     const billing = await stack.core.call('GET', `${org}/billing?accounts=${values.accounts ? 'true' : 'false'}`);
     ctx.out.result(billing, () => {
       ctx.out.say(`Billable users: ${billing.billableCount}   estimate $${billing.estimate.monthly}/month (${billing.estimate.basis})`);
+      if (billing.ifSubscribed) ctx.out.say(`No Atlassian Guard subscription: nothing is billed for it. With one, ${billing.ifSubscribed.billableCount} users would be ($${billing.ifSubscribed.monthly}/month).`);
       ctx.out.say(table(Object.entries(billing.byReason).map(([reason, count]) => ({ reason, count })), ['reason', 'count']));
       if (values.accounts) ctx.out.say('\n' + table(billing.accounts, ['email', 'billable', 'reason', 'products']));
     });

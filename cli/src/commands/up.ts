@@ -153,7 +153,7 @@ export const upCommand: Command = async (args, ctx) => {
   const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, stack.credentials.coreAdminKey) : { people: [], more: 0 };
   // One line of JSON: a script reads the first line of output and has everything.
   if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people)) + '\n');
-  else printBanner(ctx, stack, values.scenario, people, more);
+  else printBanner(ctx, stack, values.scenario, people, more, stack.applied ? await new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', `/api/orgs/${stack.applied.orgId}`) : undefined);
 
   const signalled = new Promise<'signal'>((resolve) => {
     process.once('SIGINT', () => resolve('signal'));
@@ -167,7 +167,9 @@ export const upCommand: Command = async (args, ctx) => {
   return EXIT.refused;
 };
 
-function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, people: Person[], more: number) {
+const GUARD_WORDS: Record<string, string> = { 'included-in-enterprise-plan': 'included in the plan', subscribed: 'subscribed', none: 'none: no SSO, no provisioning, one policy' };
+
+function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, people: Person[], more: number, organization?: { name: string; plan: string; guard: string }) {
   const say = ctx.out.say;
   say('');
   say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
@@ -180,6 +182,7 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
   say(`  Core admin key: ${stack.credentials.coreAdminKey}`);
   say(`    curl -H "Authorization: Bearer ${stack.credentials.coreAdminKey}" ${stack.urls.core}/api/orgs`);
   say(`  Harness key (clock, reset, DNS under /_rehearsal on every service): ${stack.credentials.harnessKey}`);
+  if (organization) say(`  Organization: ${organization.name} (${organization.plan} plan; Atlassian Guard: ${GUARD_WORDS[organization.guard] ?? organization.guard})`);
   for (const d of stack.applied?.directories ?? []) {
     if (d.scim) say(`  SCIM (${d.name}): ${d.scim.baseUrl}  token ${d.scim.token}`);
     if (d.saml) say(`  SAML (${d.name}): SP entity ID ${d.saml.spEntityId}\n    ACS ${d.saml.acsUrl}`);

@@ -48,7 +48,7 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const idp = new ServiceClient('mock-idp', stack.urls.idp);
 
   progress('organization');
-  const org = await core.call('POST', '/api/orgs', { name: s.organization.name, plan: s.organization.plan, admins: s.organization.admins });
+  const org = await core.call('POST', '/api/orgs', { name: s.organization.name, plan: s.organization.plan, subscription: s.organization.subscription, admins: s.organization.admins });
   const orgPath = `/api/orgs/${org.id}`;
   const domains: { id: string; name: string }[] = [];
   for (const d of s.domains) {

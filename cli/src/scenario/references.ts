@@ -1,4 +1,4 @@
-import { checkPolicy, defaultPolicySettings } from '@rehearsal/core/inputs';
+import { checkPolicy, defaultPolicySettings, hasGuard } from '@rehearsal/core/inputs';
 import { policySettings } from './policy-settings.ts';
 import type { Scenario } from './schema.ts';
 
@@ -65,6 +65,16 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
   // Who can be named as a policy member or licensee: an account, an admin, or an IdP user SCIM will create.
   const provisioned = s.idp?.provisioning ? new Set(idpUsers.map((u) => u.email.toLowerCase())) : new Set<string>();
   const known = (email: string) => accountEmails.has(email) || provisioned.has(email) || s.organization.admins.some((a) => a.toLowerCase() === email);
+
+  // What needs Atlassian Guard, as core will refuse it: caught here, with the place in the file.
+  if (!hasGuard(s.organization)) {
+    const why = `needs Atlassian Guard: set organization.subscription: guard (or plan: enterprise, which includes it)`;
+    if (s.idp) add(['idp'], `SAML single sign-on and user provisioning ${why}`);
+    if (s.policies.length > 1 || s.policies.some((p) => !p.default)) add(['policies'], `more than one authentication policy ${why}`);
+    s.policies.forEach((p, i) => {
+      if (p.billable === false) add(['policies', i, 'billable'], `non-billable policies ${why}`);
+    });
+  }
 
   const defaults = new Map<string, number>();
   s.policies.forEach((p, i) => {

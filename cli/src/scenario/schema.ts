@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BOARD_VISIBILITIES, PASSWORD_STRENGTHS, PLANS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
+import { BOARD_VISIBILITIES, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
 import { parseDuration } from '@rehearsal/core/runtime';
 import { PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
 
@@ -72,7 +72,8 @@ const policy = z.strictObject({
 const board = z.strictObject({ name, visibility: z.enum(BOARD_VISIBILITIES) });
 
 export const scenarioSchema = z.strictObject({
-  organization: z.strictObject({ name, plan: z.enum(PLANS).default('enterprise'), admins: z.array(email).min(1).max(20) }),
+  /** `subscription: guard` (Atlassian Guard) for SSO, provisioning and several policies; the Enterprise plan includes it. */
+  organization: z.strictObject({ name, plan: z.enum(PLANS).default('enterprise'), subscription: z.enum(SUBSCRIPTIONS).default('none'), admins: z.array(email).min(1).max(20) }),
   domains: z.array(z.strictObject({ name: z.string().min(1).max(253), verify: z.enum(['dns', 'http', 'none']).default('dns') })).default([]),
   idp: z
     .strictObject({

@@ -1,5 +1,6 @@
 import type { Account } from '../accounts/account.ts';
 import type { SnapshotIndex } from '../orgs/org-snapshot.ts';
+import { guardStanding } from '../orgs/organization.ts';
 
 /** Access/Guard billing: once per unique managed user with product access, with the reason for each account. */
 export const BILLING_REASONS = {
@@ -12,6 +13,7 @@ export const BILLING_REASONS = {
   'trello-no-workspace': 'A Trello user in no workspace is not billed.',
   'trello-awaiting-first-login': 'A Trello account created by SCIM is billed only from its first login.',
   'no-product-access': 'The account has access to no product.',
+  'no-guard-subscription': 'The organization has no Atlassian Guard subscription: nothing is billed for it (with one, this account would be).',
 } as const;
 export type BillingReason = keyof typeof BILLING_REASONS;
 
@@ -82,19 +84,29 @@ export function monthlyEstimateUsd(billableCount: number): number {
 
 export interface BillingReport {
   orgId: string;
+  /** How the organization has Atlassian Guard: without it, nothing is billed. */
+  guard: ReturnType<typeof guardStanding>;
   billableCount: number;
   estimate: { currency: 'USD'; monthly: number; basis: string };
+  /** Without Guard: what subscribing would bill. */
+  ifSubscribed: { billableCount: number; monthly: number } | null;
   byReason: Partial<Record<BillingReason, number>>;
   accounts: AccountBillability[];
 }
 
 export function computeBilling(org: SnapshotIndex): BillingReport {
-  const accounts = org.snapshot.accounts.map((a) => accountBillability(org, a));
+  const guard = guardStanding(org.snapshot.org);
+  const wouldBe = org.snapshot.accounts.map((a) => accountBillability(org, a));
+  const wouldBill = wouldBe.filter((a) => a.billable).length;
+  // No Guard, no Guard bill: each account that would be billed says so.
+  const accounts = guard === 'none' ? wouldBe.map((a) => (a.billable ? { ...a, billable: false, reason: 'no-guard-subscription' as const, message: BILLING_REASONS['no-guard-subscription'] } : a)) : wouldBe;
   const byReason: Partial<Record<BillingReason, number>> = {};
   for (const a of accounts) byReason[a.reason] = (byReason[a.reason] ?? 0) + 1;
   const billableCount = accounts.filter((a) => a.billable).length;
   return {
     orgId: org.snapshot.org.id,
+    guard,
+    ifSubscribed: guard === 'none' ? { billableCount: wouldBill, monthly: monthlyEstimateUsd(wouldBill) } : null,
     billableCount,
     estimate: {
       currency: 'USD',

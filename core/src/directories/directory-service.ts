@@ -1,6 +1,7 @@
 import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { insertDirectoryWithDefault } from '../orgs/org-service.ts';
+import { requireGuard } from '../orgs/organization.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireDirectory, requireOrg } from '../store/lookups.ts';
 import { issueScimToken } from '../scim/scim-service.ts';
@@ -37,6 +38,7 @@ export class DirectoryService {
   async createIdp(orgId: string, name: string) {
     return this.ctx.store.transaction(async (tx) => {
       const org = await requireOrg(tx, orgId);
+      requireGuard(org, 'SAML single sign-on and user provisioning');
       const directories = await tx.listDirectories(orgId);
       const idpCount = directories.filter((d) => d.kind === 'idp').length;
       if (idpCount >= maxIdpDirectories(org.plan)) {

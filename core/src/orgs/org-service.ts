@@ -6,7 +6,7 @@ import { maxIdpDirectories, type Directory } from '../directories/directory.ts';
 import { defaultPolicySettings, type Policy } from '../policies/policy.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireAccount, requireOrg } from '../store/lookups.ts';
-import type { Organization, Plan } from './organization.ts';
+import { guardStanding, hasGuard, type Organization, type Plan, type Subscription } from './organization.ts';
 
 /** Creates a directory with its default policy: a directory never lacks one. */
 export async function insertDirectoryWithDefault(tx: StoreTx, ctx: CoreContext, orgId: string, kind: Directory['kind'], name: string) {
@@ -28,9 +28,9 @@ export async function accountForEmail(tx: StoreTx, ctx: CoreContext, email: stri
 export class OrgService {
   constructor(private readonly ctx: CoreContext) {}
 
-  async create(input: { name: string; plan: Plan; admins: string[] }) {
+  async create(input: { name: string; plan: Plan; subscription: Subscription; admins: string[] }) {
     return this.ctx.store.transaction(async (tx) => {
-      const org: Organization = { id: this.ctx.newId(), name: input.name, plan: input.plan, createdAt: nowIso(this.ctx) };
+      const org: Organization = { id: this.ctx.newId(), name: input.name, plan: input.plan, subscription: input.subscription, createdAt: nowIso(this.ctx) };
       await tx.insertOrg(org);
       await insertDirectoryWithDefault(tx, this.ctx, org.id, 'local', 'Local directory');
       for (const email of input.admins) await tx.addOrgAdmin(org.id, (await accountForEmail(tx, this.ctx, email)).id);
@@ -46,9 +46,9 @@ export class OrgService {
     return this.ctx.store.read(async (tx) => this.view(tx, await requireOrg(tx, orgId)));
   }
 
-  async update(orgId: string, patch: { name?: string; plan?: Plan }) {
+  async update(orgId: string, patch: { name?: string; plan?: Plan; subscription?: Subscription }) {
     return this.ctx.store.transaction(async (tx) => {
-      await requireOrg(tx, orgId);
+      const current = await requireOrg(tx, orgId);
       if (patch.plan) {
         const idpCount = (await tx.listDirectories(orgId)).filter((d) => d.kind === 'idp').length;
         if (idpCount > maxIdpDirectories(patch.plan)) {
@@ -57,6 +57,7 @@ export class OrgService {
           ]);
         }
       }
+      if (hasGuard(current) && !hasGuard({ ...current, ...patch })) await this.refuseLosingGuard(tx, orgId);
       await tx.updateOrg(orgId, patch);
       // A linked Trello Enterprise carries the organization's name.
       const enterprise = patch.name ? await tx.getEnterpriseByOrg(orgId) : undefined;
@@ -95,12 +96,25 @@ export class OrgService {
     });
   }
 
+  /** Guard cannot go while the organization uses what it gives: it would be left in a state the product does not allow. */
+  private async refuseLosingGuard(tx: StoreTx, orgId: string) {
+    const inUse: string[] = [];
+    const idp = (await tx.listDirectories(orgId)).filter((d) => d.kind === 'idp');
+    if (idp.length) inUse.push(`${idp.length} identity provider directory(ies) (SAML single sign-on and user provisioning)`);
+    const policies = await tx.listPolicies(orgId);
+    if (policies.length > 1 + idp.length) inUse.push(`${policies.length} authentication policies`);
+    if (policies.some((p) => !p.billable)) inUse.push('non-billable policies');
+    if (inUse.length) {
+      throw conflict('subscription-in-use', `The organization uses what Atlassian Guard gives: ${inUse.join('; ')}. Remove them before the subscription goes.`, inUse.map((m) => ({ path: 'body.subscription', message: m })));
+    }
+  }
+
   private async view(tx: StoreTx, org: Organization) {
     const admins = [];
     for (const id of await tx.listOrgAdminIds(org.id)) {
       const account = await tx.getAccount(id);
       if (account) admins.push({ accountId: id, email: account.email });
     }
-    return { ...org, admins };
+    return { ...org, guard: guardStanding(org), admins };
   }
 }

@@ -4,6 +4,7 @@ import { previewRollout, rolloutBlockers } from '../rollout/rollout-preview.ts';
 import type { StoreTx } from '../store/store.ts';
 import { defaultPolicyOf, localDirectory, requireAccount, requireDirectory, requireOrg, requirePolicy } from '../store/lookups.ts';
 import { checkPolicy, defaultPolicySettings, memberRefusal, type Policy, type PolicySettings, type PolicyViolation } from './policy.ts';
+import { requireGuard } from '../orgs/organization.ts';
 
 function refuse(violations: PolicyViolation[]): never {
   const [first] = violations;
@@ -30,7 +31,9 @@ export class PolicyService {
 
   async create(orgId: string, input: Partial<PolicySettings> & { name: string; directoryId?: string }) {
     return this.ctx.store.transaction(async (tx) => {
-      await requireOrg(tx, orgId);
+      const org = await requireOrg(tx, orgId);
+      // Without Guard an organization has its one default policy, billable.
+      requireGuard(org, 'more than one authentication policy');
       const directory = input.directoryId ? await requireDirectory(tx, orgId, input.directoryId) : await localDirectory(tx, orgId);
       const { directoryId: _ignored, ...given } = input;
       const base = defaultPolicySettings(input.name, given.sso ?? 'disabled');
@@ -49,6 +52,7 @@ export class PolicyService {
 
   /** New settings, checked against the policy rules and its members (synced members stay billable), names unique. */
   private async changeSettings(tx: StoreTx, orgId: string, policy: Policy, patch: Partial<PolicySettings>): Promise<Policy> {
+    if (patch.billable === false && policy.billable) requireGuard(await requireOrg(tx, orgId), 'non-billable policies', 'body.billable');
     const directory = await requireDirectory(tx, orgId, policy.directoryId);
     const next: Policy = { ...policy, ...patch, updatedAt: nowIso(this.ctx) };
     const violations = checkPolicy(next, directory);

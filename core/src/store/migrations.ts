@@ -327,4 +327,9 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
     sql: `ALTER TABLE saml_connections ADD COLUMN display_name_from_saml TEXT NOT NULL DEFAULT 'given-family' CHECK (display_name_from_saml IN ('given-family','family-given','off'));
 ALTER TABLE saml_connections ADD COLUMN last_login_at TEXT;`,
   },
+  {
+    version: 9,
+    name: "an organization's identity subscription (Atlassian Guard): SSO, provisioning and several policies need it",
+    sql: `ALTER TABLE orgs ADD COLUMN subscription TEXT NOT NULL DEFAULT 'none' CHECK (subscription IN ('none','guard'));`,
+  },
 ];

@@ -26,7 +26,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 /** SQLite takes a JSON array for `IN (SELECT value FROM json_each(?))`: one statement for any list size. */
 const list = (ids: readonly string[]) => JSON.stringify(ids);
 
-const toOrg = (r: Row): Organization => ({ id: String(r.id), name: String(r.name), plan: r.plan as Organization['plan'], createdAt: String(r.created_at) });
+const toOrg = (r: Row): Organization => ({ id: String(r.id), name: String(r.name), plan: r.plan as Organization['plan'], subscription: (r.subscription ?? 'none') as Organization['subscription'], createdAt: String(r.created_at) });
 
 const toAccount = (r: Row): Account => ({
   id: String(r.id),
@@ -431,7 +431,7 @@ class SqliteTx implements StoreTx {
 
   // organizations
   async insertOrg(o: Organization) {
-    this.run('INSERT INTO orgs (id, name, plan, created_at) VALUES (?, ?, ?, ?)', [o.id, o.name, o.plan, o.createdAt]);
+    this.run('INSERT INTO orgs (id, name, plan, subscription, created_at) VALUES (?, ?, ?, ?, ?)', [o.id, o.name, o.plan, o.subscription, o.createdAt]);
   }
   async getOrg(id: string) {
     const r = this.one('SELECT * FROM orgs WHERE id = ?', [id]);
@@ -440,8 +440,8 @@ class SqliteTx implements StoreTx {
   async listOrgs() {
     return this.all('SELECT * FROM orgs ORDER BY created_at, id').map(toOrg);
   }
-  async updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan'>>) {
-    this.update('orgs', { name: 'name', plan: 'plan' }, id, patch);
+  async updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan' | 'subscription'>>) {
+    this.update('orgs', { name: 'name', plan: 'plan', subscription: 'subscription' }, id, patch);
   }
   async addOrgAdmin(orgId: string, accountId: string) {
     this.run('INSERT OR IGNORE INTO org_admins (org_id, account_id) VALUES (?, ?)', [orgId, accountId]);

@@ -40,7 +40,7 @@ export interface StoreTx {
   insertOrg(org: Organization): Promise<void>;
   getOrg(id: string): Promise<Organization | undefined>;
   listOrgs(): Promise<Organization[]>;
-  updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan'>>): Promise<void>;
+  updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan' | 'subscription'>>): Promise<void>;
   addOrgAdmin(orgId: string, accountId: string): Promise<void>;
   removeOrgAdmin(orgId: string, accountId: string): Promise<void>;
   listOrgAdminIds(orgId: string): Promise<string[]>;

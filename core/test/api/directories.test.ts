@@ -6,7 +6,8 @@ describe('api: directories and SAML connections', () => {
   beforeEach(async () => (core = await startCore()));
   afterEach(() => core.close());
 
-  const org = async (plan: string) => (await core.post('/api/orgs', { name: `Org ${plan}`, plan, admins: [`root@${plan}.example`] })).body.id as string;
+  // SAML and SCIM need Atlassian Guard: subscribed to, or included in the Enterprise plan.
+  const org = async (plan: string) => (await core.post('/api/orgs', { name: `Org ${plan}`, plan, subscription: 'guard', admins: [`root@${plan}.example`] })).body.id as string;
 
   it('creates an IdP directory with its own default policy, enforcing SSO', async () => {
     const orgId = await org('standard');

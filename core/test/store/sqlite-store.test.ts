@@ -25,10 +25,10 @@ describe('store/sqlite-store', () => {
 
   it('creates the file and its folder, migrates once, and keeps data across reopening', async () => {
     const first = new SqliteStore(path);
-    await first.transaction((tx) => tx.insertOrg({ id: 'o1', name: 'Acme', plan: 'free', createdAt: at }));
+    await first.transaction((tx) => tx.insertOrg({ id: 'o1', name: 'Acme', plan: 'free', subscription: 'none', createdAt: at }));
     await first.close();
     const second = new SqliteStore(path);
-    expect(await second.read((tx) => tx.getOrg('o1'))).to.deep.equal({ id: 'o1', name: 'Acme', plan: 'free', createdAt: at });
+    expect(await second.read((tx) => tx.getOrg('o1'))).to.deep.equal({ id: 'o1', name: 'Acme', plan: 'free', subscription: 'none', createdAt: at });
     await second.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.prepare('SELECT version FROM schema_migrations').all()).to.deep.equal(MIGRATIONS.map((m) => ({ version: m.version })));
@@ -38,7 +38,7 @@ describe('store/sqlite-store', () => {
   it('rolls a failed transaction back whole', async () => {
     const store = new SqliteStore(path);
     const attempt = store.transaction(async (tx) => {
-      await tx.insertOrg({ id: 'o1', name: 'Acme', plan: 'free', createdAt: at });
+      await tx.insertOrg({ id: 'o1', name: 'Acme', plan: 'free', subscription: 'none', createdAt: at });
       await tx.insertAccount(account('a1', 'alice@acme.com'));
       throw new Error('boom after two writes');
     });
@@ -50,7 +50,7 @@ describe('store/sqlite-store', () => {
 
   it('serializes concurrent transactions that span awaits', async () => {
     const store = new SqliteStore(path);
-    await store.transaction((tx) => tx.insertOrg({ id: 'o1', name: 'n0', plan: 'free', createdAt: at }));
+    await store.transaction((tx) => tx.insertOrg({ id: 'o1', name: 'n0', plan: 'free', subscription: 'none', createdAt: at }));
     // each transaction reads, yields, then writes: interleaving would lose updates
     await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -70,8 +70,8 @@ describe('store/sqlite-store', () => {
     beforeEach(async () => {
       store = new SqliteStore(path);
       await store.transaction(async (tx) => {
-        await tx.insertOrg({ id: 'o1', name: 'A', plan: 'free', createdAt: at });
-        await tx.insertOrg({ id: 'o2', name: 'B', plan: 'free', createdAt: at });
+        await tx.insertOrg({ id: 'o1', name: 'A', plan: 'free', subscription: 'none', createdAt: at });
+        await tx.insertOrg({ id: 'o2', name: 'B', plan: 'free', subscription: 'none', createdAt: at });
         await tx.insertDirectory({ id: 'd1', orgId: 'o1', kind: 'local', name: 'Local', scimFidelity: 'rfc', createdAt: at });
       });
     });
