@@ -30,6 +30,7 @@ import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';
 import { scimRouter } from './scim/routes.ts';
+import { PRODUCT_SCIM_LIMITS, type ScimLimits } from './scim/scim-limits.ts';
 import { DriftService } from './scim/drift.ts';
 import { ScimService } from './scim/scim-service.ts';
 import { AuditService } from './audit/audit-service.ts';
@@ -55,6 +56,8 @@ export interface CoreAppOptions {
   /** Where the HTTPS verification file is looked for; `{domain}` is replaced. */
   domainFileUrlTemplate?: string;
   newId?: () => string;
+  /** The directory sizes `atlassian` fidelity enforces; the product's by default. */
+  scimLimits?: ScimLimits;
   /**
    * The gateway's public keys, for the identity tokens of product requests;
    * by default its JWKS at `<gatewayUrl>/.well-known/jwks.json`.
@@ -108,6 +111,7 @@ export function createCoreApp(options: CoreAppOptions): Express {
     publicUrl: (options.publicUrl ?? 'http://localhost:9000').replace(/\/+$/, ''),
     verifier: harness ? new HarnessAwareVerifier(harnessDns, network) : network,
     secrets: secretBox(options.secretsKey ?? randomBytes(32).toString('base64url')),
+    scimLimits: options.scimLimits ?? PRODUCT_SCIM_LIMITS,
     // Time-ordered ids (UUIDv7) append to the primary-key b-trees instead of landing on
     // random pages: inserts stay cheap at hundreds of thousands of rows.
     newId: options.newId ?? (() => timeOrderedId()),

@@ -2,6 +2,7 @@ import type { Clock, Logger } from './runtime/index.ts';
 import type { DomainVerifier } from './domains/verifier.ts';
 import type { Store } from './store/store.ts';
 import type { SecretBox } from './accounts/secret-box.ts';
+import type { ScimLimits } from './scim/scim-limits.ts';
 
 /** What every core service needs: the store, time, logs, identifiers and the outside world. */
 export interface CoreContext {
@@ -15,6 +16,8 @@ export interface CoreContext {
   verifier: DomainVerifier;
   /** Encrypts what must not sit in the database in clear (TOTP secrets). */
   secrets: SecretBox;
+  /** The directory sizes `atlassian` fidelity enforces (the product's, unless a test sets small ones). */
+  scimLimits: ScimLimits;
   newId(): string;
 }
 

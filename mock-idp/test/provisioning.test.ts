@@ -299,6 +299,37 @@ describe('mock-idp: SCIM provisioning into core', function () {
       }
     });
 
+    it("paces itself by core's own rate limit: every 429 waits Retry-After on both clocks, and the cycle completes", async () => {
+      const orgId = (await core.core.get('/api/orgs')).body[0].id;
+      const directoryId = core.baseUrl.split('/').pop();
+      expect((await core.core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimFidelity: 'atlassian', scimRateLimit: { requests: 5, perSeconds: 60 } })).status).to.equal(200);
+      // The IdP's waits pass on core's clock too, as they would in real time.
+      let paced: TestIdp | undefined;
+      const waited: number[] = [];
+      paced = await startIdp({
+        sleep: async (ms) => {
+          waited.push(ms);
+          paced!.clock.advance(ms);
+          core.core.clock.advance(ms);
+        },
+      });
+      try {
+        await addTarget(paced, core);
+        const cycle = await runCycle(paced, 'initial');
+        expect(cycle).to.include({ status: 'succeeded', reads: 7, writes: 7 });
+        // Five requests fit the burst; each of the other nine waits the 12 s core asks for, once.
+        expect(waited).to.deep.equal(Array(9).fill(12_000));
+        const wire = await wireOf(paced, cycle.id);
+        expect(wire.filter((w) => w.status === 429)).to.have.length(9);
+        const entries = (await paced.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}&limit=1000`)).body.entries as { status: number; outcome: string }[];
+        expect(entries.filter((e) => e.status === 429).every((e) => e.outcome === 'retried')).to.equal(true);
+        await core.core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimRateLimit: 'off' });
+        expect(await memberNames('engineering')).to.deep.equal(['alice@acme.com']);
+      } finally {
+        await paced.close();
+      }
+    });
+
     it('skips a bad record (a 400) and finishes the cycle', async () => {
       const proxy = await flakyProxy(core, (method, path, body) =>
         method === 'POST' && path.endsWith('/Users') && body.includes('bob@acme.com') ? { status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'bob is not welcome' } } : 'pass',

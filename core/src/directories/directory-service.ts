@@ -5,7 +5,8 @@ import { requireGuard } from '../orgs/organization.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireDirectory, requireOrg } from '../store/lookups.ts';
 import { issueScimToken } from '../scim/scim-service.ts';
-import { maxIdpDirectories, type Directory } from './directory.ts';
+import { maxIdpDirectories, type Directory, type ScimSettings } from './directory.ts';
+import { rateOf } from '../scim/scim-limits.ts';
 import { parseCertificate, serviceProviderUrls, type DisplayNameFromSaml, type SamlConnection } from './saml-connection.ts';
 
 export interface SamlConnectionInput {
@@ -61,11 +62,13 @@ export class DirectoryService {
     });
   }
 
-  async setScimFidelity(orgId: string, directoryId: string, fidelity: Directory['scimFidelity']) {
+  /** Changes how the SCIM server answers; what the change leaves out stays as it was. */
+  async setScimSettings(orgId: string, directoryId: string, changes: Partial<ScimSettings>) {
     return this.ctx.store.transaction(async (tx) => {
       const directory = await this.requireIdp(tx, orgId, directoryId);
-      await tx.setScimFidelity(directoryId, fidelity);
-      return this.view(tx, { ...directory, scimFidelity: fidelity });
+      const settings: ScimSettings = { scimFidelity: changes.scimFidelity ?? directory.scimFidelity, scimRateLimit: changes.scimRateLimit === undefined ? directory.scimRateLimit : changes.scimRateLimit };
+      await tx.setScimSettings(directoryId, settings);
+      return this.view(tx, { ...directory, ...settings });
     });
   }
 
@@ -142,7 +145,19 @@ export class DirectoryService {
       defaultPolicyId: defaultPolicy?.id ?? null,
       linkedDomains,
       saml: connection ? this.connectionView(connection) : null,
-      scim: directory.kind === 'idp' ? { baseUrl: this.scimBaseUrl(directory.id), fidelity: directory.scimFidelity, users: await tx.countScimUsers(directory.id) } : null,
+      scim: directory.kind === 'idp' ? await this.scimView(tx, directory) : null,
+    };
+  }
+
+  private async scimView(tx: StoreTx, directory: Directory) {
+    const limits = directory.scimFidelity === 'atlassian' ? this.ctx.scimLimits : null;
+    return {
+      baseUrl: this.scimBaseUrl(directory.id),
+      fidelity: directory.scimFidelity,
+      users: await tx.countScimUsers(directory.id),
+      // What the server enforces now, whichever setting it comes from.
+      rateLimit: rateOf(directory),
+      limits: limits && { usersPerDirectory: limits.usersPerDirectory, membersPerGroup: limits.membersPerGroup },
     };
   }
 }

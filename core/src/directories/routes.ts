@@ -30,9 +30,15 @@ export function directoryRoutes(directories: DirectoryService, drift: DriftServi
     }),
     route({
       method: 'patch', path: '/api/orgs/{orgId}/directories/{directoryId}', tag: 'directories', audience: 'admin',
-      summary: "Choose how the directory's SCIM server answers: rfc (default) or atlassian (like the vendor's server)",
-      body: z.strictObject({ scimFidelity: z.enum(['rfc', 'atlassian']) }),
-      handle: ({ params, body }) => directories.setScimFidelity(params.orgId!, params.directoryId!, body.scimFidelity),
+      summary: "Choose how the directory's SCIM server answers: rfc (default) or atlassian (like the vendor's server), and its rate limit",
+      body: z
+        .strictObject({
+          scimFidelity: z.enum(['rfc', 'atlassian']).optional(),
+          // null: the fidelity's default (none in rfc); 'off': none at all.
+          scimRateLimit: z.union([z.strictObject({ requests: z.number().int().min(1).max(1_000_000), perSeconds: z.number().int().min(1).max(86_400) }), z.literal('off'), z.null()]).optional(),
+        })
+        .refine((b) => b.scimFidelity !== undefined || b.scimRateLimit !== undefined, 'Send scimFidelity, scimRateLimit or both.'),
+      handle: ({ params, body }) => directories.setScimSettings(params.orgId!, params.directoryId!, body),
     }),
     route({
       method: 'post', path: '/api/orgs/{orgId}/directories/{directoryId}/scim-token', tag: 'directories', audience: 'admin', status: 201,

@@ -11,7 +11,7 @@ import { guardStanding, hasGuard, type Organization, type Plan, type Subscriptio
 /** Creates a directory with its default policy: a directory never lacks one. */
 export async function insertDirectoryWithDefault(tx: StoreTx, ctx: CoreContext, orgId: string, kind: Directory['kind'], name: string) {
   const now = nowIso(ctx);
-  const directory: Directory = { id: ctx.newId(), orgId, kind, name, scimFidelity: 'rfc', createdAt: now };
+  const directory: Directory = { id: ctx.newId(), orgId, kind, name, scimFidelity: 'rfc', scimRateLimit: null, createdAt: now };
   await tx.insertDirectory(directory);
   // An IdP directory's default enforces SSO, as the product sets it up; the local one uses passwords.
   const settings = defaultPolicySettings(kind === 'local' ? 'Default policy' : `${name} default policy`, kind === 'local' ? 'disabled' : 'enforced');

@@ -23,6 +23,8 @@ export class ScimError extends Error {
     readonly status: number,
     readonly scimType: ScimType | undefined,
     readonly detail: string,
+    /** For 429: the seconds after which a retry fits (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'ScimError';
@@ -71,6 +73,7 @@ export function scimErrorMiddleware(logger: Logger): ErrorRequestHandler {
       detail = 'An unexpected error occurred; see the service log.';
     }
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="rehearsal-scim"');
+    if (err instanceof ScimError && err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, detail, scimType)));
   };
 }

@@ -13,6 +13,7 @@ import type { AuditChange, ScimGroupRecord, ScimListQuery, ScimMember, ScimUserR
 import { ATLASSIAN_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA } from './scim-schema.ts';
 import { accountProfileFrom, parseUserResource, storedUser, type ScimAccountProfile, type ScimUserInput } from './user-resource.ts';
 import { AccountSync } from './account-sync.ts';
+import { ScimRateLimiter } from './scim-limits.ts';
 
 /**
  * The SCIM 2.0 directory server: resources as RFC 7643/7644 describe them, and
@@ -63,9 +64,11 @@ const etagOf = (version: number) => `W/"${version}"`;
 
 export class ScimService {
   private readonly sync: AccountSync;
+  private readonly rate: ScimRateLimiter;
 
   constructor(private readonly ctx: CoreContext) {
     this.sync = new AccountSync(ctx);
+    this.rate = new ScimRateLimiter(ctx.clock);
   }
 
   // ---- credentials ---------------------------------------------------------------
@@ -76,6 +79,8 @@ export class ScimService {
     if (!match) throw new ScimError(401, undefined, 'Send the directory API token as Authorization: Bearer <token>.');
     const directory = await this.ctx.store.read((tx) => tx.findDirectoryByScimToken(hashToken(match[1]!)));
     if (!directory || directory.id !== directoryId) throw new ScimError(401, undefined, 'The bearer token is not valid for this directory.');
+    // Counted once the caller is known, so a stranger cannot spend a directory's rate.
+    this.rate.take(directory);
     return directory;
   }
 
@@ -86,6 +91,7 @@ export class ScimService {
     const profile = accountProfileFrom(input);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.findScimUserByUserName(dir.id, input.userName)) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
+      await this.checkDirectorySize(tx, dir);
       const existing = await tx.getAccountByEmail(profile.email);
       if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
         throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
@@ -235,6 +241,7 @@ export class ScimService {
       await tx.insertScimGroup(record);
       const members = await this.resolveMembers(tx, dir, input.members, record.id);
       await tx.addGroupMembers(record.id, members);
+      await this.checkGroupSize(tx, dir, record);
       await this.audit(tx, dir, 'create-group', 'Group', record.id, null, [
         { attribute: 'displayName', before: null, after: record.displayName },
         { attribute: 'members', before: 0, after: members.length },
@@ -275,6 +282,7 @@ export class ScimService {
       const removed = current.filter((m) => !wantedIds.has(m.memberId)).map((m) => m.memberId);
       await tx.removeGroupMembers(record.id, removed);
       const added = await tx.addGroupMembers(record.id, wanted);
+      if (added) await this.checkGroupSize(tx, dir, record);
       return this.saveGroup(tx, dir, record, { externalId: input.externalId }, 'replace-group', added, removed.length, base);
     });
   }
@@ -312,6 +320,7 @@ export class ScimService {
         added += result.added;
         removed += result.removed;
       }
+      if (added) await this.checkGroupSize(tx, dir, record);
       return this.saveGroup(tx, dir, record, { externalId }, 'patch-group', added, removed, base);
     });
   }
@@ -396,6 +405,23 @@ export class ScimService {
     if (unknown.length) throw scimBadRequest('invalidValue', `members: ${unknown.length} id(s) are not users or groups of this directory: ${unknown.slice(0, 5).join(', ')}`);
     if (refs.some((r) => r.value === groupId)) throw scimBadRequest('invalidValue', 'members: a group cannot contain itself.');
     return [...new Map(refs.map((r) => [r.value, { memberId: r.value, type: found.get(r.value)! }])).values()];
+  }
+
+  // The product stops syncing new users past 150,000 a directory and 35,000 a
+  // group; it does not say with which status. A 400 is a per-record refusal, so
+  // an IdP skips that record and goes on, as the product keeps the rest in sync.
+  // Writes run in a transaction: a refused one changes nothing.
+  private async checkDirectorySize(tx: StoreTx, dir: Directory) {
+    if (dir.scimFidelity !== 'atlassian') return;
+    const max = this.ctx.scimLimits.usersPerDirectory;
+    if ((await tx.countScimUsers(dir.id)) >= max) throw new ScimError(400, undefined, `directory-user-limit: this directory already syncs ${max.toLocaleString('en')} users, the most the product takes; new users are not synced.`);
+  }
+
+  private async checkGroupSize(tx: StoreTx, dir: Directory, group: ScimGroupRecord) {
+    if (dir.scimFidelity !== 'atlassian') return;
+    const max = this.ctx.scimLimits.membersPerGroup;
+    const users = await tx.countGroupMembers(group.id, 'User');
+    if (users > max) throw new ScimError(400, undefined, `group-member-limit: group ${group.displayName} would have ${users.toLocaleString('en')} users; the product syncs at most ${max.toLocaleString('en')} a group.`);
   }
 
   private async requireGroup(tx: StoreTx, dir: Directory, id: string, ifMatch?: string) {

@@ -332,4 +332,9 @@ ALTER TABLE saml_connections ADD COLUMN last_login_at TEXT;`,
     name: "an organization's identity subscription (Atlassian Guard): SSO, provisioning and several policies need it",
     sql: `ALTER TABLE orgs ADD COLUMN subscription TEXT NOT NULL DEFAULT 'none' CHECK (subscription IN ('none','guard'));`,
   },
+  {
+    version: 10,
+    name: "a directory's SCIM rate limit (JSON, 'off', or null for its fidelity's default)",
+    sql: `ALTER TABLE directories ADD COLUMN scim_rate_limit TEXT;`,
+  },
 ];

@@ -3,7 +3,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account } from '../accounts/account.ts';
 import { emailDomain } from '../accounts/account.ts';
-import type { Directory } from '../directories/directory.ts';
+import type { Directory, ScimRateLimit, ScimSettings } from '../directories/directory.ts';
 import type { SamlConnection } from '../directories/saml-connection.ts';
 import type { Domain } from '../domains/domain.ts';
 import type { OrgSnapshot, TrelloStanding } from '../orgs/org-snapshot.ts';
@@ -71,8 +71,11 @@ const toDirectory = (r: Row): Directory => ({
   kind: r.kind as Directory['kind'],
   name: String(r.name),
   scimFidelity: (r.scim_fidelity ?? 'rfc') as Directory['scimFidelity'],
+  scimRateLimit: r.scim_rate_limit == null ? null : r.scim_rate_limit === 'off' ? 'off' : (JSON.parse(String(r.scim_rate_limit)) as ScimRateLimit),
   createdAt: String(r.created_at),
 });
+
+const rateLimitColumn = (limit: Directory['scimRateLimit']) => (limit === null || limit === 'off' ? limit : JSON.stringify({ requests: limit.requests, perSeconds: limit.perSeconds }));
 
 const toScimUser = (r: Row): ScimUserRecord => ({
   id: String(r.id),
@@ -536,7 +539,7 @@ class SqliteTx implements StoreTx {
 
   // directories and connections
   async insertDirectory(d: Directory) {
-    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, created_at) VALUES (?, ?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.scimFidelity, d.createdAt]);
+    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, scim_rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.scimFidelity, rateLimitColumn(d.scimRateLimit), d.createdAt]);
   }
   async getDirectory(id: string) {
     const r = this.one('SELECT * FROM directories WHERE id = ?', [id]);
@@ -755,8 +758,8 @@ class SqliteTx implements StoreTx {
     const r = this.one('SELECT * FROM directories WHERE scim_token_hash = ?', [tokenHash]);
     return r && toDirectory(r);
   }
-  async setScimFidelity(directoryId: string, fidelity: Directory['scimFidelity']) {
-    this.run('UPDATE directories SET scim_fidelity = ? WHERE id = ?', [fidelity, directoryId]);
+  async setScimSettings(directoryId: string, settings: ScimSettings) {
+    this.run('UPDATE directories SET scim_fidelity = ?, scim_rate_limit = ? WHERE id = ?', [settings.scimFidelity, rateLimitColumn(settings.scimRateLimit), directoryId]);
   }
   private writeEmails(u: ScimUserRecord, replacing: boolean) {
     if (replacing) this.run('DELETE FROM scim_user_emails WHERE user_id = ?', [u.id]);
@@ -856,8 +859,9 @@ class SqliteTx implements StoreTx {
       type: r.member_type as ScimMember['type'],
     }));
   }
-  async countGroupMembers(groupId: string) {
-    return Number(this.one('SELECT count(*) AS n FROM scim_group_members WHERE group_id = ?', [groupId])?.n ?? 0);
+  async countGroupMembers(groupId: string, type?: ScimMember['type']) {
+    const sql = `SELECT count(*) AS n FROM scim_group_members WHERE group_id = ?${type ? ' AND member_type = ?' : ''}`;
+    return Number(this.one(sql, type ? [groupId, type] : [groupId])?.n ?? 0);
   }
   async addGroupMembers(groupId: string, members: ScimMember[]) {
     return this.run(

@@ -1,5 +1,5 @@
 import type { Account, AccountProfile } from '../accounts/account.ts';
-import type { Directory } from '../directories/directory.ts';
+import type { Directory, ScimSettings } from '../directories/directory.ts';
 import type { SamlConnection } from '../directories/saml-connection.ts';
 import type { Domain } from '../domains/domain.ts';
 import type { OrgSnapshot } from '../orgs/org-snapshot.ts';
@@ -134,7 +134,7 @@ export interface StoreTx {
   // SCIM: directory tokens (stored as SHA-256 hashes), users, groups, product mappings, audit
   setScimToken(directoryId: string, tokenHash: string): Promise<void>;
   findDirectoryByScimToken(tokenHash: string): Promise<Directory | undefined>;
-  setScimFidelity(directoryId: string, fidelity: Directory['scimFidelity']): Promise<void>;
+  setScimSettings(directoryId: string, settings: ScimSettings): Promise<void>;
   insertScimUser(user: ScimUserRecord): Promise<void>;
   /** Replaces the stored user (resource, indexed columns, emails). */
   updateScimUser(user: ScimUserRecord): Promise<void>;
@@ -155,7 +155,8 @@ export interface StoreTx {
   deleteScimGroup(id: string): Promise<void>;
   listScimGroups(directoryId: string, query: ScimListQuery): Promise<{ total: number; groups: ScimGroupRecord[] }>;
   listGroupMembers(groupIds: string[]): Promise<(ScimMember & { groupId: string })[]>;
-  countGroupMembers(groupId: string): Promise<number>;
+  /** Direct members, or only those of one type. */
+  countGroupMembers(groupId: string, type?: ScimMember['type']): Promise<number>;
   addGroupMembers(groupId: string, members: ScimMember[]): Promise<number>;
   removeGroupMembers(groupId: string, memberIds: string[] | 'all'): Promise<number>;
   removeMemberEverywhere(memberId: string): Promise<void>;

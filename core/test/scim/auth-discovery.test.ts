@@ -19,7 +19,7 @@ describe('SCIM: credentials and discovery', () => {
     expect(directory.scim.token).to.match(/^rhsc_[A-Za-z0-9_-]{43}$/);
     expect(directory.scim.baseUrl).to.equal(`http://localhost:9000/scim/directory/${directory.id}`);
     const again = (await core.get(`/api/orgs/${org.id}/directories/${directory.id}`)).body;
-    expect(again.scim).to.deep.equal({ baseUrl: directory.scim.baseUrl, fidelity: 'rfc', users: 0 });
+    expect(again.scim).to.deep.equal({ baseUrl: directory.scim.baseUrl, fidelity: 'rfc', users: 0, rateLimit: null, limits: null });
     expect(JSON.stringify(again)).not.to.include(directory.scim.token);
   });
 

@@ -72,7 +72,7 @@ describe('store/sqlite-store', () => {
       await store.transaction(async (tx) => {
         await tx.insertOrg({ id: 'o1', name: 'A', plan: 'free', subscription: 'none', createdAt: at });
         await tx.insertOrg({ id: 'o2', name: 'B', plan: 'free', subscription: 'none', createdAt: at });
-        await tx.insertDirectory({ id: 'd1', orgId: 'o1', kind: 'local', name: 'Local', scimFidelity: 'rfc', createdAt: at });
+        await tx.insertDirectory({ id: 'd1', orgId: 'o1', kind: 'local', name: 'Local', scimFidelity: 'rfc', scimRateLimit: null, createdAt: at });
       });
     });
     afterEach(() => store.close());
@@ -93,7 +93,7 @@ describe('store/sqlite-store', () => {
     });
 
     it('one local directory and one default policy per directory; non-billable policies cannot enforce SSO', async () => {
-      expect(await fails((tx) => tx.insertDirectory({ id: 'd2', orgId: 'o1', kind: 'local', name: 'Other', scimFidelity: 'rfc', createdAt: at }))).to.match(/UNIQUE/);
+      expect(await fails((tx) => tx.insertDirectory({ id: 'd2', orgId: 'o1', kind: 'local', name: 'Other', scimFidelity: 'rfc', scimRateLimit: null, createdAt: at }))).to.match(/UNIQUE/);
       const policy = (id: string, extra: object = {}) => ({
         id, orgId: 'o1', directoryId: 'd1', name: id, sso: 'disabled' as const, twoStep: 'optional' as const, passwordMinStrength: null,
         passwordExpiryDays: null, idleMinutes: 60, sessionExpiryMinutes: null, billable: true, isDefault: true, createdAt: at, updatedAt: at, ...extra,
