@@ -174,6 +174,18 @@ describe('the rehearsal command', function () {
     expect(JSON.parse(run.stdout)).to.include({ status: 'succeeded', writes: 0 });
   });
 
+  it('provision plan says when a user deleted at the IdP gets its SCIM DELETE (entra: after the soft-delete period)', async () => {
+    expect((await fetch(`${described.urls.idp}/api/users/bob@acme.com`, { method: 'DELETE' })).status).to.equal(204);
+    const plan = await rehearsal(['provision', 'plan'], dataDir);
+    expect(plan.code).to.equal(0);
+    expect(plan.stdout).to.match(/bob@acme\.com\s+deprovision\s+active/);
+    const due = JSON.parse((await rehearsal(['provision', 'plan', '--json'], dataDir)).stdout).users.find((u: { user: string }) => u.user === 'bob@acme.com').deleteAfter;
+    // Thirty days from the deletion on the IdP's clock (which earlier tests moved).
+    const idpNow = Date.parse((await (await fetch(`${described.urls.idp}/_rehearsal/clock`)).json()).now);
+    expect(Date.parse(due) - idpNow).to.be.within(30 * 86_400_000 - 60_000, 30 * 86_400_000);
+    expect(plan.stdout).to.contain(`bob@acme.com: deleted at the IdP, so disabled now; its SCIM DELETE follows once the soft-delete period ends (${due}).`);
+  });
+
   it('scenario validate: exit 4 with file:line:column: path for a bad file, 0 for a good one', async () => {
     const bad = join(dataDir, 'bad.yaml');
     writeFileSync(bad, 'organization: {name: Acme, admins: [root@acme.com]}\npolicies:\n  - {name: P, sso: sideways}\n');

@@ -58,6 +58,8 @@ describe('scenario files', () => {
     ['a non-billable default outside the local directory', HEAD + 'idp: {users: []}\npolicies:\n  - {name: P, directory: idp, default: true, billable: false}\n', { line: 4, path: 'policies.0.billable' }],
     ['SSO without Atlassian Guard', 'organization: {name: Small, plan: free, admins: [root@small.example]}\nidp: {users: []}\n', { line: 2, path: 'idp' }],
     ['a second policy without Atlassian Guard', 'organization: {name: Small, plan: standard, admins: [root@small.example]}\npolicies:\n  - {name: P, directory: local}\n', { line: 3, path: 'policies' }],
+    ['an unknown deprovisioning mode', 'organization: {name: Acme, plan: enterprise, admins: [root@acme.com]}\nidp:\n  users: []\n  provisioning: {deprovision: purge}\n', { line: 4, path: 'idp.provisioning.deprovision' }],
+    ['a bad soft-delete period', 'organization: {name: Acme, plan: enterprise, admins: [root@acme.com]}\nidp:\n  users: []\n  provisioning: {softDeletePeriod: later}\n', { line: 4, path: 'idp.provisioning.softDeletePeriod' }],
     ['broken YAML', HEAD + 'policies: [\n', { line: 3, path: '' }],
     ['a duplicate key', HEAD + 'domains: []\ndomains: []\n', { line: 3, path: '' }],
   ];

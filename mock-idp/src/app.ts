@@ -135,7 +135,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
   const logger = options.logger ?? silentLogger;
   const state = options.state ?? new MemoryState();
-  const directory = new Directory(options.directory, 'directory', state);
+  const directory = new Directory(options.directory, 'directory', state, () => clock.now());
   const providers = new ServiceProviderRegistry(options.serviceProviders, 'serviceProviders', state);
   const faults = new FaultRules(directory, providers, options.faultRules, state);
   const ledger = new Ledger(clock);

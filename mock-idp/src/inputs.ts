@@ -5,4 +5,4 @@
 export { userInput } from './directory/user.ts';
 export { groupInput } from './directory/group.ts';
 export { mappingInput } from './provisioning/mapping.ts';
-export { PROFILE_NAMES } from './provisioning/profiles.ts';
+export { DEPROVISION_MODES, PROFILE_NAMES } from './provisioning/profiles.ts';

@@ -415,6 +415,110 @@ describe('mock-idp: SCIM provisioning into core', function () {
     });
   });
 
+  describe('deprovisioning: disable, soft delete, DELETE', () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const usersOn = async (cycle: { id: string }) => (await wireOf(idp, cycle.id)).filter((w) => !w.request.startsWith('GET')).map((w) => w.request.replace(/\/Users\/[^/?]+$/, '/Users/{id}'));
+    const coreStatus = async (id: string) => (await core.scim.request('GET', `/Users/${id}`)).status;
+
+    it('entra: a user deleted at the IdP is disabled, then DELETEd once the 30-day soft-delete period has passed on the IdP clock', async () => {
+      await addTarget(idp, core);
+      await runCycle(idp, 'initial');
+      const bob = await coreUser('bob@acme.com');
+      expect((await idp.request('GET', '/api/provisioning/targets/core')).body.deprovision).to.equal('disable-then-delete');
+      const deletedAt = idp.clock.now().getTime();
+      expect((await idp.request('DELETE', '/api/users/bob@acme.com')).status).to.equal(204);
+
+      const plan = (await idp.request('POST', '/api/provisioning/targets/core/plan', { kind: 'incremental' })).body;
+      const bobPlan = plan.users.find((u: { user: string }) => u.user === 'bob@acme.com');
+      expect(bobPlan).to.include({ operation: 'deprovision', deleteAfter: new Date(deletedAt + 30 * DAY).toISOString() });
+      const disabled = await runCycle(idp, 'incremental');
+      expect(disabled.counts).to.include({ 'users.deprovision': 1 });
+      expect(await usersOn(disabled)).to.deep.include('PATCH /Users/{id}');
+      expect((await coreUser('bob@acme.com')).active).to.equal(false);
+
+      idp.clock.advance(30 * DAY - 1000);
+      expect(await runCycle(idp, 'incremental')).to.include({ reads: 0, writes: 0 });
+      idp.clock.advance(1000);
+      const due = (await idp.request('POST', '/api/provisioning/targets/core/plan', { kind: 'incremental' })).body;
+      expect(due.summary).to.deep.equal({ 'users.delete': 1 });
+      const deleted = await runCycle(idp, 'incremental');
+      expect(deleted.counts).to.include({ 'users.delete': 1 });
+      expect(await usersOn(deleted)).to.deep.equal(['DELETE /Users/{id}']);
+      expect(await coreStatus(bob.id)).to.equal(404);
+      const logged = (await idp.request('GET', `/api/provisioning/targets/core/log?cycle=${deleted.id}&writes=true`)).body.entries;
+      expect(logged.map((e: { operation: string; user: string; outcome: string }) => `${e.operation} ${e.user} ${e.outcome}`)).to.deep.equal(['delete bob@acme.com ok']);
+      // Nothing left to do: the IdP forgot bob, and core took him out of his groups.
+      expect(await memberNames('sales')).to.deep.equal([]);
+      expect(await runCycle(idp, 'incremental')).to.include({ reads: 0, writes: 0 });
+      expect((await idp.request('GET', '/api/provisioning/targets/core')).body.provisioned.users).to.equal(1);
+    });
+
+    it('entra: a user restored within the soft-delete period is enabled again and never deleted', async () => {
+      await addTarget(idp, core);
+      await runCycle(idp, 'initial');
+      const bob = (await idp.request('GET', '/api/users/bob@acme.com')).body;
+      await idp.request('DELETE', '/api/users/bob@acme.com');
+      await runCycle(idp, 'incremental');
+      idp.clock.advance(10 * DAY);
+      expect((await idp.request('POST', '/api/users', { email: bob.email, givenName: bob.givenName, surname: bob.surname, department: bob.department, groups: ['sales'] })).status).to.equal(201);
+      const restored = await runCycle(idp, 'incremental');
+      expect(restored.counts).to.include({ 'users.update': 1 });
+      expect((await coreUser('bob@acme.com')).active).to.equal(true);
+      idp.clock.advance(60 * DAY);
+      const later = await runCycle(idp, 'initial');
+      expect(later.writes).to.equal(0);
+      expect((await coreUser('bob@acme.com')).active).to.equal(true);
+    });
+
+    it('entra: a user disabled at the IdP is only disabled, however long it stays so', async () => {
+      await addTarget(idp, core);
+      await runCycle(idp, 'initial');
+      await patchIdpUser('alice@acme.com', { active: false });
+      expect((await runCycle(idp, 'incremental')).counts).to.include({ 'users.deprovision': 1 });
+      idp.clock.advance(90 * DAY);
+      expect((await runCycle(idp, 'initial')).writes).to.equal(0);
+      expect((await coreUser('alice@acme.com')).active).to.equal(false);
+    });
+
+    it('okta: deactivates with a PUT and never sends DELETE', async () => {
+      await addTarget(idp, core, { profile: 'okta' });
+      await runCycle(idp, 'initial');
+      await idp.request('DELETE', '/api/users/bob@acme.com');
+      const cycle = await runCycle(idp, 'incremental');
+      expect(await usersOn(cycle)).to.deep.include('PUT /Users/{id}');
+      expect(cycle.counts).to.include({ 'users.deprovision': 1 });
+      idp.clock.advance(90 * DAY);
+      expect((await runCycle(idp, 'initial')).writes).to.equal(0);
+      expect((await coreUser('bob@acme.com')).active).to.equal(false);
+    });
+
+    it('deprovision: delete sends DELETE at once, for a disabled user too; back in the IdP, the user is created again', async () => {
+      await addTarget(idp, core, { deprovision: 'delete' });
+      await runCycle(idp, 'initial');
+      const alice = await coreUser('alice@acme.com');
+      await patchIdpUser('alice@acme.com', { active: false });
+      const plan = (await idp.request('POST', '/api/provisioning/targets/core/plan', { kind: 'incremental' })).body;
+      expect(plan.users.map((u: { user: string; operation: string }) => `${u.user} ${u.operation}`)).to.deep.equal(['alice@acme.com delete']);
+      const cycle = await runCycle(idp, 'incremental');
+      expect(await usersOn(cycle)).to.deep.equal(['DELETE /Users/{id}']);
+      expect(await coreStatus(alice.id)).to.equal(404);
+      expect(await memberNames('engineering')).to.deep.equal([]);
+      await patchIdpUser('alice@acme.com', { active: true });
+      const back = await runCycle(idp, 'incremental');
+      expect(back.counts).to.include({ 'users.create': 1, 'groups.update': 1 });
+      expect(await memberNames('engineering')).to.deep.equal(['alice@acme.com']);
+    });
+
+    it('softDeletePeriod: the period is the target\'s to choose', async () => {
+      await addTarget(idp, core, { softDeletePeriod: '1h' });
+      await runCycle(idp, 'initial');
+      await idp.request('DELETE', '/api/users/bob@acme.com');
+      await runCycle(idp, 'incremental');
+      idp.clock.advance(60 * 60 * 1000);
+      expect((await runCycle(idp, 'incremental')).counts).to.include({ 'users.delete': 1 });
+    });
+  });
+
   describe('bad input', () => {
     it('refuses bad targets with a 400 naming the field, and adds nothing', async () => {
       const base = { baseUrl: core.baseUrl, token: core.token };
@@ -428,6 +532,8 @@ describe('mock-idp: SCIM provisioning into core', function () {
         [{ ...base, mappings: [{ target: 'externalId', source: '[id]', matching: true }, { target: 'nickName', source: '[givenName]', matching: true }] }, 'invalid-mapping', /only one matching attribute/],
         [{ ...base, scope: 'assigned', assignments: { users: ['nobody@acme.com'] } }, 'unknown-assignment', /assignments\.users\[0\]: no user nobody@acme\.com/],
         [{ ...base, extra: 1 }, 'invalid-request', /extra/],
+        [{ ...base, deprovision: 'purge' }, 'invalid-request', /deprovision/],
+        [{ ...base, softDeletePeriod: 'soon' }, 'invalid-request', /softDeletePeriod/],
       ];
       for (const [body, code, message] of cases) {
         const res = await idp.request('POST', '/api/provisioning/targets', body);

@@ -111,6 +111,26 @@ describe('mock-idp: state kept across restarts (issue 13.8)', function () {
       }
     });
 
+    it("keeps a soft-deleted user's DELETE due across a restart", async () => {
+      const path = join(dir, 'idp-state.jsonl');
+      const first = await idpOn(path);
+      await addTarget({ request: first.request } as never, core);
+      await runCycle({ request: first.request } as never, 'initial');
+      await first.request('DELETE', '/api/users/bob@acme.com');
+      expect((await runCycle({ request: first.request } as never, 'incremental')).counts).to.include({ 'users.deprovision': 1 });
+      await first.close();
+
+      const second = await idpOn(path);
+      try {
+        expect((await second.request('POST', '/_rehearsal/clock', { advance: '30d' })).status).to.equal(200);
+        const cycle = await runCycle({ request: second.request } as never, 'incremental');
+        expect(cycle.counts).to.deep.equal({ 'users.delete': 1 });
+        expect((await core.scim.request('GET', '/Users')).body.totalResults).to.equal(1);
+      } finally {
+        await second.close();
+      }
+    });
+
     it('goes back to the configured content on reset, and stays there after a restart', async () => {
       const path = join(dir, 'idp-state.jsonl');
       const first = await idpOn(path);

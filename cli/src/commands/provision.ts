@@ -41,6 +41,8 @@ export const provisionCommand: Command = async (args, ctx) => {
           ),
         );
       }
+      const softDeleted = (plan.users as { user: string; operation: string; deleteAfter?: string }[]).filter((u) => u.operation === 'deprovision' && u.deleteAfter);
+      for (const u of softDeleted) ctx.out.say(`\n${u.user}: deleted at the IdP, so disabled now; its SCIM DELETE follows once the soft-delete period ends (${u.deleteAfter}).`);
       for (const u of effects.unlinks) ctx.out.say(`\n${u.user}: the email moves to ${u.to}, on no verified domain: the account is unlinked from its SCIM user (its synced groups go) and keeps ${u.from}.`);
       const groups = (plan.groups as { group: string; operation: string; addMembers: string[]; removeMembers: string[] }[]).filter((g) => g.operation !== 'none');
       if (groups.length) ctx.out.say('\n' + table(groups.map((g) => ({ group: g.group, operation: g.operation, add: g.addMembers.length, remove: g.removeMembers.length })), ['group', 'operation', 'add', 'remove']));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BOARD_VISIBILITIES, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
 import { parseDuration } from '@rehearsal/core/runtime';
-import { PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
+import { DEPROVISION_MODES, PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
 
 /**
  * A scenario file: both sides of a rollout in one YAML document. The shape may
@@ -95,6 +95,9 @@ export const scenarioSchema = z.strictObject({
           scope: z.enum(['all', 'assigned']).default('all'),
           assignments: z.strictObject({ users: z.array(z.string()).default([]), groups: z.array(z.string()).default([]) }).optional(),
           mappings: z.array(mappingInput).default([]),
+          /** How users leave core: the profile's way by default (entra: disable, then DELETE after the soft-delete period; okta: disable). */
+          deprovision: z.enum(DEPROVISION_MODES).optional(),
+          softDeletePeriod: duration.optional(),
           /** Run the first cycle while the scenario is applied (off to look at the plan first). */
           runOnApply: z.boolean().default(true),
         })

@@ -15,6 +15,8 @@ export interface Tombstone {
   id: string;
   name: string;
   revision: number;
+  /** When it was deleted, on the IdP's clock: a soft-deleted user's period runs from here. */
+  at?: string;
 }
 
 const USER_KEY = 'directory:user:';
@@ -44,6 +46,7 @@ export class Directory {
     initial: DirectoryContent = {},
     where = 'directory',
     private readonly state: StatePort = new MemoryState(),
+    private readonly now: () => Date = () => new Date(),
   ) {
     const parsed = parseInput(content, initial, where);
     this.initial = { users: parsed.users as UserInput[], groups: parsed.groups as GroupInput[] };
@@ -159,7 +162,7 @@ export class Directory {
     this.users.delete(user.id);
     this.unindex(user);
     this.state.remove(USER_KEY + user.id);
-    this.saveTombstone({ kind: 'user', id: user.id, name: user.email, revision: ++this.revisionCounter });
+    this.saveTombstone({ kind: 'user', id: user.id, name: user.email, revision: ++this.revisionCounter, at: this.now().toISOString() });
     this.saveRevision();
   }
 
@@ -266,6 +269,12 @@ export class Directory {
   /** Users who belong to the group directly or through a nested group. */
   membersOf(group: IdpGroup): IdpUser[] {
     return this.listUsers().filter((u) => this.memberOf(u).includes(group.name));
+  }
+
+  /** When the user with this id was last deleted; undefined if it never was (or is back). */
+  deletedAt(userId: string): string | undefined {
+    if (this.users.has(userId)) return undefined;
+    return this.tombstones.findLast((t) => t.kind === 'user' && t.id === userId)?.at;
   }
 
   /** What changed after `revision`: users and groups to (re)send and what was removed. */

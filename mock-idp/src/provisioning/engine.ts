@@ -14,13 +14,18 @@ export type CycleKind = 'initial' | 'incremental' | 'on-demand';
 export interface UserPlan {
   user: string;
   userId: string;
-  operation: 'create' | 'update' | 'deprovision' | 'link' | 'none';
+  /** `deprovision` sends active=false, `delete` a SCIM DELETE (see the target's `deprovision`). */
+  operation: 'create' | 'update' | 'deprovision' | 'delete' | 'link' | 'none';
   targetId?: string;
   attributes: AttributeDiff[];
   /** The write the cycle sends; none for link and none. */
   request?: WireRequest;
   /** The mapped values the target holds once the write lands. */
   values: Record<string, ScimValue>;
+  /** A soft-deleted user: when a later cycle sends its DELETE. */
+  deleteAfter?: string;
+  /** The target answered 404 for a user that should not exist: the IdP forgets its record. */
+  forget?: boolean;
 }
 
 export interface GroupPlan {
@@ -211,7 +216,10 @@ export class ProvisioningEngine {
       candidates = [...ids].map((id) => ({ id, user: directory.findUser(id) }));
     } else {
       const changes = directory.changesSince(target.watermark);
-      const ids = new Set([...changes.users.map((u) => u.id), ...changes.removed.filter((t) => t.kind === 'user').map((t) => t.id)]);
+      const now = this.deps.clock.now().getTime();
+      // Soft-deleted users whose period has passed are due for their DELETE, changed or not.
+      const due = [...target.users].filter(([, r]) => r.deleteAfter !== undefined && Date.parse(r.deleteAfter) <= now).map(([id]) => id);
+      const ids = new Set([...changes.users.map((u) => u.id), ...changes.removed.filter((t) => t.kind === 'user').map((t) => t.id), ...due]);
       candidates = [...ids].filter((id) => target.users.has(id) || inScope(directory.findUser(id))).map((id) => ({ id, user: directory.findUser(id) }));
     }
 
@@ -223,7 +231,7 @@ export class ProvisioningEngine {
     const willBeMember = new Set<string>();
     for (const [id, record] of target.users) if (!record.deprovisioned) willBeMember.add(id);
     for (const p of users) {
-      if (p.operation === 'deprovision') willBeMember.delete(p.userId);
+      if (p.operation === 'deprovision' || p.operation === 'delete') willBeMember.delete(p.userId);
       else if (p.values.active !== false) willBeMember.add(p.userId);
     }
     const groups = userKey !== undefined ? this.planMembershipOf(ctx, directory.getUser(userKey), members, willBeMember) : await this.planGroups(ctx, members, willBeMember);
@@ -242,16 +250,19 @@ export class ProvisioningEngine {
     const email = user?.email ?? record?.values.userName?.toString() ?? id;
 
     if (!shouldExist) {
-      // Out of scope, deactivated or deleted at the IdP: deprovision what was provisioned (a soft delete).
-      if (!record) {
-        if (!user || !inScope) return undefined;
-      }
+      // Out of scope, deactivated or deleted at the IdP: deprovision what was provisioned.
+      if (!record && (!user || !inScope)) return undefined;
+      const { deleteAfter, deleteNow } = this.deletion(target, id, user, record);
       const current = record ? await this.readUser(ctx, record.targetId, email) : await this.matchUser(ctx, user!);
-      if (!current || readPath(current.resource, { text: 'active', attribute: 'active' }) === false) {
-        return { user: email, userId: id, operation: 'none', targetId: current?.id, attributes: [], values: record?.values ?? {} };
+      const values = record?.values ?? {};
+      if (current && deleteNow) {
+        return { user: email, userId: id, operation: 'delete', targetId: current.id, attributes: [], request: { method: 'DELETE', path: `/Users/${current.id}` }, values };
       }
-      const values = { ...(record?.values ?? (user ? Object.fromEntries(mapUser(target.mappings, user)) : {})), active: false };
-      const full = userResource(target.mappings, new Map(Object.entries(values)));
+      if (!current || readPath(current.resource, { text: 'active', attribute: 'active' }) === false) {
+        return { user: email, userId: id, operation: 'none', targetId: current?.id, attributes: [], values, ...(deleteAfter ? { deleteAfter } : {}), ...(current === null ? { forget: true } : {}) };
+      }
+      const disabled = { ...(record?.values ?? (user ? Object.fromEntries(mapUser(target.mappings, user)) : {})), active: false };
+      const full = userResource(target.mappings, new Map(Object.entries(disabled)));
       return {
         user: email,
         userId: id,
@@ -259,7 +270,8 @@ export class ProvisioningEngine {
         targetId: current.id,
         attributes: [{ path: 'active', current: true, desired: false, lastProvisioned: record?.values.active, change: 'update' }],
         request: target.profile.deactivateUser(current.id, full),
-        values,
+        values: disabled,
+        ...(deleteAfter ? { deleteAfter } : {}),
       };
     }
 
@@ -319,6 +331,20 @@ export class ProvisioningEngine {
   }
 
   /**
+   * When a user who should not exist is deleted from the target. Under
+   * `disable-then-delete` only a user deleted at the IdP is (its soft-delete
+   * period runs from the deletion, on the IdP's clock); under `delete` any.
+   */
+  private deletion(target: ProvisioningTarget, id: string, user: IdpUser | undefined, record: UserRecord | undefined): { deleteAfter?: string; deleteNow: boolean } {
+    if (target.deprovision === 'delete') return { deleteNow: true };
+    if (target.deprovision === 'disable' || user) return { deleteNow: false };
+    const now = this.deps.clock.now();
+    const deletedAt = Date.parse(this.deps.directory.deletedAt(id) ?? now.toISOString());
+    const deleteAfter = record?.deleteAfter ?? new Date(deletedAt + target.softDeletePeriodMs).toISOString();
+    return { deleteAfter, deleteNow: Date.parse(deleteAfter) <= now.getTime() };
+  }
+
+  /**
    * The user attributes the target declares read-only in its `/Schemas`
    * (lower-cased paths), read once per target: a PUT cannot clear those.
    * None when the target publishes no schemas.
@@ -340,8 +366,10 @@ export class ProvisioningEngine {
     return paths;
   }
 
-  private async readUser(ctx: Context, targetId: string, about: string): Promise<{ id: string; resource: ScimResource } | undefined> {
+  /** The user the target holds; null when it answers 404 (it has no such user), undefined when the read failed. */
+  private async readUser(ctx: Context, targetId: string, about: string): Promise<{ id: string; resource: ScimResource } | null | undefined> {
     const answer = await this.send(ctx, { method: 'GET', path: `/Users/${targetId}` }, { user: about, operation: 'read' });
+    if (answer.status === 404) return null;
     return answer.status === 200 && answer.body?.id ? { id: String(answer.body.id), resource: answer.body } : undefined;
   }
 
@@ -412,17 +440,25 @@ export class ProvisioningEngine {
     const { target, cycle } = ctx;
     const record = target.users.get(plan.userId);
     if (!plan.request) {
-      if (plan.targetId && (plan.operation === 'link' || record)) {
-        target.users.set(plan.userId, { targetId: plan.targetId, values: plan.values, deprovisioned: record?.deprovisioned ?? false });
+      if (plan.forget) target.users.delete(plan.userId);
+      else if (plan.targetId && (plan.operation === 'link' || record)) {
+        target.users.set(plan.userId, { targetId: plan.targetId, values: plan.values, deprovisioned: record?.deprovisioned ?? false, ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}) });
       }
       if (plan.operation === 'link') this.progress(cycle, 'users.link');
       else this.count(cycle, 'users.none');
       return;
     }
     const answer = await this.send(ctx, plan.request, { user: plan.user, operation: plan.operation, diff: plan.attributes.filter((a) => a.change !== 'unchanged') });
-    if (answer.status >= 200 && answer.status < 300) {
+    if (plan.operation === 'delete' && ((answer.status >= 200 && answer.status < 300) || answer.status === 404)) {
+      // Deleting a SCIM user takes it out of every group on the target: the IdP's group records follow.
+      target.users.delete(plan.userId);
+      for (const [groupId, group] of target.groups) {
+        if (group.members.delete(plan.userId)) target.groups.set(groupId, group);
+      }
+      this.progress(cycle, 'users.delete');
+    } else if (answer.status >= 200 && answer.status < 300) {
       const targetId = plan.operation === 'create' ? String(answer.body?.id ?? '') : plan.targetId!;
-      const next: UserRecord = { targetId, values: plan.values, deprovisioned: plan.operation === 'deprovision' };
+      const next: UserRecord = { targetId, values: plan.values, deprovisioned: plan.operation === 'deprovision', ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}) };
       target.users.set(plan.userId, next);
       this.progress(cycle, `users.${plan.operation}`);
     } else {
@@ -499,7 +535,7 @@ export class ProvisioningEngine {
       answer.exchanges.forEach((exchange, i) => {
         const last = i === answer.exchanges.length - 1;
         const ok = exchange.status >= 200 && exchange.status < 300;
-        const outcome = !last ? 'retried' : ok || (request.method === 'GET' && exchange.status === 404) ? 'ok' : isRetryable(exchange.status) || exchange.status === 401 || exchange.status === 403 ? 'failed' : 'skipped';
+        const outcome = !last ? 'retried' : ok || ((request.method === 'GET' || request.method === 'DELETE') && exchange.status === 404) ? 'ok' : isRetryable(exchange.status) || exchange.status === 401 || exchange.status === 403 ? 'failed' : 'skipped';
         this.deps.log.add({
           ...exchange,
           target: target.config.id,

@@ -7,6 +7,17 @@ export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const PROFILE_NAMES = ['entra', 'entra-flatten', 'okta'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/**
+ * How a user leaves the target. `disable`: active=false, and the SCIM user
+ * stays. `disable-then-delete`: a user deleted at the IdP is disabled at once
+ * and DELETEd when its soft-delete period has passed (Entra keeps deleted users
+ * 30 days before deleting them for good, and only then sends DELETE); a user
+ * merely disabled or out of scope is only disabled. `delete`: DELETE at once,
+ * whatever the reason.
+ */
+export const DEPROVISION_MODES = ['disable', 'disable-then-delete', 'delete'] as const;
+export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
+
 /** One HTTP request a profile sends; `path` is relative to the SCIM base URL. */
 export interface WireRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -32,6 +43,8 @@ export interface Profile {
   mappings: MappingInput[];
   /** Whether members of a nested group are also members of every group above it. */
   flattenNestedGroups: boolean;
+  /** How the vendor deprovisions unless the target says otherwise. */
+  deprovision: DeprovisionMode;
   /** Filters tried in order to find a user that exists on the target already. */
   matchFilters(matching: { path: string; value: string }, externalId: string | undefined): string[];
   /** Whether an update replaces the whole user (a PUT): what the mappings do not send is cleared on the target. */
@@ -68,6 +81,7 @@ const ENTRA_MAPPINGS: MappingInput[] = [
 /** Entra ID: eq filters on the matching attribute then externalId, PATCH with capitalised ops, soft delete. */
 const entra: Omit<Profile, 'name' | 'flattenNestedGroups'> = {
   mappings: ENTRA_MAPPINGS,
+  deprovision: 'disable-then-delete',
   updateReplacesUser: false,
   matchFilters: (matching, externalId) => [
     `${matching.path} eq ${quote(matching.value)}`,
@@ -104,6 +118,8 @@ const OKTA_MAPPINGS: MappingInput[] = [
 const okta: Profile = {
   name: 'okta',
   flattenNestedGroups: false,
+  // Okta deactivates (active=false) and never sends DELETE for users.
+  deprovision: 'disable',
   mappings: OKTA_MAPPINGS,
   updateReplacesUser: true,
   matchFilters: (matching) => [`${matching.path} eq ${quote(matching.value)}`],

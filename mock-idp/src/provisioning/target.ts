@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@rehearsal/core/runtime';
 import { compileMappings, mappingInput, type Mapping } from './mapping.ts';
-import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName } from './profiles.ts';
+import { DEPROVISION_MODES, PROFILE_NAMES, PROFILES, type DeprovisionMode, type Profile, type ProfileName } from './profiles.ts';
 import type { ScimValue } from './scim-path.ts';
 import { MemoryState, type StatePort } from '../state/state-file.ts';
 
@@ -23,6 +23,10 @@ export const targetInput = z
     /** Requests in flight at once, as the vendors parallelise. */
     concurrency: z.number().int().min(1).max(32).default(4),
     retry: z.object({ attempts: z.number().int().min(0).max(10).default(4), delay: duration.default('1s') }).strict().default({ attempts: 4, delay: '1s' }),
+    /** How users leave the target; the profile's way when absent (entra: disable-then-delete, okta: disable). */
+    deprovision: z.enum(DEPROVISION_MODES).optional(),
+    /** How long a user deleted at the IdP stays soft-deleted before `disable-then-delete` sends DELETE. */
+    softDeletePeriod: duration.default('30d'),
   })
   .strict();
 export type TargetInput = z.input<typeof targetInput>;
@@ -33,6 +37,8 @@ export interface UserRecord {
   targetId: string;
   values: Record<string, ScimValue>;
   deprovisioned: boolean;
+  /** A soft-deleted user: when its DELETE is due (ISO), on the IdP's clock. */
+  deleteAfter?: string;
 }
 
 export interface GroupRecord {
@@ -171,11 +177,20 @@ export class ProvisioningTarget {
     return parseDuration(this.config.retry.delay)!;
   }
 
+  get deprovision(): DeprovisionMode {
+    return this.config.deprovision ?? this.profile.deprovision;
+  }
+
+  get softDeletePeriodMs(): number {
+    return parseDuration(this.config.softDeletePeriod)!;
+  }
+
   /** The configuration as shown: the token stays secret. */
   view() {
     return {
       ...this.config,
       token: '[redacted]',
+      deprovision: this.deprovision,
       mappings: this.mappings.map((m) => ({ target: m.target.text, source: m.sourceText, apply: m.apply, matching: m.matching })),
       quarantine: this.quarantine ?? null,
       watermark: this.watermark ?? null,
