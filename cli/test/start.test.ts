@@ -121,4 +121,25 @@ trello:
       await stack.close();
     }
   });
+
+  it('idp.saml.displayNameFromSaml, idp.scim and idp.provisioning.deprovision reach core and the mock IdP', async () => {
+    const scenario = readScenarioFile(join(EXAMPLES, 'acme.yaml'));
+    scenario.idp!.saml.displayNameFromSaml = 'family-given';
+    scenario.idp!.scim = { fidelity: 'atlassian', rateLimit: { requests: 500, perSeconds: 60 } };
+    scenario.idp!.provisioning = { ...scenario.idp!.provisioning!, deprovision: 'delete', softDeletePeriod: '7d' };
+    const stack = await start({ scenario });
+    try {
+      const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
+      const idpDirectory = stack.applied!.directories.find((d) => d.saml)!;
+      const directory = await core.call('GET', `/api/orgs/${stack.applied!.orgId}/directories/${idpDirectory.id}`);
+      expect(directory.scim).to.deep.include({ fidelity: 'atlassian', rateLimit: { requests: 500, perSeconds: 60 } });
+      expect(directory.saml).to.include({ displayNameFromSaml: 'family-given' });
+      const target = await new ServiceClient('mock-idp', stack.urls.idp).call('GET', `/api/provisioning/targets/${stack.applied!.provisioningTarget}`);
+      expect(target).to.include({ deprovision: 'delete', softDeletePeriod: '7d' });
+      await headlessLogin(stack.urls, 'alice@acme.com');
+      expect((await core.call('GET', '/api/accounts?email=alice@acme.com'))[0].displayName).to.equal('Liddell Alice');
+    } finally {
+      await stack.close();
+    }
+  });
 });

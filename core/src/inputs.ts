@@ -4,6 +4,7 @@
  */
 export { profileFields } from './api/schemas.ts';
 export { PLANS, SUBSCRIPTIONS, hasGuard } from './orgs/organization.ts';
+export { DISPLAY_NAME_FROM_SAML } from './directories/saml-connection.ts';
 export { PRODUCTS, PRODUCT_PLANS } from './products/product.ts';
 export { SSO_MODES, TWO_STEP_MODES, checkPolicy, defaultPolicySettings } from './policies/policy.ts';
 export { PASSWORD_STRENGTHS } from './accounts/password.ts';

@@ -129,6 +129,9 @@ async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, acco
 async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, stack: StackEndpoints, orgPath: string, domains: { id: string }[], progress: Progress) {
   const config = s.idp!;
   const directory = await core.call('POST', `${orgPath}/directories`, { name: config.directory });
+  if (config.scim) {
+    await core.call('PATCH', `${orgPath}/directories/${directory.id}`, { scimFidelity: config.scim.fidelity, ...(config.scim.rateLimit ? { scimRateLimit: config.scim.rateLimit } : {}) });
+  }
 
   // Groups before their users, nested groups after the groups they hold.
   const pending = [...config.groups];
@@ -160,6 +163,7 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
     certificate: metadata.certificatePem,
     allowIdpInitiated: config.saml.allowIdpInitiated,
     signAuthnRequests: config.saml.signAuthnRequests,
+    displayNameFromSaml: config.saml.displayNameFromSaml,
     ...(config.saml.singleLogout && metadata.sloUrl ? { sloUrl: metadata.sloUrl } : {}),
   });
   // The IdP learns the gateway as an admin would teach it: from the SP metadata.

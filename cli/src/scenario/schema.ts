@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BOARD_VISIBILITIES, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
+import { BOARD_VISIBILITIES, DISPLAY_NAME_FROM_SAML, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
 import { parseDuration } from '@rehearsal/core/runtime';
 import { DEPROVISION_MODES, PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
 
@@ -87,8 +87,17 @@ export const scenarioSchema = z.strictObject({
           /** The gateway signs its AuthnRequests; the IdP, which imports the gateway's metadata, then requires it. */
           signAuthnRequests: z.boolean().default(false),
           singleLogout: z.boolean().default(true),
+          /** What a SAML login writes into the display name: given + family name, family + given, or nothing. */
+          displayNameFromSaml: z.enum(DISPLAY_NAME_FROM_SAML).default('given-family'),
         })
-        .default({ allowIdpInitiated: false, signAuthnRequests: false, singleLogout: true }),
+        .default({ allowIdpInitiated: false, signAuthnRequests: false, singleLogout: true, displayNameFromSaml: 'given-family' }),
+      /** How core's SCIM server for this directory answers: the RFCs, or like the vendor's (its limits and rate). */
+      scim: z
+        .strictObject({
+          fidelity: z.enum(['rfc', 'atlassian']).default('rfc'),
+          rateLimit: z.union([z.strictObject({ requests: z.number().int().min(1).max(1_000_000), perSeconds: z.number().int().min(1).max(86_400) }), z.literal('off')]).optional(),
+        })
+        .optional(),
       provisioning: z
         .strictObject({
           profile: z.enum(PROFILE_NAMES).default('entra'),
