@@ -1,17 +1,12 @@
 import { expect } from 'chai';
-import { HARNESS_KEY, startCore, type TestCore } from '../support/core.ts';
-import { entraUser, scimFixture, type ScimClient } from '../support/scim.ts';
+import { HARNESS_KEY, type TestCore } from '../support/core.ts';
+import { entraUser, startScimCore, type ScimClient } from '../support/scim.ts';
 
 /** Issue 13.3 and 13.13: inputs that gave 500s, or were stored as they came, get a 4xx with a code and change nothing. */
 describe('api: hostile input gets a 4xx with a reason code, and changes nothing', () => {
-  let core: TestCore;
-  let scim: ScimClient;
-  let orgId: string;
+  let core: TestCore, scim: ScimClient, orgId: string;
   beforeEach(async () => {
-    core = await startCore();
-    const fixture = await scimFixture(core);
-    scim = fixture.scim;
-    orgId = fixture.org.id;
+    ({ core, scim, orgId } = await startScimCore());
     expect((await scim.createUser(entraUser('alice'))).status).to.equal(201);
   });
   afterEach(() => core.close());

@@ -1,19 +1,10 @@
 import { expect } from 'chai';
-import { GATEWAY_KEY, startCore, type TestCore } from '../support/core.ts';
-import { ATLASSIAN, ENTERPRISE, entraUser, scimFixture, type ScimClient } from '../support/scim.ts';
+import { GATEWAY_KEY, type TestCore } from '../support/core.ts';
+import { ATLASSIAN, ENTERPRISE, entraUser, startScimCore, type ScimClient } from '../support/scim.ts';
 
 describe('SCIM: effects on the organization', () => {
-  let core: TestCore;
-  let scim: ScimClient;
-  let orgId: string;
-  let directoryId: string;
-  beforeEach(async () => {
-    core = await startCore();
-    const fixture = await scimFixture(core);
-    scim = fixture.scim;
-    orgId = fixture.org.id;
-    directoryId = fixture.directory.id;
-  });
+  let core: TestCore, scim: ScimClient, orgId: string, directoryId: string;
+  beforeEach(async () => ({ core, scim, orgId, directoryId } = await startScimCore()));
   afterEach(() => core.close());
 
   const accountOf = async (user: { [ATLASSIAN]: { atlassianAccountId: string } }) => (await core.get(`/api/accounts/${user[ATLASSIAN].atlassianAccountId}`)).body;

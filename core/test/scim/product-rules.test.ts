@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import { GATEWAY_KEY, startCore, type TestCore } from '../support/core.ts';
-import { ATLASSIAN, entraUser, scimFixture, type ScimClient } from '../support/scim.ts';
+import { GATEWAY_KEY, type TestCore } from '../support/core.ts';
+import { ATLASSIAN, entraUser, startScimCore, type ScimClient } from '../support/scim.ts';
 
 /** Issue 14: rules of the product the SCIM server follows, one test named after each. */
 describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
-  let core: TestCore;
-  let scim: ScimClient;
-  let orgId: string;
-  let directoryId: string;
-  beforeEach(async () => {
-    core = await startCore();
-    const fixture = await scimFixture(core);
-    scim = fixture.scim;
-    orgId = fixture.org.id;
-    directoryId = fixture.directory.id;
-  });
+  let core: TestCore, scim: ScimClient, orgId: string, directoryId: string;
+  beforeEach(async () => ({ core, scim, orgId, directoryId } = await startScimCore()));
   afterEach(() => core.close());
 
   const account = async (id: string) => (await core.get(`/api/accounts/${id}`)).body;
@@ -112,15 +103,8 @@ describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
 });
 
 describe('SCIM: the last active admin (issue 14.3)', () => {
-  let core: TestCore;
-  let scim: ScimClient;
-  let orgId: string;
-  beforeEach(async () => {
-    core = await startCore();
-    const fixture = await scimFixture(core);
-    scim = fixture.scim;
-    orgId = fixture.org.id;
-  });
+  let core: TestCore, scim: ScimClient, orgId: string;
+  beforeEach(async () => ({ core, scim, orgId } = await startScimCore()));
   afterEach(() => core.close());
 
   it('14.3 a sync cannot deactivate the last active org admin (409 last-active-org-admin), by PATCH, PUT or DELETE; with another admin it can', async () => {

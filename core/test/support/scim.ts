@@ -1,4 +1,5 @@
-import { orgWithVerifiedDomain, type ApiResponse, type TestCore } from './core.ts';
+import type { CoreAppOptions } from '../../src/app.ts';
+import { orgWithVerifiedDomain, startCore, type ApiResponse, type TestCore } from './core.ts';
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -47,4 +48,11 @@ export async function scimFixture(core: TestCore) {
   const directory = (await core.post(`/api/orgs/${org.id}/directories`, { name: 'Entra ID' })).body;
   await core.put(`/api/orgs/${org.id}/domains/${domain.id}/directory`, { directoryId: directory.id });
   return { org, domain, directory, scim: scimClient(core, directory.id, directory.scim.token) };
+}
+
+/** A fresh core with the SCIM fixture in it: what most SCIM suites start each test from. */
+export async function startScimCore(overrides: Partial<CoreAppOptions> = {}) {
+  const core = await startCore(overrides);
+  const { org, directory, scim } = await scimFixture(core);
+  return { core, scim, orgId: org.id as string, directoryId: directory.id as string };
 }
