@@ -21,7 +21,7 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
 
     // 1. Preview: two users move to SSO, nobody is locked out, nothing changes yet.
     const planned = await preview(['alice@acme.com', 'bob@acme.com']);
-    expect(planned.summary).to.deep.equal({ affected: 2, lockedOut: 0, byNextLogin: { sso: 2 } });
+    expect(planned.summary).to.deep.equal({ affected: 2, lockedOut: 0, alreadyInactive: 0, alreadyLockedOut: 0, admins: 0, byNextLogin: { sso: 2 } });
     expect((await stack.request('POST', '/login', { email: 'alice@acme.com' })).body).to.include({ step: 'password' });
 
     // 2. Enforce for the pilot: their next login goes through the IdP, without restarting anything.
@@ -46,7 +46,7 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
     // 4. Widen the pilot to Carol: the preview says so, and her next login is SSO; her current session runs on.
     await stack.idp.request('POST', '/api/users', { email: 'carol@acme.com', givenName: 'Carol', surname: 'Ray', password: 'carol-idp-pass' });
     const widened = await preview(['carol@acme.com']);
-    expect(widened.summary).to.deep.equal({ affected: 1, lockedOut: 0, byNextLogin: { sso: 1 } });
+    expect(widened.summary).to.deep.equal({ affected: 1, lockedOut: 0, alreadyInactive: 0, alreadyLockedOut: 0, admins: 0, byNextLogin: { sso: 1 } });
     await enforce(['carol@acme.com']);
     expect((await stack.request('GET', '/me', undefined, { cookie: carolSession })).status, 'policy changes apply at the next login').to.equal(200);
     const next = await ssoLogin(stack, 'carol@acme.com');
@@ -59,7 +59,7 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
     const planned = await preview(['alice@acme.com', 'dave@partner.example']);
     // Dave is not a managed account of this organization: the preview names him instead of moving him.
     expect(planned.refused).to.deep.equal([{ email: 'dave@partner.example', code: 'account-not-managed', message: 'dave@partner.example is not a managed account of this organization.' }]);
-    expect(planned.summary).to.deep.equal({ affected: 1, lockedOut: 0, byNextLogin: { sso: 1 } });
+    expect(planned.summary).to.deep.equal({ affected: 1, lockedOut: 0, alreadyInactive: 0, alreadyLockedOut: 0, admins: 0, byNextLogin: { sso: 1 } });
     expect((await stack.request('POST', '/login', { email: 'dave@partner.example' })).body).to.include({ step: 'password' });
   });
 });

@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/index.ts';
 import type { Directory, ScimRateLimit } from '../directories/directory.ts';
 import { ScimError } from './scim-error.ts';
 
-/** (doc) The product's limits: 150,000 users per directory, 35,000 members per group. Enforced in `atlassian` fidelity. */
+/** The product's limits: 150,000 users per directory, 35,000 users per group; `atlassian` fidelity enforces them. */
 export interface ScimLimits {
   usersPerDirectory: number;
   membersPerGroup: number;
