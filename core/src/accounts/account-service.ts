@@ -5,7 +5,7 @@ import { defaultPolicyOf, localDirectory, requireAccount } from '../store/lookup
 import { defaultDisplayName, emailDomain, publicAccount, type Account, type AccountOrigin, type AccountProfile } from './account.ts';
 import { checkNewPassword, hashPassword } from './password.ts';
 import { recordSources, type SourcedField } from './profile-sources.ts';
-import { accountProfileFrom, carriedFields, parseUserResource } from '../scim/user-resource.ts';
+import { carriedFields, lastSentProfile } from '../scim/user-resource.ts';
 
 export interface NewAccount extends Partial<AccountProfile> {
   email: string;
@@ -71,13 +71,8 @@ export async function syncedFields(tx: StoreTx, account: Account): Promise<Set<S
   if (!account.managedBy) return fields;
   for (const record of await tx.listScimUsersOfAccount(account.id)) {
     const directory = await tx.getDirectory(record.directoryId);
-    if (directory?.orgId !== account.managedBy) continue;
-    let profile;
-    try {
-      profile = accountProfileFrom(parseUserResource(record.resource));
-    } catch {
-      continue;
-    }
+    const profile = directory?.orgId === account.managedBy ? lastSentProfile(record.resource) : undefined;
+    if (!profile) continue;
     fields.add('email');
     for (const f of carriedFields(profile)) fields.add(f);
   }

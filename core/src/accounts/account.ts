@@ -17,6 +17,10 @@ export interface AccountProfile {
   preferredLanguage: string | null;
 }
 
+/** The profile fields, in the order reports show them. */
+export const PROFILE_FIELDS = ['displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage'] as const satisfies readonly (keyof AccountProfile)[];
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
 export interface Account extends AccountProfile {
   id: string;
   email: string;

@@ -1,4 +1,4 @@
-import type { AccountProfile } from './account.ts';
+import { PROFILE_FIELDS, type ProfileField } from './account.ts';
 
 /** Who last wrote a profile field: what a provisioning plan shows beside a value the IdP would overwrite. */
 export type ProfileSource = 'signup' | 'invite' | 'admin' | 'scim' | 'saml-login';
@@ -9,8 +9,8 @@ export interface FieldSource {
 }
 
 /** The profile fields whose writer is kept (the email too: SCIM and admins change it). */
-export type SourcedField = keyof AccountProfile | 'email';
-export const SOURCED_FIELDS: readonly SourcedField[] = ['email', 'displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage'];
+export type SourcedField = ProfileField | 'email';
+export const SOURCED_FIELDS: readonly SourcedField[] = ['email', ...PROFILE_FIELDS];
 
 export type ProfileSources = Partial<Record<SourcedField, FieldSource>>;
 

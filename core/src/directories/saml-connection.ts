@@ -27,11 +27,15 @@ export interface SamlConnection {
 export const DISPLAY_NAME_FROM_SAML = ['given-family', 'family-given', 'off'] as const;
 export type DisplayNameFromSaml = (typeof DISPLAY_NAME_FROM_SAML)[number];
 
-/** The display name a SAML login sets under the connection's rule, or undefined when it leaves the name alone. */
-export function displayNameFromSaml(rule: DisplayNameFromSaml, givenName: string | undefined, surname: string | undefined): string | undefined {
+/**
+ * The display name a SAML login sets under the connection's rule: the names in
+ * the rule's order, else the display name the assertion carries; undefined when
+ * the rule is `off` or the assertion carries no name.
+ */
+export function displayNameFromSaml(rule: DisplayNameFromSaml, names: { givenName?: string; surname?: string; displayName?: string }): string | undefined {
   if (rule === 'off') return undefined;
-  const parts = (rule === 'given-family' ? [givenName, surname] : [surname, givenName]).map((p) => p?.trim()).filter(Boolean);
-  return parts.length ? parts.join(' ') : undefined;
+  const parts = (rule === 'given-family' ? [names.givenName, names.surname] : [names.surname, names.givenName]).map((p) => p?.trim()).filter(Boolean);
+  return parts.length ? parts.join(' ') : names.displayName;
 }
 
 export interface CertificateInfo {

@@ -126,7 +126,7 @@ export class LoginService {
       if (connection) {
         await tx.recordConnectionLogin(connection.id, now);
         // (3p) A SAML login carries the IdP's name for the user: it overwrites what SCIM or an admin set, unless the connection says otherwise.
-        displayName = connection.displayNameFromSaml === 'off' ? undefined : (displayNameFromSaml(connection.displayNameFromSaml, saml.givenName, saml.surname) ?? saml.displayName);
+        displayName = displayNameFromSaml(connection.displayNameFromSaml, saml);
       }
       const rename = displayName !== undefined && displayName !== account.displayName;
       const renamed = rename ? { displayName, profileSources: recordSources(account.profileSources, account, { displayName }, 'saml-login', now) } : {};

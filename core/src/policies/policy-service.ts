@@ -6,6 +6,12 @@ import { defaultPolicyOf, localDirectory, requireAccount, requireDirectory, requ
 import { checkPolicy, defaultPolicySettings, memberRefusal, type Policy, type PolicySettings, type PolicyViolation } from './policy.ts';
 import { requireGuard } from '../orgs/organization.ts';
 
+/** A rollout as an admin asks for it: members to add, settings to change. */
+export interface RolloutRequest {
+  addMembers?: string[];
+  settings?: Partial<PolicySettings>;
+}
+
 function refuse(violations: PolicyViolation[]): never {
   const [first] = violations;
   throw unprocessable(first!.code, first!.message, violations.map((v) => ({ path: `body.${v.field}`, message: v.message, code: v.code })));
@@ -137,17 +143,9 @@ export class PolicyService {
   }
 
   /** What moving members and/or changing settings would do. Nothing is written. */
-  async preview(orgId: string, policyId: string, change: { addMembers?: string[]; settings?: Partial<PolicySettings> }) {
+  async preview(orgId: string, policyId: string, change: RolloutRequest) {
     return this.ctx.store.read(async (tx) => {
-      const policy = await requirePolicy(tx, orgId, policyId);
-      if (change.settings) {
-        const directory = await requireDirectory(tx, orgId, policy.directoryId);
-        const violations = checkPolicy({ ...policy, ...change.settings }, directory);
-        if (violations.length) refuse(violations);
-      }
-      const { accepted, refused } = await this.screen(tx, policy, change.addMembers ?? []);
-      const snapshot = (await tx.loadOrgSnapshot(orgId))!;
-      const preview = previewRollout(snapshot, { policyId, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
+      const { preview, refused } = await this.previewIn(tx, orgId, await requirePolicy(tx, orgId, policyId), change);
       return { ...preview, refused };
     });
   }
@@ -158,22 +156,28 @@ export class PolicyService {
    * locked out, nobody refused, no admin losing the last way in. Otherwise 409
    * `rollout-blocked` with every blocker, and nothing written.
    */
-  async rollout(orgId: string, policyId: string, change: { addMembers?: string[]; settings?: Partial<PolicySettings> }) {
+  async rollout(orgId: string, policyId: string, change: RolloutRequest) {
     return this.ctx.store.transaction(async (tx) => {
       const policy = await requirePolicy(tx, orgId, policyId);
-      if (change.settings) {
-        const violations = checkPolicy({ ...policy, ...change.settings }, await requireDirectory(tx, orgId, policy.directoryId));
-        if (violations.length) refuse(violations);
-      }
-      const { accepted, refused } = await this.screen(tx, policy, change.addMembers ?? []);
-      const snapshot = (await tx.loadOrgSnapshot(orgId))!;
-      const preview = previewRollout(snapshot, { policyId, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
+      const { preview, accepted, refused } = await this.previewIn(tx, orgId, policy, change);
       const blockers = rolloutBlockers(preview, refused);
       if (blockers.length) throw conflict('rollout-blocked', `Not applied: ${blockers[0]!.message}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, blockers.map((b) => ({ path: 'rollout', message: b.message, code: b.code })));
       if (change.settings) await this.changeSettings(tx, orgId, policy, change.settings);
       if (accepted.length) await tx.setMembership(accepted.map((a) => a.id), policyId, nowIso(this.ctx));
       return { ...preview, refused, applied: true };
     });
+  }
+
+  /** The preview of a change, in a transaction the caller holds: settings checked first, members screened. */
+  private async previewIn(tx: StoreTx, orgId: string, policy: Policy, change: RolloutRequest) {
+    if (change.settings) {
+      const violations = checkPolicy({ ...policy, ...change.settings }, await requireDirectory(tx, orgId, policy.directoryId));
+      if (violations.length) refuse(violations);
+    }
+    const { accepted, refused } = await this.screen(tx, policy, change.addMembers ?? []);
+    const snapshot = (await tx.loadOrgSnapshot(orgId))!;
+    const preview = previewRollout(snapshot, { policyId: policy.id, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
+    return { preview, accepted, refused };
   }
 
   /** Sorts emails into movable accounts and refusals with reason codes. */

@@ -142,7 +142,7 @@ export function previewRollout(snapshot: OrgSnapshot, change: RolloutChange, gat
     if (dBefore.allowed && !dAfter.allowed) lockOutReasons.push({ code: dAfter.reason, message: dAfter.message });
     if (losesBreakGlass && admin) lockOutReasons.push(BREAK_GLASS_REASON);
     const category: PreviewCategory = lockOutReasons.length ? 'locked-out' : !account.active ? 'already-inactive' : !dBefore.allowed && !dAfter.allowed ? 'already-locked-out' : 'fine';
-    if (admin && category === 'locked-out' && dBefore.allowed && !dAfter.allowed) {
+    if (admin && dBefore.allowed && !dAfter.allowed) {
       adminWarnings.push({ accountId, email: account.email, code: 'admin-locked-out', message: `${account.email} administers the organization and would be locked out (${dAfter.reason}).` });
     } else if (admin && dAfter.allowed && dAfter.method === 'sso' && dBefore.method !== 'sso' && !connectionWorks(after, dAfter)) {
       // The field advice: be extra careful with policies that move admins to SSO before anyone has logged in through it.

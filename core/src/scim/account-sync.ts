@@ -1,13 +1,13 @@
 import { insertAccount } from '../accounts/account-service.ts';
-import { emailDomain, type Account } from '../accounts/account.ts';
-import { recordSources, type SourcedField } from '../accounts/profile-sources.ts';
+import { emailDomain, type Account, type ProfileField } from '../accounts/account.ts';
+import { recordSources } from '../accounts/profile-sources.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { Directory } from '../directories/directory.ts';
 import { defaultPolicyOf } from '../store/lookups.ts';
 import type { StoreTx } from '../store/store.ts';
 import { ScimError, scimConflict } from './scim-error.ts';
 import type { AuditChange } from './scim-records.ts';
-import { carriedFields, type ProfileField, type ScimAccountProfile } from './user-resource.ts';
+import { carriedFields, profileDiff, type ScimAccountProfile } from './user-resource.ts';
 
 /**
  * What a SCIM user does to the account it is linked to, as the product does it.
@@ -45,6 +45,9 @@ export class AccountSync {
    * trap: that policy is billable).
    */
   async link(tx: StoreTx, dir: Directory, existing: Account | undefined, profile: ScimAccountProfile): Promise<{ account: Account; changes: AuditChange[]; operation: string }> {
+    if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
+      throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
+    }
     if (!existing) {
       const landing = { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
       const account = await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, landing);
@@ -125,9 +128,7 @@ export class AccountSync {
       const taken = await tx.getAccountByEmail(profile.email);
       if (taken && taken.id !== account.id) throw scimConflict(`Another account already uses ${profile.email}.`);
     }
-    const changes: AuditChange[] = Object.entries(written)
-      .filter(([f, v]) => (account[f as SourcedField] ?? null) !== (v ?? null))
-      .map(([attribute, after]) => ({ attribute, before: account[attribute as SourcedField] ?? null, after: after ?? null }));
+    const changes: AuditChange[] = profileDiff(account, profile, fields);
     if (changes.length) await tx.updateAccount(account.id, { ...written, profileSources: recordSources(account.profileSources, account, written, 'scim', now) }, now);
     if (account.active !== profile.active) {
       await this.setActive(tx, account.id, profile.active);
@@ -153,11 +154,7 @@ export class AccountSync {
 
 /** What a write would have changed on an account the organization does not manage: recorded as skipped, with why. */
 function skipped(account: Account, profile: ScimAccountProfile, fields: ProfileField[]): AuditChange[] {
-  const changes: AuditChange[] = [];
-  for (const f of ['email', ...fields] as SourcedField[]) {
-    const wanted = f === 'email' ? profile.email : profile[f as ProfileField];
-    if ((account[f] ?? null) !== (wanted ?? null)) changes.push({ attribute: f, before: account[f] ?? null, after: wanted ?? null, skipped: 'not-managed-by-this-organization' });
-  }
+  const changes: AuditChange[] = profileDiff(account, profile, fields).map((c) => ({ ...c, skipped: 'not-managed-by-this-organization' }));
   if (account.active !== profile.active) changes.push({ attribute: 'active', before: account.active, after: profile.active, skipped: 'not-managed-by-this-organization' });
   return changes;
 }

@@ -3,7 +3,7 @@ import type { FieldSource, SourcedField } from '../accounts/profile-sources.ts';
 import type { CoreContext } from '../context.ts';
 import { requireDirectory } from '../store/lookups.ts';
 import type { ScimUserRecord } from './scim-records.ts';
-import { accountProfileFrom, carriedFields, parseUserResource } from './user-resource.ts';
+import { carriedFields, lastSentProfile, profileDiff } from './user-resource.ts';
 
 /** A profile field where the product holds something else than what the IdP last sent. */
 export interface FieldDrift {
@@ -26,16 +26,9 @@ export interface UserDrift {
 
 /** The drift of one linked SCIM user: empty when the account holds what the IdP sent. */
 export function driftOf(record: ScimUserRecord, account: Account): FieldDrift[] {
-  let profile;
-  try {
-    profile = accountProfileFrom(parseUserResource(record.resource));
-  } catch {
-    return [];
-  }
-  const fields: SourcedField[] = ['email', ...carriedFields(profile)];
-  return fields
-    .filter((f) => (account[f] ?? null) !== (profile[f] ?? null))
-    .map((field) => ({ field, product: account[field] ?? null, idp: profile[field] ?? null, source: account.profileSources[field] ?? null }));
+  const profile = lastSentProfile(record.resource);
+  if (!profile) return [];
+  return profileDiff(account, profile, carriedFields(profile)).map(({ attribute, before, after }) => ({ field: attribute, product: before, idp: after, source: account.profileSources[attribute] ?? null }));
 }
 
 /**

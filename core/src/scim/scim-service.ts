@@ -11,7 +11,7 @@ import { parseAttributeList, project } from './projection.ts';
 import { ScimError, scimBadRequest, scimConflict, scimNotFound } from './scim-error.ts';
 import type { AuditChange, ScimGroupRecord, ScimListQuery, ScimMember, ScimUserRecord } from './scim-records.ts';
 import { ATLASSIAN_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA } from './scim-schema.ts';
-import { accountProfileFrom, parseUserResource, storedUser, type ScimAccountProfile, type ScimUserInput } from './user-resource.ts';
+import { accountProfileFrom, lastSentProfile, parseUserResource, storedUser, type ScimUserInput } from './user-resource.ts';
 import { AccountSync } from './account-sync.ts';
 import { ScimRateLimiter } from './scim-limits.ts';
 
@@ -92,11 +92,7 @@ export class ScimService {
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.findScimUserByUserName(dir.id, input.userName)) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
       await this.checkDirectorySize(tx, dir);
-      const existing = await tx.getAccountByEmail(profile.email);
-      if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
-        throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
-      }
-      const { account, changes, operation } = await this.sync.link(tx, dir, existing, profile);
+      const { account, changes, operation } = await this.sync.link(tx, dir, await tx.getAccountByEmail(profile.email), profile);
       const now = nowIso(this.ctx);
       const record: ScimUserRecord = { id: this.ctx.newId(), directoryId: dir.id, accountId: account.id, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: 1, created: now, lastModified: now };
       await tx.insertScimUser(record);
@@ -169,7 +165,7 @@ export class ScimService {
       const clash = await tx.findScimUserByUserName(dir.id, input.userName);
       if (clash && clash.id !== record.id) throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
     }
-    const before = profileOf(record);
+    const before = lastSentProfile(record.resource);
     const after = accountProfileFrom(input);
     const now = nowIso(this.ctx);
     const updated: ScimUserRecord = { ...record, userName: input.userName, externalId: input.externalId, resource: storedUser(input), version: record.version + 1, lastModified: now };
@@ -178,7 +174,6 @@ export class ScimService {
     if (!account && (!record.unlinkedAt || (await this.sync.emailStaysLinked(tx, dir, after.email)))) {
       // The account was deleted by an admin, or the record was unlinked and its email is back on a
       // verified domain: linked again, under the same rule as a POST.
-      if (await tx.findScimUserByAccount(dir.id, (await tx.getAccountByEmail(after.email))?.id ?? '')) throw scimConflict(`The account for ${after.email} is already provisioned in this directory.`);
       const linked = await this.sync.link(tx, dir, await tx.getAccountByEmail(after.email), after);
       updated.accountId = linked.account.id;
       updated.unlinkedAt = null;
@@ -514,13 +509,4 @@ function wantsMembers(attributes: string[][] | undefined, excluded: string[][] |
   const names = (paths: string[][] | undefined) => (paths ?? []).map((p) => p[0]!.toLowerCase());
   if (attributes?.length) return names(attributes).includes('members');
   return !names(excluded).includes('members');
-}
-
-/** The profile a stored SCIM user maps to (what the IdP sent last); undefined if it no longer reads. */
-function profileOf(record: ScimUserRecord): ScimAccountProfile | undefined {
-  try {
-    return accountProfileFrom(parseUserResource(record.resource));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { canonicalLanguageTag, canonicalTimeZone, defaultDisplayName, normalizeEmail } from '../accounts/account.ts';
+import { canonicalLanguageTag, canonicalTimeZone, defaultDisplayName, normalizeEmail, PROFILE_FIELDS, type Account, type ProfileField } from '../accounts/account.ts';
+import type { SourcedField } from '../accounts/profile-sources.ts';
 import { describeIssues, withoutControlCharacters } from '../runtime/index.ts';
 import { scimBadRequest } from './scim-error.ts';
 import { ATLASSIAN_SCHEMA, ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA, type AttributeDefinition } from './scim-schema.ts';
@@ -122,9 +123,14 @@ export function accountProfileFrom(user: ScimUserInput) {
 }
 export type ScimAccountProfile = ReturnType<typeof accountProfileFrom>;
 
-/** The profile fields SCIM writes, beside email and active. */
-export const PROFILE_FIELDS = ['displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage'] as const;
-export type ProfileField = (typeof PROFILE_FIELDS)[number];
+/** The profile a stored SCIM user maps to (what the IdP sent last); undefined if it no longer reads. */
+export function lastSentProfile(resource: Record<string, unknown>): ScimAccountProfile | undefined {
+  try {
+    return accountProfileFrom(parseUserResource(resource));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The fields an IdP manages on an account: those its SCIM user carries a value
@@ -134,6 +140,13 @@ export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export function carriedFields(profile: ScimAccountProfile | undefined): ProfileField[] {
   if (!profile) return [];
   return PROFILE_FIELDS.filter((f) => f === 'displayName' || (profile[f] !== null && profile[f] !== undefined));
+}
+
+/** The email and `fields` on which the account holds something else than the profile: `before` the account's, `after` the profile's. */
+export function profileDiff(account: Account, profile: ScimAccountProfile, fields: readonly ProfileField[]): { attribute: SourcedField; before: unknown; after: unknown }[] {
+  return (['email', ...fields] as SourcedField[])
+    .filter((f) => (account[f] ?? null) !== (profile[f] ?? null))
+    .map((attribute) => ({ attribute, before: account[attribute] ?? null, after: profile[attribute] ?? null }));
 }
 
 /** The stored form: the resource as the client gave it, normalized, without id and meta. */
