@@ -16,7 +16,7 @@ COPY . .
 RUN test -d node_modules/better-sqlite3/build || { echo 'The build context has no installed node_modules: run `bash scripts/docker-base-image.sh` (it runs npm ci) or `npm ci` first.' >&2; exit 1; }
 RUN ["npm", "prune", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--offline"]
 # Tests, benches and end-to-end suites stay out of the images.
-RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench']) require('fs').rmSync(d, { recursive: true, force: true })"]
+RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'runtime/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench']) require('fs').rmSync(d, { recursive: true, force: true })"]
 
 FROM ${BASE} AS runtime
 WORKDIR /app

@@ -3,7 +3,7 @@ import { ScenarioError } from './scenario/scenario-file.ts';
 import { ApiError, ServiceUnreachable } from './stack/service-client.ts';
 import { NoStack } from './stack/stack-file.ts';
 import { ServiceStartError } from './stack/stack.ts';
-import { ConfigError } from '@rehearsal/core/runtime';
+import { ConfigError } from '@rehearsal/runtime';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import type { Command } from './commands/context.ts';
 import { clockCommand } from './commands/clock.ts';

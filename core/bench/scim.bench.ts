@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitUntilHealthy } from '../src/runtime/index.ts';
+import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
 
 const USERS = Number(process.env.BENCH_USERS ?? 150_000);
 const GROUP_SIZE = Math.min(35_000, USERS - 1000);

@@ -25,7 +25,7 @@ import { PolicyService } from './policies/policy-service.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { ProductService } from './products/product-service.ts';
 import { productRoutes } from './products/routes.ts';
-import { ControllableClock, errorMiddleware, harnessRouter, rejectRepeatedQuery, routeNotFound, sendIndex, silentLogger, timeOrderedId, type Clock, type Logger } from './runtime/index.ts';
+import { ControllableClock, errorMiddleware, harnessRouter, rejectRepeatedQuery, routeNotFound, sendIndex, silentLogger, timeOrderedId, type Clock, type Logger } from '@rehearsal/runtime';
 import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from './runtime/index.ts';
+import { env, parseEnv } from '@rehearsal/runtime';
 
 /** Core's configuration, from environment variables only (see main.ts). */
 const coreEnv = z.object({

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from './runtime/index.ts';
+import type { Clock, Logger } from '@rehearsal/runtime';
 import type { DomainVerifier } from './domains/verifier.ts';
 import type { Store } from './store/store.ts';
 import type { SecretBox } from './accounts/secret-box.ts';

@@ -1,4 +1,4 @@
-import { runMain } from './runtime/index.ts';
+import { runMain } from '@rehearsal/runtime';
 import { serveCore } from './serve.ts';
 
 await runMain('core', serveCore);

@@ -4,7 +4,7 @@ import { createRemoteJWKSet } from 'jose';
 import { createCoreApp } from './app.ts';
 import { readCoreConfig } from './config.ts';
 import { NetworkDomainVerifier } from './domains/verifier.ts';
-import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from './runtime/index.ts';
+import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */

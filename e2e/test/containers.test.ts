@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type { StartedTestContainer } from 'testcontainers';
 import { applyScenario, headlessLogin, readScenarioFile, ServiceClient, StackClock, type AppliedScenario } from '@rehearsal/cli';
-import { freePort } from '@rehearsal/core/runtime';
+import { freePort } from '@rehearsal/runtime/testing';
 import { buildImages, dockerMissing, imageOf, TARGETS } from './support/containers.ts';
 import { scenarioPath } from './support/e2e-stack.ts';
 

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
+import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;

@@ -18,9 +18,9 @@ import {
   unauthorized,
   type Clock,
   type Logger,
-} from '@rehearsal/core/runtime';
+} from '@rehearsal/runtime';
 import { CoreClient, CoreUnavailable, type Connection, type LoginDecision } from '@rehearsal/core/client';
-import { certify } from '@rehearsal/core/credentials';
+import { certify } from '@rehearsal/runtime/credentials';
 import { emailPage, homePage, noAccessPage, passwordPage, productPage, reasonPage } from './pages.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { corePathOf, delegate, PRODUCT_PATHS, productApi } from './products/product-api.ts';

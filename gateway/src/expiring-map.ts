@@ -1,4 +1,4 @@
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 
 /**
  * Values that expire on the injected clock, bounded in number. Expired entries

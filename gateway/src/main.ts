@@ -1,4 +1,4 @@
-import { runMain } from '@rehearsal/core/runtime';
+import { runMain } from '@rehearsal/runtime';
 import { serveGateway } from './serve.ts';
 
 await runMain('gateway', serveGateway);

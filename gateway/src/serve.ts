@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadOrCreateCredential } from '@rehearsal/core/credentials';
-import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
+import { loadOrCreateCredential } from '@rehearsal/runtime/credentials';
+import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 

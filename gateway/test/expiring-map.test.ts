@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
 import { ExpiringMap } from '../src/expiring-map.ts';
 
 describe('gateway: expiring maps (AuthnRequest IDs, replay cache, pending logins)', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { generateCredential } from '@rehearsal/core/credentials';
+import { generateCredential } from '@rehearsal/runtime/credentials';
 import { postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
 
 const IDP = 'https://pysaml2-idp.example.test';

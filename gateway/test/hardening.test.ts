@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
 import { GATEWAY_KEY } from '../../core/test/support/core.ts';
 import { httpRequest } from '../../mock-idp/test/support/idp.ts';
 import { createGatewayApp } from '../src/app.ts';

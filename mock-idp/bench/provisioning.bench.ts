@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ControllableClock, freePort, waitUntilHealthy } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
+import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
 import { Directory } from '../src/directory/directory.ts';
 import { ProvisioningService } from '../src/provisioning/provisioning-service.ts';
 

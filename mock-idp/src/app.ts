@@ -15,10 +15,10 @@ import {
   silentLogger,
   type Clock,
   type Logger,
-} from '@rehearsal/core/runtime';
+} from '@rehearsal/runtime';
 import { Directory, type DirectoryContent } from './directory/directory.ts';
 import { publicUser } from './directory/user.ts';
-import type { PublishedCertificate, SigningCredential } from '@rehearsal/core/credentials';
+import type { PublishedCertificate, SigningCredential } from '@rehearsal/runtime/credentials';
 import { autoPostForm, errorPage, loginPage, mfaPage } from './login/pages.ts';
 import { attributesFor } from './saml/login-response.ts';
 import { SsoService, type IncomingMessage, type PendingLogin, type SamlDelivery } from './saml/sso-service.ts';
@@ -27,7 +27,7 @@ import { Ledger } from './ledger/ledger.ts';
 import { ProvisioningService } from './provisioning/provisioning-service.ts';
 import type { Sleep } from './provisioning/scim-client.ts';
 import { SIMPLE_FAULTS, XSW_VARIANTS, type Fault } from './faults/fault.ts';
-import { generateCredential } from '@rehearsal/core/credentials';
+import { generateCredential } from '@rehearsal/runtime/credentials';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
 import { serviceProviderFromMetadata } from './service-providers/sp-metadata.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from '@rehearsal/core/runtime';
+import { env, parseEnv } from '@rehearsal/runtime';
 
 /** The mock IdP's configuration, from environment variables only (see main.ts). */
 const idpEnv = z.object({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { describeIssues } from '@rehearsal/core/runtime';
+import { describeIssues } from '@rehearsal/runtime';
 import type { DirectoryContent } from './directory/directory.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
 

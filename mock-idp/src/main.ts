@@ -1,4 +1,4 @@
-import { runMain } from '@rehearsal/core/runtime';
+import { runMain } from '@rehearsal/runtime';
 import { serveIdp } from './serve.ts';
 
 await runMain('mock-idp', serveIdp);

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, RehearsalError, closeServer, createLogger, ensureDataDir, listen, portOf, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/core/runtime';
+import { ConfigError, RehearsalError, closeServer, createLogger, ensureDataDir, listen, portOf, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
 import { MemoryState, StateFile, type StatePort } from './state/state-file.ts';
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
 import { readIdpFile } from './idp-config-file.ts';
-import { loadOrCreateCredential, parseCertificate } from '@rehearsal/core/credentials';
+import { loadOrCreateCredential, parseCertificate } from '@rehearsal/runtime/credentials';
 
 /** The mock IdP as configured by environment variables (see config.ts), its signing key created on first start. */
 export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {

@@ -2,7 +2,7 @@ import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import { expect } from 'chai';
 import { XSW_VARIANTS } from '../src/faults/fault.ts';
 import { WRONG } from '../src/faults/faulty-response.ts';
-import { generateCredential, type SigningCredential } from '@rehearsal/core/credentials';
+import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 import { ACS, SP, SP2, authnRequestXml, decodeResponse, formFields, oneloginJudge, pysaml2Judge, redirectParam, startIdp, xmlsecVerify, type SpVerdict, type TestIdp } from './support/idp.ts';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { freePort } from '@rehearsal/core/runtime';
+import { freePort } from '@rehearsal/runtime/testing';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

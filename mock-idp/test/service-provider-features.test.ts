@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
 import { ENCRYPTION_ALGORITHMS } from '../src/saml/encryption.ts';
-import { generateCredential, parseCertificate, type SigningCredential } from '@rehearsal/core/credentials';
+import { generateCredential, parseCertificate, type SigningCredential } from '@rehearsal/runtime/credentials';
 import { ACS, SP, authnRequestXml, decodeResponse, formFields, pysaml2Judge, redirectParam, run, startIdp, xmlsecVerify, type TestIdp } from './support/idp.ts';
 import { samlifySp, type SamlifyPeer } from './support/samlify-sp.ts';
 

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
 import { createIdpApp } from '../src/app.ts';
 import { StateFile } from '../src/state/state-file.ts';
 import { addTarget, runCycle, startCoreTarget, type CoreTarget } from './support/core-target.ts';

@@ -1,4 +1,4 @@
-import { parseDuration } from '@rehearsal/core/runtime';
+import { parseDuration } from '@rehearsal/runtime';
 import { policySettings } from '../scenario/policy-settings.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';

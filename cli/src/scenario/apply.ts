@@ -1,4 +1,4 @@
-import { pool } from '@rehearsal/core/runtime';
+import { pool } from '@rehearsal/runtime';
 import { ServiceClient } from '../stack/service-client.ts';
 import { readIdpMetadata } from './idp-metadata.ts';
 import { policySettings } from './policy-settings.ts';

@@ -1,4 +1,4 @@
-import { parseDuration } from '@rehearsal/core/runtime';
+import { parseDuration } from '@rehearsal/runtime';
 import type { ScenarioPolicy } from './schema.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { describeIssues } from '@rehearsal/core/runtime';
+import { describeIssues } from '@rehearsal/runtime';
 import { scenarioSchema, type Scenario } from './schema.ts';
 import { crossReferenceProblems } from './references.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOARD_VISIBILITIES, DISPLAY_NAME_FROM_SAML, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
-import { parseDuration } from '@rehearsal/core/runtime';
+import { parseDuration } from '@rehearsal/runtime';
 import { DEPROVISION_MODES, PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { existingStackKey, type StackKeyName } from '@rehearsal/core/runtime';
+import { existingStackKey, type StackKeyName } from '@rehearsal/runtime';
 import { join } from 'node:path';
 import type { AppliedScenario } from '../scenario/apply.ts';
 import type { StackCredentials, StackUrls } from './stack.ts';

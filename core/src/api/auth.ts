@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { RehearsalError } from '../runtime/index.ts';
+import { RehearsalError } from '@rehearsal/runtime';
 import type { Audience } from './route.ts';
 
 /** Bearer keys: the admin key opens everything; the gateway's key only the login routes. */

@@ -1,7 +1,7 @@
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { json, text } from 'express';
 import { z } from 'zod';
-import { parseInput } from '../runtime/index.ts';
+import { parseInput } from '@rehearsal/runtime';
 
 /**
  * One table of routes drives both the express app and the OpenAPI document, so the

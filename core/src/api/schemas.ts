@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalLanguageTag, canonicalTimeZone, normalizeEmail } from '../accounts/account.ts';
-import { plainText } from '../runtime/index.ts';
+import { plainText } from '@rehearsal/runtime';
 
 /** Input pieces shared by several routes. */
 export const email = z.email({ error: 'expected an email address' }).max(254).transform(normalizeEmail);

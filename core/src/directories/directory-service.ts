@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
+import { badRequest, conflict, notFound, unprocessable } from '@rehearsal/runtime';
 import { nowIso, type CoreContext } from '../context.ts';
 import { insertDirectoryWithDefault } from '../orgs/org-service.ts';
 import { requireGuard } from '../orgs/organization.ts';

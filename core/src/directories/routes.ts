@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '../runtime/index.ts';
+import { plainText } from '@rehearsal/runtime';
 import { route, type RouteSpec } from '../api/route.ts';
 import type { DirectoryService } from './directory-service.ts';
 import type { DriftService } from '../scim/drift.ts';

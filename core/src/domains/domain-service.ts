@@ -1,4 +1,4 @@
-import { conflict, unprocessable } from '../runtime/index.ts';
+import { conflict, unprocessable } from '@rehearsal/runtime';
 import { joinDefaultPolicy } from '../accounts/account-service.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { StoreTx } from '../store/store.ts';

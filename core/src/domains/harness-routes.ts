@@ -1,6 +1,6 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import { badRequest, notFound, parseInput, requireHarnessKey } from '../runtime/index.ts';
+import { badRequest, notFound, parseInput, requireHarnessKey } from '@rehearsal/runtime';
 import { normalizeDomainName } from './domain.ts';
 import type { HarnessDns } from './verifier.ts';
 

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../runtime/index.ts';
-import { RehearsalError } from '../runtime/index.ts';
+import type { Clock } from '@rehearsal/runtime';
+import { RehearsalError } from '@rehearsal/runtime';
 
 /** Who the gateway says is asking: the audience core accepts in identity tokens. */
 export const IDENTITY_AUDIENCE = 'rehearsal-core';

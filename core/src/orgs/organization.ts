@@ -1,4 +1,4 @@
-import { unprocessable } from '../runtime/index.ts';
+import { unprocessable } from '@rehearsal/runtime';
 
 /** An organization: the admin's unit of domains, directories, policies and billing. */
 export const PLANS = ['free', 'standard', 'enterprise'] as const;

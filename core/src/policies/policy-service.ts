@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound, unprocessable } from '../runtime/index.ts';
+import { badRequest, conflict, notFound, unprocessable } from '@rehearsal/runtime';
 import { nowIso, type CoreContext } from '../context.ts';
 import { previewRollout, rolloutBlockers } from '../rollout/rollout-preview.ts';
 import type { StoreTx } from '../store/store.ts';

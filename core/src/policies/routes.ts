@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PASSWORD_STRENGTHS } from '../accounts/password.ts';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email, emailList, pageQuery } from '../api/schemas.ts';
-import { parseInput, plainText } from '../runtime/index.ts';
+import { parseInput, plainText } from '@rehearsal/runtime';
 import { emailsFromCsv, type PolicyService } from './policy-service.ts';
 import { MEMBER_BATCH_MAX, MEMBER_CSV_MAX, SSO_MODES, TWO_STEP_MODES } from './policy.ts';
 

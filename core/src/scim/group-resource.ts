@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues, withoutControlCharacters } from '../runtime/index.ts';
+import { describeIssues, withoutControlCharacters } from '@rehearsal/runtime';
 import { scimBadRequest } from './scim-error.ts';
 
 /** A SCIM Group as a client sends it, normalized like users (case-insensitive names). */

@@ -1,6 +1,6 @@
 import { Router, json, type Request, type Response } from 'express';
 import type { Directory } from '../directories/directory.ts';
-import { rejectRepeatedQuery, type Logger } from '../runtime/index.ts';
+import { rejectRepeatedQuery, type Logger } from '@rehearsal/runtime';
 import { SCIM_CONTENT_TYPE, ScimError, scimErrorMiddleware, scimNotFound } from './scim-error.ts';
 import { resourceTypeDocuments, schemaDocuments, serviceProviderConfig } from './scim-schema.ts';
 import { MAX_RESULTS, type ListParams, type ScimResponse, type ScimService } from './scim-service.ts';

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from '../runtime/index.ts';
-import { RehearsalError } from '../runtime/index.ts';
+import type { Logger } from '@rehearsal/runtime';
+import { RehearsalError } from '@rehearsal/runtime';
 
 /** RFC 7644 §3.12 error types. */
 export type ScimType =

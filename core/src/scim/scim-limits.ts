@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/index.ts';
+import type { Clock } from '@rehearsal/runtime';
 import type { Directory, ScimRateLimit } from '../directories/directory.ts';
 import { ScimError } from './scim-error.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalLanguageTag, canonicalTimeZone, defaultDisplayName, normalizeEmail, PROFILE_FIELDS, type Account, type ProfileField } from '../accounts/account.ts';
 import type { SourcedField } from '../accounts/profile-sources.ts';
-import { describeIssues, withoutControlCharacters } from '../runtime/index.ts';
+import { describeIssues, withoutControlCharacters } from '@rehearsal/runtime';
 import { scimBadRequest } from './scim-error.ts';
 import { ATLASSIAN_SCHEMA, ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA, type AttributeDefinition } from './scim-schema.ts';
 

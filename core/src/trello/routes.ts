@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '../runtime/index.ts';
+import { plainText } from '@rehearsal/runtime';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email, emailList } from '../api/schemas.ts';
 import { BOARD_VISIBILITIES, WORKSPACE_PLANS } from './trello.ts';

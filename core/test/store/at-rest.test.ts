@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret, generateSync } from 'otplib';
 import { serveCore } from '../../src/serve.ts';
-import type { RunningService } from '../../src/runtime/index.ts';
+import type { RunningService } from '@rehearsal/runtime';
 
 /**
  * Issue 13.7: the database and its -wal/-shm files were 0644 in a 0755 folder,

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCoreApp, type CoreAppOptions } from '../../src/app.ts';
-import { ControllableClock } from '../../src/runtime/index.ts';
+import { ControllableClock } from '@rehearsal/runtime';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { createCoreApp } from '@rehearsal/core';
-import { generateCredential } from '@rehearsal/core/credentials';
+import { generateCredential } from '@rehearsal/runtime/credentials';
 import { createGatewayApp } from '@rehearsal/gateway';
 import { createIdpApp } from '@rehearsal/mock-idp';
 import { SqliteStore } from '../../../core/src/store/sqlite-store.ts';

@@ -2,7 +2,7 @@ import type { Express, Request, Response } from 'express';
 import { generateSecret, generateURI } from 'otplib';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { parseInput, type Logger } from '@rehearsal/core/runtime';
+import { parseInput, type Logger } from '@rehearsal/runtime';
 import type { CoreClient, LoginDecision } from '@rehearsal/core/client';
 import { localStepPage, recoveryCodesPage } from '../pages.ts';
 import type { Sessions } from '../sessions/sessions.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 import type { LoginDecision } from '@rehearsal/core/client';
 import { ExpiringMap } from '../expiring-map.ts';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 
 /** One attempt that reached the check; it must end one way or the other. */
 export interface Attempt {

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 
 export const IDENTITY_AUDIENCE = 'rehearsal-core';
 /** Long enough for one call to core, short enough that a leaked token is worth little. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CoreUnavailable, type CoreClient } from '@rehearsal/core/client';
-import { cookieOf, type Logger } from '@rehearsal/core/runtime';
+import { cookieOf, type Logger } from '@rehearsal/runtime';
 import { REASON_NOTICES, SESSION_COOKIE, type Sessions } from '../sessions/sessions.ts';
 import type { IdentityTokens } from './identity-tokens.ts';
 

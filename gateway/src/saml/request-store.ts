@@ -1,4 +1,4 @@
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 import { ExpiringMap } from '../expiring-map.ts';
 
 /** How long an AuthnRequest may wait for its answer. */

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@rehearsal/core/runtime';
+import { systemClock, type Clock } from '@rehearsal/runtime';
 
 /** A signed-in browser, as the server keeps it. */
 export interface Session {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 import type { Session, SessionStore } from './session-store.ts';
 
 export const SESSION_COOKIE = 'rehearsal_gw_session';

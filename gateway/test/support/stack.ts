@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
 import { httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '@rehearsal/core/runtime';
+import { plainText } from '@rehearsal/runtime';
 
 export const groupInput = z
   .object({

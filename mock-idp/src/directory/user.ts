@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { plainText } from '@rehearsal/core/runtime';
+import { plainText } from '@rehearsal/runtime';
 
 /** IANA zone names this runtime knows, plus UTC, which Intl lists under Etc. */
 const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest, notFound, parseInput, timeOrderedId } from '@rehearsal/core/runtime';
+import { badRequest, notFound, parseInput, timeOrderedId } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import { faultConflict, faultList, mergeFaults, type Fault } from './fault.ts';

@@ -1,4 +1,4 @@
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { samlId } from '../saml/random-ids.ts';
 import { buildAssertion, buildResponse, STATUS, type AssertionSpec, type ResponseSpec, type SigningSpec } from '../saml/response.ts';
 import { insertAfterIssuer, signatureOf, signEnveloped } from '../saml/signature.ts';

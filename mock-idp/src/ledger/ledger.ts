@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput, type Clock } from '@rehearsal/core/runtime';
+import { parseInput, type Clock } from '@rehearsal/runtime';
 import type { Fault } from '../faults/fault.ts';
 import { SequencedLog } from './sequenced-log.ts';
 

@@ -1,4 +1,4 @@
-import { conflict, notFound, pool, RehearsalError, timeOrderedId, type Clock } from '@rehearsal/core/runtime';
+import { conflict, notFound, pool, RehearsalError, timeOrderedId, type Clock } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpGroup } from '../directory/group.ts';
 import type { IdpUser } from '../directory/user.ts';

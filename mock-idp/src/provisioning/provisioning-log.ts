@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseInput } from '@rehearsal/core/runtime';
+import { parseInput } from '@rehearsal/runtime';
 import { SequencedLog } from '../ledger/sequenced-log.ts';
 import type { Exchange } from './scim-client.ts';
 

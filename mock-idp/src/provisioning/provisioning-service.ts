@@ -1,6 +1,6 @@
 import { json, Router } from 'express';
 import { z } from 'zod';
-import { badRequest, conflict, notFound, parseInput, type Clock, type ErrorDetail } from '@rehearsal/core/runtime';
+import { badRequest, conflict, notFound, parseInput, type Clock, type ErrorDetail } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import { ProvisioningEngine, type CycleKind } from './engine.ts';
 import { ProvisioningLog } from './provisioning-log.ts';

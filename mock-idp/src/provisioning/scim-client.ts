@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
 import type { WireRequest } from './profiles.ts';
 
 /** One request and its answer, as the provisioning log keeps it (the token never appears). */

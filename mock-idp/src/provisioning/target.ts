@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '@rehearsal/core/runtime';
+import { parseDuration } from '@rehearsal/runtime';
 import { compileMappings, mappingInput, type Mapping } from './mapping.ts';
 import { DEPROVISION_MODES, PROFILE_NAMES, PROFILES, type DeprovisionMode, type Profile, type ProfileName } from './profiles.ts';
 import type { ScimValue } from './scim-path.ts';

@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { badRequest, RehearsalError } from '@rehearsal/core/runtime';
+import { badRequest, RehearsalError } from '@rehearsal/runtime';
 import type { ServiceProvider } from '../service-providers/service-provider.ts';
 import { SAML_ASSERTION, SAML_PROTOCOL } from './response.ts';
 import { MAX_MESSAGE_BYTES, refuseDoctype } from './xml-safety.ts';

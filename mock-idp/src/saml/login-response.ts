@@ -1,8 +1,8 @@
-import type { Clock } from '@rehearsal/core/runtime';
-import { badRequest } from '@rehearsal/core/runtime';
+import type { Clock } from '@rehearsal/runtime';
+import { badRequest } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSource } from '../service-providers/service-provider.ts';
 import { samlId } from './random-ids.ts';
 import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';

@@ -1,8 +1,8 @@
 import { sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { Element } from '@xmldom/xmldom';
-import { badRequest } from '@rehearsal/core/runtime';
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import { badRequest } from '@rehearsal/runtime';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { childElement, childElements, readRequestEnvelope } from './binding.ts';
 import { element, textElement } from './canonical-xml.ts';
 import { SAML_ASSERTION, SAML_PROTOCOL, samlTime } from './response.ts';

@@ -1,4 +1,4 @@
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { element, textElement } from './canonical-xml.ts';
 import { signEnveloped, type SignatureAlgorithm } from './signature.ts';
 

@@ -1,5 +1,5 @@
 import { createHash, sign } from 'node:crypto';
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { element, textElement } from './canonical-xml.ts';
 
 export const SIGNATURE_ALGORITHMS = {

@@ -1,10 +1,10 @@
-import { badRequest, conflict, forbidden, notFound, RehearsalError, unauthorized, type Clock } from '@rehearsal/core/runtime';
+import { badRequest, conflict, forbidden, notFound, RehearsalError, unauthorized, type Clock } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import type { Fault } from '../faults/fault.ts';
 import type { FaultRules } from '../faults/fault-rules.ts';
 import { faultyResponse, unsealed, type Seal } from '../faults/faulty-response.ts';
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import type { Binding, Ledger, MessageKind } from '../ledger/ledger.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import type { ServiceProvider } from '../service-providers/service-provider.ts';

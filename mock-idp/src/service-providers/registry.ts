@@ -1,4 +1,4 @@
-import { conflict, notFound, parseInput } from '@rehearsal/core/runtime';
+import { conflict, notFound, parseInput } from '@rehearsal/runtime';
 import { MemoryState, type StatePort } from '../state/state-file.ts';
 import { serviceProviderInput, toServiceProvider, type ServiceProvider, type ServiceProviderInput } from './service-provider.ts';
 

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { parseDuration } from '@rehearsal/core/runtime';
+import { parseDuration } from '@rehearsal/runtime';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type EncryptionTarget } from '../saml/encryption.ts';
 
 export const NAME_ID_FORMATS = {

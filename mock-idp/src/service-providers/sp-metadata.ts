@@ -1,5 +1,5 @@
 import * as samlify from 'samlify';
-import { badRequest } from '@rehearsal/core/runtime';
+import { badRequest } from '@rehearsal/runtime';
 import type { ServiceProviderInput } from './service-provider.ts';
 import { refuseDoctype } from '../saml/xml-safety.ts';
 

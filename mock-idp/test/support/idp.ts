@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { ControllableClock } from '@rehearsal/core/runtime';
+import { ControllableClock } from '@rehearsal/runtime';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
-import { generateCredential, type SigningCredential } from '@rehearsal/core/credentials';
+import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 
 export const SP = 'https://sp.example.test/saml/metadata';
 export const HARNESS_KEY = 'idp-test-harness-key-0123456789';

@@ -1,5 +1,5 @@
 import * as samlify from 'samlify';
-import type { SigningCredential } from '@rehearsal/core/credentials';
+import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import type { TestIdp } from './idp.ts';
 
 // samlify wants an XSD validator before it parses; schema validation is not under test here.

@@ -1,4 +1,4 @@
-// Runtime conventions shared by every Rehearsal service (`@rehearsal/core/runtime`).
+// Runtime conventions shared by every Rehearsal service (`@rehearsal/runtime`).
 export * from './clock.ts';
 export * from './config.ts';
 export * from './errors.ts';

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
 /**
@@ -46,30 +45,4 @@ function readSecretFile(file: string): string {
   const value = readFileSync(file, 'utf8').trim();
   if (!value) throw new Error(`${file} is empty: remove it to have a new key generated`);
   return value;
-}
-
-/** A loopback port free right now, for benches and tests that start real processes. */
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/**
- * Waits until a service started as a process answers `GET /healthz` (benches
- * only: tests wait for a service's own start-up line, never on time).
- */
-export async function waitUntilHealthy(baseUrl: string, name = baseUrl, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${baseUrl}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${name} did not start within ${timeoutMs / 1000} s`);
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ControllableClock, parseDuration, type Clock } from '../../src/runtime/index.ts';
+import { ControllableClock, parseDuration, type Clock } from '../src/index.ts';
 
 /** A source clock the test moves by hand: no wall-clock reads anywhere. */
 function manualSource(start: number): Clock & { tick(ms: number): void } {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { RehearsalError, createLogger, errorMiddleware, routeNotFound } from '../../src/runtime/index.ts';
+import { RehearsalError, createLogger, errorMiddleware, routeNotFound } from '../src/index.ts';
 
 const json = (response: Response): Promise<any> => response.json();
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { timeOrderedId } from '../../src/runtime/index.ts';
+import { timeOrderedId } from '../src/index.ts';
 
 describe('runtime/ids', () => {
   it('makes RFC 9562 version-7 UUIDs carrying the millisecond timestamp', () => {

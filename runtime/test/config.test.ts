@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { ConfigError, env, parseEnv } from '../../src/runtime/index.ts';
-import { readCoreConfig } from '../../src/config.ts';
+import { ConfigError, env, parseEnv } from '../src/index.ts';
 
 describe('runtime/config', () => {
   const schema = z.object({ PORT: env.port(9000), URL: env.url('http://localhost:8000/'), FLAG: env.flag(true), LOG_LEVEL: env.logLevel() });
@@ -35,13 +34,5 @@ describe('runtime/config', () => {
 
   it('refuses a port out of range', () => {
     expect(() => parseEnv(schema, { PORT: '70000' })).to.throw(ConfigError, /PORT/);
-  });
-
-  it("validates core's own variables", () => {
-    const config = readCoreConfig({ CORE_PORT: '9100', GATEWAY_URL: 'http://gw:8000/', CORE_DNS_SERVERS: '127.0.0.1:5353, 10.0.0.1' });
-    expect(config).to.include({ CORE_PORT: 9100, GATEWAY_URL: 'http://gw:8000', REHEARSAL_HARNESS: true });
-    expect(config.CORE_DNS_SERVERS).to.deep.equal(['127.0.0.1:5353', '10.0.0.1']);
-    expect(() => readCoreConfig({ CORE_ADMIN_KEY: 'short' })).to.throw(ConfigError, /CORE_ADMIN_KEY: must be at least 16 characters/);
-    expect(() => readCoreConfig({ CORE_DOMAIN_FILE_URL: 'https://example.com/file' })).to.throw(ConfigError, /\{domain\}/);
   });
 });
