@@ -1,29 +1,17 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ControllableClock } from '@rehearsal/runtime';
 import { GATEWAY_KEY } from '../../core/test/support/core.ts';
 import { httpRequest } from '../../mock-idp/test/support/idp.ts';
 import { createGatewayApp } from '../src/app.ts';
 import { MemorySessionStore, ENDED_SESSION_GRACE_MS } from '../src/sessions/session-store.ts';
+import { countingProxy } from './support/counting-proxy.ts';
 import { ADMIN_KEY, NOW, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
 const BAD_COOKIES = ['%E0%A4%A', '%', '%zz', '\u00e9t\u00e9', '"unterminated', 'a=b=c', ''];
 
-/** A proxy in front of core that counts the requests reaching each path: what the gateway really asks. */
-async function countingProxy(target: string) {
-  const counts = new Map<string, number>();
-  const server: Server = createServer(async (req, res) => {
-    counts.set(req.url!, (counts.get(req.url!) ?? 0) + 1);
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    const answer = await fetch(target + req.url, { method: req.method, headers: { authorization: req.headers.authorization ?? '', 'content-type': req.headers['content-type'] ?? 'application/json' }, body: body || undefined });
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: (path: string) => counts.get(path) ?? 0, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 describe('gateway: hardening (issue 13)', function () {
   this.timeout(60_000);
@@ -122,8 +110,8 @@ describe('gateway: hardening (issue 13)', function () {
         expect(first.body.step).to.equal('two-step-enrolment');
         const pending = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
         const codes = await Promise.all(Array.from({ length: 40 }, () => httpRequest(url, 'POST', '/login/two-step/enrol', { code: '000000' }, { cookie: pending, accept: 'application/json' })));
-        expect(proxy.count('/api/login/two-step/enrol')).to.be.at.most(5);
-        expect(codes.filter((r) => r.status === 429)).to.have.length(40 - proxy.count('/api/login/two-step/enrol'));
+        expect(proxy.count('/api/login/complete')).to.be.at.most(5);
+        expect(codes.filter((r) => r.status === 429)).to.have.length(40 - proxy.count('/api/login/complete'));
       } finally {
         await new Promise((resolve) => server.close(resolve));
         await proxy.close();

@@ -12,3 +12,4 @@ export * from './service.ts';
 export * from './pool.ts';
 export * from './index-page.ts';
 export * from './stack-keys.ts';
+export * from './web.ts';

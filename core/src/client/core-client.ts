@@ -2,13 +2,14 @@ import { Pool } from 'undici';
 
 import type { SamlConnection } from '../directories/saml-connection.ts';
 import type { LoginDecision } from '../login/login-decision.ts';
+import type { LoginCompletion, PasswordFacts, SsoFacts } from '../login/login-service.ts';
 
 /**
  * The typed client of core's gateway API (`@rehearsal/core/client`): the few
  * endpoints the gateway calls, with the gateway's key, over HTTP only
  * (DESIGN.md). The types are core's own, so both sides change together.
  */
-export type { LoginDecision };
+export type { LoginDecision, LoginCompletion, PasswordFacts, SsoFacts };
 
 /** A SAML connection as `GET /api/login/connections/:id` shows it: the IdP to trust and the SP URLs it was given. */
 export type Connection = SamlConnection & { spEntityId: string; acsUrl: string };
@@ -72,6 +73,19 @@ export class CoreClient {
     return answer;
   }
 
+  /** The first call of a login: core's decision, and the connection to send the AuthnRequest to when the path can be SSO. */
+  async startLogin(email: string): Promise<{ decision: LoginDecision; connection: Connection | null } | undefined> {
+    const answer = await this.call<{ decision: LoginDecision; connection: Connection | null }>('POST', '/api/login/start', { email });
+    return answer.status === 200 ? answer.body : undefined;
+  }
+
+  /** The last call of a login: core re-decides, records and answers what the session must be (or why there is none). */
+  async completeLogin(facts: SsoFacts | PasswordFacts): Promise<LoginCompletion> {
+    const answer = await this.call<LoginCompletion | { error: { code: string; message: string } }>('POST', '/api/login/complete', facts);
+    if ('error' in answer.body) return { completed: false, reason: answer.body.error.code as never, message: answer.body.error.message, email: 'email' in facts ? facts.email : facts.nameId };
+    return answer.body;
+  }
+
   async decide(email: string): Promise<LoginDecision | undefined> {
     const answer = await this.call<LoginDecision>('POST', '/api/login/decision', { email });
     return answer.status === 200 ? answer.body : undefined;
@@ -82,8 +96,9 @@ export class CoreClient {
     return answer.status === 200 ? answer.body : undefined;
   }
 
-  async checkPassword(email: string, password: string): Promise<{ valid: boolean; reason: string }> {
-    return (await this.call<{ valid: boolean; reason: string }>('POST', '/api/login/password', { email, password })).body;
+  /** The first call of the password path: the password's check and, when it is right, core's decision. */
+  async checkPassword(email: string, password: string): Promise<{ valid: boolean; reason: string; decision?: LoginDecision }> {
+    return (await this.call<{ valid: boolean; reason: string; decision?: LoginDecision }>('POST', '/api/login/password', { email, password })).body;
   }
 
   /** 200 with the change, or core's refusal (a weak password) as { error }. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainText } from '../runtime/index.ts';
+import { plainText } from '@rehearsal/runtime';
 import { route, type RouteSpec } from '../api/route.ts';
 import { email } from '../api/schemas.ts';
 import type { LoginService } from './login-service.ts';
@@ -7,8 +7,35 @@ import type { LoginService } from './login-service.ts';
 /** An email and a password as the gateway passes them on (checked, or set). */
 const credentials = z.strictObject({ email, password: z.string().max(1000) });
 
+const attributeValues = z.array(z.string().max(2048)).max(100);
+const completeInput = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('sso'),
+    connectionId: z.string().min(1).max(64),
+    nameId: z.string().min(1).max(320),
+    attributes: z.record(z.string().max(512), attributeValues).refine((a) => Object.keys(a).length <= 200, 'at most 200 attributes').default({}),
+    sessionIndex: z.string().max(256).optional(),
+  }),
+  z.strictObject({
+    method: z.literal('password'),
+    email,
+    twoStep: z.strictObject({ code: z.string().max(32), secret: z.string().max(128).optional() }).optional(),
+  }),
+]);
+
 export function loginRoutes(login: LoginService): RouteSpec[] {
   return [
+    route({
+      method: 'post', path: '/api/login/start', tag: 'login', audience: 'gateway',
+      summary: "Start a login: core's decision and, when the path can be SSO, the connection the AuthnRequest goes to",
+      body: z.strictObject({ email }), handle: ({ body }) => login.start(body.email),
+    }),
+    route({
+      method: 'post', path: '/api/login/complete', tag: 'login', audience: 'gateway',
+      summary: "Complete a login from a validated assertion's facts, or a checked password with its second factor: core re-decides, records, syncs the names and answers the session",
+      body: completeInput,
+      handle: ({ body }) => login.complete(body),
+    }),
     route({
       method: 'post', path: '/api/login/decision', tag: 'login', audience: 'gateway',
       summary: 'How must this email log in: method, policy, IdP, 2SV, session limits and a reason code',

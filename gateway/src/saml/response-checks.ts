@@ -88,10 +88,24 @@ const time = (value: string | null, what: string): Date | undefined => {
   return new Date(ms);
 };
 
-export function checkResponse(xml: string, expect: Expectations): CheckedResponse {
+/** A response read but not yet checked: enough to find the request it answers (and so its connection). */
+export interface ReadResponse {
+  xml: string;
+  doc: Document;
+  /** InResponseTo as the Response states it (checked against the assertion's later). */
+  inResponseTo: string | undefined;
+}
+
+export function readResponse(xml: string): ReadResponse {
   const doc = parse(xml);
   const root = doc.documentElement!;
   if (root.namespaceURI !== SAMLP || root.localName !== 'Response') reject('saml-response-malformed', `Expected a samlp:Response, got ${root.tagName}.`);
+  return { xml, doc, inResponseTo: root.getAttribute('InResponseTo') || undefined };
+}
+
+export function checkResponse(response: string | ReadResponse, expect: Expectations): CheckedResponse {
+  const { xml, doc } = typeof response === 'string' ? readResponse(response) : response;
+  const root = doc.documentElement!;
 
   // Status first: an IdP error is not a forgery.
   const status = children(root, SAMLP, 'Status')[0];

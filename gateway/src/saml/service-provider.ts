@@ -1,63 +1,166 @@
-import type { Request } from 'express';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
 import passport from 'passport';
+import { SAML } from '@node-saml/node-saml';
 import { MultiSamlStrategy, type Profile, type SamlConfig } from '@node-saml/passport-saml';
+import type { Clock } from '@rehearsal/runtime';
+import { certify } from '@rehearsal/runtime/credentials';
 import type { Connection } from '@rehearsal/core/client';
-import type { ExpiringKeys } from './request-store.ts';
+import { ExpiringMap } from '../expiring-map.ts';
+import { ExpiringKeys, REQUEST_TTL_MS } from './request-store.ts';
+
+/** What passport-saml read from a response whose signature held. */
+export type SamlProfile = Record<string, unknown> & { nameID?: string; sessionIndex?: string; attributes?: Record<string, unknown> };
 
 /**
- * The SAML service provider, one per connection, on passport-saml. The library
- * builds and signs AuthnRequests, checks signatures against the connection's
- * certificate, the Audience and the Issuer, and reads the profile only from
- * signed content; response-checks.ts adds what it leaves out, and time is
- * checked there on the injected clock (so the library's own clock check is off).
+ * The gateway's SAML service provider, one per connection, on passport-saml.
+ * The library builds and signs AuthnRequests, checks signatures against the
+ * connection's certificate, the Audience and the Issuer, and reads the profile
+ * only from signed content; response-checks.ts adds what it leaves out, and
+ * time is checked there on the injected clock (so the library's own clock
+ * check is off). It holds the protocol's state: outstanding AuthnRequests (and
+ * the connection each went to, so the ACS needs no second look-up) and the
+ * assertion replay cache.
  */
-export function samlOptions(connection: Connection, requests: ExpiringKeys, spPrivateKey: string, newRequestId: () => string): SamlConfig {
-  return {
-    callbackUrl: connection.acsUrl,
-    entryPoint: connection.ssoUrl,
-    ...(connection.sloUrl ? { logoutUrl: connection.sloUrl, logoutCallbackUrl: sloCallbackUrl(connection) } : {}),
-    issuer: connection.spEntityId,
-    audience: connection.spEntityId,
-    idpCert: connection.certificate,
-    idpIssuer: connection.idpEntityId,
-    wantAssertionsSigned: true,
-    wantAuthnResponseSigned: false,
-    acceptedClockSkewMs: -1,
-    validateInResponseTo: (connection.allowIdpInitiated ? 'ifPresent' : 'always') as SamlConfig['validateInResponseTo'],
-    cacheProvider: requests,
-    generateUniqueId: newRequestId,
-    identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    disableRequestedAuthnContext: true,
-    signatureAlgorithm: 'sha256',
-    ...(connection.signAuthnRequests ? { privateKey: spPrivateKey } : {}),
-  };
+export class SamlServiceProvider {
+  /** Outstanding AuthnRequest IDs: node-saml's InResponseTo cache. */
+  readonly requests: ExpiringKeys;
+  /** Assertion IDs seen, until their NotOnOrAfter. */
+  readonly seenAssertions: ExpiringKeys;
+  /** The connection each outstanding AuthnRequest was sent through, as core described it then. */
+  private readonly sentThrough: ExpiringMap<Connection>;
+  private readonly privateKeyPem: string;
+  private certificate: Promise<string> | undefined;
+  private readonly passport: passport.PassportStatic;
+
+  constructor(
+    private readonly clock: Clock,
+    keys: { privateKeyPem?: string; certificatePem?: string },
+  ) {
+    this.requests = new ExpiringKeys(clock);
+    this.seenAssertions = new ExpiringKeys(clock);
+    this.sentThrough = new ExpiringMap(clock, 100_000);
+    this.privateKeyPem = keys.privateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.certificate = keys.certificatePem === undefined ? undefined : Promise.resolve(keys.certificatePem);
+    this.passport = this.strategy();
+  }
+
+  /** Sends the browser to the IdP with an AuthnRequest (Redirect binding) carrying RelayState. */
+  async sendAuthnRequest(req: Request, res: Response, connection: Connection, relayState: string): Promise<void> {
+    (req as SamlRequest).samlConnection = connection;
+    // passport-saml reads RelayState from the query or the body.
+    req.body = { ...((req.body as Record<string, unknown> | undefined) ?? {}), RelayState: relayState };
+    const { err } = await this.run(req, res);
+    if (err) throw err;
+  }
+
+  /** The connection an outstanding AuthnRequest went through, if this gateway sent it and it has not expired. */
+  connectionOf(requestId: string | undefined): Connection | undefined {
+    return requestId === undefined ? undefined : this.sentThrough.get(requestId);
+  }
+
+  /** Validates the posted response's signature, Audience and Issuer with passport-saml; the profile, or the library's error. */
+  async validate(req: Request, res: Response, connection: Connection): Promise<{ err: unknown; profile: SamlProfile | undefined }> {
+    (req as SamlRequest).samlConnection = connection;
+    const { err, user } = await this.run(req, res);
+    return { err, profile: user || undefined };
+  }
+
+  /** SP metadata of a connection; one that signs its AuthnRequests publishes the certificate IdPs verify them with. */
+  async metadata(connection: Connection): Promise<string> {
+    const signingCertificate = connection.signAuthnRequests ? await this.certificatePem() : null;
+    return new SAML({ ...this.options(connection), wantAssertionsSigned: true }).generateServiceProviderMetadata(null, signingCertificate);
+  }
+
+  /** A LogoutRequest for a session started through `connection`, as a Redirect URL. */
+  logoutUrl(connection: Connection, session: { email: string; sessionIndex?: string }, relayState: string): Promise<string> {
+    return new SAML(this.options(connection)).getLogoutUrlAsync(
+      { nameID: session.email, nameIDFormat: EMAIL_FORMAT, ...(session.sessionIndex ? { sessionIndex: session.sessionIndex } : {}) } as never,
+      relayState,
+      {},
+    );
+  }
+
+  /** Checks a LogoutResponse on the Redirect binding: its signature covers the raw query. */
+  async validateLogoutRedirect(connection: Connection, query: Record<string, string | undefined>, rawQuery: string): Promise<void> {
+    await new SAML(this.options(connection)).validateRedirectAsync(query as never, rawQuery);
+  }
+
+  clear(): void {
+    this.requests.clear();
+    this.seenAssertions.clear();
+    this.sentThrough.clear();
+  }
+
+  private certificatePem(): Promise<string> {
+    return (this.certificate ??= certify(this.privateKeyPem, 'Rehearsal gateway', this.clock.now()).then((c) => c.certificatePem));
+  }
+
+  /** Runs passport-saml for a resolved connection; resolves with its outcome instead of calling next(). */
+  private run(req: Request, res: Response) {
+    return new Promise<{ err: unknown; user: SamlProfile | false | undefined }>((resolve) => {
+      const handler = this.passport.authenticate('saml', { session: false }, (err: unknown, user: SamlProfile | false | undefined) => resolve({ err, user }));
+      handler(req, res, (err?: unknown) => resolve({ err, user: undefined }));
+    });
+  }
+
+  private options(connection: Connection, newRequestId: () => string = newId): SamlConfig {
+    return {
+      callbackUrl: connection.acsUrl,
+      entryPoint: connection.ssoUrl,
+      ...(connection.sloUrl ? { logoutUrl: connection.sloUrl, logoutCallbackUrl: sloCallbackUrl(connection) } : {}),
+      issuer: connection.spEntityId,
+      audience: connection.spEntityId,
+      idpCert: connection.certificate,
+      idpIssuer: connection.idpEntityId,
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      acceptedClockSkewMs: -1,
+      validateInResponseTo: (connection.allowIdpInitiated ? 'ifPresent' : 'always') as SamlConfig['validateInResponseTo'],
+      cacheProvider: this.requests,
+      generateUniqueId: newRequestId,
+      identifierFormat: EMAIL_FORMAT,
+      disableRequestedAuthnContext: true,
+      signatureAlgorithm: 'sha256',
+      ...(connection.signAuthnRequests ? { privateKey: this.privateKeyPem } : {}),
+    };
+  }
+
+  /** The strategy, on a passport instance of the gateway's own; an AuthnRequest's ID is remembered with its connection. */
+  private strategy(): passport.PassportStatic {
+    const instance = new passport.Passport() as unknown as passport.PassportStatic;
+    const remembering = (connection: Connection) => () => {
+      const id = newId();
+      this.sentThrough.set(id, connection, this.clock.now().getTime() + REQUEST_TTL_MS);
+      return id;
+    };
+    const verified = (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) => done(null, profile ?? undefined);
+    // passport-saml carries its own copy of express's typings (express 4); the runtime objects are the same.
+    instance.use(
+      'saml',
+      new (MultiSamlStrategy as unknown as new (...args: unknown[]) => passport.Strategy)(
+        {
+          passReqToCallback: true,
+          getSamlOptions: (req: Request, done: (err: Error | null, options?: SamlConfig) => void) => {
+            const connection = (req as unknown as SamlRequest).samlConnection;
+            if (!connection) return done(new Error('no SAML connection resolved for this request'));
+            done(null, this.options(connection, remembering(connection)));
+          },
+        },
+        verified,
+        verified,
+      ),
+    );
+    return instance;
+  }
 }
+
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const newId = () => `_${randomBytes(20).toString('hex')}`;
 
 /** Where the IdP answers a LogoutRequest: beside the ACS, same connection parameter. */
 export const sloCallbackUrl = (connection: Connection) => connection.acsUrl.replace('/login/callback', '/logout/callback');
 
-export interface SamlRequest extends Request {
+interface SamlRequest extends Request {
   samlConnection?: Connection;
-}
-
-/** Registers the strategy on a passport instance of the gateway's own. */
-export function samlPassport(requests: ExpiringKeys, spPrivateKey: string, newRequestId: () => string): passport.PassportStatic {
-  const instance = new passport.Passport() as unknown as passport.PassportStatic;
-  // passport-saml carries its own copy of express's typings (express 4); the runtime objects are the same.
-  instance.use(
-    'saml',
-    new (MultiSamlStrategy as unknown as new (...args: unknown[]) => passport.Strategy)(
-      {
-        passReqToCallback: true,
-        getSamlOptions: (req: Request, done: (err: Error | null, options?: SamlConfig) => void) => {
-          const connection = (req as unknown as SamlRequest).samlConnection;
-          if (!connection) return done(new Error('no SAML connection resolved for this request'));
-          done(null, samlOptions(connection, requests, spPrivateKey, newRequestId));
-        },
-      },
-      (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) => done(null, profile ?? undefined),
-      (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) => done(null, profile ?? undefined),
-    ),
-  );
-  return instance;
 }

@@ -5,6 +5,7 @@ import { ControllableClock } from '@rehearsal/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
 import { httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
+import { countingProxy, type CountingProxy } from './counting-proxy.ts';
 import { createGatewayApp } from '../../src/app.ts';
 
 export const ADMIN_KEY = 'gateway-admin-key-0123456789';
@@ -26,11 +27,13 @@ export interface Stack {
   pilot: { id: string };
   directoryId: string;
   connection: { id: string; spEntityId: string; acsUrl: string };
+  /** With `countCoreCalls`: what the gateway asked core, by path. */
+  coreCalls: CountingProxy | undefined;
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean; displayNameFromSaml?: string; pilot?: string[]; singleLogout?: boolean; signAuthnRequests?: boolean; spPrivateKeyPem?: string; publicUrl?: string } = {}): Promise<Stack> {
+export async function startStack(options: { allowIdpInitiated?: boolean; displayNameFromSaml?: string; pilot?: string[]; singleLogout?: boolean; signAuthnRequests?: boolean; spPrivateKeyPem?: string; publicUrl?: string; countCoreCalls?: boolean } = {}): Promise<Stack> {
   // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   const identityKeys: JWTVerifyGetKey = (header, token) => jwks!(header, token);
@@ -58,7 +61,8 @@ export async function startStack(options: { allowIdpInitiated?: boolean; display
 
   const clock = new ControllableClock();
   clock.freeze(NOW);
-  const app = createGatewayApp({ publicUrl: options.publicUrl ?? 'http://localhost:8000', coreUrl: core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}) });
+  const proxy = options.countCoreCalls ? await countingProxy(core.url) : undefined;
+  const app = createGatewayApp({ publicUrl: options.publicUrl ?? 'http://localhost:8000', coreUrl: proxy?.url ?? core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -73,11 +77,12 @@ export async function startStack(options: { allowIdpInitiated?: boolean; display
     pilot,
     directoryId: directory.id,
     connection,
+    coreCalls: proxy,
     // The gateway answers JSON when asked: tests ask unless they say otherwise.
     request: (method, path, body, headers = {}) => httpRequest(url, method, path, body, { accept: 'application/json', ...headers }),
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
-      await Promise.all([core.close(), idp.close()]);
+      await Promise.all([core.close(), idp.close(), proxy?.close()]);
     },
   };
 }

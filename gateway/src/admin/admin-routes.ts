@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { bearerOf, harnessRouter, parseInput, sameSecret, unauthorized } from '@rehearsal/runtime';
+import type { GatewayContext } from '../context.ts';
+
+const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
+
+/** The gateway's own admin API (revoking sessions) and, when enabled, the harness (clock, reset). */
+export function adminRoutes(ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers'>, harness: boolean): Router {
+  const router = Router();
+
+  /** Admin: end every session of an account (by id or email). */
+  router.post('/api/sessions/revoke', ctx.parsers.body, async (req, res) => {
+    if (!sameSecret(bearerOf(req), ctx.adminKey)) throw unauthorized('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
+    const input = parseInput(revokeInput, req.body, 'body');
+    res.json({ revoked: await ctx.sessions.revoke(input.account) });
+  });
+
+  const reset = async () => {
+    ctx.sp.clear();
+    ctx.pending.clear();
+    ctx.throttle.clear();
+    await ctx.store.clear();
+  };
+  if (harness) router.use(harnessRouter({ clock: ctx.clock, reset, keys: [ctx.adminKey, ...(ctx.harnessKey ? [ctx.harnessKey] : [])] }));
+  return router;
+}

@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseInput } from '@rehearsal/runtime';
+import { isRelativePath, type GatewayContext } from '../context.ts';
+import { emailPage, passwordPage } from '../pages.ts';
+import { REASON_NOTICES } from '../sessions/sessions.ts';
+
+const loginInput = z
+  .object({ email: z.email().max(320), relayState: z.string().max(2048).optional(), csrf: z.string().optional(), method: z.enum(['sso', 'password']).optional() })
+  .strict();
+
+/** Step one of every login: the email, and core's decision of the path. */
+export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers'>): Router {
+  const { core, web, sp } = ctx;
+  const router = Router();
+
+  router.get('/login', (req, res) => {
+    const csrf = web.issueCsrf(res);
+    const query = req.query as Record<string, string | undefined>;
+    const notice = query.reason ? { code: query.reason, message: REASON_NOTICES[query.reason] ?? 'Log in again.' } : undefined;
+    res.type('html').send(emailPage({ csrf, relayState: query.relayState && isRelativePath(query.relayState) ? query.relayState : undefined, notice }));
+  });
+
+  /**
+   * One core call picks the path and brings the connection. Only the SSO
+   * redirect differs by account (as in the product, people in an SSO policy go
+   * to their IdP); everyone else, unknown emails included, gets the same
+   * password step, so this step does not tell whether an account exists.
+   * Lock-outs are told after a right password.
+   */
+  router.post('/login', ctx.parsers.form, ctx.parsers.body, async (req, res) => {
+    const input = parseInput(loginInput, req.body ?? {}, 'body');
+    if (!web.csrfOk(req)) return web.refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
+    if (input.relayState !== undefined && !isRelativePath(input.relayState)) return web.refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
+    const started = await core.startLogin(input.email);
+    if (!started) return web.refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
+    const { decision, connection } = started;
+    const sso = decision.allowed && (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password'));
+    if (sso && decision.idp) {
+      if (!connection) return web.refuse(req, res, 404, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
+      return sp.sendAuthnRequest(req, res, connection, input.relayState ?? '/');
+    }
+    ctx.logger.debug('password step', { reason: decision.reason });
+    const ssoToo = decision.allowed && decision.method === 'sso-or-password';
+    if (web.wantsJson(req)) return res.json({ step: 'password', message: 'Enter the password of this account.', ssoToo });
+    res.type('html').send(passwordPage({ email: input.email, csrf: web.csrfOf(req), relayState: input.relayState, ssoToo }));
+  });
+  return router;
+}

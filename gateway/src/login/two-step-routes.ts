@@ -1,0 +1,77 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { parseInput } from '@rehearsal/runtime';
+import { recoveryCodesPage } from '../pages.ts';
+import { loginSteps, type StepsContext } from './login-steps.ts';
+import type { PendingLogin } from './pending-logins.ts';
+
+const codeInput = z.object({ code: z.string().min(1).max(32), csrf: z.string().optional() }).strict();
+
+/** What a wrong code tells the person, by core's reason. */
+const WRONG_CODE: Record<string, string> = {
+  'two-step-code-reused': 'That code was used already: wait for the next one.',
+  'two-step-code-invalid': 'Wrong code: try the code your app shows now.',
+};
+
+/**
+ * Two-step verification and enrolment: the code goes to core with the
+ * completion of the login, so a right code ends in a session after one call.
+ */
+export function twoStepRoutes(ctx: StepsContext): Router {
+  const { web, pending } = ctx;
+  const steps = loginSteps(ctx);
+  const router = Router();
+  const parsers = [ctx.parsers.form, ctx.parsers.body];
+
+  /** A wrong code keeps the step (within the throttle): the person types the next code rather than starting over. */
+  const wrongCode = (req: Request, res: Response, login: PendingLogin, code: string, message: string) => steps.showStep(req, res, login, { status: 401, code, message });
+
+  router.post('/login/two-step', ...parsers, async (req, res) => {
+    const input = parseInput(codeInput, req.body ?? {}, 'body');
+    if (!steps.formOk(req, res)) return;
+    const login = steps.pendingFor(req, res, 'two-step');
+    if (!login) return;
+    const attempt = steps.reserve(req, res, `totp:${login.email}`);
+    if (!attempt) return;
+    const done = await steps.attempting(attempt, () =>
+      steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code } }, login.relayState, (c) => ({ recoveryCodesLeft: c.recoveryCodesLeft, secondFactor: c.secondFactor })),
+    );
+    if (!done.completed) {
+      if (!(done.reason in WRONG_CODE)) {
+        attempt.abandoned();
+        return web.refuse(req, res, 403, done.reason, done.message);
+      }
+      attempt.failed();
+      return wrongCode(req, res, login, done.reason, WRONG_CODE[done.reason]!);
+    }
+    attempt.succeeded();
+    pending.end(login.id);
+  });
+
+  router.post('/login/two-step/enrol', ...parsers, async (req, res) => {
+    const input = parseInput(codeInput, req.body ?? {}, 'body');
+    if (!steps.formOk(req, res)) return;
+    const login = steps.pendingFor(req, res, 'two-step-enrolment');
+    if (!login) return;
+    const attempt = steps.reserve(req, res, `totp:${login.email}`);
+    if (!attempt) return;
+    // Browsers see the recovery codes once, on a page of their own, then continue; API clients get them in the JSON.
+    const shown = (c: { recoveryCodes: string[] | null }) => (web.wantsJson(req) ? { recoveryCodes: c.recoveryCodes } : { page: recoveryCodesPage(c.recoveryCodes ?? [], login.relayState) });
+    const done = await steps.attempting(attempt, () => steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code, secret: login.secret! } }, login.relayState, shown));
+    if (!done.completed) {
+      if (done.reason === 'two-step-enrolled') {
+        attempt.abandoned();
+        return web.refuse(req, res, 409, 'two-step-enrolled', 'This account is enrolled in two-step verification already: log in again to use it.');
+      }
+      if (done.reason !== 'two-step-code-invalid') {
+        attempt.abandoned();
+        return web.refuse(req, res, 403, done.reason, done.message);
+      }
+      attempt.failed();
+      return wrongCode(req, res, login, 'two-step-code-invalid', 'That code does not match the secret: check the authenticator app and the time on the phone, then type the code it shows now.');
+    }
+    attempt.succeeded();
+    pending.end(login.id);
+  });
+  return router;
+}

@@ -1,0 +1,109 @@
+import { Router, type Request } from 'express';
+import { isRelativePath, type GatewayContext } from '../context.ts';
+import { checkResponse, decodeSamlResponse, readResponse, SamlRejection, type ReadResponse } from './response-checks.ts';
+import type { SamlProfile } from './service-provider.ts';
+import { samlErrorOf, statusOfRejection } from './saml-errors.ts';
+
+type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession'>;
+
+/** The connection a SAML endpoint names in `?connection=saml-<id>`, or undefined. */
+const connectionParam = (req: Request) => {
+  const value = (req.query as Record<string, string | undefined>).connection ?? '';
+  return value.startsWith('saml-') ? value.slice(5) : undefined;
+};
+
+/**
+ * The SAML service provider's endpoints: metadata, the ACS and the logout
+ * callback. The gateway validates; core decides who the assertion may log in
+ * (one call, `completeLogin`).
+ */
+export function samlRoutes(ctx: SamlContext): Router {
+  const { core, web, sp } = ctx;
+  const router = Router();
+
+  /** SP metadata of a connection, for IdPs that import it: entity ID, ACS, SLO, NameID format. */
+  router.get('/saml/:connectionId/metadata', async (req, res) => {
+    const connection = await ctx.connectionFor(String(req.params.connectionId));
+    res.type('application/samlmetadata+xml').send(await sp.metadata(connection));
+  });
+
+  // ---- the ACS: the IdP's answer --------------------------------------------------
+  router.post('/login/callback', ctx.parsers.form, async (req, res) => {
+    const connectionId = connectionParam(req);
+    if (connectionId === undefined) return web.refuse(req, res, 400, 'connection-unknown', 'The ACS URL names no SAML connection.');
+    const fields = (req.body ?? {}) as Record<string, string | undefined>;
+    // Read first: a response to an AuthnRequest this gateway sent brings its connection (no look-up in core).
+    let read: ReadResponse | SamlRejection;
+    try {
+      read = readResponse(decodeSamlResponse(fields.SAMLResponse));
+    } catch (err) {
+      if (!(err instanceof SamlRejection)) throw err;
+      read = err;
+    }
+    const sentThrough = read instanceof SamlRejection ? undefined : sp.connectionOf(read.inResponseTo);
+    const connection = sentThrough?.id === connectionId ? sentThrough : await ctx.connectionFor(connectionId);
+    let checked;
+    try {
+      if (read instanceof SamlRejection) throw read;
+      checked = checkResponse(read, { acsUrl: connection.acsUrl, audience: connection.spEntityId, issuer: connection.idpEntityId, now: ctx.clock.now() });
+      if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) {
+        throw new SamlRejection('saml-in-response-to-unknown', 'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).');
+      }
+      if (checked.inResponseTo === undefined && !connection.allowIdpInitiated) {
+        throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
+      }
+    } catch (err) {
+      if (err instanceof SamlRejection) return web.refuse(req, res, statusOfRejection(err.code), err.code, err.message);
+      throw err;
+    }
+    const { err, profile } = await sp.validate(req, res, connection);
+    if (err || !profile) {
+      const refusal = samlErrorOf(err);
+      return web.refuse(req, res, 401, refusal.code, `The SAML response was refused: ${refusal.message}.`);
+    }
+    // A response is good once: its assertion ID is remembered until it expires.
+    if (!sp.seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime())) {
+      return web.refuse(req, res, 401, 'saml-assertion-replayed', 'This assertion was used already.');
+    }
+    const nameId = String(profile.nameID ?? '');
+    if (nameId.toLowerCase() !== checked.nameId.toLowerCase()) return web.refuse(req, res, 401, 'saml-response-invalid', 'The signed NameID differs from the one read.');
+    const completion = await core.completeLogin({
+      method: 'sso',
+      connectionId: connection.id,
+      nameId,
+      attributes: attributesOf(profile),
+      ...(typeof profile.sessionIndex === 'string' ? { sessionIndex: profile.sessionIndex } : {}),
+    });
+    if (!completion.completed) return web.refuse(req, res, 403, completion.reason, completion.message);
+    const relay = fields.RelayState;
+    await ctx.startSession(req, res, completion, relay && isRelativePath(relay) ? relay : '/');
+  });
+
+  /** The IdP's LogoutResponse (HTTP-Redirect): signed by the connection's certificate, answering our request. */
+  router.get('/logout/callback', async (req, res) => {
+    const query = req.query as Record<string, string | undefined>;
+    const connectionId = connectionParam(req);
+    if (connectionId === undefined) return web.refuse(req, res, 400, 'connection-unknown', 'The logout callback names no SAML connection.');
+    const connection = await ctx.connectionFor(connectionId);
+    if (!query.SAMLResponse) return web.refuse(req, res, 400, 'slo-response-missing', 'No SAMLResponse in the query.');
+    if (!query.Signature || !query.SigAlg) return web.refuse(req, res, 401, 'slo-response-unsigned', 'The LogoutResponse is not signed.');
+    try {
+      await sp.validateLogoutRedirect(connection, query, req.originalUrl.slice(req.originalUrl.indexOf('?') + 1));
+    } catch (err) {
+      return web.refuse(req, res, 401, 'slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
+    }
+    const relay = query.RelayState;
+    res.redirect(303, relay && isRelativePath(relay) ? relay : '/login?reason=logged-out');
+  });
+  return router;
+}
+
+/** An assertion's attributes as core takes them: text values only, bounded. */
+export function attributesOf(profile: SamlProfile): Record<string, string[]> {
+  const attributes: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(profile.attributes ?? {}).slice(0, 200)) {
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v.length <= 2048).slice(0, 100);
+    if (name.length <= 512 && values.length) attributes[name] = values;
+  }
+  return attributes;
+}
