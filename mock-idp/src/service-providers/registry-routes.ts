@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseInput, RehearsalError } from '@rehearsal/runtime';
+import type { IdpContext } from '../context.ts';
+import type { ServiceProviderInput } from './service-provider.ts';
+import { serviceProviderFromMetadata } from './sp-metadata.ts';
+
+const metadataImport = z
+  .object({ xml: z.string().min(1).max(512 * 1024).optional(), url: z.url({ protocol: /^https?$/ }).optional(), overrides: z.record(z.string(), z.unknown()).optional() })
+  .strict()
+  .refine((v) => (v.xml === undefined) !== (v.url === undefined), { message: 'give either xml or url' });
+
+/** The SP registry: which service providers the IdP answers, registered by hand or from their metadata. */
+export function registryRoutes(ctx: Pick<IdpContext, 'providers' | 'parsers'>): Router {
+  const { providers } = ctx;
+  const body = ctx.parsers.body;
+  const router = Router();
+  router.get('/api/service-providers', (_req, res) => res.json({ serviceProviders: providers.list() }));
+  router.post('/api/service-providers', body, (req, res) => res.status(201).json(providers.register(req.body)));
+  router.post('/api/service-providers/import', body, async (req, res) => {
+    const input = parseInput(metadataImport, req.body, 'body');
+    const xml = input.xml ?? (await fetchMetadata(input.url!));
+    res.status(201).json(providers.register(serviceProviderFromMetadata(xml, input.overrides as Partial<ServiceProviderInput>)));
+  });
+  // Entity IDs are URLs: they travel URL-encoded in the path.
+  router.get('/api/service-providers/:entityId', (req, res) => res.json(providers.get(String(req.params.entityId))));
+  router.put('/api/service-providers/:entityId', body, (req, res) => res.json(providers.replace(String(req.params.entityId), req.body)));
+  router.delete('/api/service-providers/:entityId', (req, res) => {
+    providers.remove(String(req.params.entityId));
+    res.status(204).end();
+  });
+  return router;
+}
+
+const METADATA_TIMEOUT_MS = 5000;
+async function fetchMetadata(url: string): Promise<string> {
+  let response: globalThis.Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
+  } catch (err) {
+    throw new RehearsalError('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`, { status: 422 });
+  }
+  if (!response.ok) throw new RehearsalError('metadata-unreachable', `${url} answered ${response.status}.`, { status: 422 });
+  const text = await response.text();
+  if (text.length > 512 * 1024) throw new RehearsalError('metadata-too-large', `${url} returned more than 512 KiB.`, { status: 422 });
+  return text;
+}
