@@ -31,15 +31,26 @@ export const BUILD_TOOLS = [
 export const SUITE_PACKAGES = [
   { name: 'openssl', packages: ['openssl', 'ca-certificates'], present: () => has('openssl'), needed: 'test certificates for SAML connections' },
   { name: 'xmlsec1', packages: ['xmlsec1'], present: () => has('xmlsec1'), needed: 'verifying the mock IdP signatures independently' },
-  { name: 'pysaml2', packages: ['python3-pysaml2'], present: () => pythonHas('saml2'), needed: 'a second SAML peer (SP and IdP) in the interoperability tests' },
-  { name: 'python3-saml', packages: ['python3-onelogin-saml2'], present: () => pythonHas('onelogin.saml2'), needed: "OneLogin's strict SP judging the IdP's faults" },
+  {
+    name: 'pysaml2',
+    packages: ['python3-pysaml2'],
+    present: () => pythonHas('saml2'),
+    needed: 'a second SAML peer (SP and IdP) in the interoperability tests',
+  },
+  {
+    name: 'python3-saml',
+    packages: ['python3-onelogin-saml2'],
+    present: () => pythonHas('onelogin.saml2'),
+    needed: "OneLogin's strict SP judging the IdP's faults",
+  },
   { name: 'chromium', packages: ['chromium'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), needed: 'the browser suite' },
   { name: 'docker', packages: ['docker.io'], present: () => has('dockerd') && has('docker'), needed: 'the container suite' },
-  { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: "validating docker-compose.yml" },
+  { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: 'validating docker-compose.yml' },
 ];
 
 /** What to tell when something cannot be prepared here: what it is for, and the command that installs it. */
-const missingLine = (item) => `missing: ${item.name}${item.needed ? ` (${item.needed})` : ''}: install it with \`sudo apt-get install -y ${item.packages.join(' ')}\``;
+const missingLine = (item) =>
+  `missing: ${item.name}${item.needed ? ` (${item.needed})` : ''}: install it with \`sudo apt-get install -y ${item.packages.join(' ')}\``;
 
 let aptUpdated = false;
 function aptInstall(packages) {

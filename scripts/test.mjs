@@ -1,6 +1,6 @@
 // `npm test`: prepare what the suites need beyond npm packages (scripts/prepare.mjs:
-// Debian packages, the Docker engine, the base image), type-check the whole
-// repository, run every package's mocha suite, then print one closing line
+// Debian packages, the Docker engine, the base image), type-check, lint and
+// format-check the whole repository, run every package's mocha suite, then print one closing line
 // "Tests: N passed, N failed, N skipped". An engine started here is stopped at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +23,16 @@ const engine = await prepare();
 console.log('\n== type-check (tsc) ==');
 const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) failedSteps.push('type-check');
+
+console.log('\n== lint (eslint) ==');
+const eslint = spawnSync(bin('eslint'), ['.'], { cwd: root, stdio: 'inherit' });
+if (eslint.status !== 0) failedSteps.push('lint');
+else console.log('no problems');
+
+console.log('\n== format (prettier --check) ==');
+const prettier = spawnSync(bin('prettier'), ['--check', '--log-level', 'warn', '.'], { cwd: root, stdio: 'inherit' });
+if (prettier.status !== 0) failedSteps.push('format (run npm run format)');
+else console.log('every file is formatted');
 
 for (const workspace of pkg.workspaces) {
   const dir = join(root, workspace);

@@ -1,5 +1,15 @@
 /** Rehearsal for test suites and scripts: start the stack with a scenario, drive it, stop it. */
-export { start, resetServices, SERVICES, DEFAULT_PORTS, type Stack, type StackOptions, type StackUrls, type StackCredentials, type ServiceName } from './stack/stack.ts';
+export {
+  start,
+  resetServices,
+  SERVICES,
+  DEFAULT_PORTS,
+  type Stack,
+  type StackOptions,
+  type StackUrls,
+  type StackCredentials,
+  type ServiceName,
+} from './stack/stack.ts';
 export { StackClock, type ClockState } from './stack/stack-clock.ts';
 export { applyScenario, type AppliedScenario } from './scenario/apply.ts';
 export { readScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from './scenario/scenario-file.ts';

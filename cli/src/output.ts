@@ -2,15 +2,19 @@
 export interface Output {
   json: boolean;
   /** A line for people (nothing in --json mode). */
-  say(line?: string): void;
+  say: (line?: string) => void;
   /** The result: JSON in --json mode, otherwise printed by `human`. */
-  result(value: unknown, human: () => void): void;
-  progress(label: string, done?: number, total?: number): void;
+  result: (value: unknown, human: () => void) => void;
+  progress: (label: string, done?: number, total?: number) => void;
   /** Ends a progress bar line, if one is drawn. */
-  endProgress(): void;
+  endProgress: () => void;
 }
 
-export function createOutput(json: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr): Output {
+export function createOutput(
+  json: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+): Output {
   const tty = 'isTTY' in err && err.isTTY === true;
   let drawing = false;
   let lastLabel = '';
@@ -45,9 +49,13 @@ export function createOutput(json: boolean, out: NodeJS.WritableStream = process
 
 /** A plain text table: a header row, then the rows, columns padded to their widest cell. */
 export function table(rows: Record<string, unknown>[], columns: string[]): string {
-  const cell = (v: unknown) => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(', ') : String(v));
+  const cell = (v: unknown): string => (Array.isArray(v) ? v.map(cell).join(', ') : textOf(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
@@ -65,3 +73,11 @@ export const EXIT = {
 } as const;
 
 export class UsageError extends Error {}
+
+/** A value as a person reads it in a table or a sentence: text as is, absent as empty, anything structured as JSON. */
+export function textOf(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v);
+}

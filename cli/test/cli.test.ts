@@ -27,12 +27,16 @@ function rehearsal(args: string[], dataDir: string): Promise<Ran> {
 /** `rehearsal up --json` on free ports, ready once it prints its one JSON line (or failed when it exits first). */
 async function startUp(args: string[], dataDir: string): Promise<{ up: ChildProcess; described: any }> {
   const [core, idp, gateway] = [await freePort(), await freePort(), await freePort()];
-  const up = spawn(process.execPath, [BIN, 'up', ...args, '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(
+    process.execPath,
+    [BIN, 'up', ...args, '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  up.stderr!.on('data', (d) => (stderr += d));
+  up.stderr.on('data', (d) => (stderr += d));
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
-    up.stdout!.on('data', (d) => {
+    up.stdout.on('data', (d) => {
       out += d;
       if (out.includes('\n')) resolve(out.split('\n')[0]!);
     });
@@ -74,9 +78,15 @@ describe('the rehearsal command', function () {
     expect(idpDirectory.scim.token).to.match(/^rhsc_/);
     expect(idpDirectory.saml).to.include({ idpMetadataUrl: `${described.urls.idp}/saml/metadata` });
     expect(idpDirectory.saml.acsUrl).to.equal(`${described.urls.gateway}/login/callback?connection=saml-${idpDirectory.saml.connectionId}`);
-    expect(described.people.find((p: { email: string }) => p.email === 'alice@acme.com')).to.include({ policy: 'SSO pilot', login: 'SSO via the mock IdP', password: 'alice-pass' });
+    expect(described.people.find((p: { email: string }) => p.email === 'alice@acme.com')).to.include({
+      policy: 'SSO pilot',
+      login: 'SSO via the mock IdP',
+      password: 'alice-pass',
+    });
     // What it printed works: the SCIM token opens the SCIM server, the admin key the admin API.
-    const scim = await fetch(`${idpDirectory.scim.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alice@acme.com"')}`, { headers: { authorization: `Bearer ${idpDirectory.scim.token}` } });
+    const scim = await fetch(`${idpDirectory.scim.baseUrl}/Users?filter=${encodeURIComponent('userName eq "alice@acme.com"')}`, {
+      headers: { authorization: `Bearer ${idpDirectory.scim.token}` },
+    });
     expect((await scim.json()).totalResults).to.equal(1);
     const orgs = await fetch(`${described.urls.core}/api/orgs`, { headers: { authorization: `Bearer ${described.credentials.coreAdminKey}` } });
     expect(orgs.status).to.equal(200);
@@ -132,7 +142,11 @@ describe('the rehearsal command', function () {
 
   it('report rollout --apply: a clean preview is applied, one that locks someone out changes nothing', async () => {
     const members = async () => {
-      const state = JSON.parse((await rehearsal(['report', 'policies', '--json'], dataDir)).stdout) as { name: string; memberCount?: number; members?: number }[];
+      const state = JSON.parse((await rehearsal(['report', 'policies', '--json'], dataDir)).stdout) as {
+        name: string;
+        memberCount?: number;
+        members?: number;
+      }[];
       const pilot = state.find((p) => p.name === 'SSO pilot')!;
       return pilot.memberCount ?? pilot.members;
     };
@@ -179,7 +193,9 @@ describe('the rehearsal command', function () {
     const plan = await rehearsal(['provision', 'plan'], dataDir);
     expect(plan.code).to.equal(0);
     expect(plan.stdout).to.match(/bob@acme\.com\s+deprovision\s+active/);
-    const due = JSON.parse((await rehearsal(['provision', 'plan', '--json'], dataDir)).stdout).users.find((u: { user: string }) => u.user === 'bob@acme.com').deleteAfter;
+    const due = JSON.parse((await rehearsal(['provision', 'plan', '--json'], dataDir)).stdout).users.find(
+      (u: { user: string }) => u.user === 'bob@acme.com',
+    ).deleteAfter;
     // Thirty days from the deletion on the IdP's clock (which earlier tests moved).
     const idpNow = Date.parse((await (await fetch(`${described.urls.idp}/_rehearsal/clock`)).json()).now);
     expect(Date.parse(due) - idpNow).to.be.within(30 * 86_400_000 - 60_000, 30 * 86_400_000);
@@ -235,7 +251,13 @@ describe('rehearsal up --processes', function () {
       rmSync(dataDir, { recursive: true, force: true });
     }
     for (const url of [described.urls.core, described.urls.idp, described.urls.gateway]) {
-      expect(await fetch(`${url}/healthz`).then(() => 'answers', () => 'stopped'), url).to.equal('stopped');
+      expect(
+        await fetch(`${url}/healthz`).then(
+          () => 'answers',
+          () => 'stopped',
+        ),
+        url,
+      ).to.equal('stopped');
     }
   });
 });
@@ -286,8 +308,11 @@ describe('rehearsal up: keys, configuration errors, help, dead services (issue 1
   it('a bad setting stops up with the problem in a sentence and exit 2, without a stack trace or the secret', async () => {
     for (const processes of [false, true]) {
       const ran = await new Promise<Ran>((resolve) => {
-        execFile(process.execPath, [BIN, 'up', '--data-dir', dataDir, ...(processes ? ['--processes'] : []), '--core-port', '1'], { cwd: ROOT, env: { ...process.env, CORE_ADMIN_KEY: 'short' } }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [BIN, 'up', '--data-dir', dataDir, ...(processes ? ['--processes'] : []), '--core-port', '1'],
+          { cwd: ROOT, env: { ...process.env, CORE_ADMIN_KEY: 'short' } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
       expect(ran.code, ran.stderr).to.equal(2);
@@ -332,7 +357,13 @@ describe('rehearsal up: keys, configuration errors, help, dead services (issue 1
     expect(stderr).to.match(/the stack stopped: idp died 2 times/);
     expect(existsSync(join(dataDir, 'stack.json'))).to.equal(false);
     for (const url of [described.urls.core, described.urls.gateway]) {
-      expect(await fetch(`${url}/healthz`).then(() => 'answers', () => 'stopped'), url).to.equal('stopped');
+      expect(
+        await fetch(`${url}/healthz`).then(
+          () => 'answers',
+          () => 'stopped',
+        ),
+        url,
+      ).to.equal('stopped');
     }
   });
 });

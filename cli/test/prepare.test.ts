@@ -14,7 +14,9 @@ describe('npm test: the prerequisites step', function () {
   this.timeout(600_000);
   it('reports every prerequisite once, as ready, prepared or missing with what to install', async () => {
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-      execFile(process.execPath, [join(ROOT, 'scripts', 'prepare.mjs'), '--report'], { cwd: ROOT }, (err, stdout) => (err ? reject(err) : resolve({ stdout }))),
+      execFile(process.execPath, [join(ROOT, 'scripts', 'prepare.mjs'), '--report'], { cwd: ROOT }, (err, stdout) =>
+        err ? reject(new Error(err.message, { cause: err })) : resolve({ stdout }),
+      ),
     );
     const lines = stdout.split('\n').filter((l) => l.startsWith('[prepare] ') && !l.startsWith('[prepare] installing'));
     for (const name of ['openssl', 'xmlsec1', 'pysaml2', 'python3-saml', 'chromium', 'docker', 'docker-compose']) {

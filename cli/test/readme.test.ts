@@ -39,7 +39,8 @@ function walkthrough(heading: string): Step[] {
   for (const line of block.split('\n')) {
     if (!line.trim()) continue;
     if (line.startsWith('#   ')) steps.at(-1)!.shown.at(-1)!.push(line.slice(4));
-    else if (line.startsWith('#')) steps.at(-1)?.shown.push([]); // a comment: what the README leaves out between shown lines
+    else if (line.startsWith('#'))
+      steps.at(-1)?.shown.push([]); // a comment: what the README leaves out between shown lines
     else steps.push({ command: line.replace(/\s{2,}#.*$/, '').trim(), shown: [[]] });
   }
   return steps;
@@ -47,7 +48,10 @@ function walkthrough(heading: string): Step[] {
 
 /** Each block of shown lines appears in the output as consecutive lines, the blocks in order. */
 function expectShown(output: string, shown: string[][], dataDir: string, what: string) {
-  const actual = output.split('\n').map((l) => mask(l, dataDir)).filter(Boolean);
+  const actual = output
+    .split('\n')
+    .map((l) => mask(l, dataDir))
+    .filter(Boolean);
   let from = 0;
   for (const lines of shown.filter((b) => b.length)) {
     const want = lines.map((l) => mask(l, dataDir)).filter(Boolean);
@@ -73,11 +77,26 @@ describe('README walkthroughs, run as written', function () {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-readme-'));
     const ports = { core: await freePort(), idp: await freePort(), gateway: await freePort() };
-    up = spawn(process.execPath, [BIN, 'up', '--scenario', 'examples/acme.yaml', '--core-port', String(ports.core), '--idp-port', String(ports.idp), '--gateway-port', String(ports.gateway)], {
-      cwd: ROOT,
-      env: { ...process.env, REHEARSAL_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    up = spawn(
+      process.execPath,
+      [
+        BIN,
+        'up',
+        '--scenario',
+        'examples/acme.yaml',
+        '--core-port',
+        String(ports.core),
+        '--idp-port',
+        String(ports.idp),
+        '--gateway-port',
+        String(ports.gateway),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, REHEARSAL_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let err = '';
     up.stderr!.on('data', (d) => (err += d));
     await new Promise<void>((resolve, reject) => {
@@ -113,7 +132,12 @@ describe('README walkthroughs, run as written', function () {
     expectShown(banner, blocks, dataDir, 'npm start');
   });
 
-  for (const heading of ['### 1. A staged SSO rollout', '### 2. What will the attribute mapping overwrite?', '### 3. Idle timeout and two-step verification', '### The billing surprise']) {
+  for (const heading of [
+    '### 1. A staged SSO rollout',
+    '### 2. What will the attribute mapping overwrite?',
+    '### 3. Idle timeout and two-step verification',
+    '### The billing surprise',
+  ]) {
     it(heading.replace(/^#+ /, ''), () => {
       const steps = walkthrough(heading);
       expect(steps.length).to.be.greaterThan(2);

@@ -13,7 +13,7 @@ describe('start(): the stack for test suites, in this process', function () {
   });
   after(() => stack?.close());
 
-  const orgs = () => new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', '/api/orgs');
+  const orgs = () => new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call<any>('GET', '/api/orgs');
 
   it('starts the three services on free loopback ports with the scenario applied', async () => {
     expect(stack.mode).to.equal('in-process');
@@ -43,7 +43,10 @@ describe('start(): the stack for test suites, in this process', function () {
     const { urls, dataDir } = stack;
     await stack.close();
     for (const url of Object.values(urls)) {
-      const reached = await fetch(`${url}/healthz`).then(() => true, () => false);
+      const reached = await fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      );
       expect(reached, url).to.equal(false);
     }
     expect((await import('node:fs')).existsSync(dataDir)).to.equal(false);
@@ -59,7 +62,7 @@ describe('start(): a scenario whose gateway signs its AuthnRequests', function (
     const stack = await start({ scenario });
     try {
       const connection = stack.applied!.directories.find((d) => d.saml)!.saml!;
-      const sp = await new ServiceClient('mock-idp', stack.urls.idp).call('GET', `/api/service-providers/${encodeURIComponent(connection.spEntityId)}`);
+      const sp = await new ServiceClient('mock-idp', stack.urls.idp).call<any>('GET', `/api/service-providers/${encodeURIComponent(connection.spEntityId)}`);
       expect(sp).to.include({ wantAuthnRequestsSigned: true });
       expect(sp.certificate).to.be.a('string').and.have.length.greaterThan(100);
       expect(await headlessLogin(stack.urls, 'alice@acme.com')).to.include({ outcome: 'logged-in', reason: 'sso-login' });
@@ -77,9 +80,13 @@ describe('start(): the shipped examples and the rest of the scenario shape', fun
     const stack = await start({ scenario: join(EXAMPLES, 'billing-surprise.yaml') });
     try {
       const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
-      const billing = () => core.call('GET', `/api/orgs/${stack.applied!.orgId}/billing?accounts=false`);
+      const billing = () => core.call<any>('GET', `/api/orgs/${stack.applied!.orgId}/billing?accounts=false`);
       expect(await billing()).to.deep.include({ billableCount: 6, byReason: { 'billable-product-access': 6, 'non-billable-policy': 4000 } });
-      const cycle = await new ServiceClient('mock-idp', stack.urls.idp).call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { wait: true });
+      const cycle = await new ServiceClient('mock-idp', stack.urls.idp).call<any>(
+        'POST',
+        `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`,
+        { wait: true },
+      );
       expect(cycle).to.include({ status: 'succeeded' });
       expect(cycle.counts).to.include({ 'users.create': 4005 });
       expect(await billing()).to.deep.include({ billableCount: 3406, byReason: { 'billable-product-access': 3406, 'jsm-customer-only': 600 } });
@@ -108,11 +115,11 @@ trello:
     try {
       const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
       const org = `/api/orgs/${stack.applied!.orgId}`;
-      const domains = (await core.call('GET', `${org}/domains`)) as { name: string; status: string }[];
+      const domains = await core.call<{ name: string; status: string }[]>('GET', `${org}/domains`);
       expect(Object.fromEntries(domains.map((d) => [d.name, d.status]))).to.deep.equal({ 'globex.com': 'verified', 'globex.example': 'pending' });
-      const products = (await core.call('GET', `${org}/products`)) as { product: string; plan: string }[];
+      const products = await core.call<{ product: string; plan: string }[]>('GET', `${org}/products`);
       expect(products.find((p) => p.product === 'confluence')).to.include({ plan: 'premium' });
-      const { members } = await core.call('GET', `/api/trello/enterprises/${stack.applied!.trello!.enterpriseId}/members`);
+      const { members } = await core.call<any>('GET', `/api/trello/enterprises/${stack.applied!.trello!.enterpriseId}/members`);
       const marge = members.find((m: { email: string }) => m.email === 'marge@globex.com');
       expect(marge).to.include({ usesSeat: true, seatReason: 'enterprise-license' });
       expect(marge.workspaceIds).to.deep.equal([stack.applied!.trello!.workspaces.Ops]);
@@ -131,13 +138,13 @@ trello:
     try {
       const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
       const idpDirectory = stack.applied!.directories.find((d) => d.saml)!;
-      const directory = await core.call('GET', `/api/orgs/${stack.applied!.orgId}/directories/${idpDirectory.id}`);
+      const directory = await core.call<any>('GET', `/api/orgs/${stack.applied!.orgId}/directories/${idpDirectory.id}`);
       expect(directory.scim).to.deep.include({ fidelity: 'atlassian', rateLimit: { requests: 500, perSeconds: 60 } });
       expect(directory.saml).to.include({ displayNameFromSaml: 'family-given' });
-      const target = await new ServiceClient('mock-idp', stack.urls.idp).call('GET', `/api/provisioning/targets/${stack.applied!.provisioningTarget}`);
+      const target = await new ServiceClient('mock-idp', stack.urls.idp).call<any>('GET', `/api/provisioning/targets/${stack.applied!.provisioningTarget}`);
       expect(target).to.include({ deprovision: 'delete', softDeletePeriod: '7d' });
       await headlessLogin(stack.urls, 'alice@acme.com');
-      expect((await core.call('GET', '/api/accounts?email=alice@acme.com'))[0].displayName).to.equal('Liddell Alice');
+      expect((await core.call<any>('GET', '/api/accounts?email=alice@acme.com'))[0].displayName).to.equal('Liddell Alice');
     } finally {
       await stack.close();
     }

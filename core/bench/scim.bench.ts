@@ -22,10 +22,14 @@ const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearsal-bench-'));
 const port = await freePort();
-const core = spawn(process.execPath, [...(process.env.BENCH_CORE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-  env: { ...process.env, CORE_PORT: String(port), CORE_DB: join(dir, 'core.sqlite'), REHEARSAL_DATA_DIR: dir, CORE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' },
-  stdio: ['ignore', 'inherit', 'ignore'],
-});
+const core = spawn(
+  process.execPath,
+  [...(process.env.BENCH_CORE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
+  {
+    env: { ...process.env, CORE_PORT: String(port), CORE_DB: join(dir, 'core.sqlite'), REHEARSAL_DATA_DIR: dir, CORE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'inherit', 'ignore'],
+  },
+);
 const url = `http://127.0.0.1:${port}`;
 
 function memory() {
@@ -41,7 +45,14 @@ function call(method: string, path: string, body: unknown, key: string): Promise
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port, path, method, agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -56,7 +67,6 @@ function call(method: string, path: string, body: unknown, key: string): Promise
     request.end(payload);
   });
 }
-
 
 /** CPU seconds the core process has used (user + system): steadier than wall time on a shared machine. */
 function coreCpuSeconds() {
@@ -89,14 +99,19 @@ try {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < USERS) {
         const i = next++;
-        const user = await call('POST', `${scim}/Users`, {
-          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-          userName: `user${i}@bench.example`,
-          externalId: `ext-${i}`,
-          name: { givenName: 'User', familyName: String(i) },
-          emails: [{ value: `user${i}@bench.example`, type: 'work', primary: true }],
-          active: true,
-        }, token);
+        const user = await call(
+          'POST',
+          `${scim}/Users`,
+          {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName: `user${i}@bench.example`,
+            externalId: `ext-${i}`,
+            name: { givenName: 'User', familyName: String(i) },
+            emails: [{ value: `user${i}@bench.example`, type: 'work', primary: true }],
+            active: true,
+          },
+          token,
+        );
         ids[i] = user.id;
         if (i === 10_000) firstTenThousand = performance.now() - started;
       }
@@ -104,8 +119,12 @@ try {
   );
   const createSeconds = (performance.now() - started) / 1000;
   const createRate = USERS / createSeconds;
-  console.log(`creates: ${createRate.toFixed(0)} users/s over HTTP (${createSeconds.toFixed(1)} s for ${USERS.toLocaleString('en')}; first 10,000 at ${firstTenThousand ? (10_000 / (firstTenThousand / 1000)).toFixed(0) : 'n/a'}/s) — target 2,000/s: ${ratio(createRate, 2000, 'higher')}`);
-  console.log(`core CPU per create: ${(((coreCpuSeconds() - cpuBefore) / USERS) * 1000).toFixed(3)} ms (one core's limit: ${(USERS / (coreCpuSeconds() - cpuBefore)).toFixed(0)} creates/s)`);
+  console.log(
+    `creates: ${createRate.toFixed(0)} users/s over HTTP (${createSeconds.toFixed(1)} s for ${USERS.toLocaleString('en')}; first 10,000 at ${firstTenThousand ? (10_000 / (firstTenThousand / 1000)).toFixed(0) : 'n/a'}/s) — target 2,000/s: ${ratio(createRate, 2000, 'higher')}`,
+  );
+  console.log(
+    `core CPU per create: ${(((coreCpuSeconds() - cpuBefore) / USERS) * 1000).toFixed(3)} ms (one core's limit: ${(USERS / (coreCpuSeconds() - cpuBefore)).toFixed(0)} creates/s)`,
+  );
   console.log(`memory after creates: RSS ${memory().rssMiB} MiB (peak ${memory().peakMiB} MiB)`);
 
   // 2. userName eq lookups at full size
@@ -119,20 +138,34 @@ try {
   }
   latencies.sort((a, b) => a - b);
   const p99 = percentile(latencies, 99);
-  console.log(`userName eq lookup at ${USERS.toLocaleString('en')} users, ${LOOKUPS} requests: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms — target p99 < 5 ms: ${ratio(p99, 5, 'lower')}`);
+  console.log(
+    `userName eq lookup at ${USERS.toLocaleString('en')} users, ${LOOKUPS} requests: p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms — target p99 < 5 ms: ${ratio(p99, 5, 'lower')}`,
+  );
 
   // 3. 1,000 members into a group of 35,000
   const group = await call('POST', `${scim}/Groups`, { displayName: 'Everyone' }, token);
   for (let i = 0; i < GROUP_SIZE; i += 5000) {
     const chunk = ids.slice(i, Math.min(i + 5000, GROUP_SIZE)).map((value) => ({ value }));
-    await call('PATCH', `${scim}/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: chunk }] }, token);
+    await call(
+      'PATCH',
+      `${scim}/Groups/${group.id}`,
+      { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: chunk }] },
+      token,
+    );
   }
   const extra = ids.slice(GROUP_SIZE, GROUP_SIZE + 1000).map((value) => ({ value }));
   const t0 = performance.now();
-  await call('PATCH', `${scim}/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: extra }] }, token);
+  await call(
+    'PATCH',
+    `${scim}/Groups/${group.id}`,
+    { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: extra }] },
+    token,
+  );
   const patchMs = performance.now() - t0;
   const check = await call('GET', `${scim}/Groups/${group.id}?attributes=members`, undefined, token);
-  console.log(`PATCH add 1,000 members to a group of ${GROUP_SIZE.toLocaleString('en')}: ${patchMs.toFixed(1)} ms (group now ${check.members.length.toLocaleString('en')}) — target < 200 ms: ${ratio(patchMs, 200, 'lower')}`);
+  console.log(
+    `PATCH add 1,000 members to a group of ${GROUP_SIZE.toLocaleString('en')}: ${patchMs.toFixed(1)} ms (group now ${check.members.length.toLocaleString('en')}) — target < 200 ms: ${ratio(patchMs, 200, 'lower')}`,
+  );
   console.log(`core process memory at the end: RSS ${memory().rssMiB} MiB, peak ${memory().peakMiB} MiB`);
 } finally {
   agent.destroy();

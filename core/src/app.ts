@@ -25,7 +25,18 @@ import { PolicyService } from './policies/policy-service.ts';
 import { policyRoutes } from './policies/routes.ts';
 import { ProductService } from './products/product-service.ts';
 import { productRoutes } from './products/routes.ts';
-import { ControllableClock, errorMiddleware, harnessRouter, rejectRepeatedQuery, routeNotFound, sendIndex, silentLogger, timeOrderedId, type Clock, type Logger } from '@rehearsal/runtime';
+import {
+  ControllableClock,
+  errorMiddleware,
+  harnessRouter,
+  rejectRepeatedQuery,
+  routeNotFound,
+  sendIndex,
+  silentLogger,
+  timeOrderedId,
+  type Clock,
+  type Logger,
+} from '@rehearsal/runtime';
 import type { Store } from './store/store.ts';
 import { trelloRoutes } from './trello/routes.ts';
 import { TrelloService } from './trello/trello-service.ts';
@@ -71,7 +82,8 @@ export const CORE_VERSION = '0.1.0';
 const CORE_INDEX = {
   service: 'core',
   title: 'Rehearsal core',
-  description: 'Organizations, claimed domains, managed accounts, authentication policies, SCIM directories, products, Trello Enterprise and billing: every fact and every rule of the rehearsal.',
+  description:
+    'Organizations, claimed domains, managed accounts, authentication policies, SCIM directories, products, Trello Enterprise and billing: every fact and every rule of the rehearsal.',
   links: [
     { path: '/openapi.json', label: 'API description (OpenAPI 3.1)', note: 'every /api route; Authorization: Bearer <core admin key>' },
     { path: '/scim/directory/{directoryId}/ServiceProviderConfig', label: 'SCIM 2.0 server', note: "one per IdP directory, with the directory's bearer token" },

@@ -5,7 +5,10 @@ import { env, parseEnv } from '@rehearsal/runtime';
 const coreEnv = z.object({
   CORE_PORT: env.port(9000),
   CORE_HOST: env.text('127.0.0.1'),
-  CORE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  CORE_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   CORE_DB: env.optionalText(),
   CORE_ADMIN_KEY: env.key(),
@@ -18,7 +21,14 @@ const coreEnv = z.object({
   CORE_DNS_SERVERS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    ),
   CORE_VERIFY_TIMEOUT_MS: env.milliseconds(5000),
   CORE_DOMAIN_FILE_URL: z
     .string()

@@ -4,7 +4,18 @@ import { createRemoteJWKSet } from 'jose';
 import { createCoreApp } from './app.ts';
 import { readCoreConfig } from './config.ts';
 import { NetworkDomainVerifier } from './domains/verifier.ts';
-import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
+import {
+  closeServer,
+  createLogger,
+  ensureDataDir,
+  listen,
+  portOf,
+  secretFrom,
+  stackKey,
+  systemClock,
+  type RunningService,
+  type ServeOptions,
+} from '@rehearsal/runtime';
 import { SqliteStore } from './store/sqlite-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
@@ -31,7 +42,11 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
     logger,
     harness: config.REHEARSAL_HARNESS,
     domainFileUrlTemplate: config.CORE_DOMAIN_FILE_URL,
-    verifier: new NetworkDomainVerifier({ dnsServers: config.CORE_DNS_SERVERS, timeoutMs: config.CORE_VERIFY_TIMEOUT_MS, fileUrlTemplate: config.CORE_DOMAIN_FILE_URL }),
+    verifier: new NetworkDomainVerifier({
+      dnsServers: config.CORE_DNS_SERVERS,
+      timeoutMs: config.CORE_VERIFY_TIMEOUT_MS,
+      fileUrlTemplate: config.CORE_DOMAIN_FILE_URL,
+    }),
   });
   let server;
   try {

@@ -37,9 +37,22 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
     urls = { core: `http://localhost:${corePort}`, idp: `http://localhost:${idpPort}`, gateway: `http://localhost:${gatewayPort}` };
     const gatewayKey = randomBytes(24).toString('base64url');
     const env: Record<(typeof TARGETS)[number], Record<string, string>> = {
-      core: { CORE_HOST: '127.0.0.1', CORE_PORT: String(corePort), CORE_PUBLIC_URL: urls.core, GATEWAY_URL: urls.gateway, CORE_ADMIN_KEY: coreAdminKey, CORE_GATEWAY_KEY: gatewayKey },
+      core: {
+        CORE_HOST: '127.0.0.1',
+        CORE_PORT: String(corePort),
+        CORE_PUBLIC_URL: urls.core,
+        GATEWAY_URL: urls.gateway,
+        CORE_ADMIN_KEY: coreAdminKey,
+        CORE_GATEWAY_KEY: gatewayKey,
+      },
       'mock-idp': { IDP_HOST: '127.0.0.1', IDP_PORT: String(idpPort), IDP_PUBLIC_URL: urls.idp },
-      gateway: { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: urls.gateway, CORE_URL: urls.core, CORE_GATEWAY_KEY: gatewayKey },
+      gateway: {
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_PUBLIC_URL: urls.gateway,
+        CORE_URL: urls.core,
+        CORE_GATEWAY_KEY: gatewayKey,
+      },
     };
     for (const target of TARGETS) {
       containers.push(
@@ -70,32 +83,36 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
 
   it('the pilot user logs in through the IdP and sees the Trello boards', async () => {
     const pilot = applied.policies.find((p) => p.name === 'SSO pilot')!;
-    await core.call('POST', `/api/orgs/${applied.orgId}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
+    await core.call<any>('POST', `/api/orgs/${applied.orgId}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
     const login = await headlessLogin(urls, 'alice@acme.com', { then: '/api/products/trello' });
     expect(login).to.include({ outcome: 'logged-in', reason: 'sso-login' });
     expect((login.page!.body as { boards: { name: string }[] }).boards.map((b) => b.name)).to.deep.equal(['Roadmap']);
   });
 
   it('a password user enrols in two-step verification, and the idle limit ends the session on the clock', async () => {
-    const clock = new StackClock([new ServiceClient('core', urls.core, harnessKey), new ServiceClient('mock-idp', urls.idp, harnessKey), new ServiceClient('gateway', urls.gateway, harnessKey)]);
+    const clock = new StackClock([
+      new ServiceClient('core', urls.core, harnessKey),
+      new ServiceClient('mock-idp', urls.idp, harnessKey),
+      new ServiceClient('gateway', urls.gateway, harnessKey),
+    ]);
     await clock.freeze();
     const login = await headlessLogin(urls, 'carol@acme.com', { password: 'carol-pass-123', enrol: true });
     expect(login).to.include({ outcome: 'logged-in', reason: 'two-step-enrolled' });
     const gateway = new ServiceClient('gateway', urls.gateway);
-    expect((await gateway.send('GET', '/api/products/trello', undefined, { cookie: login.cookie! })).status).to.equal(200);
+    expect((await gateway.send<any>('GET', '/api/products/trello', undefined, { cookie: login.cookie! })).status).to.equal(200);
     await clock.advance('31m');
-    const expired = await gateway.send('GET', '/api/products/trello', undefined, { cookie: login.cookie! });
+    const expired = await gateway.send<any>('GET', '/api/products/trello', undefined, { cookie: login.cookie! });
     expect([expired.status, expired.body.error.code]).to.deep.equal([401, 'idle-timeout']);
   });
 
   it('keeps the harness shut to anyone without its key, though the container listens on every interface by default', async () => {
     for (const base of [urls.core, urls.idp, urls.gateway]) {
-      const reset = await new ServiceClient('any', base).send('POST', '/_rehearsal/reset');
+      const reset = await new ServiceClient('any', base).send<any>('POST', '/_rehearsal/reset');
       expect(reset.status, base).to.equal(401);
-      const clock = await new ServiceClient('any', base).send('POST', '/_rehearsal/clock', { advance: '30d' });
+      const clock = await new ServiceClient('any', base).send<any>('POST', '/_rehearsal/clock', { advance: '30d' });
       expect(clock.status, base).to.equal(401);
     }
-    expect((await core.send('GET', `/api/orgs/${applied.orgId}`)).status, 'nothing was wiped').to.equal(200);
+    expect((await core.send<any>('GET', `/api/orgs/${applied.orgId}`)).status, 'nothing was wiped').to.equal(200);
   });
 
   it('a refusal is a reason code, from the container as from the process', async () => {

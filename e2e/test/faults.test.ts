@@ -10,12 +10,14 @@ async function counts(stack: Stack) {
   const core = new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey);
   const idp = stack.applied!.directories.find((d) => d.scim)!;
   const scim = new ServiceClient('core', idp.scim!.baseUrl, idp.scim!.token);
-  const users = await scim.call('GET', '/Users?count=0');
-  const groups = await scim.call('GET', '/Groups?count=10');
-  const billing = await core.call('GET', `/api/orgs/${stack.applied!.orgId}/billing`);
-  const accounts = await core.call('GET', `/api/orgs/${stack.applied!.orgId}/accounts?limit=1`);
+  const users = await scim.call<any>('GET', '/Users?count=0');
+  const groups = await scim.call<any>('GET', '/Groups?count=10');
+  const billing = await core.call<any>('GET', `/api/orgs/${stack.applied!.orgId}/billing`);
+  const accounts = await core.call<any>('GET', `/api/orgs/${stack.applied!.orgId}/accounts?limit=1`);
   const members = await Promise.all(
-    (groups.Resources as { id: string; displayName: string }[]).map(async (g) => [g.displayName, ((await scim.call('GET', `/Groups/${g.id}`)).members ?? []).length] as const),
+    (groups.Resources as { id: string; displayName: string }[]).map(
+      async (g) => [g.displayName, ((await scim.call<any>('GET', `/Groups/${g.id}`)).members ?? []).length] as const,
+    ),
   );
   return {
     scimUsers: users.totalResults as number,
@@ -29,7 +31,7 @@ async function counts(stack: Stack) {
 /** Waits (on the cycle's own progress, polled) until `until` holds for the running cycle, or it ends. */
 async function watchCycle(idp: ServiceClient, id: string, until: (cycle: { done: number; total: number; status: string; phase: string }) => boolean) {
   for (;;) {
-    const cycle = await idp.call('GET', `${TARGET}/cycles/${id}`);
+    const cycle = await idp.call<any>('GET', `${TARGET}/cycles/${id}`);
     if (cycle.status !== 'running' || until(cycle)) return cycle;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -59,7 +61,7 @@ describe('faults: services killed in the middle of provisioning 4,005 users', fu
     const clean = await start({ scenario: SCENARIO });
     try {
       const idp = new ServiceClient('mock-idp', clean.urls.idp);
-      expect((await idp.call('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true })).status).to.equal('succeeded');
+      expect((await idp.call<any>('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true })).status).to.equal('succeeded');
       reference = await counts(clean);
     } finally {
       await clean.close();
@@ -74,29 +76,29 @@ describe('faults: services killed in the middle of provisioning 4,005 users', fu
     try {
       const idp = new ServiceClient('mock-idp', stack.urls.idp);
       // Core dies a third of the way through the first cycle.
-      const first = await idp.call('POST', `${TARGET}/cycles`, { kind: 'initial' });
+      const first = await idp.call<any>('POST', `${TARGET}/cycles`, { kind: 'initial' });
       await watchCycle(idp, first.id, (c) => c.phase === 'writing' && c.done >= 1300);
       await killAndAwaitRestart(stack, events, 'core');
       const interrupted = await watchCycle(idp, first.id, () => false);
       expect(interrupted.status, 'the cycle saw core go').to.be.oneOf(['succeeded', 'quarantined', 'failed']);
-      const target = await idp.call('GET', TARGET);
-      if (target.quarantine) await idp.send('DELETE', `${TARGET}/quarantine`);
+      const target = await idp.call<any>('GET', TARGET);
+      if (target.quarantine) await idp.send<any>('DELETE', `${TARGET}/quarantine`);
 
       // The IdP dies two thirds of the way through the next one.
-      const second = await idp.call('POST', `${TARGET}/cycles`, { kind: 'initial' });
+      const second = await idp.call<any>('POST', `${TARGET}/cycles`, { kind: 'initial' });
       await watchCycle(idp, second.id, (c) => c.phase === 'writing' && c.done >= Math.min(2600, Math.max(1, c.total - 50)));
       await killAndAwaitRestart(stack, events, 'idp');
       // Restarted from its state file: the target, its records and no cycle running.
-      const restored = await idp.call('GET', TARGET);
+      const restored = await idp.call<any>('GET', TARGET);
       expect(restored).to.include({ running: null });
       expect(restored.provisioned.users).to.be.greaterThan(1000);
 
-      const last = await idp.call('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true });
+      const last = await idp.call<any>('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true });
       expect(last.status, JSON.stringify(last.failures?.slice(0, 3))).to.equal('succeeded');
       expect(last.counts['users.create'] ?? 0, 'nothing created twice').to.be.at.most(4005 - 1300);
       expect(await counts(stack)).to.deep.equal(reference);
       // And once converged, a cycle has nothing left to do.
-      const settled = await idp.call('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true });
+      const settled = await idp.call<any>('POST', `${TARGET}/cycles`, { kind: 'initial', wait: true });
       expect(settled).to.include({ status: 'succeeded', writes: 0 });
       expect(events.filter((e) => e.kind === 'died').map((e) => e.service)).to.deep.equal(['core', 'idp']);
     } finally {

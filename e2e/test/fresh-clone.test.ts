@@ -40,7 +40,8 @@ describe('container images from a fresh clone', function () {
   });
   after(() => clone && rmSync(clone, { recursive: true, force: true }));
 
-  const build = (cwd: string) => run('docker', ['build', '--network', 'host', '--target', 'core', '-t', 'rehearsal-core:fresh-clone', '.'], { cwd, maxBuffer: 64 * 1024 * 1024 });
+  const build = (cwd: string) =>
+    run('docker', ['build', '--network', 'host', '--target', 'core', '-t', 'rehearsal-core:fresh-clone', '.'], { cwd, maxBuffer: 64 * 1024 * 1024 });
 
   it('refuses at once, saying what to run, when the context has no installed node_modules', async () => {
     expect(existsSync(join(clone, 'node_modules'))).to.equal(false);
@@ -57,7 +58,17 @@ describe('container images from a fresh clone', function () {
     await run('bash', ['scripts/docker-base-image.sh', 'rehearsal-node:20'], { cwd: clone, maxBuffer: 64 * 1024 * 1024 });
     expect(existsSync(join(clone, 'node_modules', 'better-sqlite3', 'build'))).to.equal(true);
     await build(clone);
-    const { stdout } = await run('docker', ['run', '--rm', '--network', 'host', '--entrypoint', 'node', 'rehearsal-core:fresh-clone', '-e', "require('better-sqlite3'); console.log('ok')"]);
+    const { stdout } = await run('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--entrypoint',
+      'node',
+      'rehearsal-core:fresh-clone',
+      '-e',
+      "require('better-sqlite3'); console.log('ok')",
+    ]);
     expect(stdout.trim()).to.equal('ok');
     await run('docker', ['image', 'rm', 'rehearsal-core:fresh-clone']).catch(() => undefined);
   });

@@ -21,7 +21,10 @@ const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 /** The table of hostile inputs (issue 13.3): cookies, headers, query strings, bodies and XML. */
 const HOSTILE: Hostile[] = [
-  { name: 'undecodable session cookies', headers: { cookie: 'rehearsal_gw_session=%E0%A4%A; rehearsal_idp_session=%E0%A4%A; rehearsal_gw_pending=%; rehearsal_gw_csrf=%zz' } },
+  {
+    name: 'undecodable session cookies',
+    headers: { cookie: 'rehearsal_gw_session=%E0%A4%A; rehearsal_idp_session=%E0%A4%A; rehearsal_gw_pending=%; rehearsal_gw_csrf=%zz' },
+  },
   { name: 'cookie soup', headers: { cookie: '=;;=; a=b=c; "x; rehearsal_gw_session="unterminated' } },
   { name: 'huge cookie', headers: { cookie: `rehearsal_gw_session=${'x'.repeat(7000)}` } },
   { name: 'Latin-1 cookie', headers: { cookie: 'rehearsal_gw_session=\u00e9t\u00e9.\u00ff' } },
@@ -34,18 +37,33 @@ const HOSTILE: Hostile[] = [
   { name: 'non-ASCII and malformed query keys', query: '%E0%A4%A=1&%=2&\u00e9=3&__proto__[polluted]=1&constructor.prototype.x=1' },
   { name: 'huge numbers', query: 'startIndex=99999999999999999999&count=-99999999999999999999&limit=1e400&offset=-1&after=NaN' },
   { name: 'deep filter', query: `filter=${encodeURIComponent('('.repeat(500) + 'userName pr' + ')'.repeat(500))}` },
-  { name: 'hostile SAML query', query: `SAMLRequest=${encodeURIComponent('%%%not base64')}&SAMLResponse=${encodeURIComponent(b64('<a/><b/>'))}&RelayState=//evil.example&relayState=//evil.example&Signature=x&SigAlg=http://www.w3.org/2000/09/xmldsig%23hmac-sha1` },
+  {
+    name: 'hostile SAML query',
+    query: `SAMLRequest=${encodeURIComponent('%%%not base64')}&SAMLResponse=${encodeURIComponent(b64('<a/><b/>'))}&RelayState=//evil.example&relayState=//evil.example&Signature=x&SigAlg=http://www.w3.org/2000/09/xmldsig%23hmac-sha1`,
+  },
   { name: 'malformed JSON', body: '{"a":', contentType: 'application/json' },
   { name: 'JSON that is not an object', body: '[[1],"x",null]', contentType: 'application/json' },
   { name: 'JSON null', body: 'null', contentType: 'application/json' },
   { name: 'prototype pollution', body: '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}', contentType: 'application/json' },
   { name: 'deeply nested JSON', body: nested(20_000), contentType: 'application/json' },
-  { name: 'JSON with control characters', body: JSON.stringify({ name: 'a\u0000b', email: 'x\u202e@acme.com', displayName: '\u0007', userName: '\n', emails: [{ value: '\u0000' }] }), contentType: 'application/json' },
-  { name: 'SCIM body of the wrong shapes', body: JSON.stringify({ schemas: 5, userName: ['a'], Operations: [{ op: 'replace', path: 'members[value eq', value: {} }], members: 'all' }), contentType: 'application/scim+json' },
+  {
+    name: 'JSON with control characters',
+    body: JSON.stringify({ name: 'a\u0000b', email: 'x\u202e@acme.com', displayName: '\u0007', userName: '\n', emails: [{ value: '\u0000' }] }),
+    contentType: 'application/json',
+  },
+  {
+    name: 'SCIM body of the wrong shapes',
+    body: JSON.stringify({ schemas: 5, userName: ['a'], Operations: [{ op: 'replace', path: 'members[value eq', value: {} }], members: 'all' }),
+    contentType: 'application/scim+json',
+  },
   { name: 'unsupported charset', body: '{}', contentType: 'application/json; charset=utf-7' },
   { name: 'gzip that is not gzip', body: '{}', contentType: 'application/json', headers: { 'content-encoding': 'gzip' } },
   { name: 'bytes that are not UTF-8', body: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0xc3, 0x28]), contentType: 'application/json' },
-  { name: 'form with repeated and odd fields', body: 'email=a&email=b&csrf=%E9&csrf=x&password=%00&code=%&SAMLResponse=&RelayState=%2F%2Fevil', contentType: 'application/x-www-form-urlencoded' },
+  {
+    name: 'form with repeated and odd fields',
+    body: 'email=a&email=b&csrf=%E9&csrf=x&password=%00&code=%&SAMLResponse=&RelayState=%2F%2Fevil',
+    contentType: 'application/x-www-form-urlencoded',
+  },
   ...(
     [
       ['two roots', '<a/><b/>'],
@@ -55,13 +73,32 @@ const HOSTILE: Hostile[] = [
       ['bare declaration', '<?xml?>'],
       ['DOCTYPE', '<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>'],
     ] as const
-  ).map(([what, xml]): Hostile => ({ name: `SAML message: ${what}`, body: `SAMLResponse=${encodeURIComponent(b64(xml))}&SAMLRequest=${encodeURIComponent(b64(xml))}`, contentType: 'application/x-www-form-urlencoded' })),
-  { name: 'SAML message: UTF-16 bytes', body: `SAMLResponse=${encodeURIComponent(b64(Buffer.from('\ufeff<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>', 'utf16le')))}`, contentType: 'application/x-www-form-urlencoded' },
-  { name: 'XML as the body', body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><x>&b;</x>', contentType: 'application/xml' },
+  ).map(([what, xml]): Hostile => ({
+    name: `SAML message: ${what}`,
+    body: `SAMLResponse=${encodeURIComponent(b64(xml))}&SAMLRequest=${encodeURIComponent(b64(xml))}`,
+    contentType: 'application/x-www-form-urlencoded',
+  })),
+  {
+    name: 'SAML message: UTF-16 bytes',
+    body: `SAMLResponse=${encodeURIComponent(b64(Buffer.from('\ufeff<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>', 'utf16le')))}`,
+    contentType: 'application/x-www-form-urlencoded',
+  },
+  {
+    name: 'XML as the body',
+    body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><x>&b;</x>',
+    contentType: 'application/xml',
+  },
 ];
 
 /** Path parameters: hostile values, and (for a second pass) real ids of the applied scenario. */
-const HOSTILE_PARAMS = ['%E0%A4%A', '..%2F..%2Fetc%2Fpasswd', '%00', encodeURIComponent("'; DROP TABLE accounts; --"), 'x'.repeat(2000), encodeURIComponent('é\u202e')];
+const HOSTILE_PARAMS = [
+  '%E0%A4%A',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%00',
+  encodeURIComponent("'; DROP TABLE accounts; --"),
+  'x'.repeat(2000),
+  encodeURIComponent('é\u202e'),
+];
 
 function send(baseUrl: string, method: string, path: string, input: Hostile, authorization: string | undefined): Promise<number> {
   const url = new URL(baseUrl);
@@ -69,10 +106,13 @@ function send(baseUrl: string, method: string, path: string, input: Hostile, aut
   const headers: Record<string, string | number> = { accept: 'application/json', ...(authorization ? { authorization } : {}), ...input.headers };
   if (body) Object.assign(headers, { 'content-type': input.contentType ?? 'application/octet-stream', 'content-length': body.length });
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: Number(url.port), method, path: path + (input.query ? `${path.includes('?') ? '&' : '?'}${input.query}` : ''), headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port: Number(url.port), method, path: path + (input.query ? `${path.includes('?') ? '&' : '?'}${input.query}` : ''), headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -84,7 +124,7 @@ function sendRaw(baseUrl: string, raw: string): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), '127.0.0.1', () => socket.end(raw));
     let answer = '';
-    socket.on('data', (d) => (answer += d));
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
     socket.on('close', () => resolve(answer));
     socket.on('error', () => resolve(answer));
   });
@@ -140,7 +180,10 @@ describe('hostile input on every route of the three services, started as process
       const destructive = (r: Route) => r.method === 'DELETE' || /reset|scim-token/.test(r.path);
       let sent = 0;
       for (const route of table) {
-        const paths = [fill(route.path, () => HOSTILE_PARAMS[sent % HOSTILE_PARAMS.length]!), ...(destructive(route) ? [] : [fill(route.path, (name) => realParams()[name] ?? 'unknown-id')])];
+        const paths = [
+          fill(route.path, () => HOSTILE_PARAMS[sent % HOSTILE_PARAMS.length]!),
+          ...(destructive(route) ? [] : [fill(route.path, (name) => realParams()[name] ?? 'unknown-id')]),
+        ];
         for (const path of [...new Set(paths)]) {
           // Once without credentials, then every hostile input with the route's key.
           const anonymous = await send(base, route.method, path, { name: 'nothing' }, undefined);
@@ -153,7 +196,12 @@ describe('hostile input on every route of the three services, started as process
           }
         }
       }
-      for (const raw of ['GET /%%% HTTP/1.1\r\nHost: x\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nCookie: rehearsal_gw_session=%E0%A4%A\r\n\r\n', 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', `GET /?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]) {
+      for (const raw of [
+        'GET /%%% HTTP/1.1\r\nHost: x\r\n\r\n',
+        'GET / HTTP/1.1\r\nHost: x\r\nCookie: rehearsal_gw_session=%E0%A4%A\r\n\r\n',
+        'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        `GET /?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      ]) {
         const answer = await sendRaw(base, raw);
         const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
         if (status >= 500) fiveHundreds.push(`${service} raw ${JSON.stringify(raw.slice(0, 40))}: ${status}`);

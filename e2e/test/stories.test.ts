@@ -24,19 +24,23 @@ describe('user stories, services as separate processes', () => {
     });
 
     it('the preview catches the lock-out: a product-only account has no identity at the IdP', async () => {
-      const preview = await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, { addMembers: ['alice@acme.com', 'bob@acme.com', 'carol@acme.com'] });
+      const preview = await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, {
+        addMembers: ['alice@acme.com', 'bob@acme.com', 'carol@acme.com'],
+      });
       expect(preview.summary).to.include({ affected: 3, lockedOut: 1 });
       const carol = preview.accounts.find((a: { email: string }) => a.email === 'carol@acme.com');
       expect(carol).to.include({ lockedOut: true });
       expect(carol.lockOutReasons.map((r: { code: string }) => r.code)).to.deep.equal(['no-identity-in-idp-directory']);
       // Without carol nobody is locked out: that is the pilot the admin enforces.
-      const pilot = await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, { addMembers: ['alice@acme.com', 'bob@acme.com'] });
+      const pilot = await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, {
+        addMembers: ['alice@acme.com', 'bob@acme.com'],
+      });
       expect(pilot.summary).to.include({ affected: 2, lockedOut: 0 });
       expect(pilot.accounts.map((a: { after: { method: string } }) => a.after.method)).to.deep.equal(['sso', 'sso']);
     });
 
     it('enforcing SSO for two takes effect at their next login, without a restart', async () => {
-      await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['alice@acme.com', 'bob@acme.com'] });
+      await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['alice@acme.com', 'bob@acme.com'] });
       for (const email of ['alice@acme.com', 'bob@acme.com']) {
         const login = await headlessLogin(stack.urls, email, { then: '/api/products/trello' });
         expect(login, email).to.include({ outcome: 'logged-in', reason: 'sso-login' });
@@ -47,7 +51,7 @@ describe('user stories, services as separate processes', () => {
       const withPassword = await headlessLogin(stack.urls, 'bob@acme.com', { method: 'password', password: 'bob-pass' });
       expect(withPassword.path[0]).to.equal('sso');
       // bob has no password in the product (SCIM made his account): the password step answers as for any wrong password.
-      const direct = await stack.gateway.send('POST', '/login/password', { email: 'bob@acme.com', password: 'bob-pass' });
+      const direct = await stack.gateway.send<any>('POST', '/login/password', { email: 'bob@acme.com', password: 'bob-pass' });
       expect(direct.status).to.equal(401);
       expect(direct.body.error.code).to.equal('password-invalid');
     });
@@ -67,14 +71,18 @@ describe('user stories, services as separate processes', () => {
     it('widening the pilot: the preview is clean, and the new member logs in via SSO at once', async () => {
       const before = await headlessLogin(stack.urls, 'dave@acme.com', { method: 'password', password: 'dave-pass' });
       expect(before).to.include({ outcome: 'refused', reason: 'password-invalid' });
-      const preview = await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, { addMembers: ['dave@acme.com'] });
+      const preview = await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/preview`, { addMembers: ['dave@acme.com'] });
       expect(preview.summary).to.include({ affected: 1, lockedOut: 0 });
       expect(preview.accounts[0].before.method).to.equal('sso-or-password');
-      await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['dave@acme.com'] });
+      await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['dave@acme.com'] });
       const after = await headlessLogin(stack.urls, 'dave@acme.com', { method: 'password', password: 'dave-pass' });
       expect(after).to.include({ outcome: 'logged-in', reason: 'sso-login' });
-      const decision = await stack.core.call('GET', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`);
-      expect((decision.members ?? decision.items ?? decision).map((m: { email: string }) => m.email).sort()).to.deep.equal(['alice@acme.com', 'bob@acme.com', 'dave@acme.com']);
+      const decision = await stack.core.call<any>('GET', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`);
+      expect((decision.members ?? decision.items ?? decision).map((m: { email: string }) => m.email).sort()).to.deep.equal([
+        'alice@acme.com',
+        'bob@acme.com',
+        'dave@acme.com',
+      ]);
     });
   });
 
@@ -88,13 +96,16 @@ describe('user stories, services as separate processes', () => {
 
     it('report rollout --apply moves bob into the pilot; a change at the IdP and a provisioning run leave him there', async () => {
       const pilot = stack.policy('SSO pilot');
-      const applied = await stack.core.call('POST', `${stack.org}/policies/${pilot}/rollout`, { addMembers: ['bob@acme.com'] });
+      const applied = await stack.core.call<any>('POST', `${stack.org}/policies/${pilot}/rollout`, { addMembers: ['bob@acme.com'] });
       expect(applied.applied).to.equal(true);
-      await stack.idp.call('PATCH', '/api/users/bob@acme.com', { department: 'Field sales', jobTitle: 'Lead' });
-      const cycle = await stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { kind: 'incremental', wait: true });
+      await stack.idp.call<any>('PATCH', '/api/users/bob@acme.com', { department: 'Field sales', jobTitle: 'Lead' });
+      const cycle = await stack.idp.call<any>('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, {
+        kind: 'incremental',
+        wait: true,
+      });
       expect(cycle).to.include({ status: 'succeeded' });
       expect(cycle.counts).to.deep.equal({ 'users.update': 1 });
-      const bob = (await stack.core.call('GET', '/api/accounts?email=bob%40acme.com'))[0];
+      const bob = (await stack.core.call<any>('GET', '/api/accounts?email=bob%40acme.com'))[0];
       expect(bob).to.include({ department: 'Field sales', jobTitle: 'Lead', policyId: pilot });
       expect(await headlessLogin(stack.urls, 'bob@acme.com')).to.include({ outcome: 'logged-in', reason: 'sso-login' });
     });
@@ -107,9 +118,9 @@ describe('user stories, services as separate processes', () => {
     });
     after(() => stack?.close());
 
-    const account = async (email: string) => (await stack.core.call('GET', `/api/accounts?email=${encodeURIComponent(email)}`))[0];
+    const account = async (email: string) => (await stack.core.call<any>('GET', `/api/accounts?email=${encodeURIComponent(email)}`))[0];
 
-    const plan = () => stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/plan`, {});
+    const plan = () => stack.idp.call<any>('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/plan`, {});
     const effects = async () => productEffects(await plan(), stack.core, stack.applied!.orgId, stack.applied!.directories.find((d) => d.scim)!.id);
 
     it('the plan shows what the first cycle overwrites on accounts people edited, and who wrote each value', async () => {
@@ -126,7 +137,7 @@ describe('user stories, services as separate processes', () => {
     });
 
     it('the run does exactly that, and leaves what the IdP does not send', async () => {
-      const cycle = await stack.idp.call('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { wait: true });
+      const cycle = await stack.idp.call<any>('POST', `/api/provisioning/targets/${stack.applied!.provisioningTarget}/cycles`, { wait: true });
       expect(cycle).to.include({ status: 'succeeded' });
       expect(await account('dana@acme.com')).to.include({ displayName: 'Dana Scully', department: 'Research', timezone: 'Europe/London' });
       expect(await account('fox@acme.com')).to.include({ displayName: 'Fox Mulder', jobTitle: 'Special Agent' });
@@ -135,22 +146,31 @@ describe('user stories, services as separate processes', () => {
     // Issue 14.5 and 14.6: synced fields are the IdP's to change; the drift a SAML login leaves is in the plan.
     it('an admin cannot rename a synced account; a SAML login can, and the plan shows the drift it leaves and who made it', async () => {
       const dana = await account('dana@acme.com');
-      const refused = await stack.core.send('PATCH', `/api/accounts/${dana.id}`, { displayName: 'Dr. Dana' });
+      const refused = await stack.core.send<any>('PATCH', `/api/accounts/${dana.id}`, { displayName: 'Dr. Dana' });
       expect([refused.status, refused.body.error.code]).to.deep.equal([409, 'managed-by-identity-provider']);
       // Her connection writes the family name first at each SAML login (people who write their names that way).
       const idp = stack.applied!.directories.find((d) => d.saml)!;
-      const saml = await stack.core.call('GET', `${stack.org}/directories/${idp.id}/saml`);
-      await stack.core.call('PUT', `${stack.org}/directories/${idp.id}/saml`, { idpEntityId: saml.idpEntityId, ssoUrl: saml.ssoUrl, certificate: saml.certificate, displayNameFromSaml: 'family-given' });
+      const saml = await stack.core.call<any>('GET', `${stack.org}/directories/${idp.id}/saml`);
+      await stack.core.call<any>('PUT', `${stack.org}/directories/${idp.id}/saml`, {
+        idpEntityId: saml.idpEntityId,
+        ssoUrl: saml.ssoUrl,
+        certificate: saml.certificate,
+        displayNameFromSaml: 'family-given',
+      });
       const login = await headlessLogin(stack.urls, 'dana@acme.com', { then: '/api/products/confluence' });
       expect(login).to.include({ outcome: 'logged-in', reason: 'sso-login' });
       expect(login.page!.status).to.equal(200);
       expect(await account('dana@acme.com')).to.include({ displayName: 'Scully Dana' });
       // The IdP's plan has nothing to send (nothing changed at the IdP), yet its next write to dana puts her name back.
       expect((await plan()).summary).to.deep.equal({});
-      expect((await effects()).overwrites).to.deep.equal([{ user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'next-write' }]);
+      expect((await effects()).overwrites).to.deep.equal([
+        { user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'next-write' },
+      ]);
       // A change at the IdP makes that write happen in this cycle.
-      await stack.idp.call('PATCH', '/api/users/dana@acme.com', { department: 'Field office' });
-      expect((await effects()).overwrites).to.deep.equal([{ user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'this-cycle' }]);
+      await stack.idp.call<any>('PATCH', '/api/users/dana@acme.com', { department: 'Field office' });
+      expect((await effects()).overwrites).to.deep.equal([
+        { user: 'dana@acme.com', field: 'displayName', product: 'Scully Dana', writtenBy: 'saml-login', idp: 'Dana Scully', when: 'this-cycle' },
+      ]);
     });
   });
 
@@ -159,7 +179,7 @@ describe('user stories, services as separate processes', () => {
     before(async () => {
       stack = await startProcesses('staged-rollout.yaml');
       await stack.clock.freeze(new Date('2026-11-23T09:00:00Z'));
-      await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['alice@acme.com'] });
+      await stack.core.call<any>('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['alice@acme.com'] });
     });
     after(() => stack?.close());
 
@@ -208,18 +228,21 @@ describe('user stories, services as separate processes', () => {
     after(() => stack?.close());
 
     it('is refused SSO and provisioning (subscription-required, naming the feature), gets them by subscribing, and is billed nothing before', async () => {
-      const billing = await stack.core.call('GET', `${stack.org}/billing`);
+      const billing = await stack.core.call<any>('GET', `${stack.org}/billing`);
       expect(billing).to.deep.include({ guard: 'none', billableCount: 0, ifSubscribed: { billableCount: 2, monthly: 6 } });
-      const refused = await stack.core.send('POST', `${stack.org}/directories`, { name: 'Entra ID' });
+      const refused = await stack.core.send<any>('POST', `${stack.org}/directories`, { name: 'Entra ID' });
       expect(refused.status).to.equal(422);
       expect(refused.body.error).to.deep.include({ code: 'subscription-required' });
       expect(refused.body.error.details[0].feature).to.equal('SAML single sign-on and user provisioning');
-      expect((await stack.core.send('POST', `${stack.org}/policies`, { name: 'SSO pilot' })).body.error.code).to.equal('subscription-required');
+      expect((await stack.core.send<any>('POST', `${stack.org}/policies`, { name: 'SSO pilot' })).body.error.code).to.equal('subscription-required');
       // Its one policy does what a free organization has: mandatory two-step verification.
-      expect(await headlessLogin(stack.urls, 'ann@small.example', { password: 'ann-pass-1234' })).to.include({ outcome: 'input-needed', reason: 'two-step-enrolment-required' });
-      await stack.core.call('PATCH', stack.org, { subscription: 'guard' });
-      expect((await stack.core.send('POST', `${stack.org}/directories`, { name: 'Entra ID' })).status).to.equal(201);
-      expect((await stack.core.call('GET', `${stack.org}/billing`)).billableCount).to.equal(2);
+      expect(await headlessLogin(stack.urls, 'ann@small.example', { password: 'ann-pass-1234' })).to.include({
+        outcome: 'input-needed',
+        reason: 'two-step-enrolment-required',
+      });
+      await stack.core.call<any>('PATCH', stack.org, { subscription: 'guard' });
+      expect((await stack.core.send<any>('POST', `${stack.org}/directories`, { name: 'Entra ID' })).status).to.equal(201);
+      expect((await stack.core.call<any>('GET', `${stack.org}/billing`)).billableCount).to.equal(2);
     });
   });
 });

@@ -32,31 +32,48 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const common = { REHEARSAL_DATA_DIR: dir, LOG_LEVEL: 'error' };
 const children: ChildProcess[] = [];
 const start = (entry: string, env: Record<string, string>, nodeArgs: string[] = []) => {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, entry)], { env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, entry)], {
+    env: { ...process.env, ...common, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(child);
   return child;
 };
 
 /** keep-alive client: fetch's per-request cost would be measured instead of the gateway's. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'GET', agent, headers: { ...options.headers, ...(options.body ? { 'content-length': Buffer.byteLength(options.body) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent,
+        headers: { ...options.headers, ...(options.body ? { 'content-length': Buffer.byteLength(options.body) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 const json = (url: string, method: string, body: unknown, key = ADMIN_KEY) =>
-  request(url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }).then((r) => {
+  request(url, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  }).then((r) => {
     if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.text.slice(0, 300)}`);
     return r.text ? JSON.parse(r.text) : undefined;
   });
-
 
 /** Runs `work` from CONCURRENCY loops for SECONDS; returns completions per second. */
 async function rate(concurrency: number, work: () => Promise<void>): Promise<number> {
@@ -77,7 +94,11 @@ try {
   start('core/src/main.ts', { CORE_PORT: String(corePort), CORE_ADMIN_KEY: ADMIN_KEY, GATEWAY_URL: gatewayUrl, CORE_DB: join(dir, 'core.sqlite') });
   start('mock-idp/src/main.ts', { IDP_PORT: String(idpPort), IDP_PUBLIC_URL: idpUrl });
   await Promise.all([waitUntilHealthy(coreUrl, 'core'), waitUntilHealthy(idpUrl, 'the mock IdP')]);
-  start('gateway/src/main.ts', { GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: gatewayUrl, CORE_URL: coreUrl }, process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean));
+  start(
+    'gateway/src/main.ts',
+    { GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: gatewayUrl, CORE_URL: coreUrl },
+    process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+  );
   await waitUntilHealthy(gatewayUrl, 'the gateway');
 
   // An organization with an SSO pilot through the mock IdP, and Jira access for the pilot user.
@@ -102,7 +123,11 @@ try {
 
   /** One complete SP-initiated login, as a browser would make it, without a browser. */
   const login = async (): Promise<string> => {
-    const startLogin = await request(`${gatewayUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email: 'alice@bench.example' }) });
+    const startLogin = await request(`${gatewayUrl}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: 'alice@bench.example' }),
+    });
     const issued = await json(`${idpUrl}/api/login`, 'POST', { sp: saml.spEntityId, user: 'alice@bench.example', authnRequest: startLogin.headers.location });
     const acs = new URL(saml.acsUrl);
     const done = await request(`${gatewayUrl}${acs.pathname}${acs.search}`, {
@@ -118,9 +143,21 @@ try {
   // Direct: core's endpoint with a token signed by the gateway's own key (read from its data directory).
   const key = createPrivateKey(readFileSync(join(dir, 'gateway-identity-key.pem'), 'utf8'));
   const kid = (await json(`${gatewayUrl}/.well-known/jwks.json`, 'GET', undefined)).keys[0].kid;
-  const token = await new SignJWT({ email: 'alice@bench.example' }).setProtectedHeader({ alg: 'ES256', kid }).setIssuer(gatewayUrl).setAudience('rehearsal-core').setSubject(account.id).setExpirationTime('10m').sign(key);
-  const direct = () => request(`${coreUrl}/api/me/products/jira-software`, { headers: { authorization: `Bearer ${token}` } }).then((r) => void (r.status === 200 || Promise.reject(new Error(`direct ${r.status}`))));
-  const through = () => request(`${gatewayUrl}/api/products/jira`, { headers: { cookie, accept: 'application/json' } }).then((r) => void (r.status === 200 || Promise.reject(new Error(`gateway ${r.status} ${r.text}`))));
+  const token = await new SignJWT({ email: 'alice@bench.example' })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(gatewayUrl)
+    .setAudience('rehearsal-core')
+    .setSubject(account.id)
+    .setExpirationTime('10m')
+    .sign(key);
+  const direct = () =>
+    request(`${coreUrl}/api/me/products/jira-software`, { headers: { authorization: `Bearer ${token}` } }).then(
+      (r) => void (r.status === 200 || Promise.reject(new Error(`direct ${r.status}`))),
+    );
+  const through = () =>
+    request(`${gatewayUrl}/api/products/jira`, { headers: { cookie, accept: 'application/json' } }).then(
+      (r) => void (r.status === 200 || Promise.reject(new Error(`gateway ${r.status} ${r.text}`))),
+    );
   for (let i = 0; i < 200; i++) await Promise.all([direct(), through()]);
 
   const cpu = (child: ChildProcess) => {
@@ -142,8 +179,12 @@ try {
   const loginRate = await rate(4, async () => void (await login()));
   console.log(`gateway bench (${SECONDS} s per figure, ${CONCURRENCY} clients, three processes on this machine)`);
   console.log(`  core product endpoint, called directly:      ${directRate.toFixed(0)} requests/s`);
-  console.log(`  the same through the gateway (session+JWT):  ${gatewayRate.toFixed(0)} requests/s — ${((gatewayRate / directRate) * 100).toFixed(0)}% of direct (target: at least 70%)`);
-  console.log(`  CPU per request: core ${coreMsDirect.toFixed(2)} ms direct, ${coreMsThrough.toFixed(2)} ms behind the gateway; gateway ${gatewayMs.toFixed(2)} ms`);
+  console.log(
+    `  the same through the gateway (session+JWT):  ${gatewayRate.toFixed(0)} requests/s — ${((gatewayRate / directRate) * 100).toFixed(0)}% of direct (target: at least 70%)`,
+  );
+  console.log(
+    `  CPU per request: core ${coreMsDirect.toFixed(2)} ms direct, ${coreMsThrough.toFixed(2)} ms behind the gateway; gateway ${gatewayMs.toFixed(2)} ms`,
+  );
   console.log(`  complete SP-initiated logins (gateway, mock IdP, core, headless): ${loginRate.toFixed(0)} logins/s`);
 } finally {
   agent.destroy();

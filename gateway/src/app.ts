@@ -91,7 +91,15 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     res.json({ status: 'ok', service: 'gateway', version: GATEWAY_VERSION });
   });
   app.use(rejectRepeatedQuery);
-  app.use(loginRoutes(ctx), passwordRoutes(ctx), twoStepRoutes(ctx), samlRoutes(ctx), sessionRoutes(ctx), productRoutes(ctx), adminRoutes(ctx, options.harness ?? true));
+  app.use(
+    loginRoutes(ctx),
+    passwordRoutes(ctx),
+    twoStepRoutes(ctx),
+    samlRoutes(ctx),
+    sessionRoutes(ctx),
+    productRoutes(ctx),
+    adminRoutes(ctx, options.harness ?? true),
+  );
   app.use(routeNotFound);
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(err instanceof CoreUnavailable)) return site.errors(err, req, res, next);

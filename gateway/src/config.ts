@@ -6,7 +6,10 @@ const gatewayEnv = z.object({
   GATEWAY_PORT: env.port(8000),
   GATEWAY_HOST: env.text('127.0.0.1'),
   /** Where browsers reach the gateway; must match core's GATEWAY_URL (the SP entity IDs and ACS URLs admins see). */
-  GATEWAY_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  GATEWAY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   CORE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).default('http://localhost:9000'),
   /** Core's key for the gateway; by default read from the data directory core writes it to. */
   CORE_GATEWAY_KEY: env.key(),

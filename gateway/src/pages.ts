@@ -19,7 +19,10 @@ export function emailPage(options: { csrf: string; relayState?: string; notice?:
 
 /** A refused login or request: the reason code and what to do. */
 export function reasonPage(code: string, message: string): string {
-  return page('Login failed', `<p class="error" role="alert">${escape(message)}</p><p>Reason code: <code>${escape(code)}</code></p><p><a href="/login">Back to login</a></p>`);
+  return page(
+    'Login failed',
+    `<p class="error" role="alert">${escape(message)}</p><p>Reason code: <code>${escape(code)}</code></p><p><a href="/login">Back to login</a></p>`,
+  );
 }
 
 /** The password form, for the password path. */
@@ -36,14 +39,28 @@ export function passwordPage(options: { email: string; csrf: string; relayState?
 }
 
 /** The step after the password: a new password, a TOTP code, or enrolment (secret, otpauth URI, QR code); with the last attempt's error, if any. */
-export function localStepPage(options: { step: 'password-change' | 'two-step' | 'two-step-enrolment'; email: string; csrf: string; secret?: string; otpauthUri?: string; qrSvg?: string; error?: { code: string; message: string } }): string {
+export function localStepPage(options: {
+  step: 'password-change' | 'two-step' | 'two-step-enrolment';
+  email: string;
+  csrf: string;
+  secret?: string;
+  otpauthUri?: string;
+  qrSvg?: string;
+  error?: { code: string; message: string };
+}): string {
   const csrf = `<input type="hidden" name="csrf" value="${escape(options.csrf)}">`;
   const error = options.error ? `<p class="error" role="alert">${escape(options.error.message)} <code>${escape(options.error.code)}</code></p>` : '';
   if (options.step === 'password-change') {
-    return page('Choose a new password', `${error}<p>The password of ${escape(options.email)} has expired.</p><form method="post" action="/login/password/change">${csrf}<label>New password <input name="password" type="password" autocomplete="new-password" required></label> <button type="submit">Save</button></form>`);
+    return page(
+      'Choose a new password',
+      `${error}<p>The password of ${escape(options.email)} has expired.</p><form method="post" action="/login/password/change">${csrf}<label>New password <input name="password" type="password" autocomplete="new-password" required></label> <button type="submit">Save</button></form>`,
+    );
   }
   if (options.step === 'two-step') {
-    return page('Two-step verification', `${error}<form method="post" action="/login/two-step">${csrf}<label>Code from your authenticator app, or a recovery code <input name="code" autocomplete="one-time-code" required autofocus></label> <button type="submit">Verify</button></form>`);
+    return page(
+      'Two-step verification',
+      `${error}<form method="post" action="/login/two-step">${csrf}<label>Code from your authenticator app, or a recovery code <input name="code" autocomplete="one-time-code" required autofocus></label> <button type="submit">Verify</button></form>`,
+    );
   }
   return page(
     'Set up two-step verification',
@@ -55,7 +72,10 @@ export function localStepPage(options: { step: 'password-change' | 'two-step' | 
 
 /** Recovery codes, shown once. */
 export function recoveryCodesPage(codes: string[], next: string): string {
-  return page('Save your recovery codes', `<p>Each code works once, if you lose your phone. They are not shown again.</p><ul>${codes.map((c) => `<li><code>${escape(c)}</code></li>`).join('')}</ul><p><a href="${escape(next)}">Continue</a></p>`);
+  return page(
+    'Save your recovery codes',
+    `<p>Each code works once, if you lose your phone. They are not shown again.</p><ul>${codes.map((c) => `<li><code>${escape(c)}</code></li>`).join('')}</ul><p><a href="${escape(next)}">Continue</a></p>`,
+  );
 }
 
 /** A product's landing page: what core says this person may see there. */
@@ -72,8 +92,12 @@ export function noAccessPage(product: string, code: string, message: string, csr
 }
 
 /** Logging out is a form too: it carries the session's CSRF token. */
-export const logoutForm = (csrf: string) => `<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escape(csrf)}"><button>Log out</button></form>`;
+export const logoutForm = (csrf: string) =>
+  `<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escape(csrf)}"><button>Log out</button></form>`;
 
 export function homePage(email: string, csrf: string): string {
-  return page('Rehearsal', `<p>Logged in as ${escape(email)}.</p><p><a href="/trello">Trello</a> · <a href="/jira">Jira</a> · <a href="/confluence">Confluence</a></p>${logoutForm(csrf)}`);
+  return page(
+    'Rehearsal',
+    `<p>Logged in as ${escape(email)}.</p><p><a href="/trello">Trello</a> · <a href="/jira">Jira</a> · <a href="/confluence">Confluence</a></p>${logoutForm(csrf)}`,
+  );
 }

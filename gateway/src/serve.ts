@@ -1,7 +1,18 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadOrCreateCredential } from '@rehearsal/runtime/credentials';
-import { closeServer, createLogger, ensureDataDir, listen, portOf, secretFrom, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
+import {
+  closeServer,
+  createLogger,
+  ensureDataDir,
+  listen,
+  portOf,
+  secretFrom,
+  stackKey,
+  systemClock,
+  type RunningService,
+  type ServeOptions,
+} from '@rehearsal/runtime';
 import { createGatewayApp } from './app.ts';
 import { readGatewayConfig } from './config.ts';
 
@@ -16,9 +27,15 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   // Core's key for the gateway: whichever of the two starts first makes it, the other reads it.
   const coreKey = stackKey('coreGateway', env, dataDir);
   const harnessKey = stackKey('harness', env, dataDir);
-  const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () => randomBytes(32).toString('base64url'));
+  const cookieSecret = secretFrom(config.GATEWAY_COOKIE_SECRET, join(config.REHEARSAL_DATA_DIR, 'gateway-cookie-secret'), () =>
+    randomBytes(32).toString('base64url'),
+  );
   // The key that signs AuthnRequests, and the certificate the SP metadata publishes for it.
-  const sp = await loadOrCreateCredential({ keyPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), certPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-cert.pem') }, 'Rehearsal gateway', systemClock.now());
+  const sp = await loadOrCreateCredential(
+    { keyPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-key.pem'), certPath: join(config.REHEARSAL_DATA_DIR, 'gateway-sp-cert.pem') },
+    'Rehearsal gateway',
+    systemClock.now(),
+  );
   const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
@@ -41,7 +58,12 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   return {
     url: publicUrl,
     port: portOf(server),
-    banner: [`Rehearsal gateway is up at ${publicUrl}`, `  Log in: ${publicUrl}/login`, `  Core: ${config.CORE_URL}`, `  Admin key (for POST /api/sessions/revoke): ${admin.source}`],
+    banner: [
+      `Rehearsal gateway is up at ${publicUrl}`,
+      `  Log in: ${publicUrl}/login`,
+      `  Core: ${config.CORE_URL}`,
+      `  Admin key (for POST /api/sessions/revoke): ${admin.source}`,
+    ],
     close: () => closeServer(server),
   };
 }

@@ -12,7 +12,6 @@ import { ADMIN_KEY, NOW, postResponse, sessionCookie, ssoLogin, startStack, type
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
 const BAD_COOKIES = ['%E0%A4%A', '%', '%zz', '\u00e9t\u00e9', '"unterminated', 'a=b=c', ''];
 
-
 describe('gateway: hardening (issue 13)', function () {
   this.timeout(60_000);
   let stack: Stack;
@@ -54,7 +53,12 @@ describe('gateway: hardening (issue 13)', function () {
         expect(json.status).to.equal(400);
         expect(json.body.error.code).to.equal('saml-response-malformed');
         expect(json.text).not.to.match(/at \w+ \(|node_modules/);
-        const page = await stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, `SAMLResponse=${encodeURIComponent(bytes.toString('base64'))}`, { accept: 'text/html' });
+        const page = await stack.request(
+          'POST',
+          `/login/callback?connection=saml-${stack.connection.id}`,
+          `SAMLResponse=${encodeURIComponent(bytes.toString('base64'))}`,
+          { accept: 'text/html' },
+        );
         expect(page.status).to.equal(400);
         expect(page.text).to.contain('saml-response-malformed');
       });
@@ -73,13 +77,21 @@ describe('gateway: hardening (issue 13)', function () {
     it('refuses a non-ASCII CSRF token (403) and a non-ASCII admin key (401)', async () => {
       const form = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
       const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
-      const cookie = form.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_csrf='))!.split(';')[0]!;
+      const cookie = form.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('rehearsal_gw_csrf='))!
+        .split(';')[0]!;
       // Same number of characters as the real token, more bytes: the comparison that threw.
       const forged = 'é'.repeat(csrf.length);
       const refused = await stack.request('POST', '/login', `email=alice%40acme.com&csrf=${encodeURIComponent(forged)}`, { cookie, accept: 'text/html' });
       expect(refused.status).to.equal(403);
       expect(refused.text).to.contain('csrf-token-invalid');
-      const key = await stack.request('POST', '/api/sessions/revoke', { account: 'alice@acme.com' }, { authorization: `Bearer ${'é'.repeat(ADMIN_KEY.length)}` });
+      const key = await stack.request(
+        'POST',
+        '/api/sessions/revoke',
+        { account: 'alice@acme.com' },
+        { authorization: `Bearer ${'é'.repeat(ADMIN_KEY.length)}` },
+      );
       expect(key.status).to.equal(401);
       expect(key.body.error.code).to.equal('admin-key-invalid');
     });
@@ -96,7 +108,9 @@ describe('gateway: hardening (issue 13)', function () {
       });
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       try {
-        const passwords = await Promise.all(Array.from({ length: 50 }, (_, i) => httpRequest(url, 'POST', '/login/password', { ...BOB, password: `wrong-${i}` }, { accept: 'application/json' })));
+        const passwords = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => httpRequest(url, 'POST', '/login/password', { ...BOB, password: `wrong-${i}` }, { accept: 'application/json' })),
+        );
         expect(proxy.count('/api/login/password')).to.be.at.most(5);
         expect(passwords.filter((r) => r.status === 401)).to.have.length(proxy.count('/api/login/password'));
         expect(passwords.filter((r) => r.status === 429)).to.have.length(50 - proxy.count('/api/login/password'));
@@ -108,8 +122,15 @@ describe('gateway: hardening (issue 13)', function () {
         clock.advance(16 * 60_000);
         const first = await httpRequest(url, 'POST', '/login/password', BOB, { accept: 'application/json' });
         expect(first.body.step).to.equal('two-step-enrolment');
-        const pending = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-        const codes = await Promise.all(Array.from({ length: 40 }, () => httpRequest(url, 'POST', '/login/two-step/enrol', { code: '000000' }, { cookie: pending, accept: 'application/json' })));
+        const pending = first.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; ');
+        const codes = await Promise.all(
+          Array.from({ length: 40 }, () =>
+            httpRequest(url, 'POST', '/login/two-step/enrol', { code: '000000' }, { cookie: pending, accept: 'application/json' }),
+          ),
+        );
         expect(proxy.count('/api/login/complete')).to.be.at.most(5);
         expect(codes.filter((r) => r.status === 429)).to.have.length(40 - proxy.count('/api/login/complete'));
       } finally {
@@ -124,7 +145,16 @@ describe('gateway: hardening (issue 13)', function () {
       const clock = new ControllableClock();
       clock.freeze(NOW);
       const store = new MemorySessionStore(clock);
-      const session = (id: string, idleMs: number) => ({ id, email: `${id}@acme.com`, accountId: id, method: 'password' as const, createdAt: NOW.getTime(), lastSeenAt: NOW.getTime(), idleMs, absoluteMs: null });
+      const session = (id: string, idleMs: number) => ({
+        id,
+        email: `${id}@acme.com`,
+        accountId: id,
+        method: 'password' as const,
+        createdAt: NOW.getTime(),
+        lastSeenAt: NOW.getTime(),
+        idleMs,
+        absoluteMs: null,
+      });
       for (let i = 0; i < 10_000; i++) await store.set(session(`s${i}`, 60 * 60_000));
       await store.set(session('long', 30 * 24 * 60 * 60_000));
       expect(store.size).to.equal(10_001);
@@ -141,7 +171,17 @@ describe('gateway: hardening (issue 13)', function () {
       const store = new MemorySessionStore(stack.clock);
       const clock = stack.clock;
       for (let round = 0; round < 5; round++) {
-        for (let i = 0; i < 2000; i++) await store.set({ id: `r${round}-${i}`, email: 'x@acme.com', accountId: 'x', method: 'sso', createdAt: clock.now().getTime(), lastSeenAt: clock.now().getTime(), idleMs: 60 * 60_000, absoluteMs: 8 * 60 * 60_000 });
+        for (let i = 0; i < 2000; i++)
+          await store.set({
+            id: `r${round}-${i}`,
+            email: 'x@acme.com',
+            accountId: 'x',
+            method: 'sso',
+            createdAt: clock.now().getTime(),
+            lastSeenAt: clock.now().getTime(),
+            idleMs: 60 * 60_000,
+            absoluteMs: 8 * 60 * 60_000,
+          });
         clock.advance(2 * ENDED_SESSION_GRACE_MS);
       }
       await store.get('none');
@@ -194,15 +234,30 @@ describe('gateway: hardening (issue 13)', function () {
       await stack.core.patch(`/api/orgs/${stack.org.id}/policies/${policies.find((p) => p.directoryId !== stack.directoryId)!.id}`, { twoStep: 'mandatory' });
       const form = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
       const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
-      const csrfCookie = form.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_csrf='))!.split(';')[0]!;
-      const step = await stack.request('POST', '/login/password', `email=bob%40acme.com&password=${BOB.password}&csrf=${csrf}`, { cookie: csrfCookie, accept: 'text/html' });
+      const csrfCookie = form.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('rehearsal_gw_csrf='))!
+        .split(';')[0]!;
+      const step = await stack.request('POST', '/login/password', `email=bob%40acme.com&password=${BOB.password}&csrf=${csrf}`, {
+        cookie: csrfCookie,
+        accept: 'text/html',
+      });
       const secret = /Secret: <code>([A-Z2-7]+)<\/code>/.exec(step.text)![1]!;
-      const cookie = [csrfCookie, step.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_pending='))!.split(';')[0]!].join('; ');
+      const cookie = [
+        csrfCookie,
+        step.headers
+          .getSetCookie()
+          .find((c) => c.startsWith('rehearsal_gw_pending='))!
+          .split(';')[0]!,
+      ].join('; ');
       const wrong = await stack.request('POST', '/login/two-step/enrol', `code=000000&csrf=${csrf}`, { cookie, accept: 'text/html' });
       expect(wrong.status).to.equal(401);
       expect(wrong.text).to.contain('Set up two-step verification').and.contain('two-step-code-invalid').and.contain(`Secret: <code>${secret}</code>`);
       const { generateSync } = await import('otplib');
-      const right = await stack.request('POST', '/login/two-step/enrol', `code=${generateSync({ secret, epoch: NOW.getTime() / 1000 })}&csrf=${csrf}`, { cookie, accept: 'text/html' });
+      const right = await stack.request('POST', '/login/two-step/enrol', `code=${generateSync({ secret, epoch: NOW.getTime() / 1000 })}&csrf=${csrf}`, {
+        cookie,
+        accept: 'text/html',
+      });
       expect(right.status).to.equal(200);
       expect(right.text).to.contain('Save your recovery codes');
     });

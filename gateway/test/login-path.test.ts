@@ -50,8 +50,14 @@ describe('gateway: two core calls per login', function () {
   it("refuses, with core's reason, an assertion for someone whose policy moved away from this IdP while they were at it", async () => {
     const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
     const policies = (await stack.core.get(`/api/orgs/${stack.org.id}/policies`)).body as { id: string; directoryId: string }[];
-    await stack.core.post(`/api/orgs/${stack.org.id}/policies/${policies.find((p) => p.directoryId !== stack.directoryId)!.id}/members`, { emails: ['alice@acme.com'] });
-    const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: 'alice@acme.com', authnRequest: start.headers.get('location') });
+    await stack.core.post(`/api/orgs/${stack.org.id}/policies/${policies.find((p) => p.directoryId !== stack.directoryId)!.id}/members`, {
+      emails: ['alice@acme.com'],
+    });
+    const issued = await stack.idp.request('POST', '/api/login', {
+      sp: stack.connection.spEntityId,
+      user: 'alice@acme.com',
+      authnRequest: start.headers.get('location'),
+    });
     const form = `SAMLResponse=${encodeURIComponent(issued.body.samlResponse)}`;
     const refused = await stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, form);
     expect(refused.status).to.equal(403);

@@ -99,10 +99,16 @@ describe('gateway: password and two-step verification', function () {
     const form = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
     const jar = cookies(form);
-    const step = await stack.request('POST', '/login/password', `email=bob%40acme.com&password=${BOB.password}&csrf=${csrf}`, { cookie: header(jar), accept: 'text/html' });
+    const step = await stack.request('POST', '/login/password', `email=bob%40acme.com&password=${BOB.password}&csrf=${csrf}`, {
+      cookie: header(jar),
+      accept: 'text/html',
+    });
     expect(step.text).to.contain('<svg').and.contain('otpauth://totp/');
     const secret = /Secret: <code>([A-Z2-7]+)<\/code>/.exec(step.text)![1]!;
-    const done = await stack.request('POST', '/login/two-step/enrol', `code=${codeNow(secret)}&csrf=${csrf}`, { cookie: header({ ...jar, ...cookies(step) }), accept: 'text/html' });
+    const done = await stack.request('POST', '/login/two-step/enrol', `code=${codeNow(secret)}&csrf=${csrf}`, {
+      cookie: header({ ...jar, ...cookies(step) }),
+      accept: 'text/html',
+    });
     expect(done.text).to.contain('Save your recovery codes');
     expect(done.text.match(/<li><code>[0-9a-f]{5}-[0-9a-f]{5}<\/code><\/li>/g)).to.have.length(10);
     const noToken = await stack.request('POST', '/login/two-step/enrol', `code=123456`, { cookie: header({ ...jar, ...cookies(step) }), accept: 'text/html' });
@@ -146,7 +152,10 @@ describe('gateway: password and two-step verification', function () {
     const reply = await stack.request('POST', '/login/password', BOB);
     expect(reply.body).to.include({ loggedIn: true });
     const session = reply.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_session='))!;
-    expect(session).to.match(/; Secure/).and.match(/HttpOnly/).and.match(/SameSite=Lax/);
+    expect(session)
+      .to.match(/; Secure/)
+      .and.match(/HttpOnly/)
+      .and.match(/SameSite=Lax/);
     const page = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
     expect(page.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_csrf='))).to.match(/; Secure/);
     // The product API clears an ended session's cookie with the same attributes.

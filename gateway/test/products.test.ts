@@ -58,12 +58,22 @@ describe('gateway: products, through core, on the gateway’s identity token', f
   it('core refuses identity tokens that are missing, malformed, signed by another key or expired', async () => {
     const account = (await stack.core.get('/api/accounts?email=alice@acme.com')).body;
     const accountId = (Array.isArray(account) ? account[0] : account).id;
-    const me = (token?: string) => fetch(`${stack.core.url}/api/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const me = (token?: string) =>
+      fetch(`${stack.core.url}/api/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }));
     expect((await me()).body.error.code).to.equal('identity-token-missing');
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const now = Math.floor(stack.clock.now().getTime() / 1000);
     const token = (claims: { aud?: string; exp?: number; iss?: string }) =>
-      new SignJWT({ email: 'alice@acme.com' }).setProtectedHeader({ alg: 'ES256' }).setIssuer(claims.iss ?? 'http://localhost:8000').setAudience(claims.aud ?? 'rehearsal-core').setSubject(accountId).setExpirationTime(claims.exp ?? now + 60).sign(stranger);
+      new SignJWT({ email: 'alice@acme.com' })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(claims.iss ?? 'http://localhost:8000')
+        .setAudience(claims.aud ?? 'rehearsal-core')
+        .setSubject(accountId)
+        .setExpirationTime(claims.exp ?? now + 60)
+        .sign(stranger);
     expect((await me(await token({}))).body.error.code, 'signed by a key not in the JWKS').to.equal('identity-token-invalid');
     expect((await me('not.a.jwt')).body.error.code).to.equal('identity-token-invalid');
     // Tokens the gateway really signs work; an expired one does not (core's clock moves past it).

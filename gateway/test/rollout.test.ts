@@ -8,7 +8,8 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
   beforeEach(async () => (stack = await startStack({ pilot: [] })));
   afterEach(() => stack.close());
 
-  const preview = async (emails: string[]) => (await stack.core.post(`/api/orgs/${stack.org.id}/policies/${stack.pilot.id}/preview`, { addMembers: emails })).body;
+  const preview = async (emails: string[]) =>
+    (await stack.core.post(`/api/orgs/${stack.org.id}/policies/${stack.pilot.id}/preview`, { addMembers: emails })).body;
   const enforce = (emails: string[]) => stack.core.post(`/api/orgs/${stack.org.id}/policies/${stack.pilot.id}/members`, { emails });
   const passwordLogin = (email: string, password: string) => stack.request('POST', '/login/password', { email, password });
 
@@ -58,7 +59,9 @@ describe('gateway: a staged SSO rollout, walked end to end', function () {
     await stack.core.post('/api/accounts', { email: 'dave@partner.example', password: 'dave-long-passphrase-1' });
     const planned = await preview(['alice@acme.com', 'dave@partner.example']);
     // Dave is not a managed account of this organization: the preview names him instead of moving him.
-    expect(planned.refused).to.deep.equal([{ email: 'dave@partner.example', code: 'account-not-managed', message: 'dave@partner.example is not a managed account of this organization.' }]);
+    expect(planned.refused).to.deep.equal([
+      { email: 'dave@partner.example', code: 'account-not-managed', message: 'dave@partner.example is not a managed account of this organization.' },
+    ]);
     expect(planned.summary).to.deep.equal({ affected: 1, lockedOut: 0, alreadyInactive: 0, alreadyLockedOut: 0, admins: 0, byNextLogin: { sso: 1 } });
     expect((await stack.request('POST', '/login', { email: 'dave@partner.example' })).body).to.include({ step: 'password' });
   });

@@ -18,7 +18,10 @@ describe('gateway: SSO login through the mock IdP', function () {
     expect(callback.status, callback.text).to.equal(303);
     expect(callback.headers.get('location')).to.equal('/trello/boards');
     const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_session='))!;
-    expect(cookie).to.match(/HttpOnly/i).and.match(/SameSite=Lax/i).and.not.match(/Secure/);
+    expect(cookie)
+      .to.match(/HttpOnly/i)
+      .and.match(/SameSite=Lax/i)
+      .and.not.match(/Secure/);
     const who = await me(sessionCookie(callback));
     expect(who.status).to.equal(200);
     expect(who.body).to.include({ email: 'alice@acme.com', method: 'sso', connectionId: stack.connection.id });
@@ -39,7 +42,12 @@ describe('gateway: SSO login through the mock IdP', function () {
     }
     // One forged at the IdP side lands on the gateway's home instead.
     const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: 'alice@acme.com', authnRequest: start.headers.get('location'), relayState: '//evil.example' });
+    const issued = await stack.idp.request('POST', '/api/login', {
+      sp: stack.connection.spEntityId,
+      user: 'alice@acme.com',
+      authnRequest: start.headers.get('location'),
+      relayState: '//evil.example',
+    });
     const landed = await postResponse(stack, issued.body.samlResponse, '//evil.example');
     expect(landed.headers.get('location')).to.equal('/');
   });
@@ -83,7 +91,10 @@ describe('gateway: SSO login through the mock IdP', function () {
     const crafted: [(xml: string) => string, string][] = [
       [(xml) => `<!DOCTYPE r [<!ENTITY x "y">]>${xml}`, 'saml-doctype'],
       [(xml) => xml.replace('>alice@acme.com</NameID>', '>alice@acme.com<!---->.evil.example</NameID>'), 'saml-name-id-malformed'],
-      [(xml) => xml.replace(/<samlp:Response([^>]*) ID="[^"]+"/, (_m, a) => `<samlp:Response${a} ID="${/<Assertion[^>]* ID="([^"]+)"/.exec(xml)![1]}"`), 'saml-duplicate-id'],
+      [
+        (xml) => xml.replace(/<samlp:Response([^>]*) ID="[^"]+"/, (_m, a) => `<samlp:Response${a} ID="${/<Assertion[^>]* ID="([^"]+)"/.exec(xml)![1]}"`),
+        'saml-duplicate-id',
+      ],
       [(xml) => xml.replace('</samlp:Response>', `<!--${'x'.repeat(200 * 1024)}--></samlp:Response>`), 'saml-response-too-large'],
     ];
     for (const [tamper, code] of crafted) {
@@ -111,7 +122,11 @@ describe('gateway: SSO login through the mock IdP', function () {
 
   it('expires an outstanding AuthnRequest after ten minutes on the clock', async () => {
     const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: 'alice@acme.com', authnRequest: start.headers.get('location') });
+    const issued = await stack.idp.request('POST', '/api/login', {
+      sp: stack.connection.spEntityId,
+      user: 'alice@acme.com',
+      authnRequest: start.headers.get('location'),
+    });
     stack.clock.advance(10 * 60_000);
     await stack.idp.request('POST', '/_rehearsal/clock', { advance: '10m' });
     const late = await postResponse(stack, issued.body.samlResponse);
@@ -128,7 +143,11 @@ describe('gateway: SSO login through the mock IdP', function () {
   it('refuses a user the IdP vouches for but whose policy does not use this IdP (authentication-policy-strategy-mismatch)', async () => {
     // Bob is in the password policy: the IdP knows him, the gateway must not let him in through it.
     const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: 'bob@acme.com', authnRequest: start.headers.get('location') });
+    const issued = await stack.idp.request('POST', '/api/login', {
+      sp: stack.connection.spEntityId,
+      user: 'bob@acme.com',
+      authnRequest: start.headers.get('location'),
+    });
     const refused = await postResponse(stack, issued.body.samlResponse);
     expect(refused.status).to.equal(403);
     expect(refused.body.error.code).to.equal('authentication-policy-strategy-mismatch');
@@ -149,7 +168,10 @@ describe('gateway: SSO login through the mock IdP', function () {
     expect(noToken.text).to.contain('csrf-token-invalid');
     const form = await stack.request('GET', '/login', undefined, { accept: 'text/html' });
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
-    const cookie = form.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_csrf='))!.split(';')[0]!;
+    const cookie = form.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('rehearsal_gw_csrf='))!
+      .split(';')[0]!;
     const forged = await stack.request('POST', '/login', `email=alice%40acme.com&csrf=${csrf}x`, { cookie, accept: 'text/html' });
     expect(forged.status).to.equal(403);
     const ok = await stack.request('POST', '/login', `email=alice%40acme.com&csrf=${csrf}`, { cookie, accept: 'text/html' });
@@ -249,7 +271,9 @@ describe('gateway: signed AuthnRequests when the connection asks for them', func
     try {
       const metadata = await stack.request('GET', `/saml/${stack.connection.id}/metadata`, undefined, { accept: 'application/samlmetadata+xml' });
       expect(metadata.status).to.equal(200);
-      expect(metadata.text).to.match(/AuthnRequestsSigned="true"/).and.match(/<KeyDescriptor use="signing">/);
+      expect(metadata.text)
+        .to.match(/AuthnRequestsSigned="true"/)
+        .and.match(/<KeyDescriptor use="signing">/);
       // The mock IdP learns the SP from this metadata alone, then insists on signed requests and checks them with that certificate.
       await stack.idp.request('DELETE', `/api/service-providers/${encodeURIComponent(stack.connection.spEntityId)}`);
       const imported = await stack.idp.request('POST', '/api/service-providers/import', { xml: metadata.text });
@@ -263,7 +287,7 @@ describe('gateway: signed AuthnRequests when the connection asks for them', func
   });
 });
 
-describe('gateway: display names from SAML, by the connection\'s rule (issue 14.7)', function () {
+describe("gateway: display names from SAML, by the connection's rule (issue 14.7)", function () {
   this.timeout(30_000);
   const nameAfterLogin = async (rule: string) => {
     const stack = await startStack({ displayNameFromSaml: rule });

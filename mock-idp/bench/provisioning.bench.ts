@@ -24,7 +24,11 @@ const CHANGED = Math.min(100, USERS);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 async function admin(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(base + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -62,7 +66,13 @@ try {
   const directory = new Directory({ users, groups });
   const clock = new ControllableClock();
   const service = new ProvisioningService(directory, clock, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const target = service.add({ id: 'core', baseUrl: `${base}/scim/directory/${directoryRecord.id}`, token: directoryRecord.scim.token, profile: 'entra', concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8) });
+  const target = service.add({
+    id: 'core',
+    baseUrl: `${base}/scim/directory/${directoryRecord.id}`,
+    token: directoryRecord.scim.token,
+    profile: 'entra',
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+  });
   console.log(`mock-idp provisioning bench: ${USERS.toLocaleString('en')} users, ${GROUPS} groups of ${Math.round(USERS / GROUPS)}, into core pid ${core.pid}`);
 
   const cycle = async (kind: 'initial' | 'incremental') => {
@@ -88,7 +98,9 @@ try {
   for (let i = 0; i < CHANGED; i++) directory.updateUser(`user${i * Math.floor(USERS / CHANGED)}@bench.example`, { department: 'Moved' });
   const changed = await cycle('incremental');
   line(`incremental, ${CHANGED} changed users`, changed.seconds, 3, changed.result);
-  const users0 = await (await fetch(`${base}/scim/directory/${directoryRecord.id}/Users?count=1`, { headers: { authorization: `Bearer ${directoryRecord.scim.token}` } })).json();
+  const users0 = await (
+    await fetch(`${base}/scim/directory/${directoryRecord.id}/Users?count=1`, { headers: { authorization: `Bearer ${directoryRecord.scim.token}` } })
+  ).json();
   console.log(`  CPU: this process ${(process.cpuUsage().user / 1e6).toFixed(1)} s user`);
   console.log(`  core holds ${users0.totalResults.toLocaleString('en')} users from this directory`);
 } finally {

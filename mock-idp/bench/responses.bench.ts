@@ -38,7 +38,7 @@ const cpuSeconds = () => {
 };
 
 /** Runs `fn` repeatedly for SECONDS; returns operations per CPU-second of this process and per wall second. */
-async function measure(fn: () => unknown | Promise<unknown>): Promise<{ perCpuSecond: number; perSecond: number; count: number }> {
+async function measure(fn: () => unknown): Promise<{ perCpuSecond: number; perSecond: number; count: number }> {
   for (let i = 0; i < 50; i++) await fn(); // warm up the JIT and the key's internal state
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
@@ -53,10 +53,17 @@ async function measure(fn: () => unknown | Promise<unknown>): Promise<{ perCpuSe
 
 function opensslRsa2048(): number | undefined {
   try {
-    const out = execFileSync('openssl', ['speed', '-seconds', String(Math.max(1, SECONDS)), '-multi', '1', 'rsa2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('openssl', ['speed', '-seconds', String(Math.max(1, SECONDS)), '-multi', '1', 'rsa2048'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const line = out.split('\n').find((l) => /^rsa\s+2048 bits/.test(l));
     // "rsa 2048 bits 0.000277s 0.000017s 3604.5 60167.0": the bare numbers are 2048, sign/s, verify/s.
-    const numbers = line?.trim().split(/\s+/).filter((t) => /^[\d.]+$/.test(t)).map(Number);
+    const numbers = line
+      ?.trim()
+      .split(/\s+/)
+      .filter((t) => /^[\d.]+$/.test(t))
+      .map(Number);
     return numbers && numbers.length === 3 ? numbers[1] : undefined;
   } catch {
     return undefined;
@@ -80,8 +87,7 @@ async function main() {
   const idp: IdpIdentity = { entityId: 'http://localhost:7000/saml/metadata', credential, clock, directory };
   const sp = toServiceProvider(serviceProviderInput.parse({ entityId: SP, acsUrls: [ACS] }));
   const user = directory.getUser(USER.email);
-  const spec = () =>
-    loginResponseSpec(idp, { sp, user, acsUrl: ACS, inResponseTo: '_bench', authnInstant: clock.now(), sessionIndex: '_session', mfa: false });
+  const spec = () => loginResponseSpec(idp, { sp, user, acsUrl: ACS, inResponseTo: '_bench', authnInstant: clock.now(), sessionIndex: '_session', mfa: false });
   const signing = signingFor(idp, sp, true);
   const tools = { subject: user, otherKey: credential, seal: unsealed };
   const respond = () => faultyResponse(spec(), signing, [], tools);
@@ -98,7 +104,7 @@ async function main() {
   console.log(`  signed response, in process:                 ${fmt(full.perCpuSecond)} per CPU-second (${fmt(full.perSecond)}/s wall)`);
 
   // ---- samlify's default path, for comparison --------------------------------------
-  samlify.setSchemaValidator({ validate: async () => 'skipped' });
+  samlify.setSchemaValidator({ validate: () => Promise.resolve('skipped') });
   const samlifyIdp = samlify.IdentityProvider({
     entityID: idp.entityId,
     privateKey: credential.privateKeyPem,
@@ -106,7 +112,11 @@ async function main() {
     isAssertionEncrypted: false,
     singleSignOnService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', Location: 'http://localhost:7000/saml/sso' }],
   });
-  const samlifySp = samlify.ServiceProvider({ entityID: SP, assertionConsumerService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', Location: ACS }], wantAssertionsSigned: true });
+  const samlifySp = samlify.ServiceProvider({
+    entityID: SP,
+    assertionConsumerService: [{ Binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', Location: ACS }],
+    wantAssertionsSigned: true,
+  });
   const viaSamlify = await measure(() => samlifyIdp.createLoginResponse(samlifySp, { extract: { request: { id: '_bench' } } }, 'post', { email: USER.email }));
   console.log(`  samlify createLoginResponse, in process:     ${fmt(viaSamlify.perCpuSecond)} per CPU-second`);
 
@@ -114,10 +124,14 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-idp-bench-'));
   const port = await freePort();
   writeFileSync(join(dir, 'idp.json'), JSON.stringify({ users: [USER], serviceProviders: [{ entityId: SP, acsUrls: [ACS] }] }));
-  const server = spawn(process.execPath, [...(process.env.BENCH_IDP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-    env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', REHEARSAL_DATA_DIR: dir, IDP_CONFIG: join(dir, 'idp.json'), LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [...(process.env.BENCH_IDP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
+    {
+      env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', REHEARSAL_DATA_DIR: dir, IDP_CONFIG: join(dir, 'idp.json'), LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitUntilHealthy(base, 'the mock IdP');
@@ -126,7 +140,14 @@ async function main() {
     const post = () =>
       new Promise<string>((resolve, reject) => {
         const request = http.request(
-          { host: '127.0.0.1', port, path: '/api/login', method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/login',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
           (response) => {
             let text = '';
             response.setEncoding('utf8');
@@ -153,7 +174,9 @@ async function main() {
     const wall = (performance.now() - t0) / 1000;
     const serverCpu = processCpuSeconds(server.pid!) - cpu0;
     const perServerCpuSecond = count / serverCpu;
-    console.log(`  POST /api/login over HTTP (IdP process):     ${fmt(perServerCpuSecond)} per CPU-second of the IdP (${fmt(count / wall)}/s wall, ${CONCURRENCY} clients sharing the machine)`);
+    console.log(
+      `  POST /api/login over HTTP (IdP process):     ${fmt(perServerCpuSecond)} per CPU-second of the IdP (${fmt(count / wall)}/s wall, ${CONCURRENCY} clients sharing the machine)`,
+    );
 
     // Every fast path still verifies with xmlsec1.
     let verified = 'xmlsec1 not found';
@@ -161,7 +184,20 @@ async function main() {
       const file = join(dir, 'sample.xml');
       writeFileSync(file, Buffer.from(sample.samlResponse, 'base64'));
       writeFileSync(join(dir, 'cert.pem'), readFileSync(join(dir, 'idp-signing.cert.pem')));
-      execFileSync('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--pubkey-cert-pem', join(dir, 'cert.pem'), '--node-xpath', "//*[local-name()='Assertion']/*[local-name()='Signature']", file], { stdio: 'ignore' });
+      execFileSync(
+        'xmlsec1',
+        [
+          '--verify',
+          '--id-attr:ID',
+          'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+          '--pubkey-cert-pem',
+          join(dir, 'cert.pem'),
+          '--node-xpath',
+          "//*[local-name()='Assertion']/*[local-name()='Signature']",
+          file,
+        ],
+        { stdio: 'ignore' },
+      );
       verified = 'xmlsec1 verifies the benchmarked response';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') verified = 'xmlsec1 REFUSED the benchmarked response';
@@ -169,9 +205,13 @@ async function main() {
 
     console.log('');
     if (rsaLimit) {
-      console.log(`  ratio to the RSA limit: in process ${(full.perCpuSecond / rsaLimit).toFixed(2)}, over HTTP ${(perServerCpuSecond / rsaLimit).toFixed(2)} (target 0.50)`);
+      console.log(
+        `  ratio to the RSA limit: in process ${(full.perCpuSecond / rsaLimit).toFixed(2)}, over HTTP ${(perServerCpuSecond / rsaLimit).toFixed(2)} (target 0.50)`,
+      );
     }
-    console.log(`  against the 750 responses/s target: in process ${(full.perCpuSecond / 750).toFixed(2)}×, over HTTP ${(perServerCpuSecond / 750).toFixed(2)}×`);
+    console.log(
+      `  against the 750 responses/s target: in process ${(full.perCpuSecond / 750).toFixed(2)}×, over HTTP ${(perServerCpuSecond / 750).toFixed(2)}×`,
+    );
     console.log(`  against samlify: ${(full.perCpuSecond / viaSamlify.perCpuSecond).toFixed(1)}× in process`);
     console.log(`  ${verified}`);
   } finally {

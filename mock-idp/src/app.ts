@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import express, { json, urlencoded, type Express } from 'express';
 import * as samlify from 'samlify';
-import { ControllableClock, harnessRouter, rejectRepeatedQuery, requireHarnessKey, routeNotFound, sendIndex, silentLogger, web, type Clock, type Logger } from '@rehearsal/runtime';
+import {
+  ControllableClock,
+  harnessRouter,
+  rejectRepeatedQuery,
+  requireHarnessKey,
+  routeNotFound,
+  sendIndex,
+  silentLogger,
+  web,
+  type Clock,
+  type Logger,
+} from '@rehearsal/runtime';
 import { generateCredential, type PublishedCertificate, type SigningCredential } from '@rehearsal/runtime/credentials';
 import type { IdpContext } from './context.ts';
 import { Directory, type DirectoryContent } from './directory/directory.ts';
@@ -28,7 +39,8 @@ export const IDP_VERSION = '0.1.0';
 const IDP_INDEX = {
   service: 'mock-idp',
   title: 'Rehearsal mock IdP',
-  description: 'A SAML 2.0 identity provider and SCIM provisioning client for testing any service provider: users and groups, login pages, fault injection and a ledger of every message.',
+  description:
+    'A SAML 2.0 identity provider and SCIM provisioning client for testing any service provider: users and groups, login pages, fault injection and a ledger of every message.',
   links: [
     { path: '/saml/metadata', label: 'SAML metadata (entity ID, certificate, SSO and SLO endpoints)' },
     { path: '/api/users', label: 'users' },
@@ -112,7 +124,10 @@ export function createIdpApp(options: IdpAppOptions): Express {
       providers,
       faults,
       ledger,
-      faultKey: () => (faultKey ??= options.faultCredential ? Promise.resolve(options.faultCredential) : generateCredential('Rehearsal fault key (not the IdP)', clock.now())),
+      faultKey: () =>
+        (faultKey ??= options.faultCredential
+          ? Promise.resolve(options.faultCredential)
+          : generateCredential('Rehearsal fault key (not the IdP)', clock.now())),
     }),
     parsers: { form: urlencoded({ extended: false, limit: '256kb' }), body: json({ limit: '1mb' }) },
   };

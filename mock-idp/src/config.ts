@@ -5,7 +5,10 @@ import { env, parseEnv } from '@rehearsal/runtime';
 const idpEnv = z.object({
   IDP_PORT: env.port(7000),
   IDP_HOST: env.text('127.0.0.1'),
-  IDP_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  IDP_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   IDP_ENTITY_ID: env.optionalText(),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   /** A JSON or YAML file with `users`, `groups` and `serviceProviders`. */

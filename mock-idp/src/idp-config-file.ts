@@ -6,7 +6,13 @@ import type { DirectoryContent } from './directory/directory.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
 
 const fileShape = z
-  .object({ users: z.array(z.unknown()).default([]), groups: z.array(z.unknown()).default([]), serviceProviders: z.array(z.unknown()).default([]), faults: z.array(z.unknown()).default([]), provisioning: z.array(z.unknown()).default([]) })
+  .object({
+    users: z.array(z.unknown()).default([]),
+    groups: z.array(z.unknown()).default([]),
+    serviceProviders: z.array(z.unknown()).default([]),
+    faults: z.array(z.unknown()).default([]),
+    provisioning: z.array(z.unknown()).default([]),
+  })
   .strict();
 
 export interface IdpFileContent {
@@ -25,5 +31,10 @@ export function readIdpFile(path: string): IdpFileContent {
     const first = describeIssues(parsed.error.issues, '')[0];
     throw new Error(`${path}: ${first?.path || '(top)'}: ${first?.message}`);
   }
-  return { directory: { users: parsed.data.users as DirectoryContent['users'], groups: parsed.data.groups as DirectoryContent['groups'] }, serviceProviders: parsed.data.serviceProviders as ServiceProviderInput[], faultRules: parsed.data.faults, provisioning: parsed.data.provisioning };
+  return {
+    directory: { users: parsed.data.users as DirectoryContent['users'], groups: parsed.data.groups as DirectoryContent['groups'] },
+    serviceProviders: parsed.data.serviceProviders as ServiceProviderInput[],
+    faultRules: parsed.data.faults,
+    provisioning: parsed.data.provisioning,
+  };
 }

@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, RehearsalError, closeServer, createLogger, ensureDataDir, listen, portOf, stackKey, systemClock, type RunningService, type ServeOptions } from '@rehearsal/runtime';
+import {
+  ConfigError,
+  RehearsalError,
+  closeServer,
+  createLogger,
+  ensureDataDir,
+  listen,
+  portOf,
+  stackKey,
+  systemClock,
+  type RunningService,
+  type ServeOptions,
+} from '@rehearsal/runtime';
 import { MemoryState, StateFile, type StatePort } from './state/state-file.ts';
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
@@ -16,7 +28,10 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
   ensureDataDir(dataDir);
   const harnessKey = stackKey('harness', env, dataDir);
   const publicUrl = config.IDP_PUBLIC_URL ?? `http://localhost:${config.IDP_PORT}`;
-  const keyFiles = { keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'), certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem') };
+  const keyFiles = {
+    keyPath: config.IDP_SIGNING_KEY ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.key.pem'),
+    certPath: config.IDP_SIGNING_CERT ?? join(config.REHEARSAL_DATA_DIR, 'idp-signing.cert.pem'),
+  };
   const { credential, created } = await loadOrCreateCredential(keyFiles, 'Rehearsal mock IdP', systemClock.now());
   let content;
   try {

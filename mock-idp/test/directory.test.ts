@@ -15,7 +15,11 @@ describe('mock-idp: directory API', () => {
   });
 
   it('refuses invalid values with the field named, and changes nothing', async () => {
-    for (const [field, value] of [['timezone', 'Mars/Olympus'], ['preferredLanguage', 'not a tag!'], ['email', 'nope']] as const) {
+    for (const [field, value] of [
+      ['timezone', 'Mars/Olympus'],
+      ['preferredLanguage', 'not a tag!'],
+      ['email', 'nope'],
+    ] as const) {
       const res = await idp.request('POST', '/api/users', { email: 'carol@acme.com', [field]: value });
       expect(res.status, field).to.equal(400);
       expect(res.body.error.code).to.equal('invalid-request');

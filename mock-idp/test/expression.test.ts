@@ -67,7 +67,13 @@ describe('mock-idp: mapping expressions', () => {
 
 describe('mock-idp: SCIM attribute paths', () => {
   it('writes and reads core, complex, filtered and extension attributes', () => {
-    const paths = ['userName', 'name.givenName', 'emails[type eq "work"].value', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', 'active'].map((p) => parseScimPath(p)!);
+    const paths = [
+      'userName',
+      'name.givenName',
+      'emails[type eq "work"].value',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+      'active',
+    ].map((p) => parseScimPath(p)!);
     const resource: Record<string, unknown> = {};
     writePath(resource, paths[0]!, 'alice');
     writePath(resource, paths[1]!, 'Alice');
@@ -82,13 +88,20 @@ describe('mock-idp: SCIM attribute paths', () => {
       active: false,
     });
     // Servers answer with their own casing; SCIM attribute names are case-insensitive.
-    const served = { UserName: 'alice', Emails: [{ Type: 'home', value: 'a@home' }, { type: 'Work', Value: 'alice@acme.com' }] };
+    const served = {
+      UserName: 'alice',
+      Emails: [
+        { Type: 'home', value: 'a@home' },
+        { type: 'Work', Value: 'alice@acme.com' },
+      ],
+    };
     expect(readPath(served, paths[0]!)).to.equal('alice');
     expect(readPath(served, paths[2]!)).to.equal('alice@acme.com');
     expect(readPath(served, paths[3]!)).to.equal(undefined);
   });
 
   it('refuses what is not a path', () => {
-    for (const bad of ['', 'emails[type eq "work"]', 'name..givenName', 'emails[type co "w"].value', '1abc']) expect(parseScimPath(bad), bad).to.equal(undefined);
+    for (const bad of ['', 'emails[type eq "work"]', 'name..givenName', 'emails[type co "w"].value', '1abc'])
+      expect(parseScimPath(bad), bad).to.equal(undefined);
   });
 });

@@ -3,14 +3,28 @@ import { expect } from 'chai';
 import { XSW_VARIANTS } from '../src/faults/fault.ts';
 import { WRONG } from '../src/faults/faulty-response.ts';
 import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
-import { ACS, SP, SP2, authnRequestXml, decodeResponse, formFields, oneloginJudge, pysaml2Judge, redirectParam, startIdp, xmlsecVerify, type SpVerdict, type TestIdp } from './support/idp.ts';
+import {
+  ACS,
+  SP,
+  SP2,
+  authnRequestXml,
+  decodeResponse,
+  formFields,
+  oneloginJudge,
+  pysaml2Judge,
+  redirectParam,
+  startIdp,
+  xmlsecVerify,
+  type SpVerdict,
+  type TestIdp,
+} from './support/idp.ts';
 
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
-const parse = (xml: string): Document => new DOMParser().parseFromString(xml, 'text/xml') as unknown as Document;
-const all = (doc: Document | Element, ns: string, name: string) => Array.from(doc.getElementsByTagNameNS(ns, name)) as Element[];
+const parse = (xml: string): Document => new DOMParser().parseFromString(xml, 'text/xml');
+const all = (doc: Document | Element, ns: string, name: string) => Array.from<Element>(doc.getElementsByTagNameNS(ns, name));
 const one = (doc: Document | Element, ns: string, name: string) => all(doc, ns, name)[0];
 const nameIds = (doc: Document | Element) => all(doc, SAML, 'NameID').map((e) => e.textContent);
 
@@ -71,7 +85,7 @@ describe('mock-idp: fault injection judged by SPs we did not write (pysaml2, pyt
     for (const [i, fault] of [undefined, ...expectations.map(([f]) => f)].entries()) {
       const requestId = `_req-judge-${i}`;
       const res = await idp.request('POST', '/api/login', loginBody(fault === undefined ? [] : [fault], requestId), { accept: 'application/json' });
-      expect(res.status, `${fault}: ${res.text}`).to.equal(200);
+      expect(res.status, `${String(fault)}: ${res.text}`).to.equal(200);
       responses.push({ samlResponse: res.body.samlResponse as string, inResponseTo: requestId });
     }
   });
@@ -85,10 +99,10 @@ describe('mock-idp: fault injection judged by SPs we did not write (pysaml2, pyt
       const verdict = rest[i]!;
       if (expected === 'accepted') expect(verdict, String(fault)).to.include({ ok: true });
       else {
-        expect(verdict.ok, `${fault} was accepted`).to.equal(false);
+        expect(verdict.ok, `${String(fault)} was accepted`).to.equal(false);
         expect(verdict.error, String(fault)).to.match(expected);
       }
-      expect(verdict.nameId, `${fault}: never the impersonated user`).not.to.equal('admin@acme.com');
+      expect(verdict.nameId, `${String(fault)}: never the impersonated user`).not.to.equal('admin@acme.com');
     });
   }
 
@@ -108,7 +122,8 @@ describe('mock-idp: what each fault changes', () => {
   beforeEach(async () => (idp = await startIdp({ faultCredential: faultKey })));
   afterEach(() => idp.close());
 
-  const verifies = async (xml: string, which: 'Response' | 'Assertion', cert = idp.credential.certificatePem) => (await xmlsecVerify(xml, cert, which, idp.dir)).code === 0;
+  const verifies = async (xml: string, which: 'Response' | 'Assertion', cert = idp.credential.certificatePem) =>
+    (await xmlsecVerify(xml, cert, which, idp.dir)).code === 0;
 
   it('expired, not yet valid and clock skew move the validity window and keep a valid signature', async () => {
     // The frozen clock reads 2026-11-23T09:00:00Z; assertions last 5 minutes.
@@ -158,14 +173,18 @@ describe('mock-idp: what each fault changes', () => {
     expect(notEmail.getAttribute('Format')).to.equal('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
     const wrong = parse(await faultyXml(idp, ['wrong-in-response-to'], '_req-77'));
     const inResponseTo = wrong.documentElement!.getAttribute('InResponseTo');
-    expect(inResponseTo).to.match(/^_[0-9a-f]{40}$/).and.not.equal('_req-77');
+    expect(inResponseTo)
+      .to.match(/^_[0-9a-f]{40}$/)
+      .and.not.equal('_req-77');
     expect(one(wrong, SAML, 'SubjectConfirmationData')!.getAttribute('InResponseTo')).to.equal(inResponseTo);
   });
 
   it('two assertions: both signed, with different IDs', async () => {
     const xml = await faultyXml(idp, ['two-assertions']);
     const assertions = all(parse(xml), SAML, 'Assertion');
-    expect(assertions.map((a) => a.getAttribute('ID'))).to.have.length(2).and.satisfy((ids: string[]) => ids[0] !== ids[1]);
+    expect(assertions.map((a) => a.getAttribute('ID')))
+      .to.have.length(2)
+      .and.satisfy((ids: string[]) => ids[0] !== ids[1]);
     expect(all(parse(xml), DSIG, 'Signature')).to.have.length(2);
   });
 
@@ -173,7 +192,10 @@ describe('mock-idp: what each fault changes', () => {
     const xml = await faultyXml(idp, ['status-authn-failed']);
     const doc = parse(xml);
     expect(all(doc, SAML, 'Assertion')).to.have.length(0);
-    expect(all(doc, SAMLP, 'StatusCode').map((e) => e.getAttribute('Value'))).to.deep.equal(['urn:oasis:names:tc:SAML:2.0:status:Responder', 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed']);
+    expect(all(doc, SAMLP, 'StatusCode').map((e) => e.getAttribute('Value'))).to.deep.equal([
+      'urn:oasis:names:tc:SAML:2.0:status:Responder',
+      'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
+    ]);
     expect(await verifies(xml, 'Response')).to.equal(true);
     const responder = parse(await faultyXml(idp, ['status-responder']));
     expect(all(responder, SAMLP, 'StatusCode').map((e) => e.getAttribute('Value'))).to.deep.equal(['urn:oasis:names:tc:SAML:2.0:status:Responder']);
@@ -246,7 +268,8 @@ describe('mock-idp: fault rules for a user or an SP', () => {
   beforeEach(async () => (idp = await startIdp()));
   afterEach(() => idp.close());
 
-  const loginXml = async (user: string, sp = SP) => parse(decodeResponse((await idp.request('POST', '/api/login', { sp, user }, { accept: 'application/json' })).body.samlResponse));
+  const loginXml = async (user: string, sp = SP) =>
+    parse(decodeResponse((await idp.request('POST', '/api/login', { sp, user }, { accept: 'application/json' })).body.samlResponse));
   const audience = (doc: Document) => one(doc, SAML, 'Audience')?.textContent;
 
   it('applies a user rule to every SP, an SP rule to every user, and counts down rules limited to N logins', async () => {
@@ -274,7 +297,9 @@ describe('mock-idp: fault rules for a user or an SP', () => {
 
   it('merges request faults with rules, and refuses a login whose faults conflict', async () => {
     await idp.request('POST', '/api/faults', { user: 'alice@acme.com', sp: SP, faults: ['expired'], times: 5 });
-    const merged = parse(decodeResponse((await idp.request('POST', '/api/login', { sp: SP, user: 'alice@acme.com', faults: ['wrong-audience'] })).body.samlResponse));
+    const merged = parse(
+      decodeResponse((await idp.request('POST', '/api/login', { sp: SP, user: 'alice@acme.com', faults: ['wrong-audience'] })).body.samlResponse),
+    );
     expect(audience(merged)).to.equal(WRONG.audience);
     expect(one(merged, SAML, 'Conditions')!.getAttribute('NotOnOrAfter')).to.equal('2026-11-23T08:50:00Z');
     const conflict = await idp.request('POST', '/api/login', { sp: SP, user: 'alice@acme.com', faults: ['not-yet-valid'] });

@@ -11,7 +11,11 @@ describe('mock-idp: the harness needs its key; the root says what this is', () =
     await idp.request('POST', '/api/users', { email: 'carol@acme.com' });
     for (const authorization of [undefined, 'Bearer not-the-key-0123456789', 'Bearer ' + 'é'.repeat(30), 'Basic Zm9vOmJhcg==']) {
       const headers: Record<string, string> = authorization ? { authorization } : {};
-      for (const [method, path, body] of [['POST', '/_rehearsal/reset', undefined], ['POST', '/api/reset', undefined], ['POST', '/_rehearsal/clock', { advance: '13h' }]] as const) {
+      for (const [method, path, body] of [
+        ['POST', '/_rehearsal/reset', undefined],
+        ['POST', '/api/reset', undefined],
+        ['POST', '/_rehearsal/clock', { advance: '13h' }],
+      ] as const) {
         const answer = await httpRequest(idp.url, method, path, body, { accept: 'application/json', ...headers });
         expect(answer.status, `${method} ${path} ${authorization}`).to.equal(401);
         expect(answer.body.error.code).to.match(/^harness-key-(required|invalid)$/);
@@ -34,7 +38,9 @@ describe('mock-idp: the harness needs its key; the root says what this is', () =
 
   // Issue 13.1: an undecodable cookie gave 500s at /saml/sso.
   it('treats an undecodable session cookie as absent at the SSO endpoint', async () => {
-    const answer = await httpRequest(idp.url, 'GET', '/saml/idp-initiated?sp=' + encodeURIComponent('https://sp.example.test/saml/metadata'), undefined, { cookie: 'rehearsal_idp_session=%E0%A4%A' });
+    const answer = await httpRequest(idp.url, 'GET', '/saml/idp-initiated?sp=' + encodeURIComponent('https://sp.example.test/saml/metadata'), undefined, {
+      cookie: 'rehearsal_idp_session=%E0%A4%A',
+    });
     expect(answer.status).to.equal(303);
     expect(answer.headers.get('location')).to.match(/^\/login\//);
   });

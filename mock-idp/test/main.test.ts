@@ -17,17 +17,21 @@ interface Started {
 /** The mock IdP as `npm start` runs it: a real process, its config file, its data directory. */
 async function startMain(env: Record<string, string>): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   // Readiness is the process telling us it listens (or exiting), not a timed wait.
-  await Promise.race([new Promise<void>((resolve) => child.stderr!.on('data', () => stderr.includes('is up at') && resolve())), exited]);
+  await Promise.race([new Promise<void>((resolve) => child.stderr.on('data', () => stderr.includes('is up at') && resolve())), exited]);
   return { child, url, stderr: () => stderr };
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))));
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))));
 
 describe('mock-idp: the process npm start runs', function () {
   this.timeout(60_000);

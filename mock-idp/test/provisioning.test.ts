@@ -16,8 +16,10 @@ describe('mock-idp: SCIM provisioning into core', function () {
     await Promise.all([idp.close(), core.close()]);
   });
 
-  const coreUser = async (userName: string) => (await core.scim.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.Resources[0];
-  const coreGroup = async (name: string) => (await core.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources[0];
+  const coreUser = async (userName: string) =>
+    (await core.scim.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`)).body.Resources[0];
+  const coreGroup = async (name: string) =>
+    (await core.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources[0];
   const memberNames = async (name: string) => {
     const group = await coreGroup(name);
     const ids = ((group?.members ?? []) as { value: string }[]).map((m) => m.value);
@@ -62,7 +64,12 @@ describe('mock-idp: SCIM provisioning into core', function () {
         externalId: alice.id,
         [ENTERPRISE]: { department: 'Engineering' },
       });
-      expect(wire[9]!.body).to.deep.equal({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], externalId: (await idp.request('GET', '/api/groups/engineering')).body.id, displayName: 'engineering', members: [] });
+      expect(wire[9]!.body).to.deep.equal({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        externalId: (await idp.request('GET', '/api/groups/engineering')).body.id,
+        displayName: 'engineering',
+        members: [],
+      });
       expect(wire[10]!.body).to.deep.equal({ schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: aliceId }] }] });
       // Nested groups are not inherited: "everyone" holds engineering and sales, but no users.
       expect(await memberNames('everyone')).to.deep.equal([]);
@@ -99,7 +106,11 @@ describe('mock-idp: SCIM provisioning into core', function () {
       const bobId = (await coreUser('bob@acme.com')).id;
       const deactivated = await runCycle(idp, 'incremental');
       const deactivation = await wireOf(idp, deactivated.id);
-      expect(deactivation.map((w) => w.request)).to.deep.equal([`GET /Users/${bobId}`, `PATCH /Users/${bobId}`, `PATCH /Groups/${(await coreGroup('sales')).id}`]);
+      expect(deactivation.map((w) => w.request)).to.deep.equal([
+        `GET /Users/${bobId}`,
+        `PATCH /Users/${bobId}`,
+        `PATCH /Groups/${(await coreGroup('sales')).id}`,
+      ]);
       expect(deactivation[1]!.body).to.deep.equal({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: false }] });
       expect(deactivation[2]!.body).to.deep.equal({ schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: [{ value: bobId }] }] });
       expect((await coreUser('bob@acme.com')).active).to.equal(false);
@@ -113,7 +124,12 @@ describe('mock-idp: SCIM provisioning into core', function () {
 
     it('links to a user that exists on the target already, found by externalId when userName changed', async () => {
       const alice = (await idp.request('GET', '/api/users/alice@acme.com')).body;
-      await core.scim.createUser({ userName: 'a.liddell@acme.com', externalId: alice.id, emails: [{ value: 'alice@acme.com', primary: true, type: 'work' }], name: { givenName: 'Alice', familyName: 'Liddell' } });
+      await core.scim.createUser({
+        userName: 'a.liddell@acme.com',
+        externalId: alice.id,
+        emails: [{ value: 'alice@acme.com', primary: true, type: 'work' }],
+        name: { givenName: 'Alice', familyName: 'Liddell' },
+      });
       await addTarget(idp, core);
       const cycle = await runCycle(idp, 'initial');
       const wire = await wireOf(idp, cycle.id);
@@ -128,7 +144,11 @@ describe('mock-idp: SCIM provisioning into core', function () {
     it('matches on the attribute a mapping marks, and sends a group rename the target may refuse (logged, skipped)', async () => {
       await patchIdpUser('alice@acme.com', { employeeId: 'E-100' });
       await core.scim.createUser({ userName: 'alice.old@acme.com', externalId: 'E-100', emails: [{ value: 'alice@acme.com', primary: true, type: 'work' }] });
-      await addTarget(idp, core, { scope: 'assigned', assignments: { users: ['alice@acme.com'], groups: ['engineering'] }, mappings: [{ target: 'externalId', source: '[employeeId]', matching: true }] });
+      await addTarget(idp, core, {
+        scope: 'assigned',
+        assignments: { users: ['alice@acme.com'], groups: ['engineering'] },
+        mappings: [{ target: 'externalId', source: '[employeeId]', matching: true }],
+      });
       const cycle = await runCycle(idp, 'initial');
       const wire = await wireOf(idp, cycle.id);
       expect(wire[0]!.request).to.equal('GET /Users?filter=externalId eq "E-100"');
@@ -151,7 +171,13 @@ describe('mock-idp: SCIM provisioning into core', function () {
       await runCycle(idp, 'initial');
       const bob = await coreUser('bob@acme.com');
       // Bob set these in the product; Okta's mapping sends none of them.
-      await core.scim.request('PATCH', `/Users/${bob.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'nickName', value: 'Bobby' }, { op: 'add', path: 'timezone', value: 'Europe/Paris' }] });
+      await core.scim.request('PATCH', `/Users/${bob.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'add', path: 'nickName', value: 'Bobby' },
+          { op: 'add', path: 'timezone', value: 'Europe/Paris' },
+        ],
+      });
       await patchIdpUser('bob@acme.com', { department: 'Field Sales' });
       const plan = (await idp.request('POST', '/api/provisioning/targets/core/plan', {})).body;
       const cleared = plan.users[0].attributes.filter((a: { change: string }) => a.change === 'clear');
@@ -170,7 +196,10 @@ describe('mock-idp: SCIM provisioning into core', function () {
       await addTarget(idp, core, { profile: 'okta' });
       const initial = await runCycle(idp, 'initial');
       const wire = await wireOf(idp, initial.id);
-      expect(wire.filter((w) => w.request.startsWith('GET /Users')).map((w) => w.request)).to.deep.equal(['GET /Users?filter=userName eq "alice@acme.com"', 'GET /Users?filter=userName eq "bob@acme.com"']);
+      expect(wire.filter((w) => w.request.startsWith('GET /Users')).map((w) => w.request)).to.deep.equal([
+        'GET /Users?filter=userName eq "alice@acme.com"',
+        'GET /Users?filter=userName eq "bob@acme.com"',
+      ]);
       const groupCreate = wire.find((w) => w.request === 'POST /Groups')!;
       expect(groupCreate.body).to.deep.equal({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'engineering', members: [] });
       expect(await memberNames('everyone'), 'okta pushes groups flat: no inherited members').to.deep.equal([]);
@@ -222,7 +251,13 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(await coreUser('bob@acme.com')).to.equal(undefined);
       expect(await coreGroup('sales')).to.equal(undefined);
 
-      const widened = await idp.request('PUT', '/api/provisioning/targets/core', { baseUrl: core.baseUrl, token: core.token, concurrency: 1, scope: 'assigned', assignments: { users: ['bob@acme.com'] } });
+      const widened = await idp.request('PUT', '/api/provisioning/targets/core', {
+        baseUrl: core.baseUrl,
+        token: core.token,
+        concurrency: 1,
+        scope: 'assigned',
+        assignments: { users: ['bob@acme.com'] },
+      });
       expect(widened.status, widened.text).to.equal(200);
       const next = await runCycle(idp, 'incremental');
       expect(next.counts).to.include({ 'users.create': 1, 'users.deprovision': 1, 'groups.delete': 1 });
@@ -244,11 +279,22 @@ describe('mock-idp: SCIM provisioning into core', function () {
 
   describe('dry-run plans', () => {
     it('predicts exactly what the next cycle sends, flagging overwrites of target-side edits and cleared values, and writes nothing', async () => {
-      await addTarget(idp, core, { mappings: [{ target: 'displayName', source: 'Join(" ", [givenName], [surname])' }, { target: 'nickName', source: '[givenName]', apply: 'on-create' }] });
+      await addTarget(idp, core, {
+        mappings: [
+          { target: 'displayName', source: 'Join(" ", [givenName], [surname])' },
+          { target: 'nickName', source: '[givenName]', apply: 'on-create' },
+        ],
+      });
       await runCycle(idp, 'initial');
       const aliceId = (await coreUser('alice@acme.com')).id;
       // Someone edits the display name and the nickname in the product; the IdP changes the surname and drops the title.
-      await core.scim.request('PATCH', `/Users/${aliceId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'Ali L.' }, { op: 'replace', path: 'nickName', value: 'Ali' }] });
+      await core.scim.request('PATCH', `/Users/${aliceId}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'replace', path: 'displayName', value: 'Ali L.' },
+          { op: 'replace', path: 'nickName', value: 'Ali' },
+        ],
+      });
       await patchIdpUser('alice@acme.com', { surname: 'Hargreaves', jobTitle: null });
       const before = await coreUser('alice@acme.com');
 
@@ -257,7 +303,13 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(plan.summary).to.deep.equal({ 'users.update': 1 });
       const [alice] = plan.users;
       const byPath = Object.fromEntries(alice.attributes.map((a: { path: string }) => [a.path, a]));
-      expect(byPath.displayName).to.deep.equal({ path: 'displayName', current: 'Ali L.', desired: 'Alice Hargreaves', lastProvisioned: 'Alice Liddell', change: 'overwrite' });
+      expect(byPath.displayName).to.deep.equal({
+        path: 'displayName',
+        current: 'Ali L.',
+        desired: 'Alice Hargreaves',
+        lastProvisioned: 'Alice Liddell',
+        change: 'overwrite',
+      });
       expect(byPath.title).to.deep.equal({ path: 'title', current: 'Engineer', lastProvisioned: 'Engineer', change: 'clear' });
       expect(byPath['name.familyName']).to.include({ current: 'Liddell', desired: 'Hargreaves', change: 'update' });
       expect(byPath.nickName, 'on-create attributes are the target’s after creation').to.equal(undefined);
@@ -270,7 +322,11 @@ describe('mock-idp: SCIM provisioning into core', function () {
       const after = await coreUser('alice@acme.com');
       expect(after).to.include({ displayName: 'Alice Hargreaves', nickName: 'Ali' });
       const logged = (await idp.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}&writes=true`)).body.entries[0];
-      expect(logged.diff.map((d: { path: string; change: string }) => `${d.path} ${d.change}`)).to.deep.equal(['displayName overwrite', 'title clear', 'name.familyName update']);
+      expect(logged.diff.map((d: { path: string; change: string }) => `${d.path} ${d.change}`)).to.deep.equal([
+        'displayName overwrite',
+        'title clear',
+        'name.familyName update',
+      ]);
     });
   });
 
@@ -293,7 +349,11 @@ describe('mock-idp: SCIM provisioning into core', function () {
         // 7 s from Retry-After, then the second backoff step (2 s × 2), on the IdP's clock.
         expect(Date.parse((await idp.request('GET', '/_rehearsal/clock')).body.now) - clockBefore).to.equal(11_000);
         const attempts = (await idp.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}&user=alice@acme.com&writes=true`)).body.entries;
-        expect(attempts.map((e: { status: number; attempt: number; outcome: string }) => `${e.attempt} ${e.status} ${e.outcome}`)).to.deep.equal(['1 429 retried', '2 503 retried', '3 201 ok']);
+        expect(attempts.map((e: { status: number; attempt: number; outcome: string }) => `${e.attempt} ${e.status} ${e.outcome}`)).to.deep.equal([
+          '1 429 retried',
+          '2 503 retried',
+          '3 201 ok',
+        ]);
       } finally {
         await proxy.close();
       }
@@ -302,15 +362,18 @@ describe('mock-idp: SCIM provisioning into core', function () {
     it("paces itself by core's own rate limit: every 429 waits Retry-After on both clocks, and the cycle completes", async () => {
       const orgId = (await core.core.get('/api/orgs')).body[0].id;
       const directoryId = core.baseUrl.split('/').pop();
-      expect((await core.core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimFidelity: 'atlassian', scimRateLimit: { requests: 5, perSeconds: 60 } })).status).to.equal(200);
+      expect(
+        (await core.core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimFidelity: 'atlassian', scimRateLimit: { requests: 5, perSeconds: 60 } }))
+          .status,
+      ).to.equal(200);
       // The IdP's waits pass on core's clock too, as they would in real time.
-      let paced: TestIdp | undefined;
       const waited: number[] = [];
-      paced = await startIdp({
-        sleep: async (ms) => {
+      const paced: TestIdp = await startIdp({
+        sleep: (ms) => {
           waited.push(ms);
-          paced!.clock.advance(ms);
+          paced.clock.advance(ms);
           core.core.clock.advance(ms);
+          return Promise.resolve();
         },
       });
       try {
@@ -321,7 +384,10 @@ describe('mock-idp: SCIM provisioning into core', function () {
         expect(waited).to.deep.equal(Array(9).fill(12_000));
         const wire = await wireOf(paced, cycle.id);
         expect(wire.filter((w) => w.status === 429)).to.have.length(9);
-        const entries = (await paced.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}&limit=1000`)).body.entries as { status: number; outcome: string }[];
+        const entries = (await paced.request('GET', `/api/provisioning/targets/core/log?cycle=${cycle.id}&limit=1000`)).body.entries as {
+          status: number;
+          outcome: string;
+        }[];
         expect(entries.filter((e) => e.status === 429).every((e) => e.outcome === 'retried')).to.equal(true);
         await core.core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimRateLimit: 'off' });
         expect(await memberNames('engineering')).to.deep.equal(['alice@acme.com']);
@@ -332,7 +398,12 @@ describe('mock-idp: SCIM provisioning into core', function () {
 
     it('skips a bad record (a 400) and finishes the cycle', async () => {
       const proxy = await flakyProxy(core, (method, path, body) =>
-        method === 'POST' && path.endsWith('/Users') && body.includes('bob@acme.com') ? { status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'bob is not welcome' } } : 'pass',
+        method === 'POST' && path.endsWith('/Users') && body.includes('bob@acme.com')
+          ? {
+              status: 400,
+              body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'bob is not welcome' },
+            }
+          : 'pass',
       );
       try {
         await addTarget(idp, { ...core, baseUrl: proxy.baseUrl });
@@ -417,7 +488,8 @@ describe('mock-idp: SCIM provisioning into core', function () {
 
   describe('deprovisioning: disable, soft delete, DELETE', () => {
     const DAY = 24 * 60 * 60 * 1000;
-    const usersOn = async (cycle: { id: string }) => (await wireOf(idp, cycle.id)).filter((w) => !w.request.startsWith('GET')).map((w) => w.request.replace(/\/Users\/[^/?]+$/, '/Users/{id}'));
+    const usersOn = async (cycle: { id: string }) =>
+      (await wireOf(idp, cycle.id)).filter((w) => !w.request.startsWith('GET')).map((w) => w.request.replace(/\/Users\/[^/?]+$/, '/Users/{id}'));
     const coreStatus = async (id: string) => (await core.scim.request('GET', `/Users/${id}`)).status;
 
     it('entra: a user deleted at the IdP is disabled, then DELETEd once the 30-day soft-delete period has passed on the IdP clock', async () => {
@@ -446,7 +518,9 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(await usersOn(deleted)).to.deep.equal(['DELETE /Users/{id}']);
       expect(await coreStatus(bob.id)).to.equal(404);
       const logged = (await idp.request('GET', `/api/provisioning/targets/core/log?cycle=${deleted.id}&writes=true`)).body.entries;
-      expect(logged.map((e: { operation: string; user: string; outcome: string }) => `${e.operation} ${e.user} ${e.outcome}`)).to.deep.equal(['delete bob@acme.com ok']);
+      expect(logged.map((e: { operation: string; user: string; outcome: string }) => `${e.operation} ${e.user} ${e.outcome}`)).to.deep.equal([
+        'delete bob@acme.com ok',
+      ]);
       // Nothing left to do: the IdP forgot bob, and core took him out of his groups.
       expect(await memberNames('sales')).to.deep.equal([]);
       expect(await runCycle(idp, 'incremental')).to.include({ reads: 0, writes: 0 });
@@ -460,7 +534,17 @@ describe('mock-idp: SCIM provisioning into core', function () {
       await idp.request('DELETE', '/api/users/bob@acme.com');
       await runCycle(idp, 'incremental');
       idp.clock.advance(10 * DAY);
-      expect((await idp.request('POST', '/api/users', { email: bob.email, givenName: bob.givenName, surname: bob.surname, department: bob.department, groups: ['sales'] })).status).to.equal(201);
+      expect(
+        (
+          await idp.request('POST', '/api/users', {
+            email: bob.email,
+            givenName: bob.givenName,
+            surname: bob.surname,
+            department: bob.department,
+            groups: ['sales'],
+          })
+        ).status,
+      ).to.equal(201);
       const restored = await runCycle(idp, 'incremental');
       expect(restored.counts).to.include({ 'users.update': 1 });
       expect((await coreUser('bob@acme.com')).active).to.equal(true);
@@ -509,7 +593,7 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(await memberNames('engineering')).to.deep.equal(['alice@acme.com']);
     });
 
-    it('softDeletePeriod: the period is the target\'s to choose', async () => {
+    it("softDeletePeriod: the period is the target's to choose", async () => {
       await addTarget(idp, core, { softDeletePeriod: '1h' });
       await runCycle(idp, 'initial');
       await idp.request('DELETE', '/api/users/bob@acme.com');
@@ -526,11 +610,33 @@ describe('mock-idp: SCIM provisioning into core', function () {
         [{ ...base, baseUrl: 'ftp://x' }, 'invalid-request', /baseUrl/],
         [{ ...base, profile: 'azure' }, 'invalid-request', /profile/],
         [{ ...base, token: '' }, 'invalid-request', /token/],
-        [{ ...base, mappings: [{ target: 'displayName', source: 'Join(" ", [givenName], [nickname])' }] }, 'invalid-mapping', /mappings\[0\]\.source: displayName <- .*: at position 24: unknown attribute \[nickname\]/],
+        [
+          { ...base, mappings: [{ target: 'displayName', source: 'Join(" ", [givenName], [nickname])' }] },
+          'invalid-mapping',
+          /mappings\[0\]\.source: displayName <- .*: at position 24: unknown attribute \[nickname\]/,
+        ],
         [{ ...base, mappings: [{ target: 'displayName', source: 'Foo([givenName])' }] }, 'invalid-mapping', /at position 1: unknown function Foo/],
-        [{ ...base, mappings: [{ target: 'emails[type eq "work"]', source: '[email]' }] }, 'invalid-mapping', /mappings\[0\]\.target: .* is not a SCIM attribute path/],
-        [{ ...base, mappings: [{ target: 'externalId', source: '[id]', matching: true }, { target: 'nickName', source: '[givenName]', matching: true }] }, 'invalid-mapping', /only one matching attribute/],
-        [{ ...base, scope: 'assigned', assignments: { users: ['nobody@acme.com'] } }, 'unknown-assignment', /assignments\.users\[0\]: no user nobody@acme\.com/],
+        [
+          { ...base, mappings: [{ target: 'emails[type eq "work"]', source: '[email]' }] },
+          'invalid-mapping',
+          /mappings\[0\]\.target: .* is not a SCIM attribute path/,
+        ],
+        [
+          {
+            ...base,
+            mappings: [
+              { target: 'externalId', source: '[id]', matching: true },
+              { target: 'nickName', source: '[givenName]', matching: true },
+            ],
+          },
+          'invalid-mapping',
+          /only one matching attribute/,
+        ],
+        [
+          { ...base, scope: 'assigned', assignments: { users: ['nobody@acme.com'] } },
+          'unknown-assignment',
+          /assignments\.users\[0\]: no user nobody@acme\.com/,
+        ],
         [{ ...base, extra: 1 }, 'invalid-request', /extra/],
         [{ ...base, deprovision: 'purge' }, 'invalid-request', /deprovision/],
         [{ ...base, softDeletePeriod: 'soon' }, 'invalid-request', /softDeletePeriod/],

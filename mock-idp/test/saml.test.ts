@@ -1,5 +1,18 @@
 import { expect } from 'chai';
-import { ACS, ACS2, SP, SP2, authnRequestXml, decodeResponse, formFields, pysaml2Judge, redirectParam, startIdp, xmlsecVerify, type TestIdp } from './support/idp.ts';
+import {
+  ACS,
+  ACS2,
+  SP,
+  SP2,
+  authnRequestXml,
+  decodeResponse,
+  formFields,
+  pysaml2Judge,
+  redirectParam,
+  startIdp,
+  xmlsecVerify,
+  type TestIdp,
+} from './support/idp.ts';
 
 const login = (idp: TestIdp, body: Record<string, unknown>) => idp.request('POST', '/api/login', body, { accept: 'application/json' });
 const xmlOf = async (idp: TestIdp, body: Record<string, unknown>) => decodeResponse((await login(idp, body)).body.samlResponse);
@@ -35,7 +48,8 @@ describe('mock-idp: SAML responses', () => {
   it('signs response and assertion with rsa-sha512 when the SP asks for both', async () => {
     const xml = await xmlOf(idp, { sp: SP2, user: 'bob@acme.com' });
     expect(xml).to.contain('xmldsig-more#rsa-sha512');
-    for (const which of ['Response', 'Assertion'] as const) expect((await xmlsecVerify(xml, idp.credential.certificatePem, which, idp.dir)).code, which).to.equal(0);
+    for (const which of ['Response', 'Assertion'] as const)
+      expect((await xmlsecVerify(xml, idp.credential.certificatePem, which, idp.dir)).code, which).to.equal(0);
   });
 
   it('fails xmlsec1 verification when a signed value is altered', async () => {
@@ -95,7 +109,9 @@ describe('mock-idp: SP-initiated single sign-on', () => {
   }
 
   it('HTTP-Redirect: login page, password, then a response to the requested ACS with InResponseTo and RelayState', async () => {
-    const { posted, cookie } = await loginThroughPage(`/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ id: '_req-42', acsUrl: `${ACS}/second` }))}&RelayState=%2Fwiki`);
+    const { posted, cookie } = await loginThroughPage(
+      `/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ id: '_req-42', acsUrl: `${ACS}/second` }))}&RelayState=%2Fwiki`,
+    );
     expect(cookie).to.match(/^rehearsal_idp_session=/);
     const fields = formFields(posted.text);
     expect(fields).to.include({ action: `${ACS}/second`, relayState: '/wiki' });
@@ -109,7 +125,12 @@ describe('mock-idp: SP-initiated single sign-on', () => {
     const form = `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequestXml({ id: '_req-post' })).toString('base64'))}`;
     const silent = await idp.request('POST', '/saml/sso', form, { cookie });
     expect(decodeResponse(formFields(silent.text).samlResponse!)).to.contain('InResponseTo="_req-post"');
-    const forced = await idp.request('POST', '/saml/sso', `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequestXml({ forceAuthn: true })).toString('base64'))}`, { cookie });
+    const forced = await idp.request(
+      'POST',
+      '/saml/sso',
+      `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequestXml({ forceAuthn: true })).toString('base64'))}`,
+      { cookie },
+    );
     expect(forced.status).to.equal(303);
   });
 
@@ -119,11 +140,17 @@ describe('mock-idp: SP-initiated single sign-on', () => {
     const ok = await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request(transient, '_req-transient') });
     const xml = decodeResponse(ok.body.samlResponse);
     expect(xml).to.match(new RegExp(`<NameID Format="${transient}" SPNameQualifier="${SP}">_[0-9a-f]{40}</NameID>`));
-    const refused = await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request('urn:oasis:names:tc:SAML:2.0:nameid-format:kerberos', '_req-kerberos') });
+    const refused = await login(idp, {
+      sp: SP,
+      user: 'alice@acme.com',
+      authnRequest: request('urn:oasis:names:tc:SAML:2.0:nameid-format:kerberos', '_req-kerberos'),
+    });
     expect(refused.status).to.equal(200);
     const error = decodeResponse(refused.body.samlResponse);
     expect(error).to.contain('InResponseTo="_req-kerberos"');
-    expect(error).to.contain('<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy">');
+    expect(error).to.contain(
+      '<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy">',
+    );
     expect(error).not.to.contain('<Assertion');
     expect((await xmlsecVerify(error, idp.credential.certificatePem, 'Response', idp.dir)).code).to.equal(0);
   });
@@ -166,7 +193,13 @@ describe('mock-idp: SP-initiated single sign-on', () => {
       expect(res.status, code).to.equal(status);
       expect(res.text, code).to.contain(`<code>${code}</code>`);
     }
-    expect((await idp.request('GET', `/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ acsUrl: 'https://evil.test/acs' }))}`, undefined, { accept: 'application/json' })).body.error.code).to.equal('acs-not-registered');
+    expect(
+      (
+        await idp.request('GET', `/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ acsUrl: 'https://evil.test/acs' }))}`, undefined, {
+          accept: 'application/json',
+        })
+      ).body.error.code,
+    ).to.equal('acs-not-registered');
   });
 
   it('IdP-initiated: to the default ACS with the RelayState, unless the SP refuses it', async () => {

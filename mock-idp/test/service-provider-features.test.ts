@@ -36,7 +36,8 @@ async function registerSigningSp(idp: TestIdp, extra: Record<string, unknown> = 
   expect(res.status, res.text).to.equal(201);
 }
 
-const peer = (idp: TestIdp, credential = spKey, signRequests = true) => samlifySp(idp, { entityId: SIGNING_SP, acs: SIGNING_ACS, slo: SIGNING_SLO, credential, signRequests });
+const peer = (idp: TestIdp, credential = spKey, signRequests = true) =>
+  samlifySp(idp, { entityId: SIGNING_SP, acs: SIGNING_ACS, slo: SIGNING_SLO, credential, signRequests });
 
 describe('mock-idp: signed AuthnRequests, made by samlify', () => {
   let idp: TestIdp;
@@ -84,7 +85,11 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
     const redirect = await idp.request('GET', `/saml/sso?${queryOf(context)}`);
     expect(redirect.status).to.equal(403);
     expect(codeOf(redirect.text)).to.equal('request-unsigned');
-    const post = await idp.request('POST', '/saml/sso', `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequestXml({ issuer: SIGNING_SP })).toString('base64'))}`);
+    const post = await idp.request(
+      'POST',
+      '/saml/sso',
+      `SAMLRequest=${encodeURIComponent(Buffer.from(authnRequestXml({ issuer: SIGNING_SP })).toString('base64'))}`,
+    );
     expect(codeOf(post.text)).to.equal('request-unsigned');
     const ledger = (await idp.request('GET', '/api/ledger?message=AuthnRequest')).body.entries;
     expect(ledger.map((e: { outcome: string }) => e.outcome)).to.deep.equal(['request-unsigned', 'request-unsigned']);
@@ -98,7 +103,10 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
     expect(codeOf(sha1.text)).to.equal('unsupported-signature-algorithm');
 
     const unsignedSp = `SAMLRequest=${redirectParam(authnRequestXml())}&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
-    const noCert = await idp.request('GET', `/saml/sso?${unsignedSp}&Signature=${encodeURIComponent(sign('sha256', Buffer.from(unsignedSp), spKey.privateKey).toString('base64'))}`);
+    const noCert = await idp.request(
+      'GET',
+      `/saml/sso?${unsignedSp}&Signature=${encodeURIComponent(sign('sha256', Buffer.from(unsignedSp), spKey.privateKey).toString('base64'))}`,
+    );
     expect(noCert.status).to.equal(400);
     expect(codeOf(noCert.text)).to.equal('sp-certificate-missing');
   });
@@ -134,7 +142,7 @@ describe('mock-idp: single logout', () => {
     expect(session).to.include({ user: 'alice@acme.com' });
     expect(session!.serviceProviders).to.deep.equal([SIGNING_SP]);
 
-    const logout = samlify.sp.createLogoutRequest(samlify.idp, 'redirect', { logoutNameID: 'alice@acme.com', sessionIndex: sessionIndexOf(first.xml) }, '/bye') as { id: string; context: string };
+    const logout = samlify.sp.createLogoutRequest(samlify.idp, 'redirect', { logoutNameID: 'alice@acme.com', sessionIndex: sessionIndexOf(first.xml) }, '/bye');
     const answer = await idp.request('GET', `/saml/slo?${queryOf(logout.context)}`, undefined, { cookie: first.cookie });
     expect(answer.status, answer.text).to.equal(303);
     const location = answer.headers.get('location')!;
@@ -155,7 +163,10 @@ describe('mock-idp: single logout', () => {
     expect(await sessions()).to.deep.equal([]);
     expect((await browserLogin(first.cookie)).silent, 'after logout the login page is back').to.equal(false);
     const ledger = (await idp.request('GET', '/api/ledger?after=0')).body.entries.filter((e: { message: string }) => e.message.startsWith('Logout'));
-    expect(ledger.map((e: { direction: string; message: string; binding: string }) => `${e.direction} ${e.message} ${e.binding}`)).to.deep.equal(['received LogoutRequest redirect', 'sent LogoutResponse redirect']);
+    expect(ledger.map((e: { direction: string; message: string; binding: string }) => `${e.direction} ${e.message} ${e.binding}`)).to.deep.equal([
+      'received LogoutRequest redirect',
+      'sent LogoutResponse redirect',
+    ]);
   });
 
   it('HTTP-POST: ends the session the NameID names, without the browser cookie, and signs the LogoutResponse', async () => {
@@ -195,7 +206,12 @@ describe('mock-idp: single logout', () => {
 });
 
 describe('mock-idp: encrypted assertions', () => {
-  const ENCRYPTED_SP = { entityId: 'https://encrypted.example.test/sp', acsUrls: ['https://encrypted.example.test/acs'], signing: 'both', encryptAssertions: true };
+  const ENCRYPTED_SP = {
+    entityId: 'https://encrypted.example.test/sp',
+    acsUrls: ['https://encrypted.example.test/acs'],
+    signing: 'both',
+    encryptAssertions: true,
+  };
 
   it('encrypts the signed assertion to the SP’s certificate; xmlsec1 decrypts it and verifies both signatures', async () => {
     const idp = await startIdp();
@@ -216,7 +232,12 @@ describe('mock-idp: encrypted assertions', () => {
       expect(decrypted.code, decrypted.output).to.equal(0);
       expect(decrypted.output).to.contain('>alice@acme.com</NameID>');
       const assertion = decrypted.output.slice(decrypted.output.indexOf('<samlp:Response'));
-      const verified = await xmlsecVerify(assertion.slice(0, assertion.lastIndexOf('</samlp:Response>') + '</samlp:Response>'.length), idp.credential.certificatePem, 'Assertion', idp.dir);
+      const verified = await xmlsecVerify(
+        assertion.slice(0, assertion.lastIndexOf('</samlp:Response>') + '</samlp:Response>'.length),
+        idp.credential.certificatePem,
+        'Assertion',
+        idp.dir,
+      );
       expect(verified.code, verified.output).to.equal(0);
     } finally {
       await idp.close();
@@ -227,9 +248,21 @@ describe('mock-idp: encrypted assertions', () => {
     const idp = await startIdp({ frozen: false });
     try {
       const responses = [];
-      for (const [i, [algorithm, faults]] of ([['aes256-gcm', []], ['aes128-cbc', []], ['aes256-cbc', ['expired']]] as const).entries()) {
+      for (const [i, [algorithm, faults]] of (
+        [
+          ['aes256-gcm', []],
+          ['aes128-cbc', []],
+          ['aes256-cbc', ['expired']],
+        ] as const
+      ).entries()) {
         const entityId = `https://encrypted${i}.example.test/sp`;
-        await idp.request('POST', '/api/service-providers', { ...ENCRYPTED_SP, entityId, acsUrls: [ACS], certificate: spKey.certificatePem, encryptionAlgorithm: algorithm });
+        await idp.request('POST', '/api/service-providers', {
+          ...ENCRYPTED_SP,
+          entityId,
+          acsUrls: [ACS],
+          certificate: spKey.certificatePem,
+          encryptionAlgorithm: algorithm,
+        });
         const res = await idp.request('POST', '/api/login', { sp: entityId, user: 'alice@acme.com', faults });
         expect(decodeResponse(res.body.samlResponse)).to.contain(ENCRYPTION_ALGORITHMS[algorithm]);
         responses.push({ entityId, samlResponse: res.body.samlResponse as string });
@@ -299,7 +332,7 @@ describe('mock-idp: SP metadata import and certificate rollover', () => {
     const withEncryption = (await import('samlify')).ServiceProvider({
       ...sp.entitySetting,
       encryptCert: strangerKey.certificatePem,
-    } as Parameters<typeof import('samlify').ServiceProvider>[0]);
+    });
     return withEncryption.getMetadata();
   }
 

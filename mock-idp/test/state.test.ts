@@ -56,7 +56,15 @@ describe('mock-idp: state kept across restarts (issue 13.8)', function () {
       const state = new StateFile(path);
       const clock = new ControllableClock();
       clock.freeze(new Date('2026-11-23T09:00:00Z'));
-      const app = createIdpApp({ publicUrl: 'http://localhost:7000', credential: await testCredential(), clock, directory: scenario, serviceProviders: [{ entityId: SP, acsUrls: [ACS] }], harnessKey: HARNESS_KEY, state });
+      const app = createIdpApp({
+        publicUrl: 'http://localhost:7000',
+        credential: await testCredential(),
+        clock,
+        directory: scenario,
+        serviceProviders: [{ entityId: SP, acsUrls: [ACS] }],
+        harnessKey: HARNESS_KEY,
+        state,
+      });
       const server: Server = await new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
@@ -88,10 +96,15 @@ describe('mock-idp: state kept across restarts (issue 13.8)', function () {
 
       const second = await idpOn(path);
       try {
-        expect((await second.request('GET', '/api/users')).body.users.map((u: { email: string }) => u.email).sort()).to.deep.equal(['alice@acme.com', 'carol@acme.com']);
+        expect((await second.request('GET', '/api/users')).body.users.map((u: { email: string }) => u.email).sort()).to.deep.equal([
+          'alice@acme.com',
+          'carol@acme.com',
+        ]);
         expect((await second.request('GET', '/api/users/alice@acme.com')).body.department).to.equal('Research');
         expect((await second.request('GET', '/api/groups/support')).body.members).to.deep.equal(['carol@acme.com']);
-        expect((await second.request('GET', '/api/service-providers')).body.serviceProviders.map((s: { entityId: string }) => s.entityId)).to.include('https://app.example.test/saml');
+        expect((await second.request('GET', '/api/service-providers')).body.serviceProviders.map((s: { entityId: string }) => s.entityId)).to.include(
+          'https://app.example.test/saml',
+        );
         expect((await second.request('GET', '/api/faults')).body.rules[0]).to.include({ user: 'alice@acme.com', remaining: 1 });
         const target = (await second.request('GET', '/api/provisioning/targets/core')).body;
         expect(target).to.deep.include({ watermark: before.watermark, provisioned: before.provisioned, quarantine: null, running: null });
@@ -139,7 +152,10 @@ describe('mock-idp: state kept across restarts (issue 13.8)', function () {
       await first.close();
       const second = await idpOn(path);
       try {
-        expect((await second.request('GET', '/api/users')).body.users.map((u: { email: string }) => u.email).sort()).to.deep.equal(['alice@acme.com', 'bob@acme.com']);
+        expect((await second.request('GET', '/api/users')).body.users.map((u: { email: string }) => u.email).sort()).to.deep.equal([
+          'alice@acme.com',
+          'bob@acme.com',
+        ]);
       } finally {
         await second.close();
       }

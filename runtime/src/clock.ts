@@ -79,11 +79,7 @@ export function parseDuration(text: string): number | undefined {
   if (iso && value.length > 1 && !/T$/i.test(value)) {
     const [, w, d, h, m, s] = iso;
     return (
-      Number(w ?? 0) * UNIT_MS.w! +
-      Number(d ?? 0) * UNIT_MS.d! +
-      Number(h ?? 0) * UNIT_MS.h! +
-      Number(m ?? 0) * UNIT_MS.m! +
-      Math.round(Number(s ?? 0) * 1000)
+      Number(w ?? 0) * UNIT_MS.w! + Number(d ?? 0) * UNIT_MS.d! + Number(h ?? 0) * UNIT_MS.h! + Number(m ?? 0) * UNIT_MS.m! + Math.round(Number(s ?? 0) * 1000)
     );
   }
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;

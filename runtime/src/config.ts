@@ -55,10 +55,5 @@ export const env = {
   logLevel: () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** A key or secret given in the environment (otherwise generated into the data directory). */
   key: () => z.string().min(16, 'must be at least 16 characters').optional(),
-  milliseconds: (fallback: number) =>
-    z
-      .string()
-      .regex(/^\d+$/, 'expected a whole number of milliseconds')
-      .transform(Number)
-      .default(fallback),
+  milliseconds: (fallback: number) => z.string().regex(/^\d+$/, 'expected a whole number of milliseconds').transform(Number).default(fallback),
 };

@@ -45,7 +45,9 @@ const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent:
 /** A self-signed certificate for an RSA key pair, valid for ten years from `now`. */
 async function selfSigned(keys: CryptoKeyPair, commonName: string, now: Date): Promise<string> {
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=${commonName.replace(/[,=+<>#;\\"]/g, ' ')}`,
     notBefore: new Date(now.getTime() - 24 * 3600_000),
     notAfter: new Date(now.getTime() + 10 * 365 * 24 * 3600_000),
@@ -58,7 +60,7 @@ async function selfSigned(keys: CryptoKeyPair, commonName: string, now: Date): P
 
 /** A new RSA-2048 key with a self-signed certificate valid for ten years from `now`. */
 export async function generateCredential(commonName: string, now: Date): Promise<SigningCredential> {
-  const keys = (await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify']);
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
   return credentialFrom(privateKeyPem, await selfSigned(keys, commonName, now));
@@ -71,7 +73,7 @@ export async function certify(privateKeyPem: string, commonName: string, now: Da
   const keys = {
     privateKey: await webcrypto.subtle.importKey('pkcs8', der(key, 'pkcs8'), RSA_SHA256, true, ['sign']),
     publicKey: await webcrypto.subtle.importKey('spki', der(createPublicKey(key), 'spki'), RSA_SHA256, true, ['verify']),
-  } as CryptoKeyPair;
+  };
   return credentialFrom(privateKeyPem, await selfSigned(keys, commonName, now));
 }
 
@@ -92,7 +94,9 @@ export async function loadOrCreateCredential(files: KeyFiles, commonName: string
     return { credential: credentialFrom(readFileSync(files.keyPath, 'utf8'), readFileSync(files.certPath, 'utf8')), created: false };
   }
   // A key without a certificate (kept from before certificates were published): certify it rather than replace it.
-  const credential = existsSync(files.keyPath) ? await certify(readFileSync(files.keyPath, 'utf8'), commonName, now) : await generateCredential(commonName, now);
+  const credential = existsSync(files.keyPath)
+    ? await certify(readFileSync(files.keyPath, 'utf8'), commonName, now)
+    : await generateCredential(commonName, now);
   for (const path of [files.keyPath, files.certPath]) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(files.keyPath, credential.privateKeyPem, { mode: 0o600 });
   writeFileSync(files.certPath, credential.certificatePem);

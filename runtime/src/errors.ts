@@ -25,14 +25,10 @@ export class RehearsalError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: ErrorDetail[]) =>
-  new RehearsalError(code, message, { status: 400, details });
+export const badRequest = (code: string, message: string, details?: ErrorDetail[]) => new RehearsalError(code, message, { status: 400, details });
 export const unauthorized = (code: string, message: string) => new RehearsalError(code, message, { status: 401 });
-export const forbidden = (code: string, message: string, details?: ErrorDetail[]) =>
-  new RehearsalError(code, message, { status: 403, details });
+export const forbidden = (code: string, message: string, details?: ErrorDetail[]) => new RehearsalError(code, message, { status: 403, details });
 export const notFound = (code: string, message: string) => new RehearsalError(code, message, { status: 404 });
-export const conflict = (code: string, message: string, details?: ErrorDetail[]) =>
-  new RehearsalError(code, message, { status: 409, details });
+export const conflict = (code: string, message: string, details?: ErrorDetail[]) => new RehearsalError(code, message, { status: 409, details });
 /** A well-formed request that the organization's rules do not allow. */
-export const unprocessable = (code: string, message: string, details?: ErrorDetail[]) =>
-  new RehearsalError(code, message, { status: 422, details });
+export const unprocessable = (code: string, message: string, details?: ErrorDetail[]) => new RehearsalError(code, message, { status: 422, details });

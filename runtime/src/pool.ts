@@ -1,6 +1,6 @@
 /** Runs `work` over `items` with at most `limit` in flight at once; results keep the items' order. */
 export async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {

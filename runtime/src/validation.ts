@@ -6,11 +6,13 @@ import { badRequest, type ErrorDetail } from './errors.ts';
  * bidirectional overrides: nothing a name needs, and each can break or reorder
  * what logs, tables and pages show.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 export const CONTROL_CHARACTERS_MESSAGE = 'control characters are not allowed';
 
 /** A string without control characters (see CONTROL_CHARACTERS). */
-export const withoutControlCharacters = <T extends z.ZodString>(schema: T) => schema.refine((v) => !CONTROL_CHARACTERS.test(v), { message: CONTROL_CHARACTERS_MESSAGE });
+export const withoutControlCharacters = <T extends z.ZodString>(schema: T) =>
+  schema.refine((v) => !CONTROL_CHARACTERS.test(v), { message: CONTROL_CHARACTERS_MESSAGE });
 
 /** A name or label people type: trimmed, not empty, bounded, no control characters. */
 export const plainText = (max = 255) => withoutControlCharacters(z.string().trim().min(1).max(max));
@@ -35,9 +37,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   if (result.success) return result.data;
   const details = describeIssues(result.error.issues, where);
   const first = details[0];
-  throw badRequest(
-    'invalid-request',
-    first ? `Invalid ${first.path || where}: ${first.message}` : `Invalid ${where}`,
-    details,
-  );
+  throw badRequest('invalid-request', first ? `Invalid ${first.path || where}: ${first.message}` : `Invalid ${where}`, details);
 }

@@ -26,6 +26,13 @@ export const clockCommand: Command = async (args, ctx) => {
   } else {
     throw new UsageError('usage: rehearsal clock show|advance DURATION|freeze [ISO]|unfreeze');
   }
-  ctx.out.result(states, () => ctx.out.say(table(Object.entries(states).map(([service, s]) => ({ service, now: s.now, frozen: s.frozen, offset: `${Math.round(s.offsetMs / 1000)}s` })), ['service', 'now', 'frozen', 'offset'])));
+  ctx.out.result(states, () =>
+    ctx.out.say(
+      table(
+        Object.entries(states).map(([service, s]) => ({ service, now: s.now, frozen: s.frozen, offset: `${Math.round(s.offsetMs / 1000)}s` })),
+        ['service', 'now', 'frozen', 'offset'],
+      ),
+    ),
+  );
   return EXIT.ok;
 };

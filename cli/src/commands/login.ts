@@ -27,16 +27,19 @@ export const loginCommand: Command = async (args, ctx) => {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals, tokens } = parsed;
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `unexpected argument "${positionals[1]}"` : 'missing argument: the email to log in as');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length ? `unexpected argument "${positionals[1]}"` : 'missing argument: the email to log in as');
   if (values.method !== undefined && values.method !== 'sso' && values.method !== 'password') throw new UsageError('--method is sso or password');
   // --then and --advance, in the order they were typed.
-  const steps: LoginStep[] = tokens.flatMap((t): LoginStep[] => (t.kind !== 'option' || t.value === undefined ? [] : t.name === 'then' ? [{ get: t.value }] : t.name === 'advance' ? [{ advance: t.value }] : []));
+  const steps: LoginStep[] = tokens.flatMap((t): LoginStep[] =>
+    t.kind !== 'option' || t.value === undefined ? [] : t.name === 'then' ? [{ get: t.value }] : t.name === 'advance' ? [{ advance: t.value }] : [],
+  );
   const stack = runningStack(ctx);
   const clock = new StackClock(harnessClients(stack.urls, stack.credentials.harnessKey));
   // One --then and nothing else is the page of the result (with its body shown); anything more is a sequence of steps.
   const single = steps.length === 1 && 'get' in steps[0]! ? steps[0].get : undefined;
   const result = await headlessLogin(stack.urls, positionals[0]!, {
-    ...(values.method ? { method: values.method as 'sso' | 'password' } : {}),
+    ...(values.method ? { method: values.method } : {}),
     ...(values.password ? { password: values.password } : {}),
     ...(values.totp ? { totp: values.totp } : {}),
     ...(values['totp-secret'] ? { totpSecret: values['totp-secret'] } : {}),
@@ -44,7 +47,9 @@ export const loginCommand: Command = async (args, ctx) => {
     ...(single ? { then: single } : { steps, advanceClock: (duration: string) => clock.advance(duration) }),
   });
   ctx.out.result(result, () => {
-    ctx.out.say(table([{ email: result.email, path: result.path.join(' > '), outcome: result.outcome, reason: result.reason }], ['email', 'path', 'outcome', 'reason']));
+    ctx.out.say(
+      table([{ email: result.email, path: result.path.join(' > '), outcome: result.outcome, reason: result.reason }], ['email', 'path', 'outcome', 'reason']),
+    );
     ctx.out.say(result.message);
     for (const note of result.notes ?? []) ctx.out.say(note);
     if (result.enrolment) {

@@ -11,7 +11,9 @@ export const resetCommand: Command = async (args, ctx) => {
   const stack = readStackFile(ctx.dataDir);
   await resetServices(stack.urls, stack.credentials.harnessKey);
   const scenario = values.empty ? null : stack.scenario;
-  const applied = scenario ? await applyScenario(readScenarioFile(scenario), { urls: stack.urls, coreAdminKey: stack.credentials.coreAdminKey }, ctx.out.progress) : null;
+  const applied = scenario
+    ? await applyScenario(readScenarioFile(scenario), { urls: stack.urls, coreAdminKey: stack.credentials.coreAdminKey }, ctx.out.progress)
+    : null;
   ctx.out.endProgress();
   writeStackFile({ ...stack, applied, scenario });
   ctx.out.result({ reset: true, scenario, applied }, () => ctx.out.say(scenario ? `Reset, and ${scenario} applied again.` : 'Reset: every service is empty.'));

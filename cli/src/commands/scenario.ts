@@ -22,7 +22,11 @@ export const scenarioCommand: Command = async (args, ctx) => {
       accounts: expand(s.accounts).length,
       policies: s.policies.length,
     };
-    ctx.out.result(summary, () => ctx.out.say(`${positionals[0]}: valid (${summary.organization}: ${summary.domains} domains, ${summary.idpUsers} IdP users in ${summary.idpGroups} groups, ${summary.accounts} accounts, ${summary.policies} policies)`));
+    ctx.out.result(summary, () =>
+      ctx.out.say(
+        `${positionals[0]}: valid (${summary.organization}: ${summary.domains} domains, ${summary.idpUsers} IdP users in ${summary.idpGroups} groups, ${summary.accounts} accounts, ${summary.policies} policies)`,
+      ),
+    );
     return EXIT.ok;
   }
   if (verb === 'apply') {

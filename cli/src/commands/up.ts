@@ -115,15 +115,18 @@ export const upCommand: Command = async (args, ctx) => {
   const scenario = values.scenario ? readScenarioFile(values.scenario) : undefined;
   if (existsSync(stackFilePath(ctx.dataDir))) {
     const previous = readStackFile(ctx.dataDir);
-    if (previous.pid > 0 && alive(previous.pid) && previous.pid !== process.pid) throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
+    if (previous.pid > 0 && alive(previous.pid) && previous.pid !== process.pid)
+      throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
   // How long a dead service waits before it is restarted, one wait per restart (REHEARSAL_RESTART_BACKOFF_MS=1000,2000,...).
   const backoff = process.env.REHEARSAL_RESTART_BACKOFF_MS?.split(',').map(Number);
-  if (backoff?.some((ms) => !Number.isInteger(ms) || ms < 0)) throw new UsageError('REHEARSAL_RESTART_BACKOFF_MS is a comma-separated list of milliseconds, such as 1000,2000,4000');
+  if (backoff?.some((ms) => !Number.isInteger(ms) || ms < 0))
+    throw new UsageError('REHEARSAL_RESTART_BACKOFF_MS is a comma-separated list of milliseconds, such as 1000,2000,4000');
   const tell = (line: string) => process.stderr.write(`rehearsal up: ${line}\n`);
-  let started: Stack | undefined;
+  // Set once the stack is up; a restart before then has no stack file to update.
+  const started: { stack?: Stack } = {};
   const stack = await start({
     mode,
     ports,
@@ -131,29 +134,54 @@ export const upCommand: Command = async (args, ctx) => {
     ...(scenario ? { scenario, progress: ctx.out.progress } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
     ...(backoff ? { restartBackoffMs: backoff } : {}),
-    ...(mode === 'processes' && !ctx.out.json ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) } : {}),
+    ...(mode === 'processes' && !ctx.out.json
+      ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) }
+      : {}),
     // A dead service is news even with --json (on stderr): which one, why, its last words, and what happens next.
     onServiceEvent: (event) => {
       if (event.kind === 'died') {
         tell(`${event.service} ${event.status}. Its last lines:\n${event.lastLines.map((l) => `  | ${l}`).join('\n')}`);
-        tell(event.restartInMs === null ? `${event.service} is not restarted again: stopping the stack.` : `restarting ${event.service} in ${event.restartInMs / 1000} s.`);
+        tell(
+          event.restartInMs === null
+            ? `${event.service} is not restarted again: stopping the stack.`
+            : `restarting ${event.service} in ${event.restartInMs / 1000} s.`,
+        );
       } else if (event.kind === 'restarted') {
         // The stack file first: whoever reads the news finds the new process there.
-        if (started && existsSync(stackFilePath(ctx.dataDir))) writeStackFile({ ...readStackFile(ctx.dataDir), pids: started.pids() });
+        if (started.stack && existsSync(stackFilePath(ctx.dataDir))) writeStackFile({ ...readStackFile(ctx.dataDir), pids: started.stack.pids() });
         tell(`${event.service} is running again (process ${event.pid}).`);
       }
     },
   });
-  started = stack;
+  started.stack = stack;
   ctx.out.endProgress();
-  writeStackFile({ urls: stack.urls, credentials: stack.credentials, applied: stack.applied ?? null, scenario: values.scenario ?? null, mode, pid: process.pid, ...(mode === 'processes' ? { pids: stack.pids() } : {}), dataDir: ctx.dataDir });
+  writeStackFile({
+    urls: stack.urls,
+    credentials: stack.credentials,
+    applied: stack.applied ?? null,
+    scenario: values.scenario ?? null,
+    mode,
+    pid: process.pid,
+    ...(mode === 'processes' ? { pids: stack.pids() } : {}),
+    dataDir: ctx.dataDir,
+  });
   // However this process ends, the stack file goes with it (other commands must not find a dead stack).
   const forget = () => removeStackFile(ctx.dataDir, process.pid);
   process.once('exit', forget);
   const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, stack.credentials.coreAdminKey) : { people: [], more: 0 };
   // One line of JSON: a script reads the first line of output and has everything.
   if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people)) + '\n');
-  else printBanner(ctx, stack, values.scenario, people, more, stack.applied ? await new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', `/api/orgs/${stack.applied.orgId}`) : undefined);
+  else
+    printBanner(
+      ctx,
+      stack,
+      values.scenario,
+      people,
+      more,
+      stack.applied
+        ? await new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', `/api/orgs/${stack.applied.orgId}`)
+        : undefined,
+    );
 
   const signalled = new Promise<'signal'>((resolve) => {
     process.once('SIGINT', () => resolve('signal'));
@@ -167,9 +195,20 @@ export const upCommand: Command = async (args, ctx) => {
   return EXIT.refused;
 };
 
-const GUARD_WORDS: Record<string, string> = { 'included-in-enterprise-plan': 'included in the plan', subscribed: 'subscribed', none: 'none: no SSO, no provisioning, one policy' };
+const GUARD_WORDS: Record<string, string> = {
+  'included-in-enterprise-plan': 'included in the plan',
+  subscribed: 'subscribed',
+  none: 'none: no SSO, no provisioning, one policy',
+};
 
-function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | undefined, people: Person[], more: number, organization?: { name: string; plan: string; guard: string }) {
+function printBanner(
+  ctx: CommandContext,
+  stack: Stack,
+  scenarioFile: string | undefined,
+  people: Person[],
+  more: number,
+  organization?: { name: string; plan: string; guard: string },
+) {
   const say = ctx.out.say;
   say('');
   say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
@@ -182,7 +221,8 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
   say(`  Core admin key: ${stack.credentials.coreAdminKey}`);
   say(`    curl -H "Authorization: Bearer ${stack.credentials.coreAdminKey}" ${stack.urls.core}/api/orgs`);
   say(`  Harness key (clock, reset, DNS under /_rehearsal on every service): ${stack.credentials.harnessKey}`);
-  if (organization) say(`  Organization: ${organization.name} (${organization.plan} plan; Atlassian Guard: ${GUARD_WORDS[organization.guard] ?? organization.guard})`);
+  if (organization)
+    say(`  Organization: ${organization.name} (${organization.plan} plan; Atlassian Guard: ${GUARD_WORDS[organization.guard] ?? organization.guard})`);
   for (const d of stack.applied?.directories ?? []) {
     if (d.scim) say(`  SCIM (${d.name}): ${d.scim.baseUrl}  token ${d.scim.token}`);
     if (d.saml) say(`  SAML (${d.name}): SP entity ID ${d.saml.spEntityId}\n    ACS ${d.saml.acsUrl}`);
@@ -191,7 +231,12 @@ function printBanner(ctx: CommandContext, stack: Stack, scenarioFile: string | u
     say('');
     say('Log in as:');
     const shown = (p: Person) => (p.password === null ? '-' : p.passwordAt === 'idp' ? `${p.password} (at the IdP)` : p.password);
-    say(table(people.map((p) => ({ ...p, password: shown(p) })), ['email', 'policy', 'login', 'password']).replace(/^/gm, '  '));
+    say(
+      table(
+        people.map((p) => ({ ...p, password: shown(p) })),
+        ['email', 'policy', 'login', 'password'],
+      ).replace(/^/gm, '  '),
+    );
     if (more) say(`  ... and ${more} more`);
   }
   say('');

@@ -1,6 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { generateSync } from 'otplib';
 import { ServiceClient, type Reply } from '../stack/service-client.ts';
+import type { ErrorAnswer, GatewayStep, IssuedResponse } from '../stack/answers.ts';
 
 export interface LoginOptions {
   /** Where SSO is optional: which path to take (by default SSO, unless a password is given). */
@@ -46,7 +47,7 @@ export interface LoginResult {
 /** The cookies a headless browser keeps for one host. */
 class CookieJar {
   private readonly cookies = new Map<string, string>();
-  take(reply: Reply) {
+  take<T>(reply: Reply<T>): Reply<T> {
     for (const c of reply.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const [name, value] = pair!.split('=');
@@ -83,9 +84,19 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   const idp = new ServiceClient('mock-idp', urls.idp);
   const jar = new CookieJar();
   const path: string[] = [];
-  const post = async (p: string, body: unknown) => jar.take(await gateway.send('POST', p, body, jar.header));
-  const stop = (outcome: LoginResult['outcome'], reason: string, message: string, extra: Partial<LoginResult> = {}): LoginResult => ({ email, path, outcome, reason, message, ...extra });
-  const refused = (reply: Reply) => stop('refused', reply.body?.error?.code ?? `http-${reply.status}`, reply.body?.error?.message ?? String(reply.body));
+  const post = async (p: string, body: unknown) => jar.take(await gateway.send<GatewayStep>('POST', p, body, jar.header));
+  const stop = (outcome: LoginResult['outcome'], reason: string, message: string, extra: Partial<LoginResult> = {}): LoginResult => ({
+    email,
+    path,
+    outcome,
+    reason,
+    message,
+    ...extra,
+  });
+  const refused = (reply: Reply) => {
+    const error = reply.body && typeof reply.body === 'object' ? (reply.body as ErrorAnswer).error : undefined;
+    return stop('refused', error?.code ?? `http-${reply.status}`, error?.message ?? (typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)));
+  };
 
   const finish = async (reason: string, message: string, extra: Partial<LoginResult> = {}): Promise<LoginResult> => {
     const cookie = jar.get('rehearsal_gw_session');
@@ -121,12 +132,17 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   if (start.status === 302 || start.status === 303) {
     path.push('sso');
     const location = start.headers.get('location')!;
-    const issued = await idp.send('POST', '/api/login', { sp: issuerOf(location), user: email, authnRequest: location });
+    const issued = await idp.send<IssuedResponse>('POST', '/api/login', { sp: issuerOf(location), user: email, authnRequest: location });
     path.push('idp');
     if (issued.status !== 200) return refused(issued);
     const form = `SAMLResponse=${encodeURIComponent(issued.body.samlResponse)}${issued.body.relayState ? `&RelayState=${encodeURIComponent(issued.body.relayState)}` : ''}`;
     const acs = new URL(issued.body.acsUrl);
-    const callback = jar.take(await new ServiceClient('gateway', acs.origin).send('POST', acs.pathname + acs.search, form, { ...jar.header, 'content-type': 'application/x-www-form-urlencoded' }));
+    const callback = jar.take(
+      await new ServiceClient('gateway', acs.origin).send('POST', acs.pathname + acs.search, form, {
+        ...jar.header,
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+    );
     path.push('acs');
     if (callback.status >= 400) return refused(callback);
     return finish('sso-login', 'Logged in through the identity provider.');
@@ -137,7 +153,7 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   if (!options.password) return stop('input-needed', 'password-required', `${start.body.message ?? ''} Give the password with --password.`.trim());
   // The authenticator app, at the gateway's time (frozen or advanced by the harness; real time without one).
   const codeFor = async (secret: string) => {
-    const { now } = await gateway.call('GET', '/_rehearsal/clock').catch(() => ({ now: new Date().toISOString() }));
+    const { now } = await gateway.call<{ now: string }>('GET', '/_rehearsal/clock').catch(() => ({ now: new Date().toISOString() }));
     return generateSync({ secret, epoch: Math.floor(new Date(now).getTime() / 1000) });
   };
   let reply = await post('/login/password', { email, password: options.password });
@@ -145,12 +161,18 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   for (;;) {
     if (reply.status >= 400) return refused(reply);
     if (reply.body.loggedIn) return finish(enrolment ? 'two-step-enrolled' : 'password-login', 'Logged in with a password.', enrolment ? { enrolment } : {});
-    const step: string = reply.body.step;
+    const step = reply.body.step ?? '';
     path.push(step);
     if (step === 'password-change') return stop('input-needed', 'password-expired', 'The password has expired: log in in a browser to choose a new one.');
     if (step === 'two-step-enrolment') {
-      enrolment = { secret: reply.body.secret, otpauthUri: reply.body.otpauthUri };
-      if (!options.enrol) return stop('input-needed', 'two-step-enrolment-required', 'Two-step verification must be set up: run again with --enrol (the code is computed from the new secret).', { enrolment });
+      enrolment = { secret: reply.body.secret ?? '', otpauthUri: reply.body.otpauthUri ?? '' };
+      if (!options.enrol)
+        return stop(
+          'input-needed',
+          'two-step-enrolment-required',
+          'Two-step verification must be set up: run again with --enrol (the code is computed from the new secret).',
+          { enrolment },
+        );
       reply = await post('/login/two-step/enrol', { code: await codeFor(enrolment.secret) });
       if (reply.status === 200 && reply.body.recoveryCodes) enrolment.recoveryCodes = reply.body.recoveryCodes;
       continue;

@@ -1,3 +1,4 @@
+import { textOf } from '../output.ts';
 import type { ServiceClient } from '../stack/service-client.ts';
 
 /** SCIM attributes that land on a product account's profile in core (see core's user-resource.ts). */
@@ -44,6 +45,9 @@ interface PlannedUser {
   attributes: { path: string; current?: unknown; desired?: unknown }[];
 }
 
+/** A product account as `GET /api/accounts` shows it: profile fields, and who wrote each. */
+type ProductAccount = Record<string, unknown> & { profileSources?: Record<string, { source: string } | undefined> };
+
 interface Drift {
   users: { userName: string; email: string; fields: { field: string; product: unknown; idp: unknown; source: { source: string } | null }[] }[];
 }
@@ -61,21 +65,33 @@ interface Drift {
  *   account from its SCIM user.
  * Each overwritten value says who wrote it.
  */
-export async function productEffects(plan: { users: PlannedUser[] }, core: ServiceClient, orgId: string | undefined, directoryId: string | undefined): Promise<ProductEffects> {
+export async function productEffects(
+  plan: { users: PlannedUser[] },
+  core: ServiceClient,
+  orgId: string | undefined,
+  directoryId: string | undefined,
+): Promise<ProductEffects> {
   const overwrites: ProductOverwrite[] = [];
   const planned = new Map(plan.users.map((u) => [u.user.toLowerCase(), u]));
   for (const u of plan.users.filter((p) => p.operation === 'create')) {
-    const [account] = (await core.call('GET', `/api/accounts?email=${encodeURIComponent(u.user)}`)) as Record<string, any>[];
+    const [account] = await core.call<ProductAccount[]>('GET', `/api/accounts?email=${encodeURIComponent(u.user)}`);
     if (!account) continue;
     for (const a of u.attributes) {
       const field = PROFILE_ATTRIBUTES[a.path];
       const product = field ? account[field] : undefined;
-      if (!field || a.desired === undefined || product === null || product === undefined || String(product) === String(a.desired)) continue;
-      overwrites.push({ user: u.user, field, product: String(product), writtenBy: account.profileSources?.[field]?.source ?? null, idp: String(a.desired), when: 'this-cycle' });
+      if (!field || a.desired === undefined || product === null || product === undefined || textOf(product) === textOf(a.desired)) continue;
+      overwrites.push({
+        user: u.user,
+        field,
+        product: textOf(product),
+        writtenBy: account.profileSources?.[field]?.source ?? null,
+        idp: textOf(a.desired),
+        when: 'this-cycle',
+      });
     }
   }
   if (orgId && directoryId) {
-    const drift = (await core.call('GET', `/api/orgs/${orgId}/directories/${directoryId}/drift`)) as Drift;
+    const drift = await core.call<Drift>('GET', `/api/orgs/${orgId}/directories/${directoryId}/drift`);
     for (const d of drift.users) {
       const write = planned.get(d.userName.toLowerCase()) ?? planned.get(d.email.toLowerCase());
       const writes = write !== undefined && write.operation !== 'none';
@@ -83,18 +99,28 @@ export async function productEffects(plan: { users: PlannedUser[] }, core: Servi
         // A write in this cycle sends the IdP's values now (they may have changed since it last sent them).
         const desired = writes ? write.attributes.find((a) => PROFILE_ATTRIBUTES[a.path] === f.field)?.desired : undefined;
         const idp = desired === undefined ? f.idp : desired;
-        if (String(idp ?? '') === String(f.product ?? '')) continue;
-        overwrites.push({ user: d.email, field: f.field, product: String(f.product ?? ''), writtenBy: f.source?.source ?? null, idp: String(idp ?? ''), when: writes ? 'this-cycle' : 'next-write' });
+        if (textOf(idp) === textOf(f.product)) continue;
+        overwrites.push({
+          user: d.email,
+          field: f.field,
+          product: textOf(f.product),
+          writtenBy: f.source?.source ?? null,
+          idp: textOf(idp),
+          when: writes ? 'this-cycle' : 'next-write',
+        });
       }
     }
   }
   const unlinks: PlannedUnlink[] = [];
   if (orgId) {
-    const verified = new Set(((await core.call('GET', `/api/orgs/${orgId}/domains`)) as { name: string; status: string }[]).filter((d) => d.status === 'verified').map((d) => d.name));
+    const verified = new Set(
+      (await core.call<{ name: string; status: string }[]>('GET', `/api/orgs/${orgId}/domains`)).filter((d) => d.status === 'verified').map((d) => d.name),
+    );
     const onVerified = (email: string) => verified.has(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
     for (const u of plan.users.filter((p) => p.operation === 'update')) {
       const email = u.attributes.find((a) => EMAIL_PATHS.includes(a.path) && a.desired !== undefined && a.current !== undefined && a.desired !== a.current);
-      if (email && onVerified(String(email.current)) && !onVerified(String(email.desired))) unlinks.push({ user: u.user, from: String(email.current), to: String(email.desired) });
+      if (email && onVerified(String(email.current)) && !onVerified(String(email.desired)))
+        unlinks.push({ user: u.user, from: String(email.current), to: String(email.desired) });
     }
   }
   // By person (the plan's order depends on which reads answered first), each person's fields in profile order.

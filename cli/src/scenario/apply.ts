@@ -1,5 +1,5 @@
 import { pool } from '@rehearsal/runtime';
-import { ServiceClient } from '../stack/service-client.ts';
+import { ServiceClient, type Created } from '../stack/service-client.ts';
 import { readIdpMetadata } from './idp-metadata.ts';
 import { policySettings } from './policy-settings.ts';
 import { expand, placements } from './references.ts';
@@ -48,11 +48,20 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const idp = new ServiceClient('mock-idp', stack.urls.idp);
 
   progress('organization');
-  const org = await core.call('POST', '/api/orgs', { name: s.organization.name, plan: s.organization.plan, subscription: s.organization.subscription, admins: s.organization.admins });
+  const org = await core.call<Created>('POST', '/api/orgs', {
+    name: s.organization.name,
+    plan: s.organization.plan,
+    subscription: s.organization.subscription,
+    admins: s.organization.admins,
+  });
   const orgPath = `/api/orgs/${org.id}`;
   const domains: { id: string; name: string }[] = [];
   for (const d of s.domains) {
-    const domain = await core.call('POST', `${orgPath}/domains`, { name: d.name });
+    const domain = await core.call<Created & { name: string; verification: { dns: { value: string }; http: { content: string } } }>(
+      'POST',
+      `${orgPath}/domains`,
+      { name: d.name },
+    );
     if (d.verify !== 'none') {
       const published = d.verify === 'dns' ? { txt: domain.verification.dns.value } : { file: domain.verification.http.content };
       await core.call('POST', '/_rehearsal/dns', { domain: d.name, ...published });
@@ -68,10 +77,17 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const profile = ({ email: _e, password: _p, products: _pr, workspaces: _w, active: _a, ...fields }: AccountEntry) => fields;
   const fresh = accounts.filter((a) => !admins.has(a.email.toLowerCase()));
   for (const batch of chunks(fresh, BATCH)) {
-    await core.call('POST', '/api/accounts/batch', { accounts: batch.map((a) => ({ email: a.email, ...profile(a), ...(a.password ? { password: a.password } : {}), ...(a.active === false ? { active: false } : {}) })) });
+    await core.call('POST', '/api/accounts/batch', {
+      accounts: batch.map((a) => ({
+        email: a.email,
+        ...profile(a),
+        ...(a.password ? { password: a.password } : {}),
+        ...(a.active === false ? { active: false } : {}),
+      })),
+    });
   }
   for (const a of accounts.filter((a) => admins.has(a.email.toLowerCase()))) {
-    const [{ id }] = await core.call('GET', `/api/accounts?email=${encodeURIComponent(a.email)}`);
+    const [{ id }] = await core.call<[Created]>('GET', `/api/accounts?email=${encodeURIComponent(a.email)}`);
     if (Object.keys(profile(a)).length) await core.call('PATCH', `/api/accounts/${id}`, profile(a));
     if (a.password) await core.call('PUT', `/api/accounts/${id}/password`, { password: a.password });
   }
@@ -89,7 +105,7 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   const trello = await applyTrello(s, core, org.id, accounts);
 
   const directories: AppliedScenario['directories'] = [];
-  const listed: { id: string; name: string; kind: string }[] = await core.call('GET', `${orgPath}/directories`);
+  const listed = await core.call<{ id: string; name: string; kind: string }[]>('GET', `${orgPath}/directories`);
   const local = listed.find((d) => d.kind === 'local')!;
   directories.push({ id: local.id, name: local.name, kind: 'local' });
   let provisioningTarget: string | undefined;
@@ -111,26 +127,44 @@ async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, acco
   const trelloEmails = accounts.filter((a) => a.products?.includes('trello')).map((a) => a.email);
   for (const batch of chunks(trelloEmails, BATCH)) await core.call('POST', '/api/trello/accounts/batch', { emails: batch });
   if (!s.trello) return undefined;
-  const enterprise = await core.call('POST', '/api/trello/enterprises', { name: s.trello.enterprise, admins: s.organization.admins });
+  const enterprise = await core.call<Created>('POST', '/api/trello/enterprises', { name: s.trello.enterprise, admins: s.organization.admins });
   if (s.trello.linkToOrganization) await core.call('POST', `/api/trello/enterprises/${enterprise.id}/link`, { orgId, actorEmail: s.organization.admins[0] });
   const workspaces: Record<string, string> = {};
-  const declared = [...(s.trello.boards.length ? [{ name: s.trello.enterprise, plan: 'enterprise' as const, inEnterprise: true, boards: s.trello.boards }] : []), ...s.trello.workspaces];
+  const declared = [
+    ...(s.trello.boards.length ? [{ name: s.trello.enterprise, plan: 'enterprise' as const, inEnterprise: true, boards: s.trello.boards }] : []),
+    ...s.trello.workspaces,
+  ];
   for (const w of declared) {
-    const workspace = await core.call('POST', '/api/trello/workspaces', { name: w.name, plan: w.plan, ...(w.inEnterprise ? { enterpriseId: enterprise.id } : {}) });
+    const workspace = await core.call<Created>('POST', '/api/trello/workspaces', {
+      name: w.name,
+      plan: w.plan,
+      ...(w.inEnterprise ? { enterpriseId: enterprise.id } : {}),
+    });
     workspaces[w.name] = workspace.id;
     for (const b of w.boards) await core.call('POST', `/api/trello/workspaces/${workspace.id}/boards`, b);
     const members = accounts.filter((a) => a.workspaces?.includes(w.name)).map((a) => a.email);
     for (const batch of chunks(members, BATCH)) await core.call('POST', `/api/trello/workspaces/${workspace.id}/members`, { emails: batch });
   }
-  return { enterpriseId: enterprise.id as string, workspaces };
+  return { enterpriseId: enterprise.id, workspaces };
 }
 
 /** The IdP directory in core, the mock IdP's people, SAML trust both ways, and SCIM from the IdP into core. */
-async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, stack: StackEndpoints, orgPath: string, domains: { id: string }[], progress: Progress) {
+async function connectIdp(
+  s: Scenario,
+  core: ServiceClient,
+  idp: ServiceClient,
+  stack: StackEndpoints,
+  orgPath: string,
+  domains: { id: string }[],
+  progress: Progress,
+) {
   const config = s.idp!;
-  const directory = await core.call('POST', `${orgPath}/directories`, { name: config.directory });
+  const directory = await core.call<Created & { name: string }>('POST', `${orgPath}/directories`, { name: config.directory });
   if (config.scim) {
-    await core.call('PATCH', `${orgPath}/directories/${directory.id}`, { scimFidelity: config.scim.fidelity, ...(config.scim.rateLimit ? { scimRateLimit: config.scim.rateLimit } : {}) });
+    await core.call('PATCH', `${orgPath}/directories/${directory.id}`, {
+      scimFidelity: config.scim.fidelity,
+      ...(config.scim.rateLimit ? { scimRateLimit: config.scim.rateLimit } : {}),
+    });
   }
 
   // Groups before their users, nested groups after the groups they hold.
@@ -156,8 +190,8 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
 
   progress('saml connection');
   const metadataUrl = `${stack.urls.idp}/saml/metadata`;
-  const metadata = readIdpMetadata((await idp.send('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body);
-  const saml = await core.call('PUT', `${orgPath}/directories/${directory.id}/saml`, {
+  const metadata = readIdpMetadata((await idp.send<string>('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body);
+  const saml = await core.call<Created & { spEntityId: string; acsUrl: string }>('PUT', `${orgPath}/directories/${directory.id}/saml`, {
     idpEntityId: metadata.entityId,
     ssoUrl: metadata.ssoUrl,
     certificate: metadata.certificatePem,
@@ -177,14 +211,24 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
     saml: { connectionId: saml.id, spEntityId: saml.spEntityId, acsUrl: saml.acsUrl, idpMetadataUrl: metadataUrl },
   };
   if (config.provisioning) {
-    const scim = await core.call('POST', `${orgPath}/directories/${directory.id}/scim-token`);
+    const scim = await core.call<{ baseUrl: string; token: string }>('POST', `${orgPath}/directories/${directory.id}/scim-token`);
     applied.scim = { baseUrl: scim.baseUrl, token: scim.token };
     const { runOnApply, ...target } = config.provisioning;
-    await idp.call('POST', '/api/provisioning/targets', { id: PROVISIONING_TARGET, name: `${s.organization.name} (${config.directory})`, baseUrl: scim.baseUrl, token: scim.token, ...target });
+    await idp.call('POST', '/api/provisioning/targets', {
+      id: PROVISIONING_TARGET,
+      name: `${s.organization.name} (${config.directory})`,
+      baseUrl: scim.baseUrl,
+      token: scim.token,
+      ...target,
+    });
     if (runOnApply) {
       progress('provisioning', 0, users.length);
-      const cycle = await idp.call('POST', `/api/provisioning/targets/${PROVISIONING_TARGET}/cycles`, { kind: 'initial', wait: true });
-      if (cycle.status !== 'succeeded') throw new Error(`the first provisioning cycle ended ${cycle.status}: ${JSON.stringify(cycle.error ?? cycle.summary ?? '')}`);
+      const cycle = await idp.call<{ status: string; error?: string; summary?: unknown }>('POST', `/api/provisioning/targets/${PROVISIONING_TARGET}/cycles`, {
+        kind: 'initial',
+        wait: true,
+      });
+      if (cycle.status !== 'succeeded')
+        throw new Error(`the first provisioning cycle ended ${cycle.status}: ${JSON.stringify(cycle.error ?? cycle.summary ?? '')}`);
       progress('provisioning', users.length, users.length);
     }
   }
@@ -192,7 +236,7 @@ async function connectIdp(s: Scenario, core: ServiceClient, idp: ServiceClient, 
 }
 
 async function applyPolicies(s: Scenario, core: ServiceClient, orgPath: string, directories: AppliedScenario['directories']) {
-  const existing = async () => (await core.call('GET', `${orgPath}/policies`)) as AppliedScenario['policies'];
+  const existing = () => core.call<AppliedScenario['policies']>('GET', `${orgPath}/policies`);
   const directoryId = (kind: 'idp' | 'local') => directories.find((d) => d.kind === kind)!.id;
   // Defaults first: a directory's default holds everyone a later policy does not take.
   const ordered = [...s.policies].sort((a, b) => Number(Boolean(b.default)) - Number(Boolean(a.default)));
@@ -205,7 +249,7 @@ async function applyPolicies(s: Scenario, core: ServiceClient, orgPath: string, 
         await core.call('PATCH', `${orgPath}/policies/${current.id}`, settings);
         id = current.id;
       } else {
-        id = (await core.call('POST', `${orgPath}/policies`, { ...settings, directoryId: directoryId(directory) })).id;
+        id = (await core.call<Created>('POST', `${orgPath}/policies`, { ...settings, directoryId: directoryId(directory) })).id;
       }
       await addPolicyMembers(core, orgPath, id, p.members ?? []);
     }

@@ -8,7 +8,7 @@ const SCENARIO_FIELD: Record<string, string> = { idleMinutes: 'idleSession', ses
 /** A `repeat` entry stands for `repeat` entries with `{n}` (or `{n:W}`, zero-padded) replaced by 1..repeat. */
 export function expand<T extends { email: string }>(entries: (T | (Omit<T, 'email'> & { repeat: number; email: string }))[]): T[] {
   return entries.flatMap((entry) => {
-    if (!('repeat' in entry)) return [entry as T];
+    if (!('repeat' in entry)) return [entry];
     const { repeat, ...template } = entry;
     return Array.from({ length: repeat }, (_, i) => fill(template, i + 1) as T);
   });
@@ -58,7 +58,8 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
     (a.workspaces ?? []).forEach((w, j) => {
       if (!workspaceNames.has(w)) add(['accounts', i, 'workspaces', j], `workspace "${w}" is not declared under trello.workspaces`);
     });
-    if (a.workspaces?.length && !a.products?.includes('trello')) add(['accounts', i, 'workspaces'], 'only accounts with the trello product can be in Trello workspaces');
+    if (a.workspaces?.length && !a.products?.includes('trello'))
+      add(['accounts', i, 'workspaces'], 'only accounts with the trello product can be in Trello workspaces');
   });
   accounts.forEach((a) => accountEmails.add(a.email.toLowerCase()));
 
@@ -82,7 +83,8 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
     const places = placements(p, s);
     if (p.default) {
       for (const { directory } of places) {
-        if (defaults.has(directory)) add(['policies', i, 'default'], `policies.${defaults.get(directory)} is already the default of the ${directory} directory`);
+        if (defaults.has(directory))
+          add(['policies', i, 'default'], `policies.${defaults.get(directory)} is already the default of the ${directory} directory`);
         defaults.set(directory, i);
       }
       if (!places.length) add(['policies', i, 'default'], 'every directory has a default of its own already');
@@ -91,7 +93,8 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
     // The combinations core refuses (SSO outside an IdP directory, an idle limit out of range...), caught before anything is applied.
     for (const place of places) {
       const settings = { ...defaultPolicySettings(place.name, place.policy.sso), ...policySettings(place.policy) };
-      for (const v of checkPolicy({ ...settings, isDefault: Boolean(p.default) }, { kind: place.directory })) add(['policies', i, SCENARIO_FIELD[v.field] ?? v.field], `${v.message} (${v.code})`);
+      for (const v of checkPolicy({ ...settings, isDefault: Boolean(p.default) }, { kind: place.directory }))
+        add(['policies', i, SCENARIO_FIELD[v.field] ?? v.field], `${v.message} (${v.code})`);
     }
     (p.members ?? []).forEach((m, j) => {
       if (!known(m.toLowerCase())) add(['policies', i, 'members', j], `${m} is neither an account, an admin, nor an IdP user that provisioning creates`);

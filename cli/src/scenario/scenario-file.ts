@@ -22,7 +22,8 @@ export class ScenarioError extends Error {
   }
 }
 
-export const formatProblem = (p: ScenarioProblem) => `${p.file}:${p.line}:${p.column}: ${p.path || '(top)'}: ${p.message}${p.expected ? ` (expected ${p.expected})` : ''}`;
+export const formatProblem = (p: ScenarioProblem) =>
+  `${p.file}:${p.line}:${p.column}: ${p.path || '(top)'}: ${p.message}${p.expected ? ` (expected ${p.expected})` : ''}`;
 
 /** Reads and validates a scenario file; every problem names its file, line and path. */
 export function readScenarioFile(file: string): Scenario {
@@ -50,7 +51,13 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
   const parsed = scenarioSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     throw new ScenarioError(
-      describeIssues(parsed.error.issues, '').map((d) => ({ file, ...where(d.path ? d.path.split('.') : []), path: d.path ?? '', message: d.message, ...(d.expected ? { expected: d.expected } : {}) })),
+      describeIssues(parsed.error.issues, '').map((d) => ({
+        file,
+        ...where(d.path ? d.path.split('.') : []),
+        path: d.path ?? '',
+        message: d.message,
+        ...(d.expected ? { expected: d.expected } : {}),
+      })),
     );
   }
   const problems = crossReferenceProblems(parsed.data);

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { BOARD_VISIBILITIES, DISPLAY_NAME_FROM_SAML, PASSWORD_STRENGTHS, PLANS, SUBSCRIPTIONS, PRODUCTS, PRODUCT_PLANS, SSO_MODES, TWO_STEP_MODES, WORKSPACE_PLANS, profileFields } from '@rehearsal/core/inputs';
+import {
+  BOARD_VISIBILITIES,
+  DISPLAY_NAME_FROM_SAML,
+  PASSWORD_STRENGTHS,
+  PLANS,
+  SUBSCRIPTIONS,
+  PRODUCTS,
+  PRODUCT_PLANS,
+  SSO_MODES,
+  TWO_STEP_MODES,
+  WORKSPACE_PLANS,
+  profileFields,
+} from '@rehearsal/core/inputs';
 import { parseDuration } from '@rehearsal/runtime';
 import { DEPROVISION_MODES, PROFILE_NAMES, groupInput, mappingInput, userInput } from '@rehearsal/mock-idp/inputs';
 
@@ -13,7 +25,11 @@ import { DEPROVISION_MODES, PROFILE_NAMES, groupInput, mappingInput, userInput }
 const email = z.email({ message: 'not an email address' }).max(320);
 const name = z.string().trim().min(1).max(255);
 /** An email with `{n}` in it, in a repeat entry. */
-const emailTemplate = z.string().min(3).max(320).regex(/\{n(:\d)?\}/, 'a repeat entry needs {n} in its email');
+const emailTemplate = z
+  .string()
+  .min(3)
+  .max(320)
+  .regex(/\{n(:\d)?\}/, 'a repeat entry needs {n} in its email');
 const repeat = z.number().int().min(1).max(200_000);
 
 /**
@@ -26,14 +42,12 @@ function repeatable<O extends z.ZodType, R extends z.ZodType>(one: O, many: R) {
     const schema = value !== null && typeof value === 'object' && 'repeat' in value ? many : one;
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+    for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: issue.path });
     return z.NEVER;
   });
 }
 
-const duration = z
-  .string()
-  .refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'not a duration (for example 15m, 1h, 30d)' });
+const duration = z.string().refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'not a duration (for example 15m, 1h, 30d)' });
 
 const product = z.enum(PRODUCTS);
 const productPlan = z.enum(PRODUCT_PLANS);
@@ -73,7 +87,12 @@ const board = z.strictObject({ name, visibility: z.enum(BOARD_VISIBILITIES) });
 
 export const scenarioSchema = z.strictObject({
   /** `subscription: guard` (Atlassian Guard) for SSO, provisioning and several policies; the Enterprise plan includes it. */
-  organization: z.strictObject({ name, plan: z.enum(PLANS).default('enterprise'), subscription: z.enum(SUBSCRIPTIONS).default('none'), admins: z.array(email).min(1).max(20) }),
+  organization: z.strictObject({
+    name,
+    plan: z.enum(PLANS).default('enterprise'),
+    subscription: z.enum(SUBSCRIPTIONS).default('none'),
+    admins: z.array(email).min(1).max(20),
+  }),
   domains: z.array(z.strictObject({ name: z.string().min(1).max(253), verify: z.enum(['dns', 'http', 'none']).default('dns') })).default([]),
   idp: z
     .strictObject({
@@ -95,7 +114,9 @@ export const scenarioSchema = z.strictObject({
       scim: z
         .strictObject({
           fidelity: z.enum(['rfc', 'atlassian']).default('rfc'),
-          rateLimit: z.union([z.strictObject({ requests: z.number().int().min(1).max(1_000_000), perSeconds: z.number().int().min(1).max(86_400) }), z.literal('off')]).optional(),
+          rateLimit: z
+            .union([z.strictObject({ requests: z.number().int().min(1).max(1_000_000), perSeconds: z.number().int().min(1).max(86_400) }), z.literal('off')])
+            .optional(),
         })
         .optional(),
       provisioning: z
@@ -124,7 +145,11 @@ export const scenarioSchema = z.strictObject({
       linkToOrganization: z.boolean().default(false),
       /** Boards of the Enterprise's own workspace. */
       boards: z.array(board).default([]),
-      workspaces: z.array(z.strictObject({ name, plan: z.enum(WORKSPACE_PLANS).default('free'), inEnterprise: z.boolean().default(false), boards: z.array(board).default([]) })).default([]),
+      workspaces: z
+        .array(
+          z.strictObject({ name, plan: z.enum(WORKSPACE_PLANS).default('free'), inEnterprise: z.boolean().default(false), boards: z.array(board).default([]) }),
+        )
+        .default([]),
       licenses: z.array(email).default([]),
     })
     .optional(),

@@ -14,13 +14,24 @@ export class ApiError extends Error {
 
 /** A service that did not answer at all. */
 export class ServiceUnreachable extends Error {
-  constructor(readonly service: string, readonly url: string, cause: unknown) {
-    super(`${service} does not answer at ${url} (${(cause as Error).cause ? String(((cause as Error).cause as Error).message) : String(cause)}): is the stack up? Start it with \`rehearsal up\`.`);
+  constructor(
+    readonly service: string,
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(
+      `${service} does not answer at ${url} (${(cause as Error).cause ? String(((cause as Error).cause as Error).message) : String(cause)}): is the stack up? Start it with \`rehearsal up\`.`,
+    );
     this.name = 'ServiceUnreachable';
   }
 }
 
-export interface Reply<T = any> {
+/** What a create answers, as far as the CLI reads it. */
+export interface Created {
+  id: string;
+}
+
+export interface Reply<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
@@ -34,7 +45,7 @@ export class ServiceClient {
     private readonly bearer?: string,
   ) {}
 
-  async send<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  async send<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const text = typeof body === 'string';
     let response: Response;
     try {
@@ -59,11 +70,17 @@ export class ServiceClient {
   }
 
   /** Like send, but a refusal throws. */
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const reply = await this.send<T>(method, path, body);
     if (reply.status >= 400) {
       const error = (reply.body as { error?: { code?: string; message?: string; details?: unknown[] }; detail?: string })?.error;
-      throw new ApiError(this.service, reply.status, error?.code ?? 'http-' + reply.status, error?.message ?? String((reply.body as { detail?: string })?.detail ?? reply.body), error?.details ?? []);
+      throw new ApiError(
+        this.service,
+        reply.status,
+        error?.code ?? 'http-' + reply.status,
+        error?.message ?? String((reply.body as { detail?: string })?.detail ?? reply.body),
+        error?.details ?? [],
+      );
     }
     return reply.body;
   }

@@ -41,6 +41,6 @@ export class StackClock {
     const [first, ...rest] = this.services;
     const firstState = await first!.call<ClockState>('POST', '/_rehearsal/clock', body);
     const others = await Promise.all(rest.map((s) => s.call<ClockState>('POST', '/_rehearsal/clock', body)));
-    return Object.fromEntries([[first!.service, firstState], ...rest.map((s, i) => [s.service, others[i]!])]);
+    return Object.fromEntries<ClockState>([[first!.service, firstState], ...rest.map((s, i): [string, ClockState] => [s.service, others[i]!])]);
   }
 }

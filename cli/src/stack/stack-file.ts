@@ -54,7 +54,11 @@ export function readStackFile(dataDir: string, env: NodeJS.ProcessEnv = process.
   if (env.REHEARSAL_CORE_URL) {
     const key = (name: StackKeyName) => existingStackKey(name, env, dataDir) ?? '';
     return {
-      urls: { core: env.REHEARSAL_CORE_URL, idp: env.REHEARSAL_IDP_URL ?? 'http://localhost:7000', gateway: env.REHEARSAL_GATEWAY_URL ?? 'http://localhost:8000' },
+      urls: {
+        core: env.REHEARSAL_CORE_URL,
+        idp: env.REHEARSAL_IDP_URL ?? 'http://localhost:7000',
+        gateway: env.REHEARSAL_GATEWAY_URL ?? 'http://localhost:8000',
+      },
       credentials: { coreAdminKey: key('coreAdmin'), gatewayAdminKey: key('gatewayAdmin'), harnessKey: key('harness') },
       applied: null,
       scenario: null,
@@ -63,5 +67,7 @@ export function readStackFile(dataDir: string, env: NodeJS.ProcessEnv = process.
       dataDir,
     };
   }
-  throw new NoStack(`No running stack: ${path} does not exist and REHEARSAL_CORE_URL is not set. Start one with \`rehearsal up\` (or pass the --data-dir it uses).`);
+  throw new NoStack(
+    `No running stack: ${path} does not exist and REHEARSAL_CORE_URL is not set. Start one with \`rehearsal up\` (or pass the --data-dir it uses).`,
+  );
 }

@@ -26,7 +26,8 @@ export async function insertAccount(
   /** Where a claimed account lands instead of the local default (SCIM: the IdP directory's default). */
   landing?: { orgId: string; policyId: string },
 ): Promise<Account> {
-  if (await tx.getAccountByEmail(input.email)) throw conflict('email-taken', `An account with ${input.email} already exists.`, [{ path: 'body.email', message: 'already taken' }]);
+  if (await tx.getAccountByEmail(input.email))
+    throw conflict('email-taken', `An account with ${input.email} already exists.`, [{ path: 'body.email', message: 'already taken' }]);
   const now = nowIso(ctx);
   const owner = await tx.findVerifiedDomain(emailDomain(input.email));
   const account: Account = {
@@ -110,7 +111,8 @@ export class AccountService {
     const seen = new Set<string>();
     inputs.forEach((input, i) => {
       const key = input.email.toLowerCase();
-      if (seen.has(key)) throw conflict('email-taken', `${input.email} appears twice in the batch.`, [{ path: `body.accounts.${i}.email`, message: 'duplicate in batch' }]);
+      if (seen.has(key))
+        throw conflict('email-taken', `${input.email} appears twice in the batch.`, [{ path: `body.accounts.${i}.email`, message: 'duplicate in batch' }]);
       seen.add(key);
     });
     const hashes = await Promise.all(inputs.map((input) => hashIfGiven(input.password, null, [input.email])));
@@ -143,7 +145,9 @@ export class AccountService {
     return this.ctx.store.transaction(async (tx) => {
       const account = await requireAccount(tx, accountId);
       const synced = await syncedFields(tx, account);
-      const refused = Object.entries(patch).filter(([f, v]) => v !== undefined && synced.has(f as SourcedField) && (account[f as SourcedField] ?? null) !== (v ?? null));
+      const refused = Object.entries(patch).filter(
+        ([f, v]) => v !== undefined && synced.has(f as SourcedField) && (account[f as SourcedField] ?? null) !== (v ?? null),
+      );
       if (refused.length) {
         throw conflict(
           'managed-by-identity-provider',
@@ -171,13 +175,16 @@ export class AccountService {
 
   private async checkEmailChange(tx: StoreTx, account: Account, email: string) {
     const taken = await tx.getAccountByEmail(email);
-    if (taken && taken.id !== account.id) throw conflict('email-taken', `An account with ${email} already exists.`, [{ path: 'body.email', message: 'already taken' }]);
+    if (taken && taken.id !== account.id)
+      throw conflict('email-taken', `An account with ${email} already exists.`, [{ path: 'body.email', message: 'already taken' }]);
     if (account.managedBy) {
       const owner = await tx.findVerifiedDomain(emailDomain(email));
       if (owner?.orgId !== account.managedBy) {
-        throw unprocessable('managed-email-off-domain', `${account.email} is a managed account: its email can only move to another verified domain of its organization.`, [
-          { path: 'body.email', message: 'not on a verified domain of the managing organization' },
-        ]);
+        throw unprocessable(
+          'managed-email-off-domain',
+          `${account.email} is a managed account: its email can only move to another verified domain of its organization.`,
+          [{ path: 'body.email', message: 'not on a verified domain of the managing organization' }],
+        );
       }
     }
   }
@@ -238,7 +245,8 @@ export class AccountService {
   /** The user's own action: a managed account cannot change its email at all. */
   async selfChangeEmail(accountId: string, email: string) {
     const account = await this.ctx.store.read((tx) => requireAccount(tx, accountId));
-    if (account.managedBy) throw forbidden('managed-account-email-locked', 'A managed account cannot change its own email; an organization admin can, within the verified domains.');
+    if (account.managedBy)
+      throw forbidden('managed-account-email-locked', 'A managed account cannot change its own email; an organization admin can, within the verified domains.');
     return this.update(accountId, { email });
   }
 

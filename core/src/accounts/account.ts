@@ -18,7 +18,15 @@ export interface AccountProfile {
 }
 
 /** The profile fields, in the order reports show them. */
-export const PROFILE_FIELDS = ['displayName', 'publicName', 'jobTitle', 'department', 'organization', 'timezone', 'preferredLanguage'] as const satisfies readonly (keyof AccountProfile)[];
+export const PROFILE_FIELDS = [
+  'displayName',
+  'publicName',
+  'jobTitle',
+  'department',
+  'organization',
+  'timezone',
+  'preferredLanguage',
+] as const satisfies readonly (keyof AccountProfile)[];
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 export interface Account extends AccountProfile {

@@ -39,7 +39,7 @@ let estimator: ZxcvbnFactory | undefined;
 export function passwordStrength(password: string, userInputs: string[] = []): PasswordStrength {
   estimator ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
   const { score } = estimator.check(password, userInputs);
-  return PASSWORD_STRENGTHS[score]!;
+  return PASSWORD_STRENGTHS[score];
 }
 
 export interface PasswordProblem {

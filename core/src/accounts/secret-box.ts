@@ -25,7 +25,10 @@ export function secretBox(keyText: string): SecretBox {
     open(sealed) {
       // Written before secrets were sealed: still readable, sealed again at its next write.
       if (!sealed.startsWith(PREFIX)) return sealed;
-      const [iv, tag, body] = sealed.slice(PREFIX.length).split('.').map((part) => Buffer.from(part, 'base64url'));
+      const [iv, tag, body] = sealed
+        .slice(PREFIX.length)
+        .split('.')
+        .map((part) => Buffer.from(part, 'base64url'));
       const decipher = createDecipheriv('aes-256-gcm', key, iv!);
       decipher.setAuthTag(tag!);
       return Buffer.concat([decipher.update(body!), decipher.final()]).toString('utf8');

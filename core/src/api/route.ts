@@ -34,8 +34,7 @@ export interface RouteSpec<B extends z.ZodType = z.ZodType, Q extends z.ZodType 
 }
 
 /** Keeps the body and query types of one route while the table holds many. */
-export const route = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<B, Q>) =>
-  spec as unknown as RouteSpec;
+export const route = <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined>(spec: RouteSpec<B, Q>) => spec as unknown as RouteSpec;
 
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -70,7 +69,10 @@ const errorSchema = {
       properties: {
         code: { type: 'string', description: 'Stable machine-readable reason code.' },
         message: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, expected: { type: 'string' } } } },
+        details: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, expected: { type: 'string' } } },
+        },
       },
     },
   },

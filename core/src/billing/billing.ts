@@ -99,7 +99,12 @@ export function computeBilling(org: SnapshotIndex): BillingReport {
   const wouldBe = org.snapshot.accounts.map((a) => accountBillability(org, a));
   const wouldBill = wouldBe.filter((a) => a.billable).length;
   // No Guard, no Guard bill: each account that would be billed says so.
-  const accounts = guard === 'none' ? wouldBe.map((a) => (a.billable ? { ...a, billable: false, reason: 'no-guard-subscription' as const, message: BILLING_REASONS['no-guard-subscription'] } : a)) : wouldBe;
+  const accounts =
+    guard === 'none'
+      ? wouldBe.map((a) =>
+          a.billable ? { ...a, billable: false, reason: 'no-guard-subscription' as const, message: BILLING_REASONS['no-guard-subscription'] } : a,
+        )
+      : wouldBe;
   const byReason: Partial<Record<BillingReason, number>> = {};
   for (const a of accounts) byReason[a.reason] = (byReason[a.reason] ?? 0) + 1;
   const billableCount = accounts.filter((a) => a.billable).length;

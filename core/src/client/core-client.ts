@@ -82,13 +82,14 @@ export class CoreClient {
   /** The last call of a login: core re-decides, records and answers what the session must be (or why there is none). */
   async completeLogin(facts: SsoFacts | PasswordFacts): Promise<LoginCompletion> {
     const answer = await this.call<LoginCompletion | { error: { code: string; message: string } }>('POST', '/api/login/complete', facts);
-    if ('error' in answer.body) return { completed: false, reason: answer.body.error.code as never, message: answer.body.error.message, email: 'email' in facts ? facts.email : facts.nameId };
+    if ('error' in answer.body)
+      return {
+        completed: false,
+        reason: answer.body.error.code as never,
+        message: answer.body.error.message,
+        email: 'email' in facts ? facts.email : facts.nameId,
+      };
     return answer.body;
-  }
-
-  async decide(email: string): Promise<LoginDecision | undefined> {
-    const answer = await this.call<LoginDecision>('POST', '/api/login/decision', { email });
-    return answer.status === 200 ? answer.body : undefined;
   }
 
   async connection(id: string): Promise<Connection | undefined> {
@@ -102,21 +103,7 @@ export class CoreClient {
   }
 
   /** 200 with the change, or core's refusal (a weak password) as { error }. */
-  async changePassword(email: string, password: string): Promise<{ status: number; body: any }> {
+  async changePassword(email: string, password: string): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
     return this.call('POST', '/api/login/password/change', { email, password });
-  }
-
-  async enrolTwoStep(email: string, secret: string, code: string): Promise<{ status: number; body: any }> {
-    return this.call('POST', '/api/login/two-step/enrol', { email, secret, code });
-  }
-
-  async verifyTwoStep(email: string, code: string): Promise<{ valid: boolean; reason: string; recoveryCodesLeft: number }> {
-    return (await this.call<{ valid: boolean; reason: string; recoveryCodesLeft: number }>('POST', '/api/login/two-step/verify', { email, code })).body;
-  }
-
-  /** A completed login; a SAML one names its connection and the given name and surname it carried. */
-  async recordLogin(email: string, method: 'sso' | 'password', saml: { connectionId?: string; givenName?: string; surname?: string } = {}): Promise<void> {
-    const given = Object.fromEntries(Object.entries(saml).filter(([, v]) => typeof v === 'string' && v.trim()));
-    await this.call('POST', '/api/login/record', { email, method, ...given });
   }
 }

@@ -43,9 +43,13 @@ export class DirectoryService {
       const directories = await tx.listDirectories(orgId);
       const idpCount = directories.filter((d) => d.kind === 'idp').length;
       if (idpCount >= maxIdpDirectories(org.plan)) {
-        throw conflict('idp-directory-limit', `The ${org.plan} plan allows ${maxIdpDirectories(org.plan)} identity provider connection(s); several need the Enterprise plan.`);
+        throw conflict(
+          'idp-directory-limit',
+          `The ${org.plan} plan allows ${maxIdpDirectories(org.plan)} identity provider connection(s); several need the Enterprise plan.`,
+        );
       }
-      if (directories.some((d) => d.name === name)) throw conflict('directory-name-taken', `A directory named "${name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
+      if (directories.some((d) => d.name === name))
+        throw conflict('directory-name-taken', `A directory named "${name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
       const { directory } = await insertDirectoryWithDefault(tx, this.ctx, orgId, 'idp', name);
       const token = await issueScimToken(tx, directory.id);
       const view = await this.view(tx, directory);
@@ -66,7 +70,10 @@ export class DirectoryService {
   async setScimSettings(orgId: string, directoryId: string, changes: Partial<ScimSettings>) {
     return this.ctx.store.transaction(async (tx) => {
       const directory = await this.requireIdp(tx, orgId, directoryId);
-      const settings: ScimSettings = { scimFidelity: changes.scimFidelity ?? directory.scimFidelity, scimRateLimit: changes.scimRateLimit === undefined ? directory.scimRateLimit : changes.scimRateLimit };
+      const settings: ScimSettings = {
+        scimFidelity: changes.scimFidelity ?? directory.scimFidelity,
+        scimRateLimit: changes.scimRateLimit === undefined ? directory.scimRateLimit : changes.scimRateLimit,
+      };
       await tx.setScimSettings(directoryId, settings);
       return this.view(tx, { ...directory, ...settings });
     });
@@ -74,7 +81,8 @@ export class DirectoryService {
 
   private async requireIdp(tx: StoreTx, orgId: string, directoryId: string) {
     const directory = await requireDirectory(tx, orgId, directoryId);
-    if (directory.kind !== 'idp') throw unprocessable('scim-requires-idp-directory', 'SCIM provisioning belongs to an identity provider directory, not the local one.');
+    if (directory.kind !== 'idp')
+      throw unprocessable('scim-requires-idp-directory', 'SCIM provisioning belongs to an identity provider directory, not the local one.');
     return directory;
   }
 
@@ -84,10 +92,14 @@ export class DirectoryService {
 
   async setSaml(orgId: string, directoryId: string, input: SamlConnectionInput) {
     const parsed = parseCertificate(input.certificate);
-    if ('error' in parsed) throw badRequest('invalid-certificate', `The IdP certificate is not usable: ${parsed.error}.`, [{ path: 'body.certificate', message: parsed.error, expected: 'a PEM X.509 certificate' }]);
+    if ('error' in parsed)
+      throw badRequest('invalid-certificate', `The IdP certificate is not usable: ${parsed.error}.`, [
+        { path: 'body.certificate', message: parsed.error, expected: 'a PEM X.509 certificate' },
+      ]);
     return this.ctx.store.transaction(async (tx) => {
       const directory = await requireDirectory(tx, orgId, directoryId);
-      if (directory.kind !== 'idp') throw unprocessable('saml-requires-idp-directory', 'A SAML connection belongs to an identity provider directory, not the local one.');
+      if (directory.kind !== 'idp')
+        throw unprocessable('saml-requires-idp-directory', 'A SAML connection belongs to an identity provider directory, not the local one.');
       const existing = await tx.getConnectionByDirectory(directoryId);
       const now = nowIso(this.ctx);
       const connection: SamlConnection = {

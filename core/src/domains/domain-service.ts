@@ -3,9 +3,7 @@ import { joinDefaultPolicy } from '../accounts/account-service.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireDirectory, requireDomain, requireOrg } from '../store/lookups.ts';
-import {
-  DEFAULT_FILE_URL_TEMPLATE,
-} from './verifier.ts';
+import { DEFAULT_FILE_URL_TEMPLATE } from './verifier.ts';
 import {
   VERIFICATION_FILE_PATH,
   isPublicMailDomain,
@@ -24,15 +22,30 @@ export class DomainService {
 
   async add(orgId: string, rawName: string) {
     const name = normalizeDomainName(rawName);
-    if (!name) throw unprocessable('invalid-domain', `"${rawName}" is not a domain name.`, [{ path: 'body.name', message: 'not a domain name', expected: 'e.g. acme.com' }]);
+    if (!name)
+      throw unprocessable('invalid-domain', `"${rawName}" is not a domain name.`, [
+        { path: 'body.name', message: 'not a domain name', expected: 'e.g. acme.com' },
+      ]);
     if (isPublicMailDomain(name)) {
-      throw unprocessable('public-mail-domain', `${name} is a public mail domain: its addresses belong to individuals and cannot be claimed.`, [{ path: 'body.name', message: 'public mail domain' }]);
+      throw unprocessable('public-mail-domain', `${name} is a public mail domain: its addresses belong to individuals and cannot be claimed.`, [
+        { path: 'body.name', message: 'public mail domain' },
+      ]);
     }
     return this.ctx.store.transaction(async (tx) => {
       await requireOrg(tx, orgId);
       await this.refuseIfVerifiedElsewhere(tx, orgId, name);
       if ((await tx.listDomains(orgId)).some((d) => d.name === name)) throw conflict('domain-already-added', `${name} is already added to this organization.`);
-      const domain: Domain = { id: this.ctx.newId(), orgId, name, status: 'pending', token: newVerificationToken(), method: null, verifiedAt: null, directoryId: null, createdAt: nowIso(this.ctx) };
+      const domain: Domain = {
+        id: this.ctx.newId(),
+        orgId,
+        name,
+        status: 'pending',
+        token: newVerificationToken(),
+        method: null,
+        verifiedAt: null,
+        directoryId: null,
+        createdAt: nowIso(this.ctx),
+      };
       await tx.insertDomain(domain);
       return this.view(domain);
     });
@@ -100,7 +113,10 @@ export class DomainService {
       if (domain.status !== 'verified') throw conflict('domain-not-verified', `${domain.name} must be verified before it is linked to a directory.`);
       if (directoryId !== null) {
         const directory = await requireDirectory(tx, orgId, directoryId);
-        if (directory.kind !== 'idp') throw unprocessable('directory-not-idp', 'Domains are linked to identity provider directories only.', [{ path: 'body.directoryId', message: 'the local directory has no identity provider' }]);
+        if (directory.kind !== 'idp')
+          throw unprocessable('directory-not-idp', 'Domains are linked to identity provider directories only.', [
+            { path: 'body.directoryId', message: 'the local directory has no identity provider' },
+          ]);
       }
       await tx.updateDomain(domainId, { directoryId });
       return this.view((await tx.getDomain(domainId))!);

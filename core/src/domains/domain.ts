@@ -43,13 +43,64 @@ export function normalizeDomainName(input: string): string | undefined {
  * organization may claim them. Subdomains of these are refused as well.
  */
 const PUBLIC_MAIL_DOMAINS = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'yahoo.fr', 'yahoo.de', 'ymail.com', 'rocketmail.com',
-  'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'hotmail.fr', 'live.com', 'msn.com', 'passport.com',
-  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'aim.com', 'proton.me', 'protonmail.com', 'pm.me',
-  'gmx.com', 'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'zoho.com', 'zohomail.com', 'yandex.com', 'yandex.ru',
-  'mail.ru', 'inbox.ru', 'bk.ru', 'list.ru', 'qq.com', '163.com', '126.com', 'sina.com', 'naver.com', 'daum.net',
-  'hanmail.net', 'fastmail.com', 'hey.com', 'tutanota.com', 'tuta.io', 'rediffmail.com', 'orange.fr', 'wanadoo.fr',
-  'free.fr', 'laposte.net', 'libero.it', 't-online.de', 'btinternet.com', 'comcast.net', 'verizon.net', 'att.net',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.uk',
+  'yahoo.fr',
+  'yahoo.de',
+  'ymail.com',
+  'rocketmail.com',
+  'outlook.com',
+  'hotmail.com',
+  'hotmail.co.uk',
+  'hotmail.fr',
+  'live.com',
+  'msn.com',
+  'passport.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'aim.com',
+  'proton.me',
+  'protonmail.com',
+  'pm.me',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'mail.com',
+  'zoho.com',
+  'zohomail.com',
+  'yandex.com',
+  'yandex.ru',
+  'mail.ru',
+  'inbox.ru',
+  'bk.ru',
+  'list.ru',
+  'qq.com',
+  '163.com',
+  '126.com',
+  'sina.com',
+  'naver.com',
+  'daum.net',
+  'hanmail.net',
+  'fastmail.com',
+  'hey.com',
+  'tutanota.com',
+  'tuta.io',
+  'rediffmail.com',
+  'orange.fr',
+  'wanadoo.fr',
+  'free.fr',
+  'laposte.net',
+  'libero.it',
+  't-online.de',
+  'btinternet.com',
+  'comcast.net',
+  'verizon.net',
+  'att.net',
 ]);
 
 export function isPublicMailDomain(name: string): boolean {
@@ -63,7 +114,13 @@ export function isPublicMailDomain(name: string): boolean {
 /** What a verifier found, with a reason code when it did not prove ownership. */
 export type VerificationOutcome =
   | { verified: true; method: VerificationMethod; evidence: string }
-  | { verified: false; method: VerificationMethod; reason: 'txt-record-missing' | 'file-missing' | 'file-content-mismatch' | 'lookup-failed'; message: string; found?: string[] };
+  | {
+      verified: false;
+      method: VerificationMethod;
+      reason: 'txt-record-missing' | 'file-missing' | 'file-content-mismatch' | 'lookup-failed';
+      message: string;
+      found?: string[];
+    };
 
 export function checkTxtRecords(records: string[][], token: string): VerificationOutcome {
   const texts = records.map((chunks) => chunks.join(''));

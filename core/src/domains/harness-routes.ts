@@ -27,7 +27,9 @@ export function harnessDnsRouter(dns: HarnessDns, keys: string[]): Router {
     const domain = normalizeDomainName(body.domain);
     if (!domain) throw badRequest('invalid-domain', `"${body.domain}" is not a domain name.`, [{ path: 'body.domain', message: 'not a domain name' }]);
     if (body.txt === undefined && body.file === undefined) {
-      throw badRequest('nothing-to-publish', 'Give txt (a record or a list) and/or file (the body of the verification file).', [{ path: 'body', message: 'txt or file required' }]);
+      throw badRequest('nothing-to-publish', 'Give txt (a record or a list) and/or file (the body of the verification file).', [
+        { path: 'body', message: 'txt or file required' },
+      ]);
     }
     const txt = body.txt === undefined ? undefined : Array.isArray(body.txt) ? body.txt : [body.txt];
     res.status(201).json({ domain, ...dns.publish(domain, { txt, file: body.file }) });

@@ -95,7 +95,10 @@ export class HarnessDns {
   verify(domain: string, token: string, method: VerificationMethod): VerificationOutcome {
     const entry = this.records.get(domain);
     return method === 'dns'
-      ? checkTxtRecords((entry?.txt ?? []).map((t) => [t]), token)
+      ? checkTxtRecords(
+          (entry?.txt ?? []).map((t) => [t]),
+          token,
+        )
       : checkVerificationFile(entry?.file ?? null, token);
   }
 }

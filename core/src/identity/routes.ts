@@ -3,7 +3,7 @@ import type { CoreContext } from '../context.ts';
 import { SITE_PRODUCTS, type SiteProduct } from '../products/product.ts';
 import { forbidden, notFound } from '@rehearsal/runtime';
 import { TrelloService } from '../trello/trello-service.ts';
-import type { Identity } from './identity.ts';
+import { identityOf, type Identity } from './identity.ts';
 
 const noAccess = (product: string, why: string) => forbidden('no-product-access', `This account cannot use ${product}: ${why}. An admin can grant access.`);
 
@@ -26,20 +26,20 @@ export function identityRoutes(ctx: CoreContext): Router {
     });
 
   router.get('/', async (_req, res) => {
-    const { account, products, trello: t } = await productsOf(res.locals.identity);
+    const { account, products, trello: t } = await productsOf(identityOf(res));
     res.json({ accountId: account.id, email: account.email, displayName: account.displayName, products, trello: t });
   });
 
   router.get('/products/:product', async (req, res) => {
     const product = req.params.product as SiteProduct;
     if (!SITE_PRODUCTS.includes(product)) throw notFound('product-unknown', `No product ${req.params.product}: one of ${SITE_PRODUCTS.join(', ')}.`);
-    const { products } = await productsOf(res.locals.identity);
+    const { products } = await productsOf(identityOf(res));
     if (!products.includes(product)) throw noAccess(product, 'it has no licence for it, directly or through a group');
     res.json({ product, access: true });
   });
 
   router.get('/trello/boards', async (_req, res) => {
-    const { account, trello: t } = await productsOf(res.locals.identity);
+    const { account, trello: t } = await productsOf(identityOf(res));
     if (!t) throw noAccess('Trello', 'it has no active Trello account in an Enterprise of its organization');
     const visible = await trello.visibleBoards(t.enterpriseId, account.id);
     res.json({ enterprise: t.enterprise, ...visible });

@@ -30,7 +30,10 @@ export function ssoCompletionRefusal(decision: LoginDecision, connection: { dire
 }
 
 /** Whether a password login may finish: not under an SSO-only policy, and with its second factor when the policy asks for one. */
-export function passwordCompletionRefusal(decision: LoginDecision, secondFactor: 'none' | 'code' | 'enrolment'): CompletionRefusal | 'login-refused' | undefined {
+export function passwordCompletionRefusal(
+  decision: LoginDecision,
+  secondFactor: 'none' | 'code' | 'enrolment',
+): CompletionRefusal | 'login-refused' | undefined {
   if (!decision.allowed) return 'login-refused';
   if (decision.method === 'sso') return 'sso-required';
   if (decision.twoStep.required && secondFactor === 'none') return 'two-step-code-required';

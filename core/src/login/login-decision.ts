@@ -17,8 +17,9 @@ export const LOGIN_REASONS = {
   'policy-sso-optional': 'The authentication policy offers SSO: the user may log in at the identity provider or with a password.',
   'policy-sso-optional-unavailable': 'The policy offers SSO, but its directory cannot serve this account yet; the password path applies.',
   'policy-password': 'The authentication policy does not use SSO: the user logs in with a password.',
-  'sso-connection-missing': "The policy enforces SSO but its identity provider directory has no SAML connection: the user is locked out.",
-  'domain-not-linked-to-directory': "The policy enforces SSO but the account's email domain is not linked to the policy's identity provider directory: the user is locked out.",
+  'sso-connection-missing': 'The policy enforces SSO but its identity provider directory has no SAML connection: the user is locked out.',
+  'domain-not-linked-to-directory':
+    "The policy enforces SSO but the account's email domain is not linked to the policy's identity provider directory: the user is locked out.",
   'no-identity-in-idp-directory': 'The policy enforces SSO but the identity provider has not provisioned this account: the user is locked out.',
 } as const;
 export type LoginReason = keyof typeof LOGIN_REASONS;

@@ -109,7 +109,8 @@ export class LoginService {
     } else if (facts.twoStep) {
       const verified = await this.verifyTwoStep(decision.email, facts.twoStep.code);
       if (!verified.valid) {
-        const reason = verified.reason === 'code-reused' ? 'two-step-code-reused' : verified.reason === 'two-step-not-enrolled' ? verified.reason : 'two-step-code-invalid';
+        const reason =
+          verified.reason === 'code-reused' ? 'two-step-code-reused' : verified.reason === 'two-step-not-enrolled' ? verified.reason : 'two-step-code-invalid';
         return { completed: false, reason, message: COMPLETION_REFUSALS[reason], email: decision.email };
       }
       checked = { secondFactor: verified.reason, recoveryCodesLeft: verified.recoveryCodesLeft, recoveryCodes: null };
@@ -159,7 +160,11 @@ export class LoginService {
       const step = acceptTotp(secret, code, this.ctx.clock.now(), null);
       if (step === undefined) return { enrolled: false, reason: 'code-invalid' as const, recoveryCodes: null };
       const recovery = newRecoveryCodes();
-      await tx.updateAccount(account.id, { totpSecret: this.ctx.secrets.seal(secret), totpLastStep: step, recoveryCodeHashes: recovery.hashes }, nowIso(this.ctx));
+      await tx.updateAccount(
+        account.id,
+        { totpSecret: this.ctx.secrets.seal(secret), totpLastStep: step, recoveryCodeHashes: recovery.hashes },
+        nowIso(this.ctx),
+      );
       this.ctx.logger.info('two-step enrolled', { accountId: account.id });
       return { enrolled: true, reason: 'enrolled' as const, recoveryCodes: recovery.codes };
     });
@@ -234,7 +239,13 @@ function completion(
   decision: LoginDecision,
   method: 'sso' | 'password',
   recorded: { firstLogin?: boolean; displayNameUpdated?: boolean },
-  extra: { connectionId: string | null; sessionIndex: string | null; secondFactor?: string; recoveryCodesLeft?: number | null; recoveryCodes?: string[] | null },
+  extra: {
+    connectionId: string | null;
+    sessionIndex: string | null;
+    secondFactor?: string;
+    recoveryCodesLeft?: number | null;
+    recoveryCodes?: string[] | null;
+  },
 ): LoginCompletion {
   return {
     completed: true,

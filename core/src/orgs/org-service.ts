@@ -52,9 +52,11 @@ export class OrgService {
       if (patch.plan) {
         const idpCount = (await tx.listDirectories(orgId)).filter((d) => d.kind === 'idp').length;
         if (idpCount > maxIdpDirectories(patch.plan)) {
-          throw conflict('idp-directory-limit', `The ${patch.plan} plan allows ${maxIdpDirectories(patch.plan)} identity provider connection(s); this organization has ${idpCount}.`, [
-            { path: 'body.plan', message: 'too many identity provider directories for this plan' },
-          ]);
+          throw conflict(
+            'idp-directory-limit',
+            `The ${patch.plan} plan allows ${maxIdpDirectories(patch.plan)} identity provider connection(s); this organization has ${idpCount}.`,
+            [{ path: 'body.plan', message: 'too many identity provider directories for this plan' }],
+          );
         }
       }
       if (hasGuard(current) && !hasGuard({ ...current, ...patch })) await this.refuseLosingGuard(tx, orgId);
@@ -105,7 +107,11 @@ export class OrgService {
     if (policies.length > 1 + idp.length) inUse.push(`${policies.length} authentication policies`);
     if (policies.some((p) => !p.billable)) inUse.push('non-billable policies');
     if (inUse.length) {
-      throw conflict('subscription-in-use', `The organization uses what Atlassian Guard gives: ${inUse.join('; ')}. Remove them before the subscription goes.`, inUse.map((m) => ({ path: 'body.subscription', message: m })));
+      throw conflict(
+        'subscription-in-use',
+        `The organization uses what Atlassian Guard gives: ${inUse.join('; ')}. Remove them before the subscription goes.`,
+        inUse.map((m) => ({ path: 'body.subscription', message: m })),
+      );
     }
   }
 

@@ -68,10 +68,7 @@ export class SnapshotIndex {
 }
 
 /** A copy of the snapshot with some policies' settings and some memberships replaced. */
-export function withChanges(
-  snapshot: OrgSnapshot,
-  change: { policies?: ReadonlyMap<string, Policy>; moves?: ReadonlyMap<string, string> },
-): OrgSnapshot {
+export function withChanges(snapshot: OrgSnapshot, change: { policies?: ReadonlyMap<string, Policy>; moves?: ReadonlyMap<string, string> }): OrgSnapshot {
   return {
     ...snapshot,
     policies: snapshot.policies.map((p) => change.policies?.get(p.id) ?? p),

@@ -35,7 +35,9 @@ export type GuardFeature = 'SAML single sign-on and user provisioning' | 'more t
 
 export function requireGuard(org: Pick<Organization, 'plan' | 'subscription' | 'name'>, feature: GuardFeature, path = 'body'): void {
   if (hasGuard(org)) return;
-  throw unprocessable('subscription-required', `Atlassian Guard is required for ${feature}: ${org.name} has no Guard subscription (subscribe, or move to the Enterprise plan, which includes it).`, [
-    { path, message: `${feature}: needs Atlassian Guard`, feature },
-  ]);
+  throw unprocessable(
+    'subscription-required',
+    `Atlassian Guard is required for ${feature}: ${org.name} has no Guard subscription (subscribe, or move to the Enterprise plan, which includes it).`,
+    [{ path, message: `${feature}: needs Atlassian Guard`, feature }],
+  );
 }

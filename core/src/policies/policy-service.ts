@@ -14,7 +14,11 @@ export interface RolloutRequest {
 
 function refuse(violations: PolicyViolation[]): never {
   const [first] = violations;
-  throw unprocessable(first!.code, first!.message, violations.map((v) => ({ path: `body.${v.field}`, message: v.message, code: v.code })));
+  throw unprocessable(
+    first!.code,
+    first!.message,
+    violations.map((v) => ({ path: `body.${v.field}`, message: v.message, code: v.code })),
+  );
 }
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -65,14 +69,19 @@ export class PolicyService {
     if (policy.billable && !next.billable) {
       const synced = await this.syncedMembers(tx, policy.id);
       if (synced.length) {
-        violations.push({ code: 'synced-member-in-non-billable-policy', field: 'billable', message: `${synced.length} member(s) are synced from an identity provider and cannot be in a non-billable policy (e.g. ${synced[0]}).` });
+        violations.push({
+          code: 'synced-member-in-non-billable-policy',
+          field: 'billable',
+          message: `${synced.length} member(s) are synced from an identity provider and cannot be in a non-billable policy (e.g. ${synced[0]}).`,
+        });
       }
     }
     if (violations.length) refuse(violations);
     try {
       await tx.updatePolicy(policy.id, { ...patch, updatedAt: next.updatedAt });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('policy-name-taken', `A policy named "${next.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
+      if (isUniqueViolation(err))
+        throw conflict('policy-name-taken', `A policy named "${next.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
       throw err;
     }
     return next;
@@ -82,7 +91,8 @@ export class PolicyService {
   async delete(orgId: string, policyId: string) {
     return this.ctx.store.transaction(async (tx) => {
       const policy = await requirePolicy(tx, orgId, policyId);
-      if (policy.isDefault) throw conflict('default-policy-undeletable', 'The default policy of a directory cannot be deleted; make another policy the default first.');
+      if (policy.isDefault)
+        throw conflict('default-policy-undeletable', 'The default policy of a directory cannot be deleted; make another policy the default first.');
       const fallback = await defaultPolicyOf(tx, policy.directoryId);
       const moved = await tx.moveAllMembers(policyId, fallback.id, nowIso(this.ctx));
       await tx.deletePolicy(policyId);
@@ -119,9 +129,17 @@ export class PolicyService {
       const policy = await requirePolicy(tx, orgId, policyId);
       const { accepted, refused } = await this.screen(tx, policy, emails);
       if (refused.length) {
-        throw unprocessable(refused[0]!.code, refused[0]!.message, refused.map((r) => ({ path: 'body.emails', message: r.message, code: r.code, email: r.email })));
+        throw unprocessable(
+          refused[0]!.code,
+          refused[0]!.message,
+          refused.map((r) => ({ path: 'body.emails', message: r.message, code: r.code, email: r.email })),
+        );
       }
-      await tx.setMembership(accepted.map((a) => a.id), policyId, nowIso(this.ctx));
+      await tx.setMembership(
+        accepted.map((a) => a.id),
+        policyId,
+        nowIso(this.ctx),
+      );
       return { policyId, added: accepted.length, members: accepted.map((a) => ({ accountId: a.id, email: a.email })) };
     });
   }
@@ -161,9 +179,19 @@ export class PolicyService {
       const policy = await requirePolicy(tx, orgId, policyId);
       const { preview, accepted, refused } = await this.previewIn(tx, orgId, policy, change);
       const blockers = rolloutBlockers(preview, refused);
-      if (blockers.length) throw conflict('rollout-blocked', `Not applied: ${blockers[0]!.message}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, blockers.map((b) => ({ path: 'rollout', message: b.message, code: b.code })));
+      if (blockers.length)
+        throw conflict(
+          'rollout-blocked',
+          `Not applied: ${blockers[0]!.message}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`,
+          blockers.map((b) => ({ path: 'rollout', message: b.message, code: b.code })),
+        );
       if (change.settings) await this.changeSettings(tx, orgId, policy, change.settings);
-      if (accepted.length) await tx.setMembership(accepted.map((a) => a.id), policyId, nowIso(this.ctx));
+      if (accepted.length)
+        await tx.setMembership(
+          accepted.map((a) => a.id),
+          policyId,
+          nowIso(this.ctx),
+        );
       return { ...preview, refused, applied: true };
     });
   }
@@ -176,7 +204,12 @@ export class PolicyService {
     }
     const { accepted, refused } = await this.screen(tx, policy, change.addMembers ?? []);
     const snapshot = (await tx.loadOrgSnapshot(orgId))!;
-    const preview = previewRollout(snapshot, { policyId: policy.id, addMemberIds: accepted.map((a) => a.id), settings: change.settings }, this.ctx.gatewayUrl, this.ctx.clock.now());
+    const preview = previewRollout(
+      snapshot,
+      { policyId: policy.id, addMemberIds: accepted.map((a) => a.id), settings: change.settings },
+      this.ctx.gatewayUrl,
+      this.ctx.clock.now(),
+    );
     return { preview, accepted, refused };
   }
 
@@ -210,7 +243,8 @@ export class PolicyService {
     try {
       await tx.insertPolicy(policy);
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('policy-name-taken', `A policy named "${policy.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
+      if (isUniqueViolation(err))
+        throw conflict('policy-name-taken', `A policy named "${policy.name}" exists.`, [{ path: 'body.name', message: 'already taken' }]);
       throw err;
     }
   }
@@ -223,9 +257,15 @@ export class PolicyService {
 
 /** Reads a CSV of emails: one a line, first column, an optional `email` header. */
 export function emailsFromCsv(csv: string, max: number): string[] {
-  const lines = csv.split(/\r?\n/).map((l) => l.split(',')[0]!.trim().replace(/^"|"$/g, '')).filter(Boolean);
+  const lines = csv
+    .split(/\r?\n/)
+    .map((l) => l.split(',')[0]!.trim().replace(/^"|"$/g, ''))
+    .filter(Boolean);
   if (lines[0]?.toLowerCase() === 'email') lines.shift();
   if (!lines.length) throw badRequest('empty-csv', 'The CSV holds no email.', [{ path: 'body', message: 'no email found', expected: 'one email a line' }]);
-  if (lines.length > max) throw badRequest('too-many-members', `A CSV may hold at most ${max} emails; this one has ${lines.length}.`, [{ path: 'body', message: `at most ${max} lines` }]);
+  if (lines.length > max)
+    throw badRequest('too-many-members', `A CSV may hold at most ${max} emails; this one has ${lines.length}.`, [
+      { path: 'body', message: `at most ${max} lines` },
+    ]);
   return lines;
 }

@@ -80,15 +80,24 @@ export function checkPolicy(policy: PolicySettings & { isDefault: boolean }, dir
     }
   }
   if (!Number.isInteger(policy.idleMinutes) || policy.idleMinutes < IDLE_MINUTES_MIN || policy.idleMinutes > IDLE_MINUTES_MAX) {
-    add('idle-timeout-out-of-range', 'idleMinutes', `The idle session duration must be from ${IDLE_MINUTES_MIN} minutes to 30 days (${IDLE_MINUTES_MAX} minutes).`);
+    add(
+      'idle-timeout-out-of-range',
+      'idleMinutes',
+      `The idle session duration must be from ${IDLE_MINUTES_MIN} minutes to 30 days (${IDLE_MINUTES_MAX} minutes).`,
+    );
   }
   if (
     policy.sessionExpiryMinutes !== null &&
-    (!Number.isInteger(policy.sessionExpiryMinutes) || policy.sessionExpiryMinutes < IDLE_MINUTES_MIN || policy.sessionExpiryMinutes > SESSION_EXPIRY_MINUTES_MAX)
+    (!Number.isInteger(policy.sessionExpiryMinutes) ||
+      policy.sessionExpiryMinutes < IDLE_MINUTES_MIN ||
+      policy.sessionExpiryMinutes > SESSION_EXPIRY_MINUTES_MAX)
   ) {
     add('session-expiry-out-of-range', 'sessionExpiryMinutes', `The session expiry must be from ${IDLE_MINUTES_MIN} minutes to 90 days.`);
   }
-  if (policy.passwordExpiryDays !== null && (!Number.isInteger(policy.passwordExpiryDays) || policy.passwordExpiryDays < 1 || policy.passwordExpiryDays > PASSWORD_EXPIRY_DAYS_MAX)) {
+  if (
+    policy.passwordExpiryDays !== null &&
+    (!Number.isInteger(policy.passwordExpiryDays) || policy.passwordExpiryDays < 1 || policy.passwordExpiryDays > PASSWORD_EXPIRY_DAYS_MAX)
+  ) {
     add('password-expiry-out-of-range', 'passwordExpiryDays', `Password expiry must be from 1 to ${PASSWORD_EXPIRY_DAYS_MAX} days.`);
   }
   return problems;

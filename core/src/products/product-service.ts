@@ -38,7 +38,12 @@ export class ProductService {
     return this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
       const accounts = await requireAccountsByEmail(tx, emails);
-      const granted = await tx.grantAccess(orgId, product, accounts.map((a) => a.id), nowIso(this.ctx));
+      const granted = await tx.grantAccess(
+        orgId,
+        product,
+        accounts.map((a) => a.id),
+        nowIso(this.ctx),
+      );
       return { product, granted, alreadyHad: accounts.length - granted };
     });
   }
@@ -47,7 +52,8 @@ export class ProductService {
     await this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
       await requireAccount(tx, accountId);
-      if ((await tx.revokeAccess(orgId, product, [accountId])) === 0) throw notFound('access-not-found', `Account ${accountId} has no direct grant of ${product} (access through a group ends with the group membership).`);
+      if ((await tx.revokeAccess(orgId, product, [accountId])) === 0)
+        throw notFound('access-not-found', `Account ${accountId} has no direct grant of ${product} (access through a group ends with the group membership).`);
     });
   }
 
@@ -68,10 +74,13 @@ export class ProductService {
 
   async mapGroup(orgId: string, product: SiteProduct, groupName: string) {
     const name = groupName.trim();
-    if (!name || name.length > 255) throw badRequest('invalid-group-name', 'A group name is 1 to 255 characters.', [{ path: 'params.groupName', message: 'empty or too long' }]);
+    if (!name || name.length > 255)
+      throw badRequest('invalid-group-name', 'A group name is 1 to 255 characters.', [{ path: 'params.groupName', message: 'empty or too long' }]);
     // (doc) Bitbucket and Trello manage their own access: a synced group cannot grant them.
     if (!GROUP_GRANTABLE(product)) {
-      throw unprocessable('group-sync-cannot-grant', `A synced group cannot grant ${product}: ${product} manages its own access (workspaces and licences).`, [{ path: 'params.product', message: 'not grantable through a group' }]);
+      throw unprocessable('group-sync-cannot-grant', `A synced group cannot grant ${product}: ${product} manages its own access (workspaces and licences).`, [
+        { path: 'params.product', message: 'not grantable through a group' },
+      ]);
     }
     return this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
@@ -83,7 +92,8 @@ export class ProductService {
   async unmapGroup(orgId: string, product: SiteProduct, groupName: string) {
     await this.ctx.store.transaction(async (tx) => {
       await this.requireProduct(tx, orgId, product);
-      if ((await tx.deleteGroupProductMapping(orgId, groupName, product)) === 0) throw notFound('group-mapping-not-found', `No mapping of group "${groupName}" to ${product}.`);
+      if ((await tx.deleteGroupProductMapping(orgId, groupName, product)) === 0)
+        throw notFound('group-mapping-not-found', `No mapping of group "${groupName}" to ${product}.`);
     });
   }
 

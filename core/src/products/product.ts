@@ -15,7 +15,16 @@ export const GROUP_GRANTABLE = (product: ProductKey) => product !== 'bitbucket' 
  * System groups of the product (admin and add-on groups): an identity provider
  * cannot sync a group of these names, or it would hand out admin rights.
  */
-export const SYSTEM_GROUPS = ['site-admins', 'org-admins', 'administrators', 'system-administrators', 'atlassian-addons-admin', 'trusted-users', 'jira-administrators', 'confluence-administrators'] as const;
+export const SYSTEM_GROUPS = [
+  'site-admins',
+  'org-admins',
+  'administrators',
+  'system-administrators',
+  'atlassian-addons-admin',
+  'trusted-users',
+  'jira-administrators',
+  'confluence-administrators',
+] as const;
 
 export interface OrgProduct {
   orgId: string;

@@ -57,8 +57,20 @@ export interface RolloutPreview {
   accounts: AccountPreview[];
   warnings: LockOutReason[];
   adminWarnings: AdminWarning[];
-  summary: { affected: number; lockedOut: number; alreadyInactive: number; alreadyLockedOut: number; admins: number; byNextLogin: Partial<Record<NextLogin, number>> };
-  billing: { before: number; after: number; delta: number; changes: { accountId: string; email: string; before: AccountBillability; after: AccountBillability }[] };
+  summary: {
+    affected: number;
+    lockedOut: number;
+    alreadyInactive: number;
+    alreadyLockedOut: number;
+    admins: number;
+    byNextLogin: Partial<Record<NextLogin, number>>;
+  };
+  billing: {
+    before: number;
+    after: number;
+    delta: number;
+    changes: { accountId: string; email: string; before: AccountBillability; after: AccountBillability }[];
+  };
 }
 
 /** The last admin who could log in, in any way, could not after the change: nobody could undo it. */
@@ -69,7 +81,8 @@ export const LAST_ADMIN_REASON = {
 
 export const BREAK_GLASS_REASON = {
   code: 'last-admin-loses-password-path',
-  message: 'After this change no organization admin could log in without the identity provider: keep a break-glass admin in a policy that does not enforce SSO.',
+  message:
+    'After this change no organization admin could log in without the identity provider: keep a break-glass admin in a policy that does not enforce SSO.',
 };
 
 function settingsOf(policy: Policy): PolicySettings {
@@ -90,7 +103,12 @@ function connectionWorks(index: SnapshotIndex, d: LoginDecision): boolean {
  */
 export function rolloutBlockers(preview: RolloutPreview, refused: { email: string; code: string; message: string }[]): LockOutReason[] {
   return [
-    ...preview.accounts.filter((a) => a.category === 'locked-out').map((a) => ({ code: a.admin ? 'admin-locked-out' : 'rollout-locks-out', message: `${a.email} would be locked out (${a.lockOutReasons.map((r) => r.code).join(', ')}).` })),
+    ...preview.accounts
+      .filter((a) => a.category === 'locked-out')
+      .map((a) => ({
+        code: a.admin ? 'admin-locked-out' : 'rollout-locks-out',
+        message: `${a.email} would be locked out (${a.lockOutReasons.map((r) => r.code).join(', ')}).`,
+      })),
     ...refused.map((r) => ({ code: r.code, message: `${r.email} cannot move: ${r.message}` })),
     ...preview.warnings,
   ];
@@ -141,12 +159,28 @@ export function previewRollout(snapshot: OrgSnapshot, change: RolloutChange, gat
     const lockOutReasons: LockOutReason[] = [];
     if (dBefore.allowed && !dAfter.allowed) lockOutReasons.push({ code: dAfter.reason, message: dAfter.message });
     if (losesBreakGlass && admin) lockOutReasons.push(BREAK_GLASS_REASON);
-    const category: PreviewCategory = lockOutReasons.length ? 'locked-out' : !account.active ? 'already-inactive' : !dBefore.allowed && !dAfter.allowed ? 'already-locked-out' : 'fine';
+    const category: PreviewCategory = lockOutReasons.length
+      ? 'locked-out'
+      : !account.active
+        ? 'already-inactive'
+        : !dBefore.allowed && !dAfter.allowed
+          ? 'already-locked-out'
+          : 'fine';
     if (admin && dBefore.allowed && !dAfter.allowed) {
-      adminWarnings.push({ accountId, email: account.email, code: 'admin-locked-out', message: `${account.email} administers the organization and would be locked out (${dAfter.reason}).` });
+      adminWarnings.push({
+        accountId,
+        email: account.email,
+        code: 'admin-locked-out',
+        message: `${account.email} administers the organization and would be locked out (${dAfter.reason}).`,
+      });
     } else if (admin && dAfter.allowed && dAfter.method === 'sso' && dBefore.method !== 'sso' && !connectionWorks(after, dAfter)) {
       // The field advice: be extra careful with policies that move admins to SSO before anyone has logged in through it.
-      adminWarnings.push({ accountId, email: account.email, code: 'admin-moved-to-untested-sso', message: `${account.email} administers the organization and would have to log in through an SSO connection nobody has logged in through yet: test it first.` });
+      adminWarnings.push({
+        accountId,
+        email: account.email,
+        code: 'admin-moved-to-untested-sso',
+        message: `${account.email} administers the organization and would have to log in through an SSO connection nobody has logged in through yet: test it first.`,
+      });
     }
     const bBefore = accountBillability(before, account);
     const bAfter = accountBillability(after, account);

@@ -33,7 +33,9 @@ export function standingOf(dir: Directory, account: Account): Standing {
 
 /** The refusal for an account another organization manages. */
 export const foreignAccount = (email: string) =>
-  scimConflict(`${email} belongs to an account this organization does not manage: a directory links only accounts on its organization's verified domains or accounts nobody manages.`);
+  scimConflict(
+    `${email} belongs to an account this organization does not manage: a directory links only accounts on its organization's verified domains or accounts nobody manages.`,
+  );
 
 export class AccountSync {
   constructor(private readonly ctx: CoreContext) {}
@@ -44,14 +46,22 @@ export class AccountSync {
    * manages it and lands in the directory's default policy (the portal-user
    * trap: that policy is billable).
    */
-  async link(tx: StoreTx, dir: Directory, existing: Account | undefined, profile: ScimAccountProfile): Promise<{ account: Account; changes: AuditChange[]; operation: string }> {
+  async link(
+    tx: StoreTx,
+    dir: Directory,
+    existing: Account | undefined,
+    profile: ScimAccountProfile,
+  ): Promise<{ account: Account; changes: AuditChange[]; operation: string }> {
     if (existing && (await tx.findScimUserByAccount(dir.id, existing.id))) {
       throw scimConflict(`The account for ${profile.email} is already provisioned in this directory.`);
     }
     if (!existing) {
       const landing = { orgId: dir.orgId, policyId: (await defaultPolicyOf(tx, dir.id)).id };
       const account = await insertAccount(tx, this.ctx, { ...profile, origin: 'scim' }, null, landing);
-      const changes: AuditChange[] = [{ attribute: 'email', before: null, after: profile.email }, ...carriedFields(profile).map((f) => ({ attribute: f, before: null, after: profile[f] }))];
+      const changes: AuditChange[] = [
+        { attribute: 'email', before: null, after: profile.email },
+        ...carriedFields(profile).map((f) => ({ attribute: f, before: null, after: profile[f] })),
+      ];
       if (account.managedBy === dir.orgId) changes.push({ attribute: 'policy', before: null, after: landing.policyId });
       changes.push(...(await this.ensureTrelloAccount(tx, dir, account)));
       return { account, changes, operation: 'create-user' };
@@ -90,7 +100,8 @@ export class AccountSync {
 
   /** A SCIM user deleted: its account is deactivated when the organization manages it, and left alone otherwise. */
   async deprovision(tx: StoreTx, dir: Directory, account: Account): Promise<AuditChange[]> {
-    if (standingOf(dir, account) !== 'managed') return account.active ? [{ attribute: 'active', before: true, after: true, skipped: 'not-managed-by-this-organization' }] : [];
+    if (standingOf(dir, account) !== 'managed')
+      return account.active ? [{ attribute: 'active', before: true, after: true, skipped: 'not-managed-by-this-organization' }] : [];
     if (!account.active) return [];
     await this.refuseLastActiveAdmin(tx, dir, account);
     await this.setActive(tx, account.id, false);
@@ -116,7 +127,11 @@ export class AccountSync {
     const adminIds = await tx.listOrgAdminIds(dir.orgId);
     if (!adminIds.includes(account.id)) return;
     for (const id of adminIds) if (id !== account.id && (await tx.getAccount(id))?.active) return;
-    throw new ScimError(409, undefined, `last-active-org-admin: ${account.email} is the last active admin of the organization; deactivating it would leave nobody to administer it. Add another admin first.`);
+    throw new ScimError(
+      409,
+      undefined,
+      `last-active-org-admin: ${account.email} is the last active admin of the organization; deactivating it would leave nobody to administer it. Add another admin first.`,
+    );
   }
 
   /** Writes `fields` (and the email and active state) from the profile; returns what changed, each field's writer recorded. */
@@ -129,7 +144,8 @@ export class AccountSync {
       if (taken && taken.id !== account.id) throw scimConflict(`Another account already uses ${profile.email}.`);
     }
     const changes: AuditChange[] = profileDiff(account, profile, fields);
-    if (changes.length) await tx.updateAccount(account.id, { ...written, profileSources: recordSources(account.profileSources, account, written, 'scim', now) }, now);
+    if (changes.length)
+      await tx.updateAccount(account.id, { ...written, profileSources: recordSources(account.profileSources, account, written, 'scim', now) }, now);
     if (account.active !== profile.active) {
       await this.setActive(tx, account.id, profile.active);
       changes.push({ attribute: 'active', before: account.active, after: profile.active });
@@ -155,6 +171,7 @@ export class AccountSync {
 /** What a write would have changed on an account the organization does not manage: recorded as skipped, with why. */
 function skipped(account: Account, profile: ScimAccountProfile, fields: ProfileField[]): AuditChange[] {
   const changes: AuditChange[] = profileDiff(account, profile, fields).map((c) => ({ ...c, skipped: 'not-managed-by-this-organization' }));
-  if (account.active !== profile.active) changes.push({ attribute: 'active', before: account.active, after: profile.active, skipped: 'not-managed-by-this-organization' });
+  if (account.active !== profile.active)
+    changes.push({ attribute: 'active', before: account.active, after: profile.active, skipped: 'not-managed-by-this-organization' });
   return changes;
 }

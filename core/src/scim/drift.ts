@@ -28,7 +28,12 @@ export interface UserDrift {
 export function driftOf(record: ScimUserRecord, account: Account): FieldDrift[] {
   const profile = lastSentProfile(record.resource);
   if (!profile) return [];
-  return profileDiff(account, profile, carriedFields(profile)).map(({ attribute, before, after }) => ({ field: attribute, product: before, idp: after, source: account.profileSources[attribute] ?? null }));
+  return profileDiff(account, profile, carriedFields(profile)).map(({ attribute, before, after }) => ({
+    field: attribute,
+    product: before,
+    idp: after,
+    source: account.profileSources[attribute] ?? null,
+  }));
 }
 
 /**

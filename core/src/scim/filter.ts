@@ -129,7 +129,7 @@ function convert(kind: ResourceKind, node: Filter, depth: number, within?: strin
       if (node.op === 'pr') return { op: 'pr', attr };
       const op = node.op.toLowerCase() as CompareOp;
       if (!['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'].includes(op)) throw invalid(`Unknown operator "${node.op}".`);
-      const value = coerce(kind, attr, node.compValue as FilterValue, op);
+      const value = coerce(kind, attr, node.compValue, op);
       if (value === null && op !== 'eq' && op !== 'ne') throw invalid(`${op} needs a value, not null.`);
       return { op, attr, value };
     }
@@ -164,6 +164,10 @@ export function parseFilter(kind: ResourceKind, text: string): FilterNode {
 export function checkAtlassianFilter(kind: ResourceKind, filter: FilterNode): void {
   const allowed = kind === 'User' ? ['userName', 'externalId'] : ['displayName'];
   if (filter.op !== 'eq' || !allowed.includes(filter.attr)) {
-    throw new ScimError(400, 'invalidFilter', `This directory answers like Atlassian's SCIM server: only "${allowed.join('" or "')} eq" filters are supported.`);
+    throw new ScimError(
+      400,
+      'invalidFilter',
+      `This directory answers like Atlassian's SCIM server: only "${allowed.join('" or "')} eq" filters are supported.`,
+    );
   }
 }

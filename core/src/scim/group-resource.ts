@@ -5,15 +5,26 @@ import { scimBadRequest } from './scim-error.ts';
 /** A SCIM Group as a client sends it, normalized like users (case-insensitive names). */
 const member = z.object({
   value: z.string().min(1).max(256),
-  type: z.enum(['User', 'Group', 'user', 'group']).optional().transform((t) => (t?.toLowerCase() === 'group' ? 'Group' : 'User')),
+  type: z
+    .enum(['User', 'Group', 'user', 'group'])
+    .optional()
+    .transform((t) => (t?.toLowerCase() === 'group' ? 'Group' : 'User')),
   display: z.string().nullish(),
   $ref: z.string().nullish(),
 });
 
 const groupSchema = z.object({
   displayName: withoutControlCharacters(z.string().trim().min(1, 'displayName is required').max(255)),
-  externalId: z.string().max(1024).nullish().transform((v) => v ?? null),
-  members: z.array(member).max(50_000).nullish().transform((v) => v ?? []),
+  externalId: z
+    .string()
+    .max(1024)
+    .nullish()
+    .transform((v) => v ?? null),
+  members: z
+    .array(member)
+    .max(50_000)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 
 export type ScimGroupInput = z.output<typeof groupSchema>;

@@ -1,6 +1,14 @@
 import { scimPatch, type ScimPatchOperation } from 'scim-patch';
 import { ScimError, scimBadRequest, type ScimType } from './scim-error.ts';
-import { ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, GROUP_ATTRIBUTES, PATCH_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA, type AttributeDefinition } from './scim-schema.ts';
+import {
+  ENTERPRISE_ATTRIBUTES,
+  ENTERPRISE_SCHEMA,
+  GROUP_ATTRIBUTES,
+  PATCH_SCHEMA,
+  USER_ATTRIBUTES,
+  USER_SCHEMA,
+  type AttributeDefinition,
+} from './scim-schema.ts';
 
 /**
  * PATCH requests (RFC 7644 §3.5.2) in the dialects real clients send: `op` in any
@@ -76,7 +84,8 @@ export function normalizePatch(kind: 'User' | 'Group', body: unknown): PatchOper
     if (path !== undefined && typeof path !== 'string') throw scimBadRequest('invalidPath', `Operations[${i}].path must be a string.`);
     if (!path) {
       if (name === 'remove') throw new ScimError(400, 'noTarget', `Operations[${i}]: remove needs a path.`);
-      if (!value || typeof value !== 'object' || Array.isArray(value)) throw scimBadRequest('invalidValue', `Operations[${i}]: without a path, the value must be an object of attributes.`);
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw scimBadRequest('invalidValue', `Operations[${i}]: without a path, the value must be an object of attributes.`);
       // Each key may itself be a path (Entra sends "name.givenName" and URN-prefixed keys).
       for (const [key, v] of Object.entries(value)) {
         if (key.toLowerCase() === 'schemas') continue;
@@ -113,7 +122,7 @@ export function applyPatch(resource: Record<string, unknown>, operations: PatchO
 
 function applyOne(document: Record<string, unknown>, operation: PatchOperation): Record<string, unknown> & { schemas: string[] } {
   try {
-    return scimPatch(document as never, [operation as ScimPatchOperation], { mutateDocument: false, treatMissingAsAdd: true }) as never;
+    return scimPatch<never>(document as never, [operation as ScimPatchOperation], { mutateDocument: false, treatMissingAsAdd: true });
   } catch (err) {
     const code = (err as { scimCode?: string }).scimCode as ScimType | undefined;
     const message = (err as Error).message.replace(/^Invalid SCIM Patch: /, '');

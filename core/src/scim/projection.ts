@@ -24,7 +24,10 @@ const keyOf = (object: Resource, name: string) => Object.keys(object).find((k) =
 
 export function parseAttributeList(value: unknown): string[][] | undefined {
   if (typeof value !== 'string' || !value.trim()) return undefined;
-  return value.split(',').map(splitPath).filter((p) => p.length && p[0]);
+  return value
+    .split(',')
+    .map(splitPath)
+    .filter((p) => p.length && p[0]);
 }
 
 function copyPath(from: Resource, to: Resource, path: string[]): void {
@@ -37,8 +40,10 @@ function copyPath(from: Resource, to: Resource, path: string[]): void {
   }
   const rest = path.slice(1);
   if (Array.isArray(value)) {
-    const existing = (Array.isArray(to[key]) ? to[key] : value.map(() => ({}))) as Resource[];
-    value.forEach((item, i) => item && typeof item === 'object' && copyPath(item as Resource, existing[i]!, rest));
+    const existing = (Array.isArray(to[key]) ? to[key] : (value as unknown[]).map(() => ({}))) as Resource[];
+    (value as unknown[]).forEach((item, i) => {
+      if (item && typeof item === 'object') copyPath(item as Resource, existing[i]!, rest);
+    });
     to[key] = existing;
   } else if (value && typeof value === 'object') {
     const target = (to[key] && typeof to[key] === 'object' ? to[key] : {}) as Resource;

@@ -32,7 +32,14 @@ export function scimRouter(scim: ScimService, logger: Logger): Router {
 
   router.get('/ServiceProviderConfig', (req, res) => {
     const fidelity = directoryOf(res).scimFidelity;
-    send(res, { body: serviceProviderConfig(baseOf(req), { maxResults: MAX_RESULTS[fidelity], maxPayloadSize: 4 * 1024 * 1024, filterSupported: true, sortSupported: fidelity === 'rfc' }) });
+    send(res, {
+      body: serviceProviderConfig(baseOf(req), {
+        maxResults: MAX_RESULTS[fidelity],
+        maxPayloadSize: 4 * 1024 * 1024,
+        filterSupported: true,
+        sortSupported: fidelity === 'rfc',
+      }),
+    });
   });
   router.get('/ResourceTypes', (req, res) => send(res, { body: listOf(resourceTypeDocuments(baseOf(req))) }));
   router.get('/ResourceTypes/:name', (req, res) => {
@@ -47,23 +54,31 @@ export function scimRouter(scim: ScimService, logger: Logger): Router {
     send(res, { body: found });
   });
 
-  router.get('/Users', async (req, res) => send(res, await scim.listUsers(directoryOf(res), query(req), baseOf(req))));
-  router.post('/Users', async (req, res) => send(res, await scim.createUser(directoryOf(res), req.body, baseOf(req))));
-  router.get('/Users/:id', async (req, res) => send(res, await scim.getUser(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
-  router.put('/Users/:id', async (req, res) => send(res, await scim.replaceUser(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))));
-  router.patch('/Users/:id', async (req, res) => send(res, await scim.patchUser(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))));
+  router.get('/Users', async (req, res) => send(res, await scim.users.list(directoryOf(res), query(req), baseOf(req))));
+  router.post('/Users', async (req, res) => send(res, await scim.users.create(directoryOf(res), req.body, baseOf(req))));
+  router.get('/Users/:id', async (req, res) => send(res, await scim.users.get(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
+  router.put('/Users/:id', async (req, res) =>
+    send(res, await scim.users.replace(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+  );
+  router.patch('/Users/:id', async (req, res) =>
+    send(res, await scim.users.patch(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+  );
   router.delete('/Users/:id', async (req, res) => {
-    await scim.deleteUser(directoryOf(res), String(req.params.id), ifMatch(req));
+    await scim.users.delete(directoryOf(res), String(req.params.id), ifMatch(req));
     res.status(204).end();
   });
 
-  router.get('/Groups', async (req, res) => send(res, await scim.listGroups(directoryOf(res), query(req), baseOf(req))));
-  router.post('/Groups', async (req, res) => send(res, await scim.createGroup(directoryOf(res), req.body, baseOf(req))));
-  router.get('/Groups/:id', async (req, res) => send(res, await scim.getGroup(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
-  router.put('/Groups/:id', async (req, res) => send(res, await scim.replaceGroup(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))));
-  router.patch('/Groups/:id', async (req, res) => send(res, await scim.patchGroup(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))));
+  router.get('/Groups', async (req, res) => send(res, await scim.groups.list(directoryOf(res), query(req), baseOf(req))));
+  router.post('/Groups', async (req, res) => send(res, await scim.groups.create(directoryOf(res), req.body, baseOf(req))));
+  router.get('/Groups/:id', async (req, res) => send(res, await scim.groups.get(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
+  router.put('/Groups/:id', async (req, res) =>
+    send(res, await scim.groups.replace(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+  );
+  router.patch('/Groups/:id', async (req, res) =>
+    send(res, await scim.groups.patch(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+  );
   router.delete('/Groups/:id', async (req, res) => {
-    await scim.deleteGroup(directoryOf(res), String(req.params.id), ifMatch(req));
+    await scim.groups.delete(directoryOf(res), String(req.params.id), ifMatch(req));
     res.status(204).end();
   });
 
@@ -75,5 +90,11 @@ export function scimRouter(scim: ScimService, logger: Logger): Router {
 }
 
 function listOf(resources: Record<string, unknown>[]) {
-  return { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources };
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+    totalResults: resources.length,
+    startIndex: 1,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }

@@ -4,16 +4,7 @@ import { RehearsalError } from '@rehearsal/runtime';
 
 /** RFC 7644 §3.12 error types. */
 export type ScimType =
-  | 'invalidFilter'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'mutability'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'noTarget'
-  | 'invalidValue'
-  | 'invalidVers'
-  | 'sensitive';
+  'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -49,8 +40,10 @@ const PARSER_ERRORS: Record<string, [number, ScimType | undefined, string]> = {
 
 /** Every failure under /scim answers with the RFC 7644 error body, never a stack. */
 export function scimErrorMiddleware(logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, next) => {
+  return (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
+    // body-parser's errors (http-errors) carry a type and a status.
+    const parserError = err && typeof err === 'object' ? (err as { type?: unknown; status?: unknown; message?: unknown }) : undefined;
     let status: number;
     let scimType: ScimType | undefined;
     let detail: string;
@@ -60,13 +53,13 @@ export function scimErrorMiddleware(logger: Logger): ErrorRequestHandler {
       status = err.status;
       detail = err.message;
       scimType = err.status === 400 ? 'invalidValue' : err.status === 409 ? 'uniqueness' : undefined;
-    } else if (typeof err?.type === 'string' && PARSER_ERRORS[err.type]) {
-      [status, scimType, detail] = PARSER_ERRORS[err.type]!;
-    } else if (Number(err?.status) >= 400 && Number(err?.status) < 500) {
+    } else if (typeof parserError?.type === 'string' && PARSER_ERRORS[parserError.type]) {
+      [status, scimType, detail] = PARSER_ERRORS[parserError.type]!;
+    } else if (Number(parserError?.status) >= 400 && Number(parserError?.status) < 500) {
       // Other client errors the body parser raises (a body that is not the gzip it claims to be...).
-      status = Number(err.status);
+      status = Number(parserError!.status);
       scimType = status === 400 ? 'invalidSyntax' : undefined;
-      detail = `The request could not be read: ${String(err.message ?? 'bad request')}.`;
+      detail = `The request could not be read: ${typeof parserError!.message === 'string' ? parserError!.message : 'bad request'}.`;
     } else {
       logger.error('unhandled SCIM error', { err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) });
       status = 500;
@@ -74,6 +67,9 @@ export function scimErrorMiddleware(logger: Logger): ErrorRequestHandler {
     }
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="rehearsal-scim"');
     if (err instanceof ScimError && err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
-    res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scimErrorBody(status, detail, scimType)));
+    res
+      .status(status)
+      .type(SCIM_CONTENT_TYPE)
+      .send(JSON.stringify(scimErrorBody(status, detail, scimType)));
   };
 }

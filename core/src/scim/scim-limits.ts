@@ -56,6 +56,11 @@ export class ScimRateLimiter {
       return;
     }
     const retryAfter = Math.ceil(Math.ceil((cost - bucket.credit) / rate.requests) / 1000);
-    throw new ScimError(429, undefined, `rate-limited: this directory takes ${rate.requests} requests per ${rate.perSeconds} s; try again in ${retryAfter} s.`, retryAfter);
+    throw new ScimError(
+      429,
+      undefined,
+      `rate-limited: this directory takes ${rate.requests} requests per ${rate.perSeconds} s; try again in ${retryAfter} s.`,
+      retryAfter,
+    );
   }
 }

@@ -29,9 +29,18 @@ export interface AttributeDefinition {
 
 const str = (name: string, extra: Partial<AttributeDefinition> = {}): AttributeDefinition => ({ name, type: 'string', ...extra });
 const multi = (name: string, subAttributes: AttributeDefinition[], extra: Partial<AttributeDefinition> = {}): AttributeDefinition => ({
-  name, type: 'complex', multiValued: true, subAttributes, ...extra,
+  name,
+  type: 'complex',
+  multiValued: true,
+  subAttributes,
+  ...extra,
 });
-const typedValues = (canonical: string[]) => [str('value'), str('display'), str('type', { canonicalValues: canonical }), { name: 'primary', type: 'boolean' as const }];
+const typedValues = (canonical: string[]) => [
+  str('value'),
+  str('display'),
+  str('type', { canonicalValues: canonical }),
+  { name: 'primary', type: 'boolean' as const },
+];
 
 export const USER_ATTRIBUTES: AttributeDefinition[] = [
   str('userName', { required: true, uniqueness: 'server', description: 'Unique identifier for the user; case-insensitive.' }),
@@ -52,8 +61,26 @@ export const USER_ATTRIBUTES: AttributeDefinition[] = [
   str('password', { mutability: 'writeOnly', returned: 'never' }),
   multi('emails', typedValues(['work', 'home', 'other'])),
   multi('phoneNumbers', typedValues(['work', 'home', 'mobile', 'fax', 'pager', 'other'])),
-  multi('addresses', [str('formatted'), str('streetAddress'), str('locality'), str('region'), str('postalCode'), str('country'), str('type'), { name: 'primary', type: 'boolean' }]),
-  multi('groups', [str('value', { mutability: 'readOnly' }), str('$ref', { type: 'reference', mutability: 'readOnly' }), str('display', { mutability: 'readOnly' }), str('type', { mutability: 'readOnly' })], { mutability: 'readOnly' }),
+  multi('addresses', [
+    str('formatted'),
+    str('streetAddress'),
+    str('locality'),
+    str('region'),
+    str('postalCode'),
+    str('country'),
+    str('type'),
+    { name: 'primary', type: 'boolean' },
+  ]),
+  multi(
+    'groups',
+    [
+      str('value', { mutability: 'readOnly' }),
+      str('$ref', { type: 'reference', mutability: 'readOnly' }),
+      str('display', { mutability: 'readOnly' }),
+      str('type', { mutability: 'readOnly' }),
+    ],
+    { mutability: 'readOnly' },
+  ),
   multi('roles', typedValues([])),
 ];
 
@@ -72,7 +99,12 @@ export const ATLASSIAN_ATTRIBUTES: AttributeDefinition[] = [
 
 export const GROUP_ATTRIBUTES: AttributeDefinition[] = [
   str('displayName', { required: true, uniqueness: 'server' }),
-  multi('members', [str('value', { mutability: 'immutable' }), str('$ref', { type: 'reference', mutability: 'immutable' }), str('display', { mutability: 'readOnly' }), str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] })]),
+  multi('members', [
+    str('value', { mutability: 'immutable' }),
+    str('$ref', { type: 'reference', mutability: 'immutable' }),
+    str('display', { mutability: 'readOnly' }),
+    str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
+  ]),
 ];
 
 function schemaResource(id: string, name: string, description: string, attributes: AttributeDefinition[], baseUrl: string) {
@@ -134,7 +166,10 @@ export function resourceTypeDocuments(baseUrl: string) {
   ];
 }
 
-export function serviceProviderConfig(baseUrl: string, limits: { maxResults: number; maxPayloadSize: number; filterSupported: boolean; sortSupported: boolean }) {
+export function serviceProviderConfig(
+  baseUrl: string,
+  limits: { maxResults: number; maxPayloadSize: number; filterSupported: boolean; sortSupported: boolean },
+) {
   return {
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     documentationUri: 'https://github.com/rehearsal/rehearsal#scim',

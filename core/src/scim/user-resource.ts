@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { canonicalLanguageTag, canonicalTimeZone, defaultDisplayName, normalizeEmail, PROFILE_FIELDS, type Account, type ProfileField } from '../accounts/account.ts';
+import {
+  canonicalLanguageTag,
+  canonicalTimeZone,
+  defaultDisplayName,
+  normalizeEmail,
+  PROFILE_FIELDS,
+  type Account,
+  type ProfileField,
+} from '../accounts/account.ts';
 import type { SourcedField } from '../accounts/profile-sources.ts';
 import { describeIssues, withoutControlCharacters } from '@rehearsal/runtime';
 import { scimBadRequest } from './scim-error.ts';
@@ -13,7 +21,9 @@ import { ATLASSIAN_SCHEMA, ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, USER_ATTRIB
  */
 const loose = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
 const text = loose(withoutControlCharacters(z.string().max(1024)));
-const bool = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])]).transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])])
+  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
 
 const typedValue = z.object({
   value: z.string().max(1024),
@@ -41,9 +51,19 @@ const userSchema = z.object({
   profileUrl: text,
   title: text,
   userType: text,
-  preferredLanguage: loose(z.string().refine((v) => canonicalLanguageTag(v) !== undefined, 'expected a BCP 47 language tag such as en-US').transform((v) => canonicalLanguageTag(v)!)),
+  preferredLanguage: loose(
+    z
+      .string()
+      .refine((v) => canonicalLanguageTag(v) !== undefined, 'expected a BCP 47 language tag such as en-US')
+      .transform((v) => canonicalLanguageTag(v)!),
+  ),
   locale: text,
-  timezone: loose(z.string().refine((v) => canonicalTimeZone(v) !== undefined, 'expected an IANA time zone such as Europe/Berlin').transform((v) => canonicalTimeZone(v)!)),
+  timezone: loose(
+    z
+      .string()
+      .refine((v) => canonicalTimeZone(v) !== undefined, 'expected an IANA time zone such as Europe/Berlin')
+      .transform((v) => canonicalTimeZone(v)!),
+  ),
   active: bool.nullish().transform((v) => v ?? true),
   emails: loose(z.array(email).max(20)).transform((v) => v ?? []),
   phoneNumbers: loose(z.array(typedValue).max(20)).transform((v) => v ?? []),
@@ -56,7 +76,9 @@ const userSchema = z.object({
       organization: text.optional(),
       division: text.optional(),
       department: text.optional(),
-      manager: loose(z.union([z.object({ value: text.optional(), $ref: text.optional(), displayName: text.optional() }), z.string().transform((value) => ({ value }))])).optional(),
+      manager: loose(
+        z.union([z.object({ value: text.optional(), $ref: text.optional(), displayName: text.optional() }), z.string().transform((value) => ({ value }))]),
+      ).optional(),
     }),
   ),
 });
@@ -143,7 +165,11 @@ export function carriedFields(profile: ScimAccountProfile | undefined): ProfileF
 }
 
 /** The email and `fields` on which the account holds something else than the profile: `before` the account's, `after` the profile's. */
-export function profileDiff(account: Account, profile: ScimAccountProfile, fields: readonly ProfileField[]): { attribute: SourcedField; before: unknown; after: unknown }[] {
+export function profileDiff(
+  account: Account,
+  profile: ScimAccountProfile,
+  fields: readonly ProfileField[],
+): { attribute: SourcedField; before: unknown; after: unknown }[] {
   return (['email', ...fields] as SourcedField[])
     .filter((f) => (account[f] ?? null) !== (profile[f] ?? null))
     .map((attribute) => ({ attribute, before: account[attribute] ?? null, after: profile[attribute] ?? null }));
@@ -152,7 +178,8 @@ export function profileDiff(account: Account, profile: ScimAccountProfile, field
 /** The stored form: the resource as the client gave it, normalized, without id and meta. */
 export function storedUser(user: ScimUserInput): Record<string, unknown> {
   const { enterprise, ...core } = user;
-  const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)));
+  const compact = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)));
   const resource: Record<string, unknown> = { schemas: [USER_SCHEMA, ...(enterprise ? [ENTERPRISE_SCHEMA] : []), ATLASSIAN_SCHEMA], ...compact(core) };
   if (core.name) resource.name = compact(core.name);
   if (enterprise) resource[ENTERPRISE_SCHEMA] = compact(enterprise);

@@ -117,7 +117,10 @@ function compile(kind: ResourceKind, node: FilterNode, insideVia: boolean): SqlF
     case 'pr': {
       const column = COLUMNS[kind][node.attr]!;
       const leaf = `(${column.expr} IS NOT NULL AND ${column.expr} <> '')`;
-      return { sql: column.via && !insideVia ? `EXISTS (SELECT 1 FROM ${column.via.table} ${column.via.alias} WHERE ${column.via.key} AND ${leaf})` : leaf, params: [] };
+      return {
+        sql: column.via && !insideVia ? `EXISTS (SELECT 1 FROM ${column.via.table} ${column.via.alias} WHERE ${column.via.key} AND ${leaf})` : leaf,
+        params: [],
+      };
     }
     default: {
       const column = COLUMNS[kind][node.attr]!;

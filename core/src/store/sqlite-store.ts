@@ -61,17 +61,18 @@ export class SqliteStore implements Store {
   }
 
   wipe(): Promise<void> {
-    return this.writer.enqueue(async () => {
+    return this.writer.enqueue(() => {
       const tables = this.db
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`)
         .all() as { name: string }[];
       this.db.exec('PRAGMA defer_foreign_keys = ON');
       for (const t of tables) this.db.exec(`DELETE FROM "${t.name}"`);
+      return Promise.resolve();
     }, true);
   }
 
   async close(): Promise<void> {
-    await this.writer.enqueue(async () => undefined, false);
+    await this.writer.enqueue(() => Promise.resolve(), false);
     this.db.close();
   }
 }

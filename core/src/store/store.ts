@@ -32,7 +32,20 @@ export interface Page {
 
 export type AccountPatch = Partial<
   AccountProfile &
-    Pick<Account, 'email' | 'active' | 'managedBy' | 'passwordHash' | 'passwordChangedAt' | 'totpSecret' | 'recoveryCodeHashes' | 'totpLastStep' | 'firstLoginAt' | 'lastLoginAt' | 'profileSources'>
+    Pick<
+      Account,
+      | 'email'
+      | 'active'
+      | 'managedBy'
+      | 'passwordHash'
+      | 'passwordChangedAt'
+      | 'totpSecret'
+      | 'recoveryCodeHashes'
+      | 'totpLastStep'
+      | 'firstLoginAt'
+      | 'lastLoginAt'
+      | 'profileSources'
+    >
 >;
 
 export interface StoreTx {

@@ -3,7 +3,15 @@ import { nowIso, type CoreContext } from '../context.ts';
 import { accountForEmail } from '../orgs/org-service.ts';
 import type { StoreTx } from '../store/store.ts';
 import { requireAccount, requireAccountsByEmail, requireOrg } from '../store/lookups.ts';
-import { boardAccess, isManagedTrelloMember, trelloSeat, type BoardVisibility, type TrelloEnterprise, type TrelloWorkspace, type WorkspacePlan } from './trello.ts';
+import {
+  boardAccess,
+  isManagedTrelloMember,
+  trelloSeat,
+  type BoardVisibility,
+  type TrelloEnterprise,
+  type TrelloWorkspace,
+  type WorkspacePlan,
+} from './trello.ts';
 
 export class TrelloService {
   constructor(private readonly ctx: CoreContext) {}
@@ -59,7 +67,9 @@ export class TrelloService {
       for (const email of emails) {
         const account = await accountForEmail(tx, this.ctx, email, 'signup');
         if (await tx.getTrelloAccount(account.id)) {
-          throw conflict('trello-account-exists', `${email} already has a Trello account.`, [{ path: 'body.emails', message: 'already has a Trello account', email }]);
+          throw conflict('trello-account-exists', `${email} already has a Trello account.`, [
+            { path: 'body.emails', message: 'already has a Trello account', email },
+          ]);
         }
         await this.ensureTrelloAccount(tx, account.id);
         accounts.push({ accountId: account.id, email: account.email, trello: (await tx.getTrelloAccount(account.id))! });
@@ -82,9 +92,17 @@ export class TrelloService {
     return this.ctx.store.transaction(async (tx) => {
       if (input.enterpriseId) await this.requireEnterprise(tx, input.enterpriseId);
       if ((input.plan === 'enterprise') !== (input.enterpriseId !== undefined)) {
-        throw unprocessable('workspace-plan-mismatch', 'A workspace is on the enterprise plan exactly when it belongs to an enterprise.', [{ path: 'body.plan', message: 'enterprise plan needs enterpriseId, and only it' }]);
+        throw unprocessable('workspace-plan-mismatch', 'A workspace is on the enterprise plan exactly when it belongs to an enterprise.', [
+          { path: 'body.plan', message: 'enterprise plan needs enterpriseId, and only it' },
+        ]);
       }
-      const workspace: TrelloWorkspace = { id: this.ctx.newId(), name: input.name, plan: input.plan, enterpriseId: input.enterpriseId ?? null, createdAt: nowIso(this.ctx) };
+      const workspace: TrelloWorkspace = {
+        id: this.ctx.newId(),
+        name: input.name,
+        plan: input.plan,
+        enterpriseId: input.enterpriseId ?? null,
+        createdAt: nowIso(this.ctx),
+      };
       await tx.insertWorkspace(workspace);
       return workspace;
     });
@@ -95,7 +113,10 @@ export class TrelloService {
       const workspace = await this.requireWorkspace(tx, workspaceId);
       const accounts = await requireAccountsByEmail(tx, emails);
       for (const a of accounts) await this.requireTrelloAccount(tx, a.id, a.email);
-      await tx.addWorkspaceMembers(workspace.id, accounts.map((a) => a.id));
+      await tx.addWorkspaceMembers(
+        workspace.id,
+        accounts.map((a) => a.id),
+      );
       return { workspaceId, added: accounts.length };
     });
   }
@@ -103,7 +124,8 @@ export class TrelloService {
   async removeWorkspaceMember(workspaceId: string, accountId: string) {
     await this.ctx.store.transaction(async (tx) => {
       await this.requireWorkspace(tx, workspaceId);
-      if (!(await tx.listWorkspaceIdsOf(accountId)).includes(workspaceId)) throw notFound('workspace-member-not-found', `Account ${accountId} is not in workspace ${workspaceId}.`);
+      if (!(await tx.listWorkspaceIdsOf(accountId)).includes(workspaceId))
+        throw notFound('workspace-member-not-found', `Account ${accountId} is not in workspace ${workspaceId}.`);
       await tx.removeWorkspaceMember(workspaceId, accountId);
     });
   }
@@ -123,7 +145,10 @@ export class TrelloService {
       await this.requireEnterprise(tx, enterpriseId);
       const accounts = await requireAccountsByEmail(tx, emails);
       for (const a of accounts) await this.requireTrelloAccount(tx, a.id, a.email);
-      await tx.addLicenses(enterpriseId, accounts.map((a) => a.id));
+      await tx.addLicenses(
+        enterpriseId,
+        accounts.map((a) => a.id),
+      );
       return { enterpriseId, licensed: accounts.length };
     });
   }
@@ -153,7 +178,17 @@ export class TrelloService {
         const inEnterprise = workspaces.filter((w) => enterpriseWorkspaceIds.has(w));
         const managed = isManagedTrelloMember(account.email, enterprise, verifiedDomains);
         const seat = trelloSeat(licensed.has(accountId), inEnterprise);
-        members.push({ accountId, email: account.email, active: trello.active, origin: trello.origin, managed: managed.managed, managedReason: managed.reason, usesSeat: seat.usesSeat, seatReason: seat.reason, workspaceIds: workspaces });
+        members.push({
+          accountId,
+          email: account.email,
+          active: trello.active,
+          origin: trello.origin,
+          managed: managed.managed,
+          managedReason: managed.reason,
+          usesSeat: seat.usesSeat,
+          seatReason: seat.reason,
+          workspaceIds: workspaces,
+        });
       }
       return { enterpriseId, seatsUsed: members.filter((m) => m.usesSeat).length, members };
     });
@@ -193,7 +228,10 @@ export class TrelloService {
 
   private async requireTrelloAccount(tx: StoreTx, accountId: string, email: string) {
     const trello = await tx.getTrelloAccount(accountId);
-    if (!trello) throw unprocessable('trello-account-not-found', `${email} has no Trello account; POST /api/trello/accounts first.`, [{ path: 'body.emails', message: 'no Trello account', email }]);
+    if (!trello)
+      throw unprocessable('trello-account-not-found', `${email} has no Trello account; POST /api/trello/accounts first.`, [
+        { path: 'body.emails', message: 'no Trello account', email },
+      ]);
     return trello;
   }
 

@@ -8,11 +8,26 @@ describe('api: accounts', () => {
 
   it('creates an account with a validated, canonical profile and never shows secrets', async () => {
     const response = await core.post('/api/accounts', {
-      email: 'Alice@ACME.com', displayName: 'Alice Liddell', jobTitle: 'Engineer', department: 'Engineering',
-      organization: 'Acme', timezone: 'europe/berlin', preferredLanguage: 'en-us', publicName: 'alice', password: 'correct horse battery',
+      email: 'Alice@ACME.com',
+      displayName: 'Alice Liddell',
+      jobTitle: 'Engineer',
+      department: 'Engineering',
+      organization: 'Acme',
+      timezone: 'europe/berlin',
+      preferredLanguage: 'en-us',
+      publicName: 'alice',
+      password: 'correct horse battery',
     });
     expect(response.status).to.equal(201);
-    expect(response.body).to.include({ email: 'Alice@acme.com', timezone: 'Europe/Berlin', preferredLanguage: 'en-US', origin: 'signup', active: true, hasPassword: true, twoStepEnrolled: false });
+    expect(response.body).to.include({
+      email: 'Alice@acme.com',
+      timezone: 'Europe/Berlin',
+      preferredLanguage: 'en-US',
+      origin: 'signup',
+      active: true,
+      hasPassword: true,
+      twoStepEnrolled: false,
+    });
     expect(response.body).not.to.have.any.keys('passwordHash', 'totpSecret', 'recoveryCodeHashes');
     expect(JSON.stringify(response.body)).not.to.include('scrypt');
   });
@@ -124,7 +139,12 @@ describe('api: accounts', () => {
   });
 
   it('answers unknown account ids with 404 account-not-found', async () => {
-    for (const [method, path] of [['GET', '/api/accounts/nope'], ['PATCH', '/api/accounts/nope'], ['POST', '/api/accounts/nope/deactivate'], ['DELETE', '/api/accounts/nope']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/accounts/nope'],
+      ['PATCH', '/api/accounts/nope'],
+      ['POST', '/api/accounts/nope/deactivate'],
+      ['DELETE', '/api/accounts/nope'],
+    ] as const) {
       const response = await core.request(method, path, method === 'PATCH' ? { department: 'x' } : undefined);
       expect(response.status, path).to.equal(404);
       expect(response.body.error.code).to.equal('account-not-found');

@@ -7,7 +7,8 @@ describe('api: directories and SAML connections', () => {
   afterEach(() => core.close());
 
   // SAML and SCIM need Atlassian Guard: subscribed to, or included in the Enterprise plan.
-  const org = async (plan: string) => (await core.post('/api/orgs', { name: `Org ${plan}`, plan, subscription: 'guard', admins: [`root@${plan}.example`] })).body.id as string;
+  const org = async (plan: string) =>
+    (await core.post('/api/orgs', { name: `Org ${plan}`, plan, subscription: 'guard', admins: [`root@${plan}.example`] })).body.id as string;
 
   it('creates an IdP directory with its own default policy, enforcing SSO', async () => {
     const orgId = await org('standard');
@@ -38,7 +39,9 @@ describe('api: directories and SAML connections', () => {
     const directory = (await core.post(`/api/orgs/${orgId}/directories`, { name: 'Entra' })).body;
     const certificate = await testCertificate();
     const saml = await core.put(`/api/orgs/${orgId}/directories/${directory.id}/saml`, {
-      idpEntityId: 'https://idp.example/entity', ssoUrl: 'http://localhost:7000/saml/sso', certificate,
+      idpEntityId: 'https://idp.example/entity',
+      ssoUrl: 'http://localhost:7000/saml/sso',
+      certificate,
     });
     expect(saml.status).to.equal(200);
     expect(saml.body).to.include({
@@ -51,7 +54,10 @@ describe('api: directories and SAML connections', () => {
     expect(saml.body.certificateInfo.subject).to.include('mock-idp.test');
     // updating keeps the connection id, so the SP entity ID the IdP knows stays valid
     const updated = await core.put(`/api/orgs/${orgId}/directories/${directory.id}/saml`, {
-      idpEntityId: 'https://idp.example/v2', ssoUrl: 'http://localhost:7000/saml/sso', certificate, allowIdpInitiated: false,
+      idpEntityId: 'https://idp.example/v2',
+      ssoUrl: 'http://localhost:7000/saml/sso',
+      certificate,
+      allowIdpInitiated: false,
     });
     expect(updated.body.id).to.equal(saml.body.id);
     expect(updated.body.allowIdpInitiated).to.equal(false);
@@ -64,7 +70,10 @@ describe('api: directories and SAML connections', () => {
     const orgId = await org('enterprise');
     const directory = (await core.post(`/api/orgs/${orgId}/directories`, { name: 'Entra' })).body;
     const base = { idpEntityId: 'https://idp.example', ssoUrl: 'https://idp.example/sso', certificate: await testCertificate() };
-    const badCert = await core.put(`/api/orgs/${orgId}/directories/${directory.id}/saml`, { ...base, certificate: '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----' });
+    const badCert = await core.put(`/api/orgs/${orgId}/directories/${directory.id}/saml`, {
+      ...base,
+      certificate: '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----',
+    });
     expect(badCert.status).to.equal(400);
     expect(badCert.body.error).to.deep.include({ code: 'invalid-certificate' });
     expect(badCert.body.error.details[0].path).to.equal('body.certificate');

@@ -91,7 +91,7 @@ describe('api: domains and managed accounts', () => {
     expect(response.body.error.details[0].path).to.equal('body.method');
   });
 
-  it("refuses a domain another organization verified (409), when adding and when verifying", async () => {
+  it('refuses a domain another organization verified (409), when adding and when verifying', async () => {
     const other = (await core.post('/api/orgs', { name: 'Rival', admins: ['boss@rival.com'] })).body.id;
     const pendingAtRival = (await addDomain('acme.com', other)).body;
     await orgWithVerifiedDomain(core, { domain: 'acme.com', admins: ['x@acme.com'] });

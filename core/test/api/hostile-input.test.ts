@@ -38,7 +38,11 @@ describe('api: hostile input gets a 4xx with a reason code, and changes nothing'
 
   it('answers a body that is not the gzip it claims to be with 400 invalidSyntax', async () => {
     const answer = await scim.request('POST', '/Users', undefined, { 'content-encoding': 'gzip' });
-    const raw = await core.request('POST', `${scim.base}/Users`, undefined, { key: scim.token, raw: '{"userName":"x"}', headers: { 'content-type': 'application/scim+json', 'content-encoding': 'gzip' } });
+    const raw = await core.request('POST', `${scim.base}/Users`, undefined, {
+      key: scim.token,
+      raw: '{"userName":"x"}',
+      headers: { 'content-type': 'application/scim+json', 'content-encoding': 'gzip' },
+    });
     expect(answer.status).to.be.below(500);
     expect(raw.status).to.equal(400);
     expect(raw.body).to.include({ status: '400', scimType: 'invalidSyntax' });

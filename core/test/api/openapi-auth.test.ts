@@ -37,7 +37,9 @@ describe('api: OpenAPI document and credentials', () => {
 
   it('is an OpenAPI 3.1 document with a request schema for every body', () => {
     expect(openapi).to.have.property('openapi', '3.1.0');
-    const post = openapi.paths['/api/orgs']!.post as unknown as { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } };
+    const post = openapi.paths['/api/orgs']!.post as unknown as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
     expect(post.requestBody.content['application/json']!.schema.properties).to.have.keys('name', 'plan', 'subscription', 'admins');
     const csv = openapi.paths['/api/orgs/{orgId}/policies/{policyId}/members/csv']!.post as unknown as { requestBody: { content: Record<string, unknown> } };
     expect(csv.requestBody.content).to.have.key('text/csv');

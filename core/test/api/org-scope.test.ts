@@ -20,7 +20,10 @@ describe("api: issue 14's routes stay inside the organization in their path", ()
   it("another organization's directory: its drift and its SCIM settings are 404 directory-not-found, and nothing changes", async () => {
     const drift = await core.get(`/api/orgs/${other.orgId}/directories/${directoryId}/drift`);
     expect([drift.status, drift.body.error.code]).to.deep.equal([404, 'directory-not-found']);
-    const patched = await core.patch(`/api/orgs/${other.orgId}/directories/${directoryId}`, { scimFidelity: 'atlassian', scimRateLimit: { requests: 1, perSeconds: 60 } });
+    const patched = await core.patch(`/api/orgs/${other.orgId}/directories/${directoryId}`, {
+      scimFidelity: 'atlassian',
+      scimRateLimit: { requests: 1, perSeconds: 60 },
+    });
     expect([patched.status, patched.body.error.code]).to.deep.equal([404, 'directory-not-found']);
     expect((await core.get(`/api/orgs/${orgId}/directories/${directoryId}`)).body.scim).to.include({ fidelity: 'rfc', rateLimit: null });
     expect((await scim.request('GET', '/Users')).status).to.equal(200);

@@ -7,13 +7,23 @@ describe('api: authentication policies and members', () => {
   beforeEach(async () => (core = await startCore()));
   afterEach(() => core.close());
 
-  const policiesOf = async (orgId: string) => (await core.get(`/api/orgs/${orgId}/policies`)).body as { id: string; name: string; memberCount: number; isDefault: boolean; directoryId: string }[];
+  const policiesOf = async (orgId: string) =>
+    (await core.get(`/api/orgs/${orgId}/policies`)).body as { id: string; name: string; memberCount: number; isDefault: boolean; directoryId: string }[];
 
   it('creates a policy in the local directory with sensible defaults', async () => {
     const { org } = await orgWithVerifiedDomain(core);
     const created = await core.post(`/api/orgs/${org.id}/policies`, { name: 'Contractors', twoStep: 'mandatory', idleMinutes: 60, sessionExpiryMinutes: 720 });
     expect(created.status).to.equal(201);
-    expect(created.body).to.include({ name: 'Contractors', sso: 'disabled', twoStep: 'mandatory', idleMinutes: 60, sessionExpiryMinutes: 720, billable: true, isDefault: false, memberCount: 0 });
+    expect(created.body).to.include({
+      name: 'Contractors',
+      sso: 'disabled',
+      twoStep: 'mandatory',
+      idleMinutes: 60,
+      sessionExpiryMinutes: 720,
+      billable: true,
+      isDefault: false,
+      memberCount: 0,
+    });
   });
 
   const impossible: [string, object, string, 'local' | 'idp'][] = [
@@ -148,13 +158,22 @@ describe('api: authentication policies and members', () => {
     expect(moved.status).to.equal(200);
     expect(moved.body.added).to.equal(10_000);
     expect((await core.get(`/api/orgs/${org.id}/policies/${pilot.id}`)).body.memberCount).to.equal(10_000);
-    const tooLong = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, { raw: [...emails, 'one@acme.com'].join('\n'), headers: { 'content-type': 'text/csv' } });
+    const tooLong = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, {
+      raw: [...emails, 'one@acme.com'].join('\n'),
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(tooLong.status).to.equal(400);
     expect(tooLong.body.error.code).to.equal('too-many-members');
-    const badLine = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, { raw: 'alice@acme.com\nnot-an-email\n', headers: { 'content-type': 'text/csv' } });
+    const badLine = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, {
+      raw: 'alice@acme.com\nnot-an-email\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(badLine.status).to.equal(400);
     expect(badLine.body.error.details[0].path).to.equal('csv.1');
-    const empty = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, { raw: 'email\n', headers: { 'content-type': 'text/csv' } });
+    const empty = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members/csv`, undefined, {
+      raw: 'email\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(empty.body.error.code).to.equal('empty-csv');
   });
 

@@ -28,13 +28,19 @@ describe('walkthrough: from a new organization to a previewed SSO rollout', func
 
     // 3. connect an IdP and draft an SSO pilot policy; the rules hold
     const idp = (await core.post(`/api/orgs/${org.id}/directories`, { name: 'Entra ID' })).body;
-    await core.put(`/api/orgs/${org.id}/directories/${idp.id}/saml`, { idpEntityId: 'http://localhost:7000/saml/metadata', ssoUrl: 'http://localhost:7000/saml/sso', certificate: await testCertificate() });
+    await core.put(`/api/orgs/${org.id}/directories/${idp.id}/saml`, {
+      idpEntityId: 'http://localhost:7000/saml/metadata',
+      ssoUrl: 'http://localhost:7000/saml/sso',
+      certificate: await testCertificate(),
+    });
     await core.put(`/api/orgs/${org.id}/domains/${domain.id}/directory`, { directoryId: idp.id });
     expect((await core.post(`/api/orgs/${org.id}/policies`, { name: 'Pilot', sso: 'enforced' })).body.error.code).to.equal('sso-requires-idp-directory');
     const pilot = (await core.post(`/api/orgs/${org.id}/policies`, { name: 'Pilot', directoryId: idp.id, sso: 'enforced', idleMinutes: 60 })).body;
 
     // 4. preview the pilot: alice moves to SSO; moving root too would lose the break-glass path
-    const preview = (await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/preview`, { addMembers: ['alice@acme.com', 'root@acme.com', 'guest@partner.example'] })).body;
+    const preview = (
+      await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/preview`, { addMembers: ['alice@acme.com', 'root@acme.com', 'guest@partner.example'] })
+    ).body;
     const alice = preview.accounts.find((a: { email: string }) => a.email === 'alice@acme.com');
     expect(alice.after).to.deep.include({ method: 'sso', nextLogin: 'sso' });
     expect(preview.warnings.map((w: { code: string }) => w.code)).to.deep.equal(['last-admin-loses-password-path']);

@@ -73,7 +73,8 @@ describe('billing (GET /api/orgs/{orgId}/billing)', () => {
 
   describe('Trello', () => {
     const trelloAccount = (email: string) => core.post('/api/trello/accounts', { email });
-    const workspace = async (plan: string, enterpriseId?: string) => (await core.post('/api/trello/workspaces', { name: `${plan} ws`, plan, ...(enterpriseId ? { enterpriseId } : {}) })).body.id as string;
+    const workspace = async (plan: string, enterpriseId?: string) =>
+      (await core.post('/api/trello/workspaces', { name: `${plan} ws`, plan, ...(enterpriseId ? { enterpriseId } : {}) })).body.id as string;
 
     it('bills a free Trello user in a workspace, not one in no workspace', async () => {
       await trelloAccount('member@acme.com');

@@ -8,7 +8,18 @@ describe('domains/domain', () => {
     expect(normalizeDomainName('eu.corp.acme.co.uk')).to.equal('eu.corp.acme.co.uk');
   });
 
-  for (const bad of ['localhost', 'acme', '-acme.com', 'acme-.com', 'ac me.com', 'acme.c0m', 'a'.repeat(64) + '.com', 'acme..com', '127.0.0.1', 'http://acme.com']) {
+  for (const bad of [
+    'localhost',
+    'acme',
+    '-acme.com',
+    'acme-.com',
+    'ac me.com',
+    'acme.c0m',
+    'a'.repeat(64) + '.com',
+    'acme..com',
+    '127.0.0.1',
+    'http://acme.com',
+  ]) {
     it(`refuses ${JSON.stringify(bad)} as a domain name`, () => expect(normalizeDomainName(bad)).to.equal(undefined));
   }
 

@@ -27,7 +27,12 @@ describe('login completion rules (pure)', () => {
     ['SSO optional, through the policy directory', decision({ method: 'sso-or-password', reason: 'policy-sso-optional' }), 'dir-idp', undefined],
     ['another directory', decision(), 'dir-other', 'authentication-policy-strategy-mismatch'],
     ['a password policy', decision({ method: 'password', reason: 'policy-password' }), 'dir-idp', 'authentication-policy-strategy-mismatch'],
-    ['a locked-out account', decision({ allowed: false, method: null, reason: 'no-identity-in-idp-directory' }), 'dir-idp', 'authentication-policy-strategy-mismatch'],
+    [
+      'a locked-out account',
+      decision({ allowed: false, method: null, reason: 'no-identity-in-idp-directory' }),
+      'dir-idp',
+      'authentication-policy-strategy-mismatch',
+    ],
     ['no policy', decision({ policy: null, method: 'password', reason: 'policy-missing' }), 'dir-idp', 'authentication-policy-strategy-mismatch'],
   ];
   for (const [name, d, directoryId, expected] of sso) {
@@ -47,7 +52,10 @@ describe('login completion rules (pure)', () => {
   }
 
   it('reads given name and surname under the names IdPs use, first non-blank wins', () => {
-    expect(namesFromAttributes({ 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname': ['Alice'], sn: ['Liddell'] })).to.deep.equal({ givenName: 'Alice', surname: 'Liddell' });
+    expect(namesFromAttributes({ 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname': ['Alice'], sn: ['Liddell'] })).to.deep.equal({
+      givenName: 'Alice',
+      surname: 'Liddell',
+    });
     expect(namesFromAttributes({ givenName: ['  '], firstName: ['Al'], 'urn:oid:2.5.4.4': ['L'] })).to.deep.equal({ givenName: 'Al', surname: 'L' });
     expect(namesFromAttributes({ email: ['a@acme.com'] })).to.deep.equal({});
   });
@@ -75,9 +83,23 @@ describe('login start and completion (POST /api/login/start, /api/login/complete
     const { org, pilot } = await rolloutFixture(core);
     await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
     const { connection } = (await call('/api/login/start', { email: 'alice@acme.com' })).body;
-    const done = await call('/api/login/complete', { method: 'sso', connectionId: connection.id, nameId: 'Alice@acme.com', attributes: { givenName: ['Alice'], surname: ['Liddell'] }, sessionIndex: '_s1' });
+    const done = await call('/api/login/complete', {
+      method: 'sso',
+      connectionId: connection.id,
+      nameId: 'Alice@acme.com',
+      attributes: { givenName: ['Alice'], surname: ['Liddell'] },
+      sessionIndex: '_s1',
+    });
     expect(done.status).to.equal(200);
-    expect(done.body).to.deep.include({ completed: true, email: 'alice@acme.com', method: 'sso', connectionId: connection.id, sessionIndex: '_s1', firstLogin: true, displayNameUpdated: true });
+    expect(done.body).to.deep.include({
+      completed: true,
+      email: 'alice@acme.com',
+      method: 'sso',
+      connectionId: connection.id,
+      sessionIndex: '_s1',
+      firstLogin: true,
+      displayNameUpdated: true,
+    });
     expect(done.body.session).to.deep.equal({ idleMinutes: 43_200, absoluteMinutes: null });
     const alice = (await core.get('/api/accounts?email=alice@acme.com')).body[0];
     expect(alice).to.include({ displayName: 'Alice Liddell', firstLoginAt: '2026-11-23T09:00:00.000Z' });
@@ -93,26 +115,44 @@ describe('login start and completion (POST /api/login/start, /api/login/complete
     expect(refused.body).to.deep.include({ completed: false, reason: 'authentication-policy-strategy-mismatch' });
     expect(refused.body.message).to.contain('policy-password');
     expect((await core.get('/api/accounts?email=bob@acme.com')).body[0].lastLoginAt).to.equal(null);
-    expect((await call('/api/login/complete', { method: 'sso', connectionId: 'nope', nameId: 'bob@acme.com', attributes: {} })).body).to.include({ completed: false, reason: 'connection-unknown' });
+    expect((await call('/api/login/complete', { method: 'sso', connectionId: 'nope', nameId: 'bob@acme.com', attributes: {} })).body).to.include({
+      completed: false,
+      reason: 'connection-unknown',
+    });
   });
 
   it('completes a password login only with the second factor the policy asks for', async () => {
     const { org, localDefault } = await rolloutFixture(core);
     await core.patch(`/api/orgs/${org.id}/policies/${localDefault.id}`, { twoStep: 'mandatory' });
-    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com' })).body).to.include({ completed: false, reason: 'two-step-code-required' });
+    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com' })).body).to.include({
+      completed: false,
+      reason: 'two-step-code-required',
+    });
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
     const epoch = Math.floor(core.clock.now().getTime() / 1000);
     // A secret under 128 bits is refused, as the gateway never makes one (it gave a 500 before issue 15).
     const short = await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: '000000', secret: 'JBSWY3DPEHPK3PXP' } });
     expect(short.status).to.equal(400);
     expect(short.body.error.code).to.equal('two-step-secret-invalid');
-    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: '000000', secret } })).body).to.include({ completed: false, reason: 'two-step-code-invalid' });
-    const enrolled = (await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: generateSync({ secret, epoch }), secret } })).body;
+    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: '000000', secret } })).body).to.include({
+      completed: false,
+      reason: 'two-step-code-invalid',
+    });
+    const enrolled = (
+      await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: generateSync({ secret, epoch }), secret } })
+    ).body;
     expect(enrolled).to.deep.include({ completed: true, secondFactor: 'enrolled', recoveryCodesLeft: 10 });
     expect(enrolled.recoveryCodes).to.have.length(10);
-    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: generateSync({ secret, epoch }) } })).body).to.include({ completed: false, reason: 'two-step-code-reused' });
-    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: enrolled.recoveryCodes[0] } })).body).to.deep.include({ completed: true, secondFactor: 'recovery-code-used', recoveryCodesLeft: 9 });
-    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: '1', secret } })).body).to.include({ completed: false, reason: 'two-step-enrolled' });
+    expect(
+      (await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: generateSync({ secret, epoch }) } })).body,
+    ).to.include({ completed: false, reason: 'two-step-code-reused' });
+    expect(
+      (await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: enrolled.recoveryCodes[0] } })).body,
+    ).to.deep.include({ completed: true, secondFactor: 'recovery-code-used', recoveryCodesLeft: 9 });
+    expect((await call('/api/login/complete', { method: 'password', email: 'bob@acme.com', twoStep: { code: '1', secret } })).body).to.include({
+      completed: false,
+      reason: 'two-step-enrolled',
+    });
   });
 
   it('refuses a password completion for someone SSO is enforced on (sso-required)', async () => {
@@ -122,7 +162,13 @@ describe('login start and completion (POST /api/login/start, /api/login/complete
   });
 
   it('answers 400 to malformed completions and 401 without the gateway key', async () => {
-    for (const body of [{}, { method: 'magic' }, { method: 'sso', connectionId: 'c', nameId: '' }, { method: 'password', email: 'nope' }, { method: 'sso', connectionId: 'c', nameId: 'a@b.c', attributes: { a: 'not-a-list' } }]) {
+    for (const body of [
+      {},
+      { method: 'magic' },
+      { method: 'sso', connectionId: 'c', nameId: '' },
+      { method: 'password', email: 'nope' },
+      { method: 'sso', connectionId: 'c', nameId: 'a@b.c', attributes: { a: 'not-a-list' } },
+    ]) {
       const refused = await call('/api/login/complete', body);
       expect(refused.status, JSON.stringify(body)).to.equal(400);
     }

@@ -51,7 +51,11 @@ describe('login decision (POST /api/login/decision)', () => {
     const { connectionId } = (await decide('alice@acme.com')).idp;
     const connection = await core.get(`/api/login/connections/${connectionId}`, { key: GATEWAY_KEY });
     expect(connection.status).to.equal(200);
-    expect(connection.body).to.deep.include({ id: connectionId, idpEntityId: 'http://localhost:7000/saml/metadata', spEntityId: `http://localhost:8000/saml/${connectionId}` });
+    expect(connection.body).to.deep.include({
+      id: connectionId,
+      idpEntityId: 'http://localhost:7000/saml/metadata',
+      spEntityId: `http://localhost:8000/saml/${connectionId}`,
+    });
     expect(connection.body.certificate).to.match(/^-----BEGIN CERTIFICATE-----/);
     expect((await core.get(`/api/login/connections/nope`, { key: GATEWAY_KEY })).status).to.equal(404);
     expect((await core.get(`/api/login/connections/${connectionId}`, { key: null })).status).to.equal(401);

@@ -29,7 +29,11 @@ describe('two-step verification for the gateway (POST /api/login/two-step/...)',
     expect((await call('verify', { email: 'dana@home.example', code: '123456' })).body).to.include({ valid: false });
 
     const [recovery] = enrolled.body.recoveryCodes;
-    expect((await call('verify', { email: 'dana@home.example', code: recovery })).body).to.deep.equal({ valid: true, reason: 'recovery-code-used', recoveryCodesLeft: 9 });
+    expect((await call('verify', { email: 'dana@home.example', code: recovery })).body).to.deep.equal({
+      valid: true,
+      reason: 'recovery-code-used',
+      recoveryCodesLeft: 9,
+    });
     expect((await call('verify', { email: 'dana@home.example', code: recovery })).body).to.include({ valid: false, reason: 'code-invalid' });
 
     await core.delete(`/api/accounts/${account.id}/two-step`);

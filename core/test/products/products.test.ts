@@ -12,7 +12,11 @@ describe('api: products and access', () => {
   afterEach(() => core.close());
 
   it('enables products on plans, grants and revokes access', async () => {
-    expect((await core.put(`/api/orgs/${orgId}/products/jira-software`, { plan: 'premium' })).body).to.deep.equal({ orgId, product: 'jira-software', plan: 'premium' });
+    expect((await core.put(`/api/orgs/${orgId}/products/jira-software`, { plan: 'premium' })).body).to.deep.equal({
+      orgId,
+      product: 'jira-software',
+      plan: 'premium',
+    });
     const granted = await core.post(`/api/orgs/${orgId}/products/jira-software/access`, { emails: ['alice@acme.com'] });
     expect(granted.body).to.deep.equal({ product: 'jira-software', granted: 1, alreadyHad: 0 });
     expect((await core.post(`/api/orgs/${orgId}/products/jira-software/access`, { emails: ['alice@acme.com'] })).body.alreadyHad).to.equal(1);

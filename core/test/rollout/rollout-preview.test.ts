@@ -93,7 +93,11 @@ describe('rollout preview (POST /api/orgs/{orgId}/policies/{policyId}/preview)',
     await core.post('/api/accounts', { email: 'outsider@elsewhere.example' });
     const result = await preview(org.id, pilot.id, { addMembers: ['alice@acme.com', 'outsider@elsewhere.example', 'ghost@acme.com'] });
     expect(result.refused).to.deep.equal([
-      { email: 'outsider@elsewhere.example', code: 'account-not-managed', message: 'outsider@elsewhere.example is not a managed account of this organization.' },
+      {
+        email: 'outsider@elsewhere.example',
+        code: 'account-not-managed',
+        message: 'outsider@elsewhere.example is not a managed account of this organization.',
+      },
       { email: 'ghost@acme.com', code: 'account-not-found', message: 'No account has the email ghost@acme.com.' },
     ]);
     expect(result.summary.affected).to.equal(1);
@@ -136,7 +140,10 @@ describe('rollout preview and apply: who is really locked out, and the admins (i
 
   it('14.2 a rollout that locks someone out is refused whole (409 rollout-blocked), every blocker named, nothing written', async () => {
     const { org, pilot, localDefault } = await rolloutFixture(core, { connect: false });
-    const blocked = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/rollout`, { addMembers: ['alice@acme.com', 'nobody@acme.com'], settings: { idleMinutes: 60 } });
+    const blocked = await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/rollout`, {
+      addMembers: ['alice@acme.com', 'nobody@acme.com'],
+      settings: { idleMinutes: 60 },
+    });
     expect(blocked.status).to.equal(409);
     expect(blocked.body.error.code).to.equal('rollout-blocked');
     expect(blocked.body.error.details.map((d: { code: string }) => d.code)).to.deep.equal(['rollout-locks-out', 'account-not-found']);
@@ -151,7 +158,13 @@ describe('rollout preview and apply: who is really locked out, and the admins (i
     await core.store.transaction((tx) => tx.addIdentity(idp.id, accounts.alice!.id, '2026-11-23T09:00:00.000Z'));
     const untested = await preview(org.id, pilot.id, { addMembers: ['alice@acme.com', 'bob@acme.com'] });
     expect(untested.adminWarnings).to.deep.equal([
-      { accountId: accounts.alice!.id, email: 'alice@acme.com', code: 'admin-moved-to-untested-sso', message: 'alice@acme.com administers the organization and would have to log in through an SSO connection nobody has logged in through yet: test it first.' },
+      {
+        accountId: accounts.alice!.id,
+        email: 'alice@acme.com',
+        code: 'admin-moved-to-untested-sso',
+        message:
+          'alice@acme.com administers the organization and would have to log in through an SSO connection nobody has logged in through yet: test it first.',
+      },
     ]);
     expect(byEmail(untested)['alice@acme.com']).to.include({ admin: true, lockedOut: false });
     expect(untested.summary.admins).to.equal(1);

@@ -23,7 +23,7 @@ describe('SCIM: credentials and discovery', () => {
     expect(JSON.stringify(again)).not.to.include(directory.scim.token);
   });
 
-  it('refuses no token, a bad token, the admin key and another directory\'s token with 401', async () => {
+  it("refuses no token, a bad token, the admin key and another directory's token with 401", async () => {
     const { scim, org } = await scimFixture(core);
     expectScim401(await core.get(`${scim.base}/Users`, { key: null }));
     expectScim401(await core.get(`${scim.base}/Users`, { key: 'rhsc_forged' }));
@@ -55,7 +55,9 @@ describe('SCIM: credentials and discovery', () => {
     expect(config.body.filter).to.deep.equal({ supported: true, maxResults: 1000 });
     const types = (await scim.request('GET', '/ResourceTypes')).body;
     expect(types.Resources.map((t: { id: string }) => t.id)).to.deep.equal(['User', 'Group']);
-    expect((await scim.request('GET', '/ResourceTypes/User')).body.schemaExtensions[0].schema).to.equal('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User');
+    expect((await scim.request('GET', '/ResourceTypes/User')).body.schemaExtensions[0].schema).to.equal(
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    );
     const schemas = (await scim.request('GET', '/Schemas')).body;
     expect(schemas.totalResults).to.equal(4);
     const enterprise = await scim.request('GET', '/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User');
@@ -70,10 +72,18 @@ describe('SCIM: credentials and discovery', () => {
 
   it('answers malformed JSON with 400 invalidSyntax and oversized bodies with 413 before parsing', async () => {
     const { scim } = await scimFixture(core);
-    const malformed = await core.request('POST', `${scim.base}/Users`, undefined, { key: scim.token, raw: '{"userName":', headers: { 'content-type': 'application/scim+json' } });
+    const malformed = await core.request('POST', `${scim.base}/Users`, undefined, {
+      key: scim.token,
+      raw: '{"userName":',
+      headers: { 'content-type': 'application/scim+json' },
+    });
     expect(malformed.status).to.equal(400);
     expect(malformed.body).to.deep.include({ status: '400', scimType: 'invalidSyntax' });
-    const huge = await core.request('POST', `${scim.base}/Users`, undefined, { key: scim.token, raw: JSON.stringify({ userName: 'x'.repeat(5 * 1024 * 1024) }), headers: { 'content-type': 'application/scim+json' } });
+    const huge = await core.request('POST', `${scim.base}/Users`, undefined, {
+      key: scim.token,
+      raw: JSON.stringify({ userName: 'x'.repeat(5 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/scim+json' },
+    });
     expect(huge.status).to.equal(413);
     expect(huge.body).to.deep.include({ status: '413' });
     expect((await scim.request('GET', '/Users')).body.totalResults).to.equal(0);

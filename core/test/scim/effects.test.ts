@@ -7,18 +7,37 @@ describe('SCIM: effects on the organization', () => {
   beforeEach(async () => ({ core, scim, orgId, directoryId } = await startScimCore()));
   afterEach(() => core.close());
 
-  const accountOf = async (user: { [ATLASSIAN]: { atlassianAccountId: string } }) => (await core.get(`/api/accounts/${user[ATLASSIAN].atlassianAccountId}`)).body;
+  const accountOf = async (user: { [ATLASSIAN]: { atlassianAccountId: string } }) =>
+    (await core.get(`/api/accounts/${user[ATLASSIAN].atlassianAccountId}`)).body;
   const idpDefault = async () => (await core.get(`/api/orgs/${orgId}/directories/${directoryId}`)).body.defaultPolicyId as string;
 
   it('creates a managed account with the mapped profile in the directory default policy', async () => {
-    const user = (await scim.createUser(entraUser('alice', {
-      displayName: 'Alice L.', name: { givenName: 'Alice', familyName: 'Liddell' }, nickName: 'ali', title: 'Engineer', timezone: 'Europe/Berlin', preferredLanguage: 'en-GB',
-      [ENTERPRISE]: { department: 'Engineering', organization: 'Acme Labs' },
-    }))).body;
+    const user = (
+      await scim.createUser(
+        entraUser('alice', {
+          displayName: 'Alice L.',
+          name: { givenName: 'Alice', familyName: 'Liddell' },
+          nickName: 'ali',
+          title: 'Engineer',
+          timezone: 'Europe/Berlin',
+          preferredLanguage: 'en-GB',
+          [ENTERPRISE]: { department: 'Engineering', organization: 'Acme Labs' },
+        }),
+      )
+    ).body;
     const account = await accountOf(user);
     expect(account).to.include({
-      email: 'alice@acme.com', displayName: 'Alice Liddell', publicName: 'ali', jobTitle: 'Engineer', department: 'Engineering',
-      organization: 'Acme Labs', timezone: 'Europe/Berlin', preferredLanguage: 'en-GB', origin: 'scim', managed: true, policyId: await idpDefault(),
+      email: 'alice@acme.com',
+      displayName: 'Alice Liddell',
+      publicName: 'ali',
+      jobTitle: 'Engineer',
+      department: 'Engineering',
+      organization: 'Acme Labs',
+      timezone: 'Europe/Berlin',
+      preferredLanguage: 'en-GB',
+      origin: 'scim',
+      managed: true,
+      policyId: await idpDefault(),
     });
   });
 
@@ -29,7 +48,14 @@ describe('SCIM: effects on the organization', () => {
   });
 
   it('builds the display name from given and family name when displayName is empty', async () => {
-    const user = (await scim.createUser({ userName: 'bob@acme.com', displayName: '', name: { givenName: 'Bob', familyName: 'Stone' }, emails: [{ value: 'bob@acme.com', primary: true }] })).body;
+    const user = (
+      await scim.createUser({
+        userName: 'bob@acme.com',
+        displayName: '',
+        name: { givenName: 'Bob', familyName: 'Stone' },
+        emails: [{ value: 'bob@acme.com', primary: true }],
+      })
+    ).body;
     expect((await accountOf(user)).displayName).to.equal('Bob Stone');
   });
 
@@ -46,7 +72,9 @@ describe('SCIM: effects on the organization', () => {
     expect(user[ATLASSIAN].atlassianAccountId).to.equal(existing.id);
     const account = await accountOf(user);
     expect(account).to.include({ displayName: 'Portal Person', origin: 'signup', policyId: await idpDefault() });
-    expect((await core.get(`/api/orgs/${orgId}/billing`)).body.accounts.find((a: { email: string }) => a.email === 'portal@acme.com')).to.include({ billable: true });
+    expect((await core.get(`/api/orgs/${orgId}/billing`)).body.accounts.find((a: { email: string }) => a.email === 'portal@acme.com')).to.include({
+      billable: true,
+    });
     // and it can never go back into the non-billable policy
     const back = await core.post(`/api/orgs/${orgId}/policies/${portal.id}/members`, { emails: ['portal@acme.com'] });
     expect(back.status).to.equal(422);
@@ -64,7 +92,9 @@ describe('SCIM: effects on the organization', () => {
     await scim.patch(`/Users/${user.id}`, [{ op: 'Replace', path: 'active', value: 'False' }]);
     expect((await accountOf(user)).active).to.equal(false);
     expect((await core.post('/api/login/decision', { email: 'alice@acme.com' }, { key: GATEWAY_KEY })).body.reason).to.equal('account-deactivated');
-    expect((await core.get(`/api/orgs/${orgId}/billing`)).body.accounts.find((a: { email: string }) => a.email === 'alice@acme.com').reason).to.equal('account-deactivated');
+    expect((await core.get(`/api/orgs/${orgId}/billing`)).body.accounts.find((a: { email: string }) => a.email === 'alice@acme.com').reason).to.equal(
+      'account-deactivated',
+    );
     await scim.patch(`/Users/${user.id}`, [{ op: 'Replace', path: 'active', value: true }]);
     expect((await accountOf(user)).active).to.equal(true);
   });
@@ -92,7 +122,13 @@ describe('SCIM: effects on the organization', () => {
   it('an email change off the verified domains unlinks the account from the SCIM user, which leaves its groups; back on them, it links again', async () => {
     const user = (await scim.createUser(entraUser('alice'))).body;
     const accountId = user[ATLASSIAN].atlassianAccountId;
-    const group = (await scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'engineering', members: [{ value: user.id }] })).body;
+    const group = (
+      await scim.request('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'engineering',
+        members: [{ value: user.id }],
+      })
+    ).body;
     const moved = await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'alice@gmail.com' }]);
     expect(moved.status).to.equal(200);
     expect(moved.body[ATLASSIAN].atlassianAccountId).to.equal(null);
@@ -123,7 +159,9 @@ describe('SCIM: effects on the organization', () => {
     await core.post(`/api/trello/enterprises/${enterprise.id}/link`, { orgId, actorEmail: 'root@acme.com' });
     const late = (await scim.createUser(entraUser('late'))).body;
     const members = async () => (await core.get(`/api/trello/enterprises/${enterprise.id}/members`)).body.members.map((m: { email: string }) => m.email);
-    expect(await members()).to.include('late@acme.com').and.not.include('early@acme.com');
+    expect(await members())
+      .to.include('late@acme.com')
+      .and.not.include('early@acme.com');
     await scim.patch(`/Users/${early.id}`, [{ op: 'replace', path: 'title', value: 'Resynced' }]);
     expect(await members()).to.include('early@acme.com');
     const billing = (await core.get(`/api/orgs/${orgId}/billing`)).body.accounts.find((a: { email: string }) => a.email === 'late@acme.com');
@@ -191,7 +229,10 @@ describe('SCIM: effects on the organization', () => {
     expect(events[3].changes).to.deep.include({ attribute: 'members', before: 1, after: 0 });
     const page = (await core.get(`/api/orgs/${orgId}/audit?limit=2`)).body;
     expect(page.events).to.have.length(2);
-    expect((await core.get(`/api/orgs/${orgId}/audit?after=${page.next}`)).body.events.map((e: { operation: string }) => e.operation)).to.deep.equal(['create-group', 'delete-group']);
+    expect((await core.get(`/api/orgs/${orgId}/audit?after=${page.next}`)).body.events.map((e: { operation: string }) => e.operation)).to.deep.equal([
+      'create-group',
+      'delete-group',
+    ]);
     expect((await core.get(`/api/orgs/${orgId}/audit?limit=x`)).status).to.equal(400);
   });
 });

@@ -25,7 +25,12 @@ describe('SCIM: the atlassian fidelity switch', () => {
   });
 
   it('refuses every other filter with 400 invalidFilter', async () => {
-    for (const [resource, filter] of [['Users', 'userName sw "user"'], ['Users', 'displayName eq "x"'], ['Users', 'userName eq "a" or userName eq "b"'], ['Groups', 'externalId eq "x"']] as const) {
+    for (const [resource, filter] of [
+      ['Users', 'userName sw "user"'],
+      ['Users', 'displayName eq "x"'],
+      ['Users', 'userName eq "a" or userName eq "b"'],
+      ['Groups', 'externalId eq "x"'],
+    ] as const) {
       const response = await scim.request('GET', `/${resource}?filter=${encodeURIComponent(filter)}`);
       expect(response.status, filter).to.equal(400);
       expect(response.body.scimType).to.equal('invalidFilter');

@@ -14,9 +14,15 @@ describe('SCIM: Groups', () => {
   });
   afterEach(() => core.close());
 
-  const members = async (groupId: string) => ((await scim.request('GET', `/Groups/${groupId}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
+  const members = async (groupId: string) =>
+    ((await scim.request('GET', `/Groups/${groupId}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
   const createGroup = async (displayName: string, memberIds: string[] = [], extra: object = {}) => {
-    const response = await scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName, members: memberIds.map((value) => ({ value })), ...extra });
+    const response = await scim.request('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName,
+      members: memberIds.map((value) => ({ value })),
+      ...extra,
+    });
     expect(response.status, JSON.stringify(response.body)).to.equal(201);
     return response.body;
   };
@@ -30,7 +36,9 @@ describe('SCIM: Groups', () => {
     ]);
     expect(group.meta).to.deep.include({ resourceType: 'Group', version: 'W/"1"' });
     const alice = (await scim.request('GET', `/Users/${users.alice}`)).body;
-    expect(alice.groups).to.deep.equal([{ value: group.id, display: 'Engineering', $ref: `http://${new URL(core.url).host}${scim.base}/Groups/${group.id}`, type: 'direct' }]);
+    expect(alice.groups).to.deep.equal([
+      { value: group.id, display: 'Engineering', $ref: `http://${new URL(core.url).host}${scim.base}/Groups/${group.id}`, type: 'direct' },
+    ]);
   });
 
   it('refuses a duplicate name case-insensitively (409), unknown members and a missing name (400)', async () => {
@@ -72,7 +80,10 @@ describe('SCIM: Groups', () => {
     ]);
     expect(bad.status).to.equal(400);
     expect(await members(group.id)).to.deep.equal([users.alice]);
-    const noTarget = await scim.patch(`/Groups/${group.id}`, [{ op: 'add', path: 'members', value: [{ value: users.bob }] }, { op: 'remove', path: 'members[value eq "nobody"]' }]);
+    const noTarget = await scim.patch(`/Groups/${group.id}`, [
+      { op: 'add', path: 'members', value: [{ value: users.bob }] },
+      { op: 'remove', path: 'members[value eq "nobody"]' },
+    ]);
     expect(noTarget.body.scimType).to.equal('noTarget');
     expect(await members(group.id)).to.deep.equal([users.alice]);
     const badPath = await scim.patch(`/Groups/${group.id}`, [{ op: 'replace', path: 'members[value eq "x"]', value: [] }]);
@@ -97,7 +108,11 @@ describe('SCIM: Groups', () => {
 
   it('replaces members and externalId with PUT', async () => {
     const group = await createGroup('Engineering', [users.alice!, users.bob!]);
-    const put = await scim.request('PUT', `/Groups/${group.id}`, { displayName: 'Engineering', externalId: 'x-1', members: [{ value: users.carol }, { value: users.bob }] });
+    const put = await scim.request('PUT', `/Groups/${group.id}`, {
+      displayName: 'Engineering',
+      externalId: 'x-1',
+      members: [{ value: users.carol }, { value: users.bob }],
+    });
     expect(put.status).to.equal(200);
     expect(put.body.externalId).to.equal('x-1');
     expect(await members(group.id)).to.deep.equal([users.bob, users.carol].sort());

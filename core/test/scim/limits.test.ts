@@ -115,7 +115,8 @@ describe('SCIM: the limits the product enforces', () => {
       groupId = (await scim.request('POST', '/Groups', { displayName: 'Engineering' })).body.id;
     });
 
-    const idOf = async (name: string) => (await scim.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${name}@acme.com"`)}`)).body.Resources[0].id as string;
+    const idOf = async (name: string) =>
+      (await scim.request('GET', `/Users?filter=${encodeURIComponent(`userName eq "${name}@acme.com"`)}`)).body.Resources[0].id as string;
     const membersOf = async (id: string) => ((await scim.request('GET', `/Groups/${id}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
 
     it('directory-user-limit: a new user past the limit gets 400 and lands nowhere; the others still update', async () => {
@@ -143,11 +144,21 @@ describe('SCIM: the limits the product enforces', () => {
       const patched = await scim.patch(`/Groups/${groupId}`, [{ op: 'add', path: 'members', value: [{ value: cat }] }]);
       expect(patched.status).to.equal(400);
       expect(patched.body.detail).to.match(/^group-member-limit: /);
-      const replaced = await scim.request('PUT', `/Groups/${groupId}`, { displayName: 'Engineering', members: [{ value: ann }, { value: ben }, { value: cat }] });
+      const replaced = await scim.request('PUT', `/Groups/${groupId}`, {
+        displayName: 'Engineering',
+        members: [{ value: ann }, { value: ben }, { value: cat }],
+      });
       expect(replaced.status).to.equal(400);
       expect(await membersOf(groupId)).to.deep.equal([ann, ben].sort());
       // Swapping one member for another stays within the limit.
-      expect((await scim.patch(`/Groups/${groupId}`, [{ op: 'remove', path: `members[value eq "${ben}"]` }, { op: 'add', path: 'members', value: [{ value: cat }] }])).status).to.equal(200);
+      expect(
+        (
+          await scim.patch(`/Groups/${groupId}`, [
+            { op: 'remove', path: `members[value eq "${ben}"]` },
+            { op: 'add', path: 'members', value: [{ value: cat }] },
+          ])
+        ).status,
+      ).to.equal(200);
       expect(await membersOf(groupId)).to.deep.equal([ann, cat].sort());
     });
 

@@ -31,7 +31,9 @@ describe('SCIM: PATCH dialects on Users', () => {
   });
 
   it('takes a missing path with an object value, whose keys may be paths or URNs', async () => {
-    const user = await patch([{ op: 'replace', value: { displayName: 'Alice L', 'name.givenName': 'Ally', [`${ENTERPRISE}:department`]: 'R&D', active: false } }]);
+    const user = await patch([
+      { op: 'replace', value: { displayName: 'Alice L', 'name.givenName': 'Ally', [`${ENTERPRISE}:department`]: 'R&D', active: false } },
+    ]);
     expect(user).to.deep.include({ displayName: 'Alice L', active: false });
     expect(user.name.givenName).to.equal('Ally');
     expect(user[ENTERPRISE]).to.deep.equal({ department: 'R&D', organization: 'Acme' });
@@ -39,7 +41,10 @@ describe('SCIM: PATCH dialects on Users', () => {
 
   it('takes the enterprise extension URN before a path', async () => {
     expect((await patch([{ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' }]))[ENTERPRISE].department).to.equal('Sales');
-    expect((await patch([{ op: 'add', path: `${ENTERPRISE}:employeeNumber`, value: '7' }]))[ENTERPRISE]).to.deep.include({ employeeNumber: '7', department: 'Sales' });
+    expect((await patch([{ op: 'add', path: `${ENTERPRISE}:employeeNumber`, value: '7' }]))[ENTERPRISE]).to.deep.include({
+      employeeNumber: '7',
+      department: 'Sales',
+    });
     expect((await patch([{ op: 'remove', path: `${ENTERPRISE}:department` }]))[ENTERPRISE]).not.to.have.property('department');
   });
 
@@ -50,7 +55,10 @@ describe('SCIM: PATCH dialects on Users', () => {
   });
 
   it('follows the patch to the account: email, profile, deactivation', async () => {
-    const user = await patch([{ op: 'replace', path: 'emails[type eq "work"].value', value: 'alice.l@acme.com' }, { op: 'replace', path: 'title', value: 'CTO' }]);
+    const user = await patch([
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'alice.l@acme.com' },
+      { op: 'replace', path: 'title', value: 'CTO' },
+    ]);
     const account = (await core.get(`/api/accounts/${user['urn:ietf:params:scim:schemas:extension:atlassian-external:2.0:User'].atlassianAccountId}`)).body;
     expect(account).to.include({ email: 'alice.l@acme.com', jobTitle: 'CTO' });
   });
@@ -66,7 +74,14 @@ describe('SCIM: PATCH dialects on Users', () => {
     ['a value that breaks the user', [{ op: 'replace', path: 'timezone', value: 'Nowhere/Land' }], 'invalidValue'],
     ['removing userName', [{ op: 'remove', path: 'userName' }], 'invalidValue'],
     ['replace without a value', [{ op: 'replace', path: 'title' }], 'invalidValue'],
-    ['a filter that matches nothing', [{ op: 'remove', path: 'emails[type eq "fax"]' }, { op: 'replace', path: 'title', value: 'x' }], 'noTarget'],
+    [
+      'a filter that matches nothing',
+      [
+        { op: 'remove', path: 'emails[type eq "fax"]' },
+        { op: 'replace', path: 'title', value: 'x' },
+      ],
+      'noTarget',
+    ],
   ];
   for (const [what, operations, scimType] of refusals) {
     it(`refuses ${what} with 400 ${scimType}, atomically`, async () => {
@@ -80,12 +95,20 @@ describe('SCIM: PATCH dialects on Users', () => {
   }
 
   it('refuses a body that is not a PatchOp', async () => {
-    for (const body of [{ schemas: ['urn:wrong'], Operations: [{ op: 'add', path: 'title', value: 'x' }] }, { Operations: [] }, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] }, []]) {
+    for (const body of [
+      { schemas: ['urn:wrong'], Operations: [{ op: 'add', path: 'title', value: 'x' }] },
+      { Operations: [] },
+      { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] },
+      [],
+    ]) {
       const response = await scim.request('PATCH', `/Users/${id}`, body);
       expect(response.status, JSON.stringify(body)).to.equal(400);
       expect(response.body.scimType).to.equal('invalidSyntax');
     }
-    const tooMany = await scim.patch(`/Users/${id}`, Array.from({ length: 1001 }, () => ({ op: 'add', path: 'title', value: 'x' })));
+    const tooMany = await scim.patch(
+      `/Users/${id}`,
+      Array.from({ length: 1001 }, () => ({ op: 'add', path: 'title', value: 'x' })),
+    );
     expect(tooMany.body.scimType).to.equal('tooMany');
   });
 });

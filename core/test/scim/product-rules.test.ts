@@ -3,7 +3,7 @@ import { GATEWAY_KEY, type TestCore } from '../support/core.ts';
 import { ATLASSIAN, entraUser, startScimCore, type ScimClient } from '../support/scim.ts';
 
 /** Issue 14: rules of the product the SCIM server follows, one test named after each. */
-describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
+describe("SCIM: the product's rules for synced accounts (issue 14)", () => {
   let core: TestCore, scim: ScimClient, orgId: string, directoryId: string;
   beforeEach(async () => ({ core, scim, orgId, directoryId } = await startScimCore()));
   afterEach(() => core.close());
@@ -27,7 +27,10 @@ describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
     expect((await account(id)).policyId).to.equal(pilot.id);
     // and across directories, to a billable local policy, too
     await core.post(`/api/orgs/${orgId}/policies/${local.id}/members`, { emails: ['bob@acme.com'] });
-    await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'active', value: 'False' }, { op: 'replace', path: 'active', value: 'True' }]);
+    await scim.patch(`/Users/${user.id}`, [
+      { op: 'replace', path: 'active', value: 'False' },
+      { op: 'replace', path: 'active', value: 'True' },
+    ]);
     expect((await account(id)).policyId).to.equal(local.id);
   });
 
@@ -39,7 +42,7 @@ describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
     expect(refused.status).to.equal(409);
     expect(refused.body.error.code).to.equal('managed-by-identity-provider');
     expect(refused.body.error.details.map((d: { path: string }) => d.path)).to.deep.equal(['body.displayName', 'body.jobTitle']);
-    expect((await account(id))).to.include({ displayName: 'Carol Example', jobTitle: 'Engineer', timezone: null });
+    expect(await account(id)).to.include({ displayName: 'Carol Example', jobTitle: 'Engineer', timezone: null });
     // The IdP sends no time zone: that field is the account's own.
     const allowed = await core.patch(`/api/accounts/${id}`, { timezone: 'Europe/Paris', jobTitle: 'Engineer' });
     expect(allowed.status).to.equal(200);
@@ -94,7 +97,9 @@ describe('SCIM: the product\'s rules for synced accounts (issue 14)', () => {
     const drift = (await core.get(`/api/orgs/${orgId}/directories/${directoryId}/drift`)).body;
     expect(drift.users).to.have.length(1);
     expect(drift.users[0]).to.include({ userName: 'jo@acme.com', accountId: id });
-    expect(drift.users[0].fields).to.deep.equal([{ field: 'displayName', product: 'Josephine Example', idp: 'Jo Example', source: { source: 'saml-login', at: '2026-11-23T09:00:00.000Z' } }]);
+    expect(drift.users[0].fields).to.deep.equal([
+      { field: 'displayName', product: 'Josephine Example', idp: 'Jo Example', source: { source: 'saml-login', at: '2026-11-23T09:00:00.000Z' } },
+    ]);
     // The next SCIM write puts the IdP's value back, and the drift is gone.
     await scim.patch(`/Users/${user.id}`, [{ op: 'replace', path: 'title', value: 'Lead' }]);
     expect((await core.get(`/api/orgs/${orgId}/directories/${directoryId}/drift`)).body.users).to.deep.equal([]);

@@ -10,7 +10,7 @@ import { ATLASSIAN, entraUser, PATCH_OP, scimClient, scimFixture, type ScimClien
  * verified); accounts another organization manages are refused, external
  * accounts are linked but left as they are.
  */
-describe('SCIM: one organization never changes another organization\'s accounts', () => {
+describe("SCIM: one organization never changes another organization's accounts", () => {
   let core: TestCore;
   let a: { orgId: string; scim: ScimClient };
   let b: { orgId: string; scim: ScimClient };
@@ -62,7 +62,13 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     const before = (await core.get(`/api/accounts/${carolId}`)).body;
     expect(before).to.include({ managed: true, active: true });
 
-    const put = await b.scim.request('PUT', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'carol@late.example', displayName: 'Renamed', active: false, emails: [{ value: 'carol@late.example', primary: true }] });
+    const put = await b.scim.request('PUT', `/Users/${created.body.id}`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'carol@late.example',
+      displayName: 'Renamed',
+      active: false,
+      emails: [{ value: 'carol@late.example', primary: true }],
+    });
     expectRefused(put);
     expectRefused(await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'active', value: false }]));
     expectRefused(await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'displayName', value: 'Renamed' }]));
@@ -73,16 +79,25 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     expect((await auditOf(a.orgId)).filter((e) => e.accountId === carolId).map((e) => e.operation)).to.include.members(['create-user', 'delete-user']);
   });
 
-  it('refuses the re-create branch of an update when the email is another organization\'s account', async () => {
+  it("refuses the re-create branch of an update when the email is another organization's account", async () => {
     // B provisions dave on its own domain; an admin deletes the account; B's IdP then renames him to alice@acme.com.
     const created = await b.scim.createUser({ userName: 'dave@bravo.example', emails: [{ value: 'dave@bravo.example', primary: true }] });
     const daveId = created.body[ATLASSIAN].atlassianAccountId;
     expect((await core.delete(`/api/accounts/${daveId}`)).status).to.be.oneOf([200, 204]);
     const before = await account();
-    const put = await b.scim.request('PUT', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'dave@bravo.example', displayName: 'Pwned', active: false, emails: [{ value: 'alice@acme.com', primary: true }] });
+    const put = await b.scim.request('PUT', `/Users/${created.body.id}`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'dave@bravo.example',
+      displayName: 'Pwned',
+      active: false,
+      emails: [{ value: 'alice@acme.com', primary: true }],
+    });
     expectRefused(put);
     await expectUntouched(before);
-    const patch = await b.scim.request('PATCH', `/Users/${created.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'emails', value: [{ value: 'alice@acme.com', primary: true }] }] });
+    const patch = await b.scim.request('PATCH', `/Users/${created.body.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'emails', value: [{ value: 'alice@acme.com', primary: true }] }],
+    });
     expectRefused(patch);
     await expectUntouched(before);
   });
@@ -97,9 +112,14 @@ describe('SCIM: one organization never changes another organization\'s accounts'
     expect((await core.get(`/api/orgs/${a.orgId}/accounts`)).body.total).to.equal(accountsOfA);
   });
 
-  it('links an external account (someone\'s own, on no verified domain) without changing its profile or state', async () => {
+  it("links an external account (someone's own, on no verified domain) without changing its profile or state", async () => {
     const personal = (await core.post('/api/accounts', { email: 'frank@gmail.com', displayName: 'Frank', password: 'frank-long-passphrase-1' })).body;
-    const linked = await b.scim.createUser({ userName: 'frank@gmail.com', displayName: 'Renamed by B', active: false, emails: [{ value: 'frank@gmail.com', primary: true }] });
+    const linked = await b.scim.createUser({
+      userName: 'frank@gmail.com',
+      displayName: 'Renamed by B',
+      active: false,
+      emails: [{ value: 'frank@gmail.com', primary: true }],
+    });
     expect(linked.status).to.equal(201);
     expect(linked.body[ATLASSIAN].atlassianAccountId).to.equal(personal.id);
     const after = (await core.get(`/api/accounts/${personal.id}`)).body;
@@ -112,14 +132,27 @@ describe('SCIM: one organization never changes another organization\'s accounts'
 
   // Issue 14.8: users on a domain the organization has not verified are linked, never changed or deactivated.
   it('links users of unverified domains, even those it created, but never changes or deactivates their accounts, and says so in the audit', async () => {
-    const created = await b.scim.createUser({ userName: 'gina@nobody.example', displayName: 'Gina', emails: [{ value: 'gina@nobody.example', primary: true }] });
+    const created = await b.scim.createUser({
+      userName: 'gina@nobody.example',
+      displayName: 'Gina',
+      emails: [{ value: 'gina@nobody.example', primary: true }],
+    });
     const id = created.body[ATLASSIAN].atlassianAccountId;
     expect((await core.get(`/api/accounts/${id}`)).body).to.include({ displayName: 'Gina', origin: 'scim', managed: false });
-    expect((await b.scim.patch(`/Users/${created.body.id}`, [{ op: 'replace', path: 'displayName', value: 'Gina Lollo' }, { op: 'replace', path: 'active', value: false }])).status).to.equal(200);
+    expect(
+      (
+        await b.scim.patch(`/Users/${created.body.id}`, [
+          { op: 'replace', path: 'displayName', value: 'Gina Lollo' },
+          { op: 'replace', path: 'active', value: false },
+        ])
+      ).status,
+    ).to.equal(200);
     expect((await core.get(`/api/accounts/${id}`)).body).to.include({ displayName: 'Gina', active: true });
     expect((await b.scim.request('DELETE', `/Users/${created.body.id}`)).status).to.equal(204);
     expect((await core.get(`/api/accounts/${id}`)).body.active).to.equal(true);
-    const skipped = (await auditOf(b.orgId)).flatMap((e) => (e as unknown as { changes: { attribute: string; skipped?: string }[] }).changes).filter((c) => c.skipped);
+    const skipped = (await auditOf(b.orgId))
+      .flatMap((e) => (e as unknown as { changes: { attribute: string; skipped?: string }[] }).changes)
+      .filter((c) => c.skipped);
     expect(skipped.map((c) => c.attribute)).to.include.members(['displayName', 'active']);
     expect(skipped.every((c) => c.skipped === 'not-managed-by-this-organization')).to.equal(true);
   });

@@ -19,10 +19,15 @@ describe('SCIM: Users', () => {
   };
 
   it('creates a user with core, enterprise and Atlassian attributes, meta and an ETag', async () => {
-    const created = await scim.createUser(entraUser('alice', {
-      title: 'Engineer', timezone: 'Europe/Berlin', preferredLanguage: 'de-DE', nickName: 'ali',
-      [ENTERPRISE]: { department: 'Engineering', organization: 'Acme', employeeNumber: '42', manager: { value: 'mgr-1' } },
-    }));
+    const created = await scim.createUser(
+      entraUser('alice', {
+        title: 'Engineer',
+        timezone: 'Europe/Berlin',
+        preferredLanguage: 'de-DE',
+        nickName: 'ali',
+        [ENTERPRISE]: { department: 'Engineering', organization: 'Acme', employeeNumber: '42', manager: { value: 'mgr-1' } },
+      }),
+    );
     expect(created.status).to.equal(201);
     expect(created.headers.get('content-type')).to.include('application/scim+json');
     expect(created.headers.get('etag')).to.equal('W/"1"');
@@ -37,7 +42,12 @@ describe('SCIM: Users', () => {
   });
 
   it('treats attribute names case-insensitively and reads "True"/"False" strings', async () => {
-    const created = await scim.createUser({ USERNAME: 'bob@acme.com', Active: 'False', Emails: [{ Value: 'bob@acme.com', Primary: 'True', Type: 'work' }], DisplayName: 'Bob' });
+    const created = await scim.createUser({
+      USERNAME: 'bob@acme.com',
+      Active: 'False',
+      Emails: [{ Value: 'bob@acme.com', Primary: 'True', Type: 'work' }],
+      DisplayName: 'Bob',
+    });
     expect(created.status).to.equal(201);
     expect(created.body).to.deep.include({ userName: 'bob@acme.com', active: false, displayName: 'Bob' });
     expect(created.body.emails).to.deep.equal([{ value: 'bob@acme.com', primary: true, type: 'work' }]);
@@ -47,7 +57,12 @@ describe('SCIM: Users', () => {
     await scim.createUser(entraUser('alice'));
     const again = await scim.createUser({ userName: 'ALICE@acme.com', emails: [{ value: 'alice2@acme.com', primary: true }] });
     expect(again.status).to.equal(409);
-    expect(again.body).to.deep.equal({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness', detail: 'A user with userName ALICE@acme.com already exists in this directory.' });
+    expect(again.body).to.deep.equal({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '409',
+      scimType: 'uniqueness',
+      detail: 'A user with userName ALICE@acme.com already exists in this directory.',
+    });
     expect((await scim.request('GET', '/Users')).body.totalResults).to.equal(1);
   });
 
@@ -55,7 +70,17 @@ describe('SCIM: Users', () => {
     ['no userName', { emails: [{ value: 'x@acme.com', primary: true }] }, 'userName'],
     ['a non-string userName', { userName: 42 }, 'userName'],
     ['a malformed email', { userName: 'x@acme.com', emails: [{ value: 'not-an-email' }] }, 'emails'],
-    ['two primary emails', { userName: 'x@acme.com', emails: [{ value: 'a@acme.com', primary: true }, { value: 'b@acme.com', primary: true }] }, 'primary'],
+    [
+      'two primary emails',
+      {
+        userName: 'x@acme.com',
+        emails: [
+          { value: 'a@acme.com', primary: true },
+          { value: 'b@acme.com', primary: true },
+        ],
+      },
+      'primary',
+    ],
     ['no email at all', { userName: 'just-a-name' }, 'primary email'],
     ['an unknown time zone', { userName: 'x@acme.com', timezone: 'Moon/Base' }, 'timezone'],
     ['a malformed language', { userName: 'x@acme.com', preferredLanguage: 'not a tag!' }, 'preferredLanguage'],
@@ -120,7 +145,16 @@ describe('SCIM: Users', () => {
 
   describe('filters', () => {
     beforeEach(async () => {
-      await scim.createUser(entraUser('alice', { title: 'Engineer', [ENTERPRISE]: { department: 'Engineering' }, emails: [{ value: 'alice@acme.com', type: 'work', primary: true }, { value: 'alice@home.example', type: 'home' }] }));
+      await scim.createUser(
+        entraUser('alice', {
+          title: 'Engineer',
+          [ENTERPRISE]: { department: 'Engineering' },
+          emails: [
+            { value: 'alice@acme.com', type: 'work', primary: true },
+            { value: 'alice@home.example', type: 'home' },
+          ],
+        }),
+      );
       await scim.createUser(entraUser('bob', { title: 'Sales Lead', active: false, [ENTERPRISE]: { department: 'Sales' } }));
       await scim.createUser(entraUser('carol', { externalId: 'OID-Carol' }));
       await core.post('/_rehearsal/clock', { advance: '1h' }, { key: HARNESS_KEY });

@@ -16,9 +16,19 @@ describe('store: data at rest', () => {
   let parent: string;
   let dataDir: string;
   let core: RunningService | undefined;
-  const env = () => ({ REHEARSAL_DATA_DIR: dataDir, CORE_PORT: '0', LOG_LEVEL: 'silent', CORE_ADMIN_KEY: 'at-rest-admin-key-0123456789', CORE_GATEWAY_KEY: 'at-rest-gateway-key-0123456789' });
+  const env = () => ({
+    REHEARSAL_DATA_DIR: dataDir,
+    CORE_PORT: '0',
+    LOG_LEVEL: 'silent',
+    CORE_ADMIN_KEY: 'at-rest-admin-key-0123456789',
+    CORE_GATEWAY_KEY: 'at-rest-gateway-key-0123456789',
+  });
   const call = async (method: string, path: string, body?: unknown, key = 'at-rest-admin-key-0123456789') => {
-    const response = await fetch(core!.url.replace('localhost', '127.0.0.1') + path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(core!.url.replace('localhost', '127.0.0.1') + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: response.status, body: await response.json().catch(() => undefined) };
   };
   const mode = (path: string) => statSync(path).mode & 0o777;
@@ -37,7 +47,8 @@ describe('store: data at rest', () => {
     core = await serveCore(env());
     await call('POST', '/api/accounts', { email: 'alice@acme.com', password: 'alice-long-passphrase-1' });
     expect(mode(dataDir)).to.equal(0o700);
-    for (const file of ['core.sqlite', 'core.sqlite-wal', 'core.sqlite-shm', 'core-secrets-key', 'harness-key']) expect(mode(join(dataDir, file)), file).to.equal(0o600);
+    for (const file of ['core.sqlite', 'core.sqlite-wal', 'core.sqlite-shm', 'core-secrets-key', 'harness-key'])
+      expect(mode(join(dataDir, file)), file).to.equal(0o600);
   });
 
   it('tightens a data directory that exists with wider permissions', async () => {
@@ -52,7 +63,12 @@ describe('store: data at rest', () => {
     await call('POST', '/api/accounts', { email: 'alice@acme.com', password: 'alice-long-passphrase-1' });
     const secret = generateSecret();
     const code = (at: number) => generateSync({ secret, epoch: Math.floor(at / 1000) });
-    const enrolled = await call('POST', '/api/login/two-step/enrol', { email: 'alice@acme.com', secret, code: code(Date.now()) }, 'at-rest-gateway-key-0123456789');
+    const enrolled = await call(
+      'POST',
+      '/api/login/two-step/enrol',
+      { email: 'alice@acme.com', secret, code: code(Date.now()) },
+      'at-rest-gateway-key-0123456789',
+    );
     expect(enrolled.body).to.include({ enrolled: true });
     await core.close();
     core = undefined;
@@ -65,7 +81,12 @@ describe('store: data at rest', () => {
 
     core = await serveCore(env());
     // The next time step's code: the one used at enrolment is never accepted twice.
-    const verified = await call('POST', '/api/login/two-step/verify', { email: 'alice@acme.com', code: code(Date.now() + 30_000) }, 'at-rest-gateway-key-0123456789');
+    const verified = await call(
+      'POST',
+      '/api/login/two-step/verify',
+      { email: 'alice@acme.com', code: code(Date.now() + 30_000) },
+      'at-rest-gateway-key-0123456789',
+    );
     expect(verified.body).to.include({ valid: true, reason: 'totp-valid' });
   });
 });

@@ -33,9 +33,9 @@ describe('store: the group-commit writer', () => {
     await Promise.all(
       [1, 2, 3].map((v) =>
         writer
-          .enqueue(async (tx) => {
+          .enqueue((tx) => {
             tx.prepare('INSERT INTO t (v) VALUES (?)').run(v);
-            return v;
+            return Promise.resolve(v);
           }, true)
           .then((value) => answered.push(value)),
       ),
@@ -50,10 +50,9 @@ describe('store: the group-commit writer', () => {
   it('rolls a failing unit back alone: the others in its batch still commit', async () => {
     const { writer, values, db } = connection();
     const insert = (v: number, fail = false) =>
-      writer.enqueue(async (tx) => {
+      writer.enqueue((tx) => {
         tx.prepare('INSERT INTO t (v) VALUES (?)').run(v);
-        if (fail) throw new Error(`unit ${v} failed`);
-        return v;
+        return fail ? Promise.reject(new Error(`unit ${v} failed`)) : Promise.resolve(v);
       }, true);
     const outcomes = await Promise.allSettled([insert(1), insert(2, true), insert(3)]);
     expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
@@ -65,7 +64,7 @@ describe('store: the group-commit writer', () => {
   it(`shares one transaction among at most ${GROUP_COMMIT_MAX} units`, async () => {
     const { writer, ran, values, db } = connection();
     const n = GROUP_COMMIT_MAX * 2 + 2;
-    await Promise.all(Array.from({ length: n }, (_, v) => writer.enqueue(async (tx) => tx.prepare('INSERT INTO t (v) VALUES (?)').run(v), true)));
+    await Promise.all(Array.from({ length: n }, (_, v) => writer.enqueue((tx) => Promise.resolve(tx.prepare('INSERT INTO t (v) VALUES (?)').run(v)), true)));
     expect(ran.filter((s) => s === 'BEGIN IMMEDIATE')).to.have.length(3);
     expect(values()).to.have.length(n);
     db.close();

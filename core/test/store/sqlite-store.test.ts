@@ -9,9 +9,28 @@ import { MIGRATIONS } from '../../src/store/migrations.ts';
 
 const at = '2026-11-23T09:00:00.000Z';
 const account = (id: string, email: string): Account => ({
-  id, email, displayName: id, publicName: null, jobTitle: null, department: null, organization: null, timezone: null,
-  preferredLanguage: null, active: true, managedBy: null, origin: 'signup', passwordHash: null, passwordChangedAt: null,
-  totpSecret: null, recoveryCodeHashes: [], totpLastStep: null, firstLoginAt: null, lastLoginAt: null, profileSources: {}, createdAt: at, updatedAt: at,
+  id,
+  email,
+  displayName: id,
+  publicName: null,
+  jobTitle: null,
+  department: null,
+  organization: null,
+  timezone: null,
+  preferredLanguage: null,
+  active: true,
+  managedBy: null,
+  origin: 'signup',
+  passwordHash: null,
+  passwordChangedAt: null,
+  totpSecret: null,
+  recoveryCodeHashes: [],
+  totpLastStep: null,
+  firstLoginAt: null,
+  lastLoginAt: null,
+  profileSources: {},
+  createdAt: at,
+  updatedAt: at,
 });
 
 describe('store/sqlite-store', () => {
@@ -42,7 +61,12 @@ describe('store/sqlite-store', () => {
       await tx.insertAccount(account('a1', 'alice@acme.com'));
       throw new Error('boom after two writes');
     });
-    expect(await attempt.then(() => 'committed', (err: Error) => err.message)).to.equal('boom after two writes');
+    expect(
+      await attempt.then(
+        () => 'committed',
+        (err: Error) => err.message,
+      ),
+    ).to.equal('boom after two writes');
     expect(await store.read((tx) => tx.getOrg('o1'))).to.equal(undefined);
     expect(await store.read((tx) => tx.getAccount('a1'))).to.equal(undefined);
     await store.close();
@@ -77,7 +101,11 @@ describe('store/sqlite-store', () => {
     });
     afterEach(() => store.close());
 
-    const fails = (work: Parameters<SqliteStore['transaction']>[0]) => store.transaction(work).then(() => 'committed', (err: Error) => err.message);
+    const fails = (work: Parameters<SqliteStore['transaction']>[0]) =>
+      store.transaction(work).then(
+        () => 'committed',
+        (err: Error) => err.message,
+      );
 
     it('one account per email, case-insensitively', async () => {
       await store.transaction((tx) => tx.insertAccount(account('a1', 'alice@acme.com')));
@@ -85,7 +113,17 @@ describe('store/sqlite-store', () => {
     });
 
     it('one verifying organization per domain', async () => {
-      const domain = (id: string, orgId: string, status: 'pending' | 'verified') => ({ id, orgId, name: 'acme.com', status, token: 't', method: null, verifiedAt: null, directoryId: null, createdAt: at });
+      const domain = (id: string, orgId: string, status: 'pending' | 'verified') => ({
+        id,
+        orgId,
+        name: 'acme.com',
+        status,
+        token: 't',
+        method: null,
+        verifiedAt: null,
+        directoryId: null,
+        createdAt: at,
+      });
       await store.transaction((tx) => tx.insertDomain(domain('x1', 'o1', 'verified')));
       expect(await fails((tx) => tx.insertDomain(domain('x2', 'o2', 'pending')))).to.equal('committed');
       expect(await fails((tx) => tx.updateDomain('x2', { status: 'verified' }))).to.match(/UNIQUE constraint failed: domains.name/);
@@ -93,10 +131,27 @@ describe('store/sqlite-store', () => {
     });
 
     it('one local directory and one default policy per directory; non-billable policies cannot enforce SSO', async () => {
-      expect(await fails((tx) => tx.insertDirectory({ id: 'd2', orgId: 'o1', kind: 'local', name: 'Other', scimFidelity: 'rfc', scimRateLimit: null, createdAt: at }))).to.match(/UNIQUE/);
+      expect(
+        await fails((tx) =>
+          tx.insertDirectory({ id: 'd2', orgId: 'o1', kind: 'local', name: 'Other', scimFidelity: 'rfc', scimRateLimit: null, createdAt: at }),
+        ),
+      ).to.match(/UNIQUE/);
       const policy = (id: string, extra: object = {}) => ({
-        id, orgId: 'o1', directoryId: 'd1', name: id, sso: 'disabled' as const, twoStep: 'optional' as const, passwordMinStrength: null,
-        passwordExpiryDays: null, idleMinutes: 60, sessionExpiryMinutes: null, billable: true, isDefault: true, createdAt: at, updatedAt: at, ...extra,
+        id,
+        orgId: 'o1',
+        directoryId: 'd1',
+        name: id,
+        sso: 'disabled' as const,
+        twoStep: 'optional' as const,
+        passwordMinStrength: null,
+        passwordExpiryDays: null,
+        idleMinutes: 60,
+        sessionExpiryMinutes: null,
+        billable: true,
+        isDefault: true,
+        createdAt: at,
+        updatedAt: at,
+        ...extra,
       });
       await store.transaction((tx) => tx.insertPolicy(policy('p1')));
       expect(await fails((tx) => tx.insertPolicy(policy('p2')))).to.match(/UNIQUE constraint failed: policies.directory_id/);
@@ -107,8 +162,26 @@ describe('store/sqlite-store', () => {
     it('every member in exactly one policy: moving replaces, never duplicates', async () => {
       await store.transaction(async (tx) => {
         await tx.insertAccount(account('a1', 'alice@acme.com'));
-        for (const [id, isDefault] of [['p1', true], ['p2', false]] as const) {
-          await tx.insertPolicy({ id, orgId: 'o1', directoryId: 'd1', name: id, sso: 'disabled', twoStep: 'optional', passwordMinStrength: null, passwordExpiryDays: null, idleMinutes: 60, sessionExpiryMinutes: null, billable: true, isDefault, createdAt: at, updatedAt: at });
+        for (const [id, isDefault] of [
+          ['p1', true],
+          ['p2', false],
+        ] as const) {
+          await tx.insertPolicy({
+            id,
+            orgId: 'o1',
+            directoryId: 'd1',
+            name: id,
+            sso: 'disabled',
+            twoStep: 'optional',
+            passwordMinStrength: null,
+            passwordExpiryDays: null,
+            idleMinutes: 60,
+            sessionExpiryMinutes: null,
+            billable: true,
+            isDefault,
+            createdAt: at,
+            updatedAt: at,
+          });
         }
         await tx.setMembership(['a1'], 'p1', at);
         await tx.setMembership(['a1'], 'p2', at);

@@ -101,7 +101,9 @@ export async function startCore(overrides: Partial<CoreAppOptions> = {}): Promis
 /** An organization with a verified domain (through the harness DNS), ready for policy work. */
 export async function orgWithVerifiedDomain(core: TestCore, options: { name?: string; plan?: string; domain?: string; admins?: string[] } = {}) {
   const domainName = options.domain ?? 'acme.com';
-  const org = (await core.post('/api/orgs', { name: options.name ?? 'Acme', plan: options.plan ?? 'enterprise', admins: options.admins ?? [`root@${domainName}`] })).body;
+  const org = (
+    await core.post('/api/orgs', { name: options.name ?? 'Acme', plan: options.plan ?? 'enterprise', admins: options.admins ?? [`root@${domainName}`] })
+  ).body;
   const domain = (await core.post(`/api/orgs/${org.id}/domains`, { name: domainName })).body;
   await core.post('/_rehearsal/dns', { domain: domainName, txt: domain.verification.dns.value }, { key: HARNESS_KEY });
   const verified = await core.post(`/api/orgs/${org.id}/domains/${domain.id}/verify`, { method: 'dns' });
@@ -116,7 +118,11 @@ export async function testCertificate(): Promise<string> {
   const { execFileSync } = await import('node:child_process');
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-cert-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '30', '-subj', '/CN=mock-idp.test'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '30', '-subj', '/CN=mock-idp.test'],
+      { stdio: 'ignore' },
+    );
     certificate = (await import('node:fs')).readFileSync(join(dir, 'c.pem'), 'utf8');
     return certificate;
   } finally {

@@ -48,8 +48,19 @@ describe('api: Trello Enterprise', () => {
     await core.post(`/api/trello/enterprises/${enterpriseId}/licenses`, { emails: ['contractor@partner.example'] });
     const members = (await core.get(`/api/trello/enterprises/${enterpriseId}/members`)).body;
     const byEmail = Object.fromEntries(members.members.map((m: { email: string }) => [m.email, m]));
-    expect(byEmail['alice@acme.com']).to.deep.include({ managed: true, managedReason: 'email-on-claimed-domain', usesSeat: true, seatReason: 'enterprise-workspace-member' });
-    expect(byEmail['contractor@partner.example']).to.deep.include({ managed: false, managedReason: 'email-on-unclaimed-domain', usesSeat: true, seatReason: 'enterprise-license', workspaceIds: [ws] });
+    expect(byEmail['alice@acme.com']).to.deep.include({
+      managed: true,
+      managedReason: 'email-on-claimed-domain',
+      usesSeat: true,
+      seatReason: 'enterprise-workspace-member',
+    });
+    expect(byEmail['contractor@partner.example']).to.deep.include({
+      managed: false,
+      managedReason: 'email-on-unclaimed-domain',
+      usesSeat: true,
+      seatReason: 'enterprise-license',
+      workspaceIds: [ws],
+    });
     expect(byEmail['trello-only@acme.com']).to.deep.include({ managed: true, usesSeat: false, seatReason: 'no-license-or-enterprise-workspace' });
     expect(members.seatsUsed).to.equal(2);
   });
@@ -64,7 +75,10 @@ describe('api: Trello Enterprise', () => {
     }
     const aliceBoards = (await core.get(`/api/trello/enterprises/${enterpriseId}/boards/${alice.accountId}`)).body;
     expect(aliceBoards.managed).to.equal(true);
-    expect(aliceBoards.boards.map((b: { name: string; access: string }) => `${b.name}:${b.access}`)).to.have.members(['organization board:organization-visible', 'public board:public']);
+    expect(aliceBoards.boards.map((b: { name: string; access: string }) => `${b.name}:${b.access}`)).to.have.members([
+      'organization board:organization-visible',
+      'public board:public',
+    ]);
     const outsiderBoards = (await core.get(`/api/trello/enterprises/${enterpriseId}/boards/${outsider.accountId}`)).body;
     expect(outsiderBoards.boards.map((b: { name: string }) => b.name)).to.deep.equal(['public board']);
     await core.post(`/api/trello/workspaces/${ws}/members`, { emails: ['x@partner.example'] });

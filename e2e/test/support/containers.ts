@@ -18,7 +18,7 @@ export async function dockerMissing(): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const why = `container suite: no Docker engine answers (${(err as Error).message.split('\n')[0]}); start one with dockerd --bridge=none --iptables=false`;
-    if (process.env.CI === 'true') throw new Error(`${why}; CI must run it`);
+    if (process.env.CI === 'true') throw new Error(`${why}; CI must run it`, { cause: err });
     return why;
   }
 }
@@ -35,6 +35,9 @@ export async function buildImages(): Promise<void> {
     await run('bash', [join(ROOT, 'scripts', 'docker-base-image.sh'), BASE_IMAGE], { cwd: ROOT });
   }
   for (const target of TARGETS) {
-    await run('docker', ['build', '--network', 'host', '--target', target, '--build-arg', `BASE=${BASE_IMAGE}`, '-t', imageOf(target), ROOT], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    await run('docker', ['build', '--network', 'host', '--target', target, '--build-arg', `BASE=${BASE_IMAGE}`, '-t', imageOf(target), ROOT], {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
   }
 }

@@ -23,7 +23,11 @@ export function routesOf(app: Express): Route[] {
     stack.flatMap((layer) => {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        return paths.flatMap((path) => Object.keys(layer.route!.methods).filter((m) => m !== '_all').map((method) => ({ method: method.toUpperCase(), path: prefix + path })));
+        return paths.flatMap((path) =>
+          Object.keys(layer.route!.methods)
+            .filter((m) => m !== '_all')
+            .map((method) => ({ method: method.toUpperCase(), path: prefix + path })),
+        );
       }
       if (layer.handle?.stack) return walk(layer.handle.stack, prefix + (layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''));
       return [];
@@ -38,9 +42,18 @@ export function routesOf(app: Express): Route[] {
  */
 export async function serviceRoutes(): Promise<Record<'core' | 'idp' | 'gateway', Route[]>> {
   const store = new SqliteStore(':memory:');
-  const core = createCoreApp({ store, credentials: { adminKey: 'route-table-admin-key-0123', gatewayKey: 'route-table-gateway-key-0123' }, gatewayUrl: 'http://localhost:8000' });
+  const core = createCoreApp({
+    store,
+    credentials: { adminKey: 'route-table-admin-key-0123', gatewayKey: 'route-table-gateway-key-0123' },
+    gatewayUrl: 'http://localhost:8000',
+  });
   const idp = createIdpApp({ publicUrl: 'http://localhost:7000', credential: await generateCredential('route table', new Date()) });
-  const gateway = createGatewayApp({ publicUrl: 'http://localhost:8000', coreUrl: 'http://localhost:9000', coreKey: 'route-table-gateway-key-0123', adminKey: 'route-table-admin-key-0123' });
+  const gateway = createGatewayApp({
+    publicUrl: 'http://localhost:8000',
+    coreUrl: 'http://localhost:9000',
+    coreKey: 'route-table-gateway-key-0123',
+    adminKey: 'route-table-admin-key-0123',
+  });
   const tables = { core: routesOf(core), idp: routesOf(idp), gateway: routesOf(gateway) };
   await store.close();
   // The product API is answered before express (see the gateway's product-api.ts): it is a route all the same.

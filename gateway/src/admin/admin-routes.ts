@@ -6,7 +6,10 @@ import type { GatewayContext } from '../context.ts';
 const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
 
 /** The gateway's own admin API (revoking sessions) and, when enabled, the harness (clock, reset). */
-export function adminRoutes(ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers'>, harness: boolean): Router {
+export function adminRoutes(
+  ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers'>,
+  harness: boolean,
+): Router {
   const router = Router();
 
   /** Admin: end every session of an account (by id or email). */

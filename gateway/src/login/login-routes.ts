@@ -6,7 +6,12 @@ import { emailPage, passwordPage } from '../pages.ts';
 import { REASON_NOTICES } from '../sessions/sessions.ts';
 
 const loginInput = z
-  .object({ email: z.email().max(320), relayState: z.string().max(2048).optional(), csrf: z.string().optional(), method: z.enum(['sso', 'password']).optional() })
+  .object({
+    email: z.email().max(320),
+    relayState: z.string().max(2048).optional(),
+    csrf: z.string().optional(),
+    method: z.enum(['sso', 'password']).optional(),
+  })
   .strict();
 
 /** Step one of every login: the email, and core's decision of the path. */
@@ -30,14 +35,17 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
    */
   router.post('/login', ctx.parsers.form, ctx.parsers.body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
-    if (!web.csrfOk(req)) return web.refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
-    if (input.relayState !== undefined && !isRelativePath(input.relayState)) return web.refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
+    if (!web.csrfOk(req))
+      return web.refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
+    if (input.relayState !== undefined && !isRelativePath(input.relayState))
+      return web.refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const started = await core.startLogin(input.email);
     if (!started) return web.refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
     const { decision, connection } = started;
     const sso = decision.allowed && (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password'));
     if (sso && decision.idp) {
-      if (!connection) return web.refuse(req, res, 404, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
+      if (!connection)
+        return web.refuse(req, res, 404, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
       return sp.sendAuthnRequest(req, res, connection, input.relayState ?? '/');
     }
     ctx.logger.debug('password step', { reason: decision.reason });

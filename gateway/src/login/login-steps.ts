@@ -24,7 +24,9 @@ export function loginSteps(ctx: StepsContext) {
 
   /** The step page (or JSON) of a pending login; a failed attempt shows its error on the same step, so the person tries again. */
   const showStep = async (req: Request, res: Response, login: PendingLogin, error?: { status: number; code: string; message: string }) => {
-    const enrolment = login.secret ? { secret: login.secret, otpauthUri: generateURI({ issuer: 'Rehearsal', label: login.email, secret: login.secret }) } : undefined;
+    const enrolment = login.secret
+      ? { secret: login.secret, otpauthUri: generateURI({ issuer: 'Rehearsal', label: login.email, secret: login.secret }) }
+      : undefined;
     if (error) res.status(error.status);
     if (web.wantsJson(req)) {
       if (error) return void res.json({ error: { code: error.code, message: error.message }, step: login.step, retry: true });
@@ -47,7 +49,13 @@ export function loginSteps(ctx: StepsContext) {
    * session starts; a refusal is answered with core's reason. `onRefusal`
    * lets a step keep the person on it (a wrong code).
    */
-  const complete = async (req: Request, res: Response, facts: PasswordFacts, relayState: string, shown: (login: { recoveryCodes: string[] | null; recoveryCodesLeft: number | null; secondFactor: string | null }) => Record<string, unknown> = () => ({})) => {
+  const complete = async (
+    req: Request,
+    res: Response,
+    facts: PasswordFacts,
+    relayState: string,
+    shown: (login: { recoveryCodes: string[] | null; recoveryCodesLeft: number | null; secondFactor: string | null }) => Record<string, unknown> = () => ({}),
+  ) => {
     const completion = await core.completeLogin(facts);
     if (!completion.completed) return completion;
     await ctx.startSession(req, res, completion, relayState, shown(completion));
@@ -81,9 +89,16 @@ export function loginSteps(ctx: StepsContext) {
     const reservation = throttle.reserve(key);
     if (reservation.attempt) return reservation.attempt;
     const wait = reservation.retryAfterSeconds;
-    web.refuse(req, res, 429, 'too-many-attempts', `Too many wrong attempts for this account: try again in ${wait < 60 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.`, {
-      'retry-after': String(wait),
-    });
+    web.refuse(
+      req,
+      res,
+      429,
+      'too-many-attempts',
+      `Too many wrong attempts for this account: try again in ${wait < 60 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.`,
+      {
+        'retry-after': String(wait),
+      },
+    );
     return undefined;
   };
 

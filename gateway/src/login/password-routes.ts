@@ -4,7 +4,9 @@ import { parseInput } from '@rehearsal/runtime';
 import { isRelativePath } from '../context.ts';
 import { loginSteps, type StepsContext } from './login-steps.ts';
 
-const passwordInput = z.object({ email: z.email().max(320), password: z.string().min(1).max(1000), relayState: z.string().max(2048).optional(), csrf: z.string().optional() }).strict();
+const passwordInput = z
+  .object({ email: z.email().max(320), password: z.string().min(1).max(1000), relayState: z.string().max(2048).optional(), csrf: z.string().optional() })
+  .strict();
 const newPasswordInput = z.object({ password: z.string().min(1).max(1000), csrf: z.string().optional() }).strict();
 
 /** The first factor of the password path, and the new password an expired one asks for. */
@@ -34,7 +36,8 @@ export function passwordRoutes(ctx: StepsContext): Router {
       return web.refuse(req, res, 401, 'password-invalid', 'Wrong email or password.');
     }
     attempt.succeeded();
-    if (checked.reason === 'account-deactivated') return web.refuse(req, res, 403, 'account-deactivated', 'This account is deactivated: an admin of your organization can reactivate it.');
+    if (checked.reason === 'account-deactivated')
+      return web.refuse(req, res, 403, 'account-deactivated', 'This account is deactivated: an admin of your organization can reactivate it.');
     const decision = checked.decision;
     if (!decision?.allowed) return web.refuse(req, res, 403, decision?.reason ?? 'email-invalid', decision?.message ?? 'Core could not read that email.');
     if (decision.method === 'sso') return web.refuse(req, res, 403, 'sso-required', `${decision.message} A password cannot be used.`);
@@ -48,7 +51,11 @@ export function passwordRoutes(ctx: StepsContext): Router {
     if (!login) return;
     const changed = await core.changePassword(login.email, input.password);
     if (changed.status !== 200) {
-      return steps.showStep(req, res, login, { status: 400, code: changed.body?.error?.code ?? 'password-rejected', message: changed.body?.error?.message ?? 'That password is not accepted.' });
+      return steps.showStep(req, res, login, {
+        status: 400,
+        code: changed.body?.error?.code ?? 'password-rejected',
+        message: changed.body?.error?.message ?? 'That password is not accepted.',
+      });
     }
     await steps.next(req, res, login.decision, login.relayState, 'password-change');
   });

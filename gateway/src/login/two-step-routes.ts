@@ -24,7 +24,8 @@ export function twoStepRoutes(ctx: StepsContext): Router {
   const parsers = [ctx.parsers.form, ctx.parsers.body];
 
   /** A wrong code keeps the step (within the throttle): the person types the next code rather than starting over. */
-  const wrongCode = (req: Request, res: Response, login: PendingLogin, code: string, message: string) => steps.showStep(req, res, login, { status: 401, code, message });
+  const wrongCode = (req: Request, res: Response, login: PendingLogin, code: string, message: string) =>
+    steps.showStep(req, res, login, { status: 401, code, message });
 
   router.post('/login/two-step', ...parsers, async (req, res) => {
     const input = parseInput(codeInput, req.body ?? {}, 'body');
@@ -34,7 +35,10 @@ export function twoStepRoutes(ctx: StepsContext): Router {
     const attempt = steps.reserve(req, res, `totp:${login.email}`);
     if (!attempt) return;
     const done = await steps.attempting(attempt, () =>
-      steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code } }, login.relayState, (c) => ({ recoveryCodesLeft: c.recoveryCodesLeft, secondFactor: c.secondFactor })),
+      steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code } }, login.relayState, (c) => ({
+        recoveryCodesLeft: c.recoveryCodesLeft,
+        secondFactor: c.secondFactor,
+      })),
     );
     if (!done.completed) {
       if (!(done.reason in WRONG_CODE)) {
@@ -56,8 +60,11 @@ export function twoStepRoutes(ctx: StepsContext): Router {
     const attempt = steps.reserve(req, res, `totp:${login.email}`);
     if (!attempt) return;
     // Browsers see the recovery codes once, on a page of their own, then continue; API clients get them in the JSON.
-    const shown = (c: { recoveryCodes: string[] | null }) => (web.wantsJson(req) ? { recoveryCodes: c.recoveryCodes } : { page: recoveryCodesPage(c.recoveryCodes ?? [], login.relayState) });
-    const done = await steps.attempting(attempt, () => steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code, secret: login.secret! } }, login.relayState, shown));
+    const shown = (c: { recoveryCodes: string[] | null }) =>
+      web.wantsJson(req) ? { recoveryCodes: c.recoveryCodes } : { page: recoveryCodesPage(c.recoveryCodes ?? [], login.relayState) };
+    const done = await steps.attempting(attempt, () =>
+      steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code, secret: login.secret! } }, login.relayState, shown),
+    );
     if (!done.completed) {
       if (done.reason === 'two-step-enrolled') {
         attempt.abandoned();
@@ -68,7 +75,13 @@ export function twoStepRoutes(ctx: StepsContext): Router {
         return web.refuse(req, res, 403, done.reason, done.message);
       }
       attempt.failed();
-      return wrongCode(req, res, login, 'two-step-code-invalid', 'That code does not match the secret: check the authenticator app and the time on the phone, then type the code it shows now.');
+      return wrongCode(
+        req,
+        res,
+        login,
+        'two-step-code-invalid',
+        'That code does not match the secret: check the authenticator app and the time on the phone, then type the code it shows now.',
+      );
     }
     attempt.succeeded();
     pending.end(login.id);

@@ -33,14 +33,22 @@ export interface Delegation {
   session?: { id: string };
 }
 
-const refusal = (status: number, code: string, message: string, sessionEnded?: string): Delegation => ({ status, text: JSON.stringify({ error: { code, message } }), ...(sessionEnded ? { sessionEnded } : {}) });
+const refusal = (status: number, code: string, message: string, sessionEnded?: string): Delegation => ({
+  status,
+  text: JSON.stringify({ error: { code, message } }),
+  ...(sessionEnded ? { sessionEnded } : {}),
+});
 
 /**
  * A product request on someone's behalf: a live session (this request counts
  * as activity), then core's answer for the person, vouched for by a short-lived
  * identity token. One rule for the pages and the product API.
  */
-export async function delegate(deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient }, cookieValue: string | undefined, corePath: string): Promise<Delegation> {
+export async function delegate(
+  deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient },
+  cookieValue: string | undefined,
+  corePath: string,
+): Promise<Delegation> {
   const state = await deps.sessions.resume(cookieValue);
   if (!state.session) {
     const reason = state.reason ?? 'login-required';
@@ -53,7 +61,7 @@ export async function delegate(deps: { sessions: Sessions; identity: IdentityTok
   if (answer.status === 200) return { status: 200, text: answer.text, session };
   let error: { code?: string; message?: string } | undefined;
   try {
-    error = JSON.parse(answer.text)?.error;
+    error = (JSON.parse(answer.text) as { error?: { code?: string; message?: string } } | null)?.error;
   } catch {
     // not JSON: the generic refusal below
   }
@@ -83,14 +91,23 @@ export function productApi(deps: { sessions: Sessions; identity: IdentityTokens;
     const corePath = corePathOf(name.replace(/\/$/, ''));
     if (!corePath) return false;
     const send = (answer: Delegation) => {
-      const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer.text), 'cache-control': 'no-store' };
-      if (answer.sessionEnded) headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(answer.text),
+        'cache-control': 'no-store',
+      };
+      if (answer.sessionEnded)
+        headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
       res.writeHead(answer.status, headers);
       res.end(answer.text);
     };
     delegate(deps, cookieOf(req, SESSION_COOKIE), corePath).then(send, (err: unknown) => {
       deps.logger.error(err instanceof CoreUnavailable ? 'core unavailable' : 'product request failed', { message: (err as Error).message });
-      send(err instanceof CoreUnavailable ? refusal(503, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.') : refusal(500, 'internal-error', 'Something went wrong in the gateway.'));
+      send(
+        err instanceof CoreUnavailable
+          ? refusal(503, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.')
+          : refusal(500, 'internal-error', 'Something went wrong in the gateway.'),
+      );
     });
     return true;
   };

@@ -31,16 +31,15 @@ export class ExpiringKeys extends ExpiringMap<string> {
     return this.get(key) !== undefined;
   }
 
-  // node-saml's CacheProvider
-  async saveAsync(key: string, value: string) {
+  // node-saml's CacheProvider: asynchronous by contract, immediate here.
+  saveAsync(key: string, value: string): Promise<{ value: string; createdAt: number }> {
     this.add(key, value);
-    return { value, createdAt: this.clock.now().getTime() };
+    return Promise.resolve({ value, createdAt: this.clock.now().getTime() });
   }
-  async getAsync(key: string) {
-    return this.get(key) ?? null;
+  getAsync(key: string): Promise<string | null> {
+    return Promise.resolve(this.get(key) ?? null);
   }
-  async removeAsync(key: string | null) {
-    if (key === null || !this.delete(key)) return null;
-    return key;
+  removeAsync(key: string | null): Promise<string | null> {
+    return Promise.resolve(key === null || !this.delete(key) ? null : key);
   }
 }

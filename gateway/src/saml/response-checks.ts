@@ -19,7 +19,11 @@ export const CLOCK_SKEW_MS = 3 * 60_000;
 
 const ALLOWED_SIGNATURES = new Set(['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512']);
 const ALLOWED_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']);
-const ALLOWED_TRANSFORMS = new Set(['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#', 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments']);
+const ALLOWED_TRANSFORMS = new Set([
+  'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+  'http://www.w3.org/2001/10/xml-exc-c14n#',
+  'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+]);
 
 export interface Expectations {
   /** The connection's ACS URL: Destination and Recipient must name it. */
@@ -54,7 +58,7 @@ const reject = (code: string, message: string): never => {
   throw new SamlRejection(code, message);
 };
 
-const elements = (root: Document | Element, ns: string, name: string) => Array.from(root.getElementsByTagNameNS(ns, name)) as Element[];
+const elements = (root: Document | Element, ns: string, name: string) => Array.from<Element>(root.getElementsByTagNameNS(ns, name));
 const children = (el: Element, ns: string, name: string) =>
   Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
 
@@ -72,12 +76,16 @@ function parse(xml: string): Document {
   let failure: string | undefined;
   let doc: Document | undefined;
   try {
-    doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) } as never).parseFromString(xml, 'text/xml') as unknown as Document;
+    doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) } as never).parseFromString(
+      xml,
+      'text/xml',
+    );
   } catch (err) {
     // @xmldom/xmldom 0.9 throws on fatal errors (two roots, unclosed tags, duplicate attributes...).
     failure ??= (err as Error).message;
   }
-  if (failure || !doc?.documentElement) reject('saml-response-malformed', `The SAMLResponse is not well-formed XML${failure ? `: ${failure.split('\n')[0]}` : ''}.`);
+  if (failure || !doc?.documentElement)
+    reject('saml-response-malformed', `The SAMLResponse is not well-formed XML${failure ? `: ${failure.split('\n')[0]}` : ''}.`);
   return doc!;
 }
 
@@ -119,7 +127,11 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   const assertions = elements(doc, SAML, 'Assertion');
   const encrypted = elements(doc, SAML, 'EncryptedAssertion');
   if (encrypted.length) reject('saml-assertion-encrypted', 'The assertion is encrypted; this connection expects plain, signed assertions.');
-  if (assertions.length !== 1) reject(assertions.length ? 'saml-assertion-count' : 'saml-assertion-missing', `The response holds ${assertions.length} assertions; exactly one is accepted.`);
+  if (assertions.length !== 1)
+    reject(
+      assertions.length ? 'saml-assertion-count' : 'saml-assertion-missing',
+      `The response holds ${assertions.length} assertions; exactly one is accepted.`,
+    );
   const assertion = assertions[0]!;
   if (assertion.parentNode !== root) reject('saml-assertion-count', 'The assertion is not a direct child of the Response.');
   if (elements(doc, SAMLP, 'Response').length !== 1) reject('saml-response-malformed', 'The document holds more than one Response.');
@@ -140,7 +152,8 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   for (const signedInfo of elements(doc, DSIG, 'SignedInfo')) {
     if (elements(signedInfo, DSIG, 'Reference').length !== 1) reject('saml-signature-invalid', 'A signature must cover exactly one element.');
     const transforms = elements(signedInfo, DSIG, 'Transform');
-    if (transforms.length > 2 || transforms.some((t) => !ALLOWED_TRANSFORMS.has(t.getAttribute('Algorithm') ?? ''))) reject('saml-signature-invalid', 'A signature uses transforms SAML does not need.');
+    if (transforms.length > 2 || transforms.some((t) => !ALLOWED_TRANSFORMS.has(t.getAttribute('Algorithm') ?? '')))
+      reject('saml-signature-invalid', 'A signature uses transforms SAML does not need.');
   }
   for (const signature of elements(doc, DSIG, 'Signature')) {
     if (children(signature, DSIG, 'SignedInfo').length !== 1) reject('saml-signature-invalid', 'A signature must hold exactly one SignedInfo.');
@@ -157,7 +170,8 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   const issuers = [children(root, SAML, 'Issuer')[0], children(assertion, SAML, 'Issuer')[0]];
   if (!issuers[1]) reject('saml-issuer-missing', 'The assertion names no Issuer.');
   for (const issuer of issuers) {
-    if (issuer && issuer.textContent?.trim() !== expect.issuer) reject('saml-issuer-mismatch', `The response comes from ${issuer.textContent?.trim()}, not the connection's IdP (${expect.issuer}).`);
+    if (issuer && issuer.textContent?.trim() !== expect.issuer)
+      reject('saml-issuer-mismatch', `The response comes from ${issuer.textContent?.trim()}, not the connection's IdP (${expect.issuer}).`);
   }
   const audiences = elements(assertion, SAML, 'Audience').map((a) => a.textContent?.trim());
   if (!audiences.length) reject('saml-audience-missing', 'The assertion has no AudienceRestriction.');
@@ -166,22 +180,29 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   const bearer = elements(assertion, SAML, 'SubjectConfirmation').find((c) => c.getAttribute('Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
   const data = bearer && children(bearer, SAML, 'SubjectConfirmationData')[0];
   if (!data) reject('saml-subject-confirmation-missing', 'The assertion has no bearer SubjectConfirmationData.');
-  if (data!.getAttribute('Recipient') !== expect.acsUrl) reject('saml-recipient-mismatch', `The assertion may be used at ${data!.getAttribute('Recipient')}, not this ACS (${expect.acsUrl}).`);
+  if (data!.getAttribute('Recipient') !== expect.acsUrl)
+    reject('saml-recipient-mismatch', `The assertion may be used at ${data!.getAttribute('Recipient')}, not this ACS (${expect.acsUrl}).`);
 
   // Time, on the gateway's clock, with the allowed skew.
   const now = expect.now.getTime();
   const conditions = children(assertion, SAML, 'Conditions')[0];
   const notBefore = time(conditions?.getAttribute('NotBefore') ?? null, 'NotBefore');
-  const windows = [time(conditions?.getAttribute('NotOnOrAfter') ?? null, 'NotOnOrAfter'), time(data!.getAttribute('NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter')].filter((d): d is Date => d !== undefined);
+  const windows = [
+    time(conditions?.getAttribute('NotOnOrAfter') ?? null, 'NotOnOrAfter'),
+    time(data!.getAttribute('NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter'),
+  ].filter((d): d is Date => d !== undefined);
   if (!windows.length) reject('saml-assertion-expired', 'The assertion has no NotOnOrAfter: it would never expire.');
-  if (notBefore && now + CLOCK_SKEW_MS < notBefore.getTime()) reject('saml-assertion-not-yet-valid', `The assertion is valid from ${notBefore.toISOString()}; it is ${expect.now.toISOString()} here.`);
+  if (notBefore && now + CLOCK_SKEW_MS < notBefore.getTime())
+    reject('saml-assertion-not-yet-valid', `The assertion is valid from ${notBefore.toISOString()}; it is ${expect.now.toISOString()} here.`);
   const notOnOrAfter = new Date(Math.min(...windows.map((d) => d.getTime())));
-  if (now - CLOCK_SKEW_MS >= notOnOrAfter.getTime()) reject('saml-assertion-expired', `The assertion expired at ${notOnOrAfter.toISOString()}; it is ${expect.now.toISOString()} here.`);
+  if (now - CLOCK_SKEW_MS >= notOnOrAfter.getTime())
+    reject('saml-assertion-expired', `The assertion expired at ${notOnOrAfter.toISOString()}; it is ${expect.now.toISOString()} here.`);
 
   // InResponseTo must agree between the Response and the confirmation data.
   const inResponseTo = root.getAttribute('InResponseTo') || undefined;
   const confirmationIrt = data!.getAttribute('InResponseTo') || undefined;
-  if (inResponseTo !== confirmationIrt && confirmationIrt !== undefined) reject('saml-in-response-to-mismatch', 'The Response and its assertion answer different requests.');
+  if (inResponseTo !== confirmationIrt && confirmationIrt !== undefined)
+    reject('saml-in-response-to-mismatch', 'The Response and its assertion answer different requests.');
 
   // The NameID, whole: a comment inside it must not shorten what is read.
   const nameIdElement = elements(assertion, SAML, 'NameID')[0];

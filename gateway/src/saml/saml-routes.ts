@@ -47,7 +47,10 @@ export function samlRoutes(ctx: SamlContext): Router {
       if (read instanceof SamlRejection) throw read;
       checked = checkResponse(read, { acsUrl: connection.acsUrl, audience: connection.spEntityId, issuer: connection.idpEntityId, now: ctx.clock.now() });
       if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) {
-        throw new SamlRejection('saml-in-response-to-unknown', 'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).');
+        throw new SamlRejection(
+          'saml-in-response-to-unknown',
+          'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).',
+        );
       }
       if (checked.inResponseTo === undefined && !connection.allowIdpInitiated) {
         throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
@@ -66,7 +69,8 @@ export function samlRoutes(ctx: SamlContext): Router {
       return web.refuse(req, res, 401, 'saml-assertion-replayed', 'This assertion was used already.');
     }
     const nameId = String(profile.nameID ?? '');
-    if (nameId.toLowerCase() !== checked.nameId.toLowerCase()) return web.refuse(req, res, 401, 'saml-response-invalid', 'The signed NameID differs from the one read.');
+    if (nameId.toLowerCase() !== checked.nameId.toLowerCase())
+      return web.refuse(req, res, 401, 'saml-response-invalid', 'The signed NameID differs from the one read.');
     const completion = await core.completeLogin({
       method: 'sso',
       connectionId: connection.id,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { SAML } from '@node-saml/node-saml';
 import { MultiSamlStrategy, type Profile, type SamlConfig } from '@node-saml/passport-saml';
@@ -40,7 +40,8 @@ export class SamlServiceProvider {
     this.requests = new ExpiringKeys(clock);
     this.seenAssertions = new ExpiringKeys(clock);
     this.sentThrough = new ExpiringMap(clock, 100_000);
-    this.privateKeyPem = keys.privateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.privateKeyPem =
+      keys.privateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.certificate = keys.certificatePem === undefined ? undefined : Promise.resolve(keys.certificatePem);
     this.passport = this.strategy();
   }
@@ -51,7 +52,7 @@ export class SamlServiceProvider {
     // passport-saml reads RelayState from the query or the body.
     req.body = { ...((req.body as Record<string, unknown> | undefined) ?? {}), RelayState: relayState };
     const { err } = await this.run(req, res);
-    if (err) throw err;
+    if (err) throw err instanceof Error ? err : new Error('passport-saml could not send the AuthnRequest', { cause: err });
   }
 
   /** The connection an outstanding AuthnRequest went through, if this gateway sent it and it has not expired. */
@@ -83,7 +84,7 @@ export class SamlServiceProvider {
 
   /** Checks a LogoutResponse on the Redirect binding: its signature covers the raw query. */
   async validateLogoutRedirect(connection: Connection, query: Record<string, string | undefined>, rawQuery: string): Promise<void> {
-    await new SAML(this.options(connection)).validateRedirectAsync(query as never, rawQuery);
+    await new SAML(this.options(connection)).validateRedirectAsync(query, rawQuery);
   }
 
   clear(): void {
@@ -99,7 +100,9 @@ export class SamlServiceProvider {
   /** Runs passport-saml for a resolved connection; resolves with its outcome instead of calling next(). */
   private run(req: Request, res: Response) {
     return new Promise<{ err: unknown; user: SamlProfile | false | undefined }>((resolve) => {
-      const handler = this.passport.authenticate('saml', { session: false }, (err: unknown, user: SamlProfile | false | undefined) => resolve({ err, user }));
+      const handler = this.passport.authenticate('saml', { session: false }, (err: unknown, user: SamlProfile | false | undefined) =>
+        resolve({ err, user }),
+      ) as RequestHandler;
       handler(req, res, (err?: unknown) => resolve({ err, user: undefined }));
     });
   }
@@ -134,7 +137,8 @@ export class SamlServiceProvider {
       this.sentThrough.set(id, connection, this.clock.now().getTime() + REQUEST_TTL_MS);
       return id;
     };
-    const verified = (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) => done(null, profile ?? undefined);
+    const verified = (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) =>
+      done(null, profile ?? undefined);
     // passport-saml carries its own copy of express's typings (express 4); the runtime objects are the same.
     instance.use(
       'saml',

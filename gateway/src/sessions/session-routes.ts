@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { cookieOf, type Web } from '@rehearsal/runtime';
 import type { GatewayContext } from '../context.ts';
 import { homePage } from '../pages.ts';
+import type { Session } from './session-store.ts';
 import { REASON_NOTICES, SESSION_COOKIE, type Sessions } from './sessions.ts';
 
 /** A session that is over: the cookie goes, API clients get the reason, browsers the login page with it. */
@@ -12,6 +13,9 @@ export function sessionOver(web: Web) {
     res.redirect(303, `/login?reason=${reason}&relayState=${encodeURIComponent(req.originalUrl)}`);
   };
 }
+
+/** The session `requireSession` found. */
+const sessionOf = (res: Response): Session => res.locals.session as Session;
 
 /** Requires a live session; an expired one sends browsers back to login with the reason. */
 export function requireSession(sessions: Sessions, web: Web) {
@@ -31,11 +35,12 @@ export function sessionRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sessio
   const signedIn = requireSession(sessions, web);
 
   router.get('/me', signedIn, (_req, res) => {
-    const s = res.locals.session;
+    const s = sessionOf(res);
     res.json({ email: s.email, accountId: s.accountId, method: s.method, connectionId: s.connectionId ?? null, since: new Date(s.createdAt).toISOString() });
   });
   router.get('/', signedIn, (_req, res) => {
-    res.type('html').send(homePage(res.locals.session.email, sessions.csrfToken(res.locals.session.id)));
+    const s = sessionOf(res);
+    res.type('html').send(homePage(s.email, sessions.csrfToken(s.id)));
   });
 
   router.post('/logout', ctx.parsers.form, ctx.parsers.body, async (req, res) => {

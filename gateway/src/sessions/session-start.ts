@@ -26,7 +26,8 @@ export function sessionStarter(deps: { sessions: Sessions; web: Web }) {
     const target = isRelativePath(relayState) ? relayState : '/';
     // The ACS answers a browser's form post: it always redirects. The password steps are an API too.
     const { page, ...fields } = shown;
-    if (login.method === 'password' && web.wantsJson(req)) return void res.json({ loggedIn: true, email: login.email, method: login.method, redirect: target, ...fields });
+    if (login.method === 'password' && web.wantsJson(req))
+      return void res.json({ loggedIn: true, email: login.email, method: login.method, redirect: target, ...fields });
     if (typeof page === 'string') return void res.type('html').send(page);
     res.redirect(303, target);
   };

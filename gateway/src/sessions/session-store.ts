@@ -57,14 +57,15 @@ export class MemorySessionStore implements SessionStore {
     return this.sessions.size;
   }
 
-  async get(id: string) {
+  get(id: string): Promise<Session | undefined> {
     this.sweep();
     const session = this.sessions.get(id);
-    return session && { ...session };
+    return Promise.resolve(session && { ...session });
   }
-  async set(session: Session) {
+  set(session: Session): Promise<void> {
     this.sweep();
     this.sessions.set(session.id, { ...session });
+    return Promise.resolve();
   }
 
   /** Drops every session that ended by itself more than the grace period ago; returns how many. */
@@ -82,10 +83,11 @@ export class MemorySessionStore implements SessionStore {
     }
     return dropped;
   }
-  async destroy(id: string) {
+  destroy(id: string): Promise<void> {
     this.sessions.delete(id);
+    return Promise.resolve();
   }
-  async destroyAccount(key: string) {
+  destroyAccount(key: string): Promise<number> {
     let count = 0;
     const wanted = key.toLowerCase();
     for (const [id, s] of this.sessions) {
@@ -94,9 +96,10 @@ export class MemorySessionStore implements SessionStore {
         count++;
       }
     }
-    return count;
+    return Promise.resolve(count);
   }
-  async clear() {
+  clear(): Promise<void> {
     this.sessions.clear();
+    return Promise.resolve();
   }
 }

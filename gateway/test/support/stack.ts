@@ -33,10 +33,21 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { allowIdpInitiated?: boolean; displayNameFromSaml?: string; pilot?: string[]; singleLogout?: boolean; signAuthnRequests?: boolean; spPrivateKeyPem?: string; publicUrl?: string; countCoreCalls?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    allowIdpInitiated?: boolean;
+    displayNameFromSaml?: string;
+    pilot?: string[];
+    singleLogout?: boolean;
+    signAuthnRequests?: boolean;
+    spPrivateKeyPem?: string;
+    publicUrl?: string;
+    countCoreCalls?: boolean;
+  } = {},
+): Promise<Stack> {
   // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  const identityKeys: JWTVerifyGetKey = (header, token) => jwks!(header, token);
+  const jwks: { get?: ReturnType<typeof createRemoteJWKSet> } = {};
+  const identityKeys: JWTVerifyGetKey = (header, token) => jwks.get!(header, token);
   const [core, idp] = await Promise.all([startCore({ identityKeys }), startIdp()]);
   const { org, pilot, idp: directory } = await rolloutFixture(core);
   await core.put(`/api/orgs/${org.id}/directories/${directory.id}/saml`, {
@@ -62,12 +73,19 @@ export async function startStack(options: { allowIdpInitiated?: boolean; display
   const clock = new ControllableClock();
   clock.freeze(NOW);
   const proxy = options.countCoreCalls ? await countingProxy(core.url) : undefined;
-  const app = createGatewayApp({ publicUrl: options.publicUrl ?? 'http://localhost:8000', coreUrl: proxy?.url ?? core.url, coreKey: GATEWAY_KEY, adminKey: ADMIN_KEY, clock, ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}) });
+  const app = createGatewayApp({
+    publicUrl: options.publicUrl ?? 'http://localhost:8000',
+    coreUrl: proxy?.url ?? core.url,
+    coreKey: GATEWAY_KEY,
+    adminKey: ADMIN_KEY,
+    clock,
+    ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  jwks = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
+  jwks.get = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
   return {
     core,
     idp,
@@ -88,13 +106,21 @@ export async function startStack(options: { allowIdpInitiated?: boolean; display
 }
 
 /** The session cookie a response set, as a Cookie header value. */
-export const sessionCookie = (reply: Reply) => reply.headers.getSetCookie().find((c) => c.startsWith('rehearsal_gw_session='))?.split(';')[0];
+export const sessionCookie = (reply: Reply) =>
+  reply.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('rehearsal_gw_session='))
+    ?.split(';')[0];
 
 /**
  * SP-initiated SSO without a browser: the gateway's redirect to the IdP, the
  * mock IdP's headless login (with faults, if any), the POST back to the ACS.
  */
-export async function ssoLogin(stack: Stack, email: string, options: { faults?: unknown[]; relayState?: string; cookie?: string; tamper?: (xml: string) => string } = {}) {
+export async function ssoLogin(
+  stack: Stack,
+  email: string,
+  options: { faults?: unknown[]; relayState?: string; cookie?: string; tamper?: (xml: string) => string } = {},
+) {
   const start = await stack.request('POST', '/login', { email, ...(options.relayState ? { relayState: options.relayState } : {}) });
   if (start.status !== 302) return { start, callback: start };
   const authnRequest = start.headers.get('location')!;

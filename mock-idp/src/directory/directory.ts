@@ -138,7 +138,8 @@ export class Directory {
   replaceUser(key: string, input: unknown): IdpUser {
     const current = this.getUser(key);
     const parsed = parseInput(userInput, input, 'body');
-    if (parsed.id !== undefined && parsed.id !== current.id) throw badRequest('id-immutable', 'A user id cannot change.', [{ path: 'body.id', message: `must be ${current.id}` }]);
+    if (parsed.id !== undefined && parsed.id !== current.id)
+      throw badRequest('id-immutable', 'A user id cannot change.', [{ path: 'body.id', message: `must be ${current.id}` }]);
     return this.insertUser({ ...parsed, id: current.id }, 'body', current);
   }
 
@@ -181,7 +182,11 @@ export class Directory {
     if (details.length) throw conflict('user-exists', `${details[0]!.path}: ${details[0]!.message}.`, details);
     const unknown = user.groups.filter((g) => !this.groups.has(g.toLowerCase()));
     if (unknown.length) {
-      throw badRequest('unknown-group', `No group ${unknown.join(', ')} in the IdP directory: create it first.`, unknown.map((g) => ({ path: `${where}.groups`, message: `unknown group ${g}` })));
+      throw badRequest(
+        'unknown-group',
+        `No group ${unknown.join(', ')} in the IdP directory: create it first.`,
+        unknown.map((g) => ({ path: `${where}.groups`, message: `unknown group ${g}` })),
+      );
     }
     user.groups = user.groups.map((g) => this.groups.get(g.toLowerCase())!.name);
     this.revisionCounter++;
@@ -230,7 +235,8 @@ export class Directory {
   replaceGroup(key: string, input: unknown): IdpGroup {
     const current = this.getGroup(key);
     const parsed = parseInput(groupInput, input, 'body');
-    if (parsed.name.toLowerCase() !== current.name.toLowerCase()) throw badRequest('name-immutable', 'A group name cannot change: create a new group.', [{ path: 'body.name', message: `must be ${current.name}` }]);
+    if (parsed.name.toLowerCase() !== current.name.toLowerCase())
+      throw badRequest('name-immutable', 'A group name cannot change: create a new group.', [{ path: 'body.name', message: `must be ${current.name}` }]);
     const before = { ...current };
     current.displayName = parsed.displayName ?? parsed.name;
     try {
@@ -287,12 +293,15 @@ export class Directory {
   }
 
   private parentsOf(name: string): string[] {
-    return this.listGroups().filter((g) => g.groups.includes(name)).map((g) => g.name);
+    return this.listGroups()
+      .filter((g) => g.groups.includes(name))
+      .map((g) => g.name);
   }
 
   private putGroup(input: z.output<typeof groupInput>, where: string): IdpGroup {
     const key = input.name.toLowerCase();
-    if (this.groups.has(key)) throw conflict('group-exists', `A group named ${input.name} already exists.`, [{ path: `${where}.name`, message: 'already taken' }]);
+    if (this.groups.has(key))
+      throw conflict('group-exists', `A group named ${input.name} already exists.`, [{ path: `${where}.name`, message: 'already taken' }]);
     const id = input.id ?? stableId('group', input.name);
     if (this.findGroup(id)) throw conflict('group-exists', `A group with id ${id} already exists.`, [{ path: `${where}.id`, message: 'already taken' }]);
     const group: IdpGroup = { id, name: input.name, displayName: input.displayName ?? input.name, groups: [], revision: ++this.revisionCounter };
@@ -308,7 +317,10 @@ export class Directory {
       const found = this.groups.get(child.toLowerCase());
       if (!found) throw badRequest('unknown-group', `No group ${child} to nest in ${group.name}.`, [{ path: where, message: `unknown group ${child}` }]);
       const cycle = nestingCycle(group.name, found.name, (g) => (g === group.name ? resolved : (this.groups.get(g.toLowerCase())?.groups ?? [])));
-      if (cycle) throw badRequest('group-cycle', `Nesting ${found.name} in ${group.name} would make a cycle: ${cycle.join(' > ')}.`, [{ path: where, message: 'cycle' }]);
+      if (cycle)
+        throw badRequest('group-cycle', `Nesting ${found.name} in ${group.name} would make a cycle: ${cycle.join(' > ')}.`, [
+          { path: where, message: 'cycle' },
+        ]);
       resolved.push(found.name);
     }
     group.groups = resolved;

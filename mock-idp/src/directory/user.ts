@@ -41,7 +41,10 @@ export const userInput = z
     active: z.boolean().default(true),
     groups: z.array(text).default([]),
     /** A simulated second factor at the login page: the code the user must type. */
-    mfa: z.object({ code: z.string().regex(/^\d{6}$/, 'six digits') }).strict().optional(),
+    mfa: z
+      .object({ code: z.string().regex(/^\d{6}$/, 'six digits') })
+      .strict()
+      .optional(),
   })
   .strict();
 export type UserInput = z.input<typeof userInput>;

@@ -67,7 +67,8 @@ export class FaultRules {
     const faults = parseFaults(parsed.faults, `${where}.faults`);
     const user = parsed.user === undefined ? undefined : this.directory.findUser(parsed.user);
     if (parsed.user !== undefined && !user) throw badRequest('user-not-found', `${where}.user: no user ${parsed.user} in the IdP directory.`);
-    if (parsed.sp !== undefined && !this.providers.find(parsed.sp)) throw badRequest('sp-not-registered', `${where}.sp: no service provider ${parsed.sp} is registered.`);
+    if (parsed.sp !== undefined && !this.providers.find(parsed.sp))
+      throw badRequest('sp-not-registered', `${where}.sp: no service provider ${parsed.sp} is registered.`);
     const rule: FaultRule = { id: timeOrderedId(), userId: user?.id, user: user?.email, sp: parsed.sp, faults, remaining: parsed.times };
     this.rules.push(rule);
     this.save();
@@ -101,7 +102,8 @@ export class FaultRules {
       .sort((a, b) => specificity(b) - specificity(a));
     const faults = mergeFaults(requested, ...matching.map((r) => r.faults));
     const conflict = faultConflict(faults);
-    if (conflict) throw badRequest('faults-conflict', `The faults of this request and of rules ${matching.map((r) => r.id).join(', ')} cannot be combined: ${conflict}.`);
+    if (conflict)
+      throw badRequest('faults-conflict', `The faults of this request and of rules ${matching.map((r) => r.id).join(', ')} cannot be combined: ${conflict}.`);
     const counted = matching.some((r) => r.remaining !== undefined);
     for (const rule of matching) if (rule.remaining !== undefined) rule.remaining -= 1;
     this.rules = this.rules.filter((r) => r.remaining === undefined || r.remaining > 0);

@@ -33,10 +33,7 @@ export const SIMPLE_FAULTS = [
 export const XSW_VARIANTS = ['xsw1', 'xsw2', 'xsw3', 'xsw4', 'xsw5', 'xsw6', 'xsw7', 'xsw8'] as const;
 export type XswVariant = (typeof XSW_VARIANTS)[number];
 
-export type Fault =
-  | { fault: (typeof SIMPLE_FAULTS)[number] }
-  | { fault: 'clock-skew'; seconds: number }
-  | { fault: XswVariant; impersonate?: string };
+export type Fault = { fault: (typeof SIMPLE_FAULTS)[number] } | { fault: 'clock-skew'; seconds: number } | { fault: XswVariant; impersonate?: string };
 export type FaultName = Fault['fault'];
 
 const DAY_SECONDS = 86_400;

@@ -39,7 +39,8 @@ function alterAssertion(a: AssertionSpec, faults: Fault[], subject: FaultSubject
   if (has(faults, 'wrong-issuer')) out.issuer = WRONG.issuer;
   if (has(faults, 'missing-name-id')) out.nameId = undefined;
   // The format still claims whatever the SP expects: what a misconfigured source attribute looks like.
-  if (has(faults, 'name-id-not-email') && out.nameId) out.nameId = { ...out.nameId, value: subject.userName.includes('@') ? subject.email.split('@')[0]! : subject.userName };
+  if (has(faults, 'name-id-not-email') && out.nameId)
+    out.nameId = { ...out.nameId, value: subject.userName.includes('@') ? subject.email.split('@')[0]! : subject.userName };
   return out;
 }
 
@@ -52,9 +53,14 @@ export function alterSpec(spec: ResponseSpec, faults: Fault[], subject: FaultSub
     const wrong = samlId();
     out = { ...out, inResponseTo: wrong, assertion: out.assertion && { ...out.assertion, inResponseTo: wrong } };
   }
-  if (has(faults, 'status-responder')) out = { ...out, assertion: undefined, status: { code: STATUS.responder, message: 'The IdP failed (simulated by the status-responder fault).' } };
+  if (has(faults, 'status-responder'))
+    out = { ...out, assertion: undefined, status: { code: STATUS.responder, message: 'The IdP failed (simulated by the status-responder fault).' } };
   if (has(faults, 'status-authn-failed'))
-    out = { ...out, assertion: undefined, status: { code: STATUS.responder, subCode: STATUS.authnFailed, message: 'Authentication failed (simulated by the status-authn-failed fault).' } };
+    out = {
+      ...out,
+      assertion: undefined,
+      status: { code: STATUS.responder, subCode: STATUS.authnFailed, message: 'Authentication failed (simulated by the status-authn-failed fault).' },
+    };
   const skew = faults.find((f): f is Extract<Fault, { fault: 'clock-skew' }> => f.fault === 'clock-skew');
   if (skew) {
     const ms = skew.seconds * 1000;
@@ -86,7 +92,7 @@ export function alterSigning(signing: SigningSpec, faults: Fault[], otherKey: Si
 
 /** Turns an assertion into what travels: itself, or an EncryptedAssertion for SPs that ask. */
 export type Seal = (assertionXml: string) => Promise<string>;
-export const unsealed: Seal = async (xml) => xml;
+export const unsealed: Seal = (xml) => Promise.resolve(xml);
 
 export interface FaultTools {
   subject: FaultSubject;

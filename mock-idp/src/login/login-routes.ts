@@ -9,7 +9,8 @@ import { loginPage, mfaPage } from './pages.ts';
 /** The fault a browser tester picked on the login page, if any. */
 const pickedFaults = (fields: Record<string, string | undefined>): Fault[] => (fields.fault ? parseFaults([fields.fault], 'fault') : []);
 
-const mfaAction = (loginId: string, userId: string, fault: string | undefined) => `/login/${loginId}/mfa?user=${encodeURIComponent(userId)}${fault ? `&fault=${encodeURIComponent(fault)}` : ''}`;
+const mfaAction = (loginId: string, userId: string, fault: string | undefined) =>
+  `/login/${loginId}/mfa?user=${encodeURIComponent(userId)}${fault ? `&fault=${encodeURIComponent(fault)}` : ''}`;
 
 /** The login pages: pick a user (or type a password), a code for users with MFA, then the response posts itself to the SP. */
 export function loginRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'web' | 'parsers'>): Router {
@@ -56,7 +57,10 @@ export function loginRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'web' | 
     const user = directory.getUser(query.user ?? '');
     const code = String(((req.body ?? {}) as Record<string, string>).code ?? '');
     if (!user.mfa || code !== user.mfa.code) {
-      return void res.status(401).type('html').send(mfaPage({ action: mfaAction(loginId, user.id, query.fault), email: user.email, error: 'Wrong code.' }));
+      return void res
+        .status(401)
+        .type('html')
+        .send(mfaPage({ action: mfaAction(loginId, user.id, query.fault), email: user.email, error: 'Wrong code.' }));
     }
     const session = sso.startSession(user, true);
     web.setCookie(res, SESSION_COOKIE, session.id);

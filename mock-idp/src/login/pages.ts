@@ -11,13 +11,22 @@ function page(title: string, body: string): string {
 }
 
 /** The login page: pick a user, or type a username and password; shows what each user would send. */
-export function loginPage(options: { action: string; spName: string; users: { user: IdpUser; attributes: SamlAttribute[] }[]; faults: readonly string[]; error?: string }): string {
+export function loginPage(options: {
+  action: string;
+  spName: string;
+  users: { user: IdpUser; attributes: SamlAttribute[] }[];
+  faults: readonly string[];
+  error?: string;
+}): string {
   // One select per form, so that picking a user or typing a password both carry it.
   const faultSelect = `<label>Fault <select name="fault"><option value="">none</option>${options.faults.map((f) => `<option>${escape(f)}</option>`).join('')}</select></label>`;
   const pick = options.users
     .filter(({ user }) => user.active)
     .map(({ user, attributes }) => {
-      const rows = attributes.filter((a) => a.values.length).map((a) => `<tr><td>${escape(a.name)}</td><td>${escape(a.values.join(', '))}</td></tr>`).join('');
+      const rows = attributes
+        .filter((a) => a.values.length)
+        .map((a) => `<tr><td>${escape(a.name)}</td><td>${escape(a.values.join(', '))}</td></tr>`)
+        .join('');
       return `<li><form method="post" action="${escape(options.action)}"><input type="hidden" name="user" value="${escape(user.id)}">${faultSelect} <button type="submit" name="pick" value="1">Log in as ${escape(user.displayName)} (${escape(user.email)})</button></form><details><summary>Attributes sent</summary><table>${rows}</table></details></li>`;
     })
     .join('');

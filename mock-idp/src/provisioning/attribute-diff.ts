@@ -23,7 +23,12 @@ export interface UserDiff {
  * it holds a record for this very target user: a current value that differs
  * from it was edited on the target since, and changing it is an `overwrite`.
  */
-export function diffUser(mappings: readonly Mapping[], current: ScimResource, desired: MappedValues, lastSent: Record<string, ScimValue> | undefined): UserDiff {
+export function diffUser(
+  mappings: readonly Mapping[],
+  current: ScimResource,
+  desired: MappedValues,
+  lastSent: Record<string, ScimValue> | undefined,
+): UserDiff {
   const attributes: AttributeDiff[] = [];
   const changes: AttributeChange[] = [];
   const kept: MappedValues = new Map();
@@ -37,7 +42,13 @@ export function diffUser(mappings: readonly Mapping[], current: ScimResource, de
     const want = desired.get(path);
     if (want !== undefined) kept.set(path, want);
     const last = lastSent?.[path];
-    const diff: AttributeDiff = { path, ...(now !== undefined ? { current: now } : {}), ...(want !== undefined ? { desired: want } : {}), ...(last !== undefined ? { lastProvisioned: last } : {}), change: 'unchanged' };
+    const diff: AttributeDiff = {
+      path,
+      ...(now !== undefined ? { current: now } : {}),
+      ...(want !== undefined ? { desired: want } : {}),
+      ...(last !== undefined ? { lastProvisioned: last } : {}),
+      change: 'unchanged',
+    };
     if (!sameValue(now, want)) {
       diff.change = want === undefined ? 'clear' : now === undefined ? 'add' : lastSent && !sameValue(now, last) ? 'overwrite' : 'update';
       changes.push({ path, value: want, present: now !== undefined });

@@ -56,7 +56,9 @@ export class ProvisioningEngine {
       // A target that refuses the token is misconfigured (422); one that does not answer is a bad gateway (502).
       if (err instanceof QuarantineSignal) {
         const refused = /refused the token/.test(err.message);
-        throw new RehearsalError(refused ? 'target-token-refused' : 'target-unavailable', `The plan could not read the target: ${err.message}.`, { status: refused ? 422 : 502 });
+        throw new RehearsalError(refused ? 'target-token-refused' : 'target-unavailable', `The plan could not read the target: ${err.message}.`, {
+          status: refused ? 422 : 502,
+        });
       }
       throw err;
     } finally {
@@ -66,7 +68,11 @@ export class ProvisioningEngine {
 
   /** Starts a cycle; `finished` settles when it ends (it never rejects: the cycle records its failure). */
   start(target: ProvisioningTarget, kind: CycleKind, userKey?: string): { cycle: Cycle; finished: Promise<Cycle> } {
-    if (target.quarantine) throw conflict('target-quarantined', `Target ${target.config.id} is in quarantine: ${target.quarantine.reason}. Fix the target, then DELETE its quarantine.`);
+    if (target.quarantine)
+      throw conflict(
+        'target-quarantined',
+        `Target ${target.config.id} is in quarantine: ${target.quarantine.reason}. Fix the target, then DELETE its quarantine.`,
+      );
     if (target.running) throw conflict('cycle-running', `Cycle ${target.running} is still running on target ${target.config.id}.`);
     if (userKey !== undefined) this.deps.directory.getUser(userKey);
     const cycle: Cycle = {

@@ -2,6 +2,7 @@ import type { Directory } from '../directory/directory.ts';
 import { changedAttributes } from './attribute-diff.ts';
 import { count, failed, progress, type GroupPlan, type UserPlan } from './cycle.ts';
 import type { UserRecord } from './target.ts';
+import { jsonOf } from './scim-client.ts';
 import { reasonOf, type TargetSession } from './target-session.ts';
 
 /** The writing half of a cycle: each planned write sent, its outcome recorded on the target's records and the cycle. */
@@ -14,7 +15,12 @@ export class Executor {
     if (!plan.request) {
       if (plan.forget) target.users.delete(plan.userId);
       else if (plan.targetId && (plan.operation === 'link' || record)) {
-        target.users.set(plan.userId, { targetId: plan.targetId, values: plan.values, deprovisioned: record?.deprovisioned ?? false, ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}) });
+        target.users.set(plan.userId, {
+          targetId: plan.targetId,
+          values: plan.values,
+          deprovisioned: record?.deprovisioned ?? false,
+          ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}),
+        });
       }
       if (plan.operation === 'link') progress(cycle, 'users.link');
       else count(cycle, 'users.none');
@@ -29,8 +35,13 @@ export class Executor {
       }
       progress(cycle, 'users.delete');
     } else if (answer.status >= 200 && answer.status < 300) {
-      const targetId = plan.operation === 'create' ? String(answer.body?.id ?? '') : plan.targetId!;
-      const next: UserRecord = { targetId, values: plan.values, deprovisioned: plan.operation === 'deprovision', ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}) };
+      const targetId = plan.operation === 'create' ? String(jsonOf(answer)?.id ?? '') : plan.targetId!;
+      const next: UserRecord = {
+        targetId,
+        values: plan.values,
+        deprovisioned: plan.operation === 'deprovision',
+        ...(plan.deleteAfter ? { deleteAfter: plan.deleteAfter } : {}),
+      };
       target.users.set(plan.userId, next);
       progress(cycle, `users.${plan.operation}`);
     } else {
@@ -56,8 +67,9 @@ export class Executor {
     const group = this.deps.directory.findGroup(plan.groupId)!;
     if (!targetId) {
       const answer = await session.send(profile.createGroup({ id: group.id, displayName: group.displayName }), { ...about, operation: 'create' });
-      if (answer.status >= 300 || !answer.body?.id) return failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
-      targetId = String(answer.body.id);
+      const created = jsonOf(answer)?.id;
+      if (answer.status >= 300 || !created) return failed(cycle, { ...about, status: answer.status, reason: reasonOf(answer) });
+      targetId = String(created);
     }
     record ??= { targetId, displayName: group.displayName, members: new Set() };
     record.targetId = targetId;

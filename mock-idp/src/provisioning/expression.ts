@@ -130,7 +130,8 @@ export function parseExpression(text: string): Expression {
       }
     }
     const [min, max] = ARITY[fn];
-    if (args.length < min || args.length > max) fail(`${fn} takes ${max === Infinity ? `at least ${min}` : min === max ? min : `${min} to ${max}`} arguments, got ${args.length}`, start);
+    if (args.length < min || args.length > max)
+      fail(`${fn} takes ${max === Infinity ? `at least ${min}` : min === max ? min : `${min} to ${max}`} arguments, got ${args.length}`, start);
     if (fn === 'Left' && args[1]!.kind !== 'number') fail('Left needs a number of characters as its second argument', start);
     if (fn === 'Switch' && args.length % 2 !== 0) fail('Switch takes a value, a default, then key/value pairs', start);
     return { kind: 'call', fn, args };
@@ -162,7 +163,10 @@ export function evaluate(expression: Expression, source: SourceValues): string |
       const arg = (i: number) => evaluate(args[i]!, source);
       switch (expression.fn) {
         case 'Join': {
-          const parts = args.slice(1).map((a) => evaluate(a, source)).filter(present);
+          const parts = args
+            .slice(1)
+            .map((a) => evaluate(a, source))
+            .filter(present);
           return parts.length ? parts.join(arg(0) ?? '') : undefined;
         }
         case 'Coalesce':
@@ -189,4 +193,3 @@ export function evaluate(expression: Expression, source: SourceValues): string |
     }
   }
 }
-

@@ -42,14 +42,21 @@ export function compileMappings(defaults: MappingInput[], overrides: MappingInpu
   const ownMatching = parsedOverrides.some((o) => o.m.matching);
   const merged = [
     ...defaults.map(
-      (m, i) => parsedOverrides.find((o) => sameTarget(o.m, m)) ?? { m: { ...mappingInput.parse(m), ...(ownMatching ? { matching: false } : {}) }, where: `profile mapping ${i}` },
+      (m, i) =>
+        parsedOverrides.find((o) => sameTarget(o.m, m)) ?? {
+          m: { ...mappingInput.parse(m), ...(ownMatching ? { matching: false } : {}) },
+          where: `profile mapping ${i}`,
+        },
     ),
     ...parsedOverrides.filter((o) => !defaults.some((d) => sameTarget(o.m, d))),
   ];
   for (const { m, where: at } of merged) {
     const target = parseScimPath(m.target);
     if (!target) {
-      details.push({ path: `${at}.target`, message: `"${m.target}" is not a SCIM attribute path (for example name.givenName or emails[type eq "work"].value)` });
+      details.push({
+        path: `${at}.target`,
+        message: `"${m.target}" is not a SCIM attribute path (for example name.givenName or emails[type eq "work"].value)`,
+      });
       continue;
     }
     try {
@@ -66,7 +73,8 @@ export function compileMappings(defaults: MappingInput[], overrides: MappingInpu
     seen.add(key);
   }
   const matching = compiled.filter((m) => m.matching);
-  if (matching.length > 1) details.push({ path: where, message: `only one matching attribute: ${matching.map((m) => m.target.text).join(', ')} are all marked` });
+  if (matching.length > 1)
+    details.push({ path: where, message: `only one matching attribute: ${matching.map((m) => m.target.text).join(', ')} are all marked` });
   if (!compiled.some((m) => m.target.text === 'userName')) details.push({ path: where, message: 'userName must be mapped: SCIM servers require it' });
   if (details.length) throw badRequest('invalid-mapping', `${details[0]!.path}: ${details[0]!.message}.`, details);
   // Without a marked one, userName matches, as in both vendors' defaults.

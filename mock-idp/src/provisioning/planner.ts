@@ -9,6 +9,7 @@ import { membershipIndex, scopeTest, type MembershipIndex } from './membership.t
 import { groupFilter, userFilter } from './profiles.ts';
 import { readPath, USER_SCHEMA, type ScimResource } from './scim-path.ts';
 import type { ProvisioningTarget, UserRecord } from './target.ts';
+import { jsonOf } from './scim-client.ts';
 import type { TargetSession } from './target-session.ts';
 
 /**
@@ -31,7 +32,13 @@ export class Planner {
       const user = directory.getUser(userKey);
       candidates = [{ id: user.id, user }];
     } else if (kind === 'initial' || target.configChanged || target.watermark === undefined) {
-      const ids = new Set([...directory.listUsers().filter(inScope).map((u) => u.id), ...target.users.keys()]);
+      const ids = new Set([
+        ...directory
+          .listUsers()
+          .filter(inScope)
+          .map((u) => u.id),
+        ...target.users.keys(),
+      ]);
       candidates = [...ids].map((id) => ({ id, user: directory.findUser(id) }));
     } else {
       const changes = directory.changesSince(target.watermark);
@@ -42,9 +49,9 @@ export class Planner {
       candidates = [...ids].filter((id) => target.users.has(id) || inScope(directory.findUser(id))).map((id) => ({ id, user: directory.findUser(id) }));
     }
 
-    const users = (await pool(candidates, target.config.concurrency, (c) => this.planUser(session, c.id, c.user, c.user !== undefined && inScope(c.user)))).filter(
-      (p): p is UserPlan => p !== undefined,
-    );
+    const users = (
+      await pool(candidates, target.config.concurrency, (c) => this.planUser(session, c.id, c.user, c.user !== undefined && inScope(c.user)))
+    ).filter((p): p is UserPlan => p !== undefined);
 
     // Members after this cycle: users provisioned and active once the user plans land.
     const willBeMember = new Set<string>();
@@ -53,7 +60,10 @@ export class Planner {
       if (p.operation === 'deprovision' || p.operation === 'delete') willBeMember.delete(p.userId);
       else if (p.values.active !== false) willBeMember.add(p.userId);
     }
-    const groups = userKey !== undefined ? this.planMembershipOf(session, directory.getUser(userKey), members, willBeMember) : await this.planGroups(session, members, willBeMember);
+    const groups =
+      userKey !== undefined
+        ? this.planMembershipOf(session, directory.getUser(userKey), members, willBeMember)
+        : await this.planGroups(session, members, willBeMember);
 
     return { target: target.config.id, kind, watermark, users, groups, summary: summarize(users, groups) };
   }
@@ -71,10 +81,27 @@ export class Planner {
       const current = record ? await this.readUser(session, record.targetId, email) : await this.matchUser(session, user!);
       const values = record?.values ?? {};
       if (current && deleteNow) {
-        return { user: email, userId: id, operation: 'delete', targetId: current.id, attributes: [], request: { method: 'DELETE', path: `/Users/${current.id}` }, values };
+        return {
+          user: email,
+          userId: id,
+          operation: 'delete',
+          targetId: current.id,
+          attributes: [],
+          request: { method: 'DELETE', path: `/Users/${current.id}` },
+          values,
+        };
       }
       if (!current || readPath(current.resource, { text: 'active', attribute: 'active' }) === false) {
-        return { user: email, userId: id, operation: 'none', targetId: current?.id, attributes: [], values, ...(deleteAfter ? { deleteAfter } : {}), ...(current === null ? { forget: true } : {}) };
+        return {
+          user: email,
+          userId: id,
+          operation: 'none',
+          targetId: current?.id,
+          attributes: [],
+          values,
+          ...(deleteAfter ? { deleteAfter } : {}),
+          ...(current === null ? { forget: true } : {}),
+        };
       }
       const disabled = { ...(record?.values ?? (user ? Object.fromEntries(mapUser(target.mappings, user)) : {})), active: false };
       const full = userResource(target.mappings, new Map(Object.entries(disabled)));
@@ -112,7 +139,8 @@ export class Planner {
       const untouched = new Set([...target.mappings.map((m) => m.target.text.toLowerCase()), ...(await this.readOnlyPaths(session))]);
       attributes.push(...clearedByReplace(current.resource, untouched));
     }
-    if (!changes.length) return { user: email, userId: id, operation: record?.targetId === current.id ? 'none' : 'link', targetId: current.id, attributes, values };
+    if (!changes.length)
+      return { user: email, userId: id, operation: record?.targetId === current.id ? 'none' : 'link', targetId: current.id, attributes, values };
     return {
       user: email,
       userId: id,
@@ -129,7 +157,12 @@ export class Planner {
    * `disable-then-delete` only a user deleted at the IdP is (its soft-delete
    * period runs from the deletion, on the IdP's clock); under `delete` any.
    */
-  private deletion(target: ProvisioningTarget, id: string, user: IdpUser | undefined, record: UserRecord | undefined): { deleteAfter?: string; deleteNow: boolean } {
+  private deletion(
+    target: ProvisioningTarget,
+    id: string,
+    user: IdpUser | undefined,
+    record: UserRecord | undefined,
+  ): { deleteAfter?: string; deleteNow: boolean } {
     if (target.deprovision === 'delete') return { deleteNow: true };
     if (target.deprovision === 'disable' || user) return { deleteNow: false };
     const now = this.deps.clock.now();
@@ -149,7 +182,7 @@ export class Planner {
     const answer = await session.send({ method: 'GET', path: '/Schemas' }, { operation: 'schemas' });
     const paths = new Set<string>();
     type Attribute = { name: string; mutability?: string; subAttributes?: Attribute[] };
-    for (const schema of (answer.status === 200 ? answer.body?.Resources : undefined) ?? []) {
+    for (const schema of (answer.status === 200 ? jsonOf(answer)?.Resources : undefined) ?? []) {
       const prefix = schema.id === USER_SCHEMA ? '' : `${schema.id}:`;
       for (const a of (schema.attributes ?? []) as Attribute[]) {
         if (a.mutability === 'readOnly') paths.add(`${prefix}${a.name}`.toLowerCase());
@@ -164,7 +197,8 @@ export class Planner {
   private async readUser(session: TargetSession, targetId: string, about: string): Promise<{ id: string; resource: ScimResource } | null | undefined> {
     const answer = await session.send({ method: 'GET', path: `/Users/${targetId}` }, { user: about, operation: 'read' });
     if (answer.status === 404) return null;
-    return answer.status === 200 && answer.body?.id ? { id: String(answer.body.id), resource: answer.body } : undefined;
+    const body = jsonOf(answer);
+    return answer.status === 200 && body?.id ? { id: String(body.id), resource: body } : undefined;
   }
 
   /** The profile's matching queries in order; the first that finds a user wins. */
@@ -175,9 +209,12 @@ export class Planner {
     const value = values.get(matching.target.text);
     if (value === undefined) return undefined;
     const externalId = values.get('externalId');
-    for (const filter of target.profile.matchFilters({ path: matching.target.text, value: String(value) }, externalId === undefined ? undefined : String(externalId))) {
+    for (const filter of target.profile.matchFilters(
+      { path: matching.target.text, value: String(value) },
+      externalId === undefined ? undefined : String(externalId),
+    )) {
       const answer = await session.send({ method: 'GET', path: userFilter(filter) }, { user: user.email, operation: 'match' });
-      const found = answer.status === 200 ? answer.body?.Resources?.[0] : undefined;
+      const found = answer.status === 200 ? jsonOf(answer)?.Resources?.[0] : undefined;
       if (found?.id) return { id: String(found.id), resource: found };
     }
     return undefined;
@@ -186,7 +223,10 @@ export class Planner {
   private async planGroups(session: TargetSession, members: MembershipIndex, willBeMember: Set<string>): Promise<GroupPlan[]> {
     const { target } = session;
     const { directory } = this.deps;
-    const wanted = target.config.scope === 'all' ? directory.listGroups() : target.config.assignments.groups.map((g) => directory.findGroup(g)).filter((g): g is IdpGroup => g !== undefined);
+    const wanted =
+      target.config.scope === 'all'
+        ? directory.listGroups()
+        : target.config.assignments.groups.map((g) => directory.findGroup(g)).filter((g): g is IdpGroup => g !== undefined);
     const plans: GroupPlan[] = [];
     const wantedIds = new Set(wanted.map((g) => g.id));
     for (const group of wanted) {
@@ -195,7 +235,8 @@ export class Planner {
       let targetId = record?.targetId;
       if (!record) {
         const answer = await session.send({ method: 'GET', path: groupFilter(group.displayName) }, { group: group.name, operation: 'match' });
-        targetId = answer.status === 200 && answer.body?.Resources?.[0]?.id ? String(answer.body.Resources[0].id) : undefined;
+        const found = answer.status === 200 ? jsonOf(answer)?.Resources?.[0]?.id : undefined;
+        targetId = found === undefined ? undefined : String(found);
       }
       const known = record?.members ?? new Set<string>();
       const add = [...desired].filter((id) => !known.has(id));
@@ -218,13 +259,32 @@ export class Planner {
       if (!group) continue;
       const should = willBeMember.has(user.id) && (members.get(group.name)?.has(user.id) ?? false);
       const is = record.members.has(user.id);
-      if (should !== is) plans.push(this.groupPlan(group.name, group.id, 'update', record.targetId, should ? [user.id] : [], should ? [] : [user.id], undefined));
+      if (should !== is)
+        plans.push(this.groupPlan(group.name, group.id, 'update', record.targetId, should ? [user.id] : [], should ? [] : [user.id], undefined));
     }
     return plans;
   }
 
-  private groupPlan(name: string, id: string, operation: GroupPlan['operation'], targetId: string | undefined, add: string[], remove: string[], rename: string | undefined): GroupPlan {
+  private groupPlan(
+    name: string,
+    id: string,
+    operation: GroupPlan['operation'],
+    targetId: string | undefined,
+    add: string[],
+    remove: string[],
+    rename: string | undefined,
+  ): GroupPlan {
     const email = (userId: string) => this.deps.directory.findUser(userId)?.email ?? userId;
-    return { group: name, groupId: id, operation, targetId, ...(rename ? { rename } : {}), add, remove, addMembers: add.map(email), removeMembers: remove.map(email) };
+    return {
+      group: name,
+      groupId: id,
+      operation,
+      targetId,
+      ...(rename ? { rename } : {}),
+      add,
+      remove,
+      addMembers: add.map(email),
+      removeMembers: remove.map(email),
+    };
   }
 }

@@ -93,7 +93,11 @@ const entra: Omit<Profile, 'name' | 'flattenNestedGroups'> = {
       changes.map((c) => (c.value === undefined ? { op: 'Remove', path: c.path } : { op: c.present ? 'Replace' : 'Add', path: c.path, value: c.value })),
     ),
   deactivateUser: (targetId) => patch(`/Users/${targetId}`, [{ op: 'Replace', path: 'active', value: false }]),
-  createGroup: (group) => ({ method: 'POST', path: '/Groups', body: { schemas: [GROUP_SCHEMA], externalId: group.id, displayName: group.displayName, members: [] } }),
+  createGroup: (group) => ({
+    method: 'POST',
+    path: '/Groups',
+    body: { schemas: [GROUP_SCHEMA], externalId: group.id, displayName: group.displayName, members: [] },
+  }),
   changeMembers: (groupTargetId, add, remove) =>
     patch(`/Groups/${groupTargetId}`, [
       ...(add.length ? [{ op: 'Add', path: 'members', value: add.map((value) => ({ value })) }] : []),

@@ -2,7 +2,7 @@ import { json, Router } from 'express';
 import { z } from 'zod';
 import { badRequest, conflict, notFound, parseInput, type Clock, type ErrorDetail } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
-import { ProvisioningEngine, type CycleKind } from './engine.ts';
+import { ProvisioningEngine } from './engine.ts';
 import { ProvisioningLog } from './provisioning-log.ts';
 import type { Sleep } from './scim-client.ts';
 import { ProvisioningTarget, targetInput, type TargetConfig } from './target.ts';
@@ -129,12 +129,14 @@ export class ProvisioningService {
     });
     router.post('/api/provisioning/targets/:id/cycles', async (req, res) => {
       const input = parseInput(cycleInput, req.body ?? {}, 'body');
-      const { cycle, finished } = this.engine.start(this.get(req.params.id), input.kind as CycleKind);
+      const { cycle, finished } = this.engine.start(this.get(req.params.id), input.kind);
       if (input.wait) res.json(await finished);
       else res.status(202).location(`/api/provisioning/targets/${req.params.id}/cycles/${cycle.id}`).json(cycle);
     });
     router.get('/api/provisioning/targets/:id/cycles', (req, res) => res.json({ cycles: this.engine.listCycles(this.get(req.params.id).config.id) }));
-    router.get('/api/provisioning/targets/:id/cycles/:cycle', (req, res) => res.json(this.engine.getCycle(this.get(req.params.id).config.id, req.params.cycle)));
+    router.get('/api/provisioning/targets/:id/cycles/:cycle', (req, res) =>
+      res.json(this.engine.getCycle(this.get(req.params.id).config.id, req.params.cycle)),
+    );
     /** On-demand provisioning of one user, as Entra's "Provision on demand": it waits for the result. */
     router.post('/api/provisioning/targets/:id/provision', async (req, res) => {
       const input = parseInput(onDemandInput, req.body, 'body');

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '@rehearsal/runtime';
 import type { WireRequest } from './profiles.ts';
+import type { ScimResource } from './scim-path.ts';
 
 /** One request and its answer, as the provisioning log keeps it (the token never appears). */
 export interface Exchange {
@@ -10,15 +11,30 @@ export interface Exchange {
   url: string;
   requestBody?: unknown;
   status: number;
-  responseBody?: unknown;
+  responseBody?: ScimBody;
   attempt: number;
   durationMs: number;
   time: string;
 }
 
+/**
+ * A target's JSON answer, as far as the engine reads it: a resource's id, a
+ * list's Resources, and an error's detail and scimType. Anything else a target
+ * sends is kept, unread. A text answer (not JSON) is a string.
+ */
+export type ScimBody =
+  | (ScimResource & { id?: string | number; Resources?: (ScimResource & { id?: string | number })[]; detail?: unknown; scimType?: unknown; error?: unknown })
+  | string
+  | undefined;
+
+type ScimJson = Exclude<ScimBody, string | undefined>;
+
+/** The answer's JSON object, if it sent one. */
+export const jsonOf = (answer: { body: ScimBody }): ScimJson | undefined => (typeof answer.body === 'object' ? answer.body : undefined);
+
 export interface ScimAnswer {
   status: number;
-  body: any;
+  body: ScimBody;
   /** Every attempt made, the last one answering. */
   exchanges: Exchange[];
 }
@@ -86,7 +102,7 @@ export class ScimClient {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, retryAfter: res.headers['retry-after'] ?? null }));
           res.on('error', reject);
         },
       );
@@ -108,21 +124,30 @@ export class ScimClient {
       const started = performance.now();
       const time = this.clock.now().toISOString();
       let status = 0;
-      let body: unknown;
+      let body: ScimBody;
       let retryAfter: string | null = null;
       try {
         const response = await this.exchange(request, url);
         status = response.status;
         retryAfter = response.retryAfter;
         try {
-          body = response.text ? JSON.parse(response.text) : undefined;
+          body = response.text ? (JSON.parse(response.text) as ScimBody) : undefined;
         } catch {
           body = response.text.slice(0, 2000);
         }
       } catch (err) {
         body = { error: (err as Error).message };
       }
-      exchanges.push({ method: request.method, url, requestBody: request.body, status, responseBody: body, attempt, durationMs: Math.round((performance.now() - started) * 10) / 10, time });
+      exchanges.push({
+        method: request.method,
+        url,
+        requestBody: request.body,
+        status,
+        responseBody: body,
+        attempt,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        time,
+      });
       if (!isRetryable(status) || attempt > this.retry.attempts) return { status, body, exchanges };
       const backoff = Math.min(MAX_DELAY_MS, this.retry.delayMs * 2 ** (attempt - 1));
       await this.sleep(Math.min(MAX_DELAY_MS, retryAfterMs(retryAfter, this.clock.now()) ?? backoff));

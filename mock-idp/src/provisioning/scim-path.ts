@@ -75,7 +75,13 @@ export function readPath(resource: ScimResource, path: ScimPath): ScimValue | un
     const sub = value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
     value = sub?.[caseless(sub, path.subAttribute) ?? ''];
   }
-  return typeof value === 'string' || typeof value === 'boolean' ? value : value === undefined || value === null ? undefined : String(value);
+  return typeof value === 'string' || typeof value === 'boolean'
+    ? value
+    : value === undefined || value === null
+      ? undefined
+      : typeof value === 'number'
+        ? String(value)
+        : JSON.stringify(value);
 }
 
 /**
@@ -102,7 +108,8 @@ export function writePath(resource: ScimResource, path: ScimPath, value: ScimVal
 }
 
 /** Equal as SCIM compares: booleans by value, strings exactly (a case change is a change). */
-export const sameValue = (a: ScimValue | undefined, b: ScimValue | undefined) => (a === undefined || a === '' ? b === undefined || b === '' : String(a) === String(b));
+export const sameValue = (a: ScimValue | undefined, b: ScimValue | undefined) =>
+  a === undefined || a === '' ? b === undefined || b === '' : String(a) === String(b);
 
 /** Attributes the service provider owns (RFC 7643): never written by a client, so never cleared by one. */
 const SERVER_OWNED = new Set(['schemas', 'id', 'meta', 'groups']);
@@ -123,7 +130,8 @@ export function valuePaths(resource: ScimResource): { path: string; value: ScimV
         if (!item || typeof item !== 'object' || typeof item.type !== 'string') continue;
         for (const [sub, v] of Object.entries(item)) {
           const leaf = scalar(v);
-          if (sub !== 'type' && sub !== 'primary' && leaf !== undefined && leaf !== '') found.push({ path: `${prefix}${key}[type eq "${item.type}"].${sub}`, value: leaf });
+          if (sub !== 'type' && sub !== 'primary' && leaf !== undefined && leaf !== '')
+            found.push({ path: `${prefix}${key}[type eq "${item.type}"].${sub}`, value: leaf });
         }
       }
     } else if (value && typeof value === 'object') {

@@ -2,7 +2,7 @@ import type { Clock } from '@rehearsal/runtime';
 import type { Cycle } from './cycle.ts';
 import type { WireRequest } from './profiles.ts';
 import type { AttributeDiff, ProvisioningLog } from './provisioning-log.ts';
-import { isRetryable, ScimClient, type ScimAnswer, type Sleep } from './scim-client.ts';
+import { isRetryable, jsonOf, ScimClient, type ScimAnswer, type ScimBody, type Sleep } from './scim-client.ts';
 import type { ProvisioningTarget } from './target.ts';
 
 /** Consecutive requests that find the target unavailable (after retries) before it is quarantined. */
@@ -29,7 +29,14 @@ export class TargetSession {
     clock: Clock,
     sleep: Sleep,
   ) {
-    this.client = new ScimClient(target.config.baseUrl, target.config.token, { attempts: target.config.retry.attempts, delayMs: target.retryDelayMs }, clock, sleep, target.config.concurrency);
+    this.client = new ScimClient(
+      target.config.baseUrl,
+      target.config.token,
+      { attempts: target.config.retry.attempts, delayMs: target.retryDelayMs },
+      clock,
+      sleep,
+      target.config.concurrency,
+    );
   }
 
   /**
@@ -48,7 +55,13 @@ export class TargetSession {
       answer.exchanges.forEach((exchange, i) => {
         const last = i === answer.exchanges.length - 1;
         const ok = exchange.status >= 200 && exchange.status < 300;
-        const outcome = !last ? 'retried' : ok || ((request.method === 'GET' || request.method === 'DELETE') && exchange.status === 404) ? 'ok' : isRetryable(exchange.status) || exchange.status === 401 || exchange.status === 403 ? 'failed' : 'skipped';
+        const outcome = !last
+          ? 'retried'
+          : ok || ((request.method === 'GET' || request.method === 'DELETE') && exchange.status === 404)
+            ? 'ok'
+            : isRetryable(exchange.status) || exchange.status === 401 || exchange.status === 403
+              ? 'failed'
+              : 'skipped';
         this.log.add({
           ...exchange,
           target: target.config.id,
@@ -66,7 +79,8 @@ export class TargetSession {
       this.stopped ??= reason;
       return new QuarantineSignal(this.stopped);
     };
-    if (answer.status === 401 || answer.status === 403) throw stop(`the target refused the token (${answer.status} on ${request.method} ${request.path.split('?')[0]})`);
+    if (answer.status === 401 || answer.status === 403)
+      throw stop(`the target refused the token (${answer.status} on ${request.method} ${request.path.split('?')[0]})`);
     if (isRetryable(answer.status)) {
       this.unavailableInARow += 1;
       if (this.unavailableInARow >= UNAVAILABLE_BEFORE_QUARANTINE) {
@@ -82,8 +96,15 @@ export class TargetSession {
 }
 
 /** A target's answer in a line: status, scimType and detail. */
-export function reasonOf(answer: { status: number; body: any }): string {
-  if (answer.status === 0) return `no answer: ${answer.body?.error ?? 'connection failed'}`;
-  const detail = answer.body?.detail ?? answer.body?.error?.message ?? (typeof answer.body === 'string' ? answer.body : undefined);
-  return `${answer.status}${answer.body?.scimType ? ` ${answer.body.scimType}` : ''}${detail ? `: ${String(detail).slice(0, 300)}` : ''}`;
+export function reasonOf(answer: { status: number; body: ScimBody }): string {
+  const json = jsonOf(answer);
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+  if (answer.status === 0) return `no answer: ${text(json?.error) ?? 'connection failed'}`;
+  const error = json?.error;
+  const detail =
+    text(json?.detail) ??
+    (error && typeof error === 'object' ? text((error as { message?: unknown }).message) : undefined) ??
+    (typeof answer.body === 'string' ? answer.body : undefined);
+  const scimType = text(json?.scimType);
+  return `${answer.status}${scimType ? ` ${scimType}` : ''}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@rehearsal/runtime';
 import { compileMappings, mappingInput, type Mapping } from './mapping.ts';
-import { DEPROVISION_MODES, PROFILE_NAMES, PROFILES, type DeprovisionMode, type Profile, type ProfileName } from './profiles.ts';
+import { DEPROVISION_MODES, PROFILE_NAMES, PROFILES, type DeprovisionMode, type Profile } from './profiles.ts';
 import type { ScimValue } from './scim-path.ts';
 import { MemoryState, type StatePort } from '../state/state-file.ts';
 
@@ -9,7 +9,10 @@ const duration = z.string().refine((v) => parseDuration(v) !== undefined, { mess
 
 export const targetInput = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes').optional(),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
+      .optional(),
     name: z.string().trim().min(1).max(128).optional(),
     /** The SCIM base URL, for example http://localhost:9000/scim/directory/<id>. */
     baseUrl: z.url({ protocol: /^https?$/ }),
@@ -17,12 +20,18 @@ export const targetInput = z
     profile: z.enum(PROFILE_NAMES).default('entra'),
     /** `all`: every user and group; `assigned`: the assigned users and groups and the members of assigned groups. */
     scope: z.enum(['all', 'assigned']).default('all'),
-    assignments: z.object({ users: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) }).strict().default({ users: [], groups: [] }),
+    assignments: z
+      .object({ users: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .default({ users: [], groups: [] }),
     /** Replace the profile's mapping for the same target path, or add one. */
     mappings: z.array(mappingInput).default([]),
     /** Requests in flight at once, as the vendors parallelise. */
     concurrency: z.number().int().min(1).max(32).default(4),
-    retry: z.object({ attempts: z.number().int().min(0).max(10).default(4), delay: duration.default('1s') }).strict().default({ attempts: 4, delay: '1s' }),
+    retry: z
+      .object({ attempts: z.number().int().min(0).max(10).default(4), delay: duration.default('1s') })
+      .strict()
+      .default({ attempts: 4, delay: '1s' }),
     /** How users leave the target; the profile's way when absent (entra: disable-then-delete, okta: disable). */
     deprovision: z.enum(DEPROVISION_MODES).optional(),
     /** How long a user deleted at the IdP stays soft-deleted before `disable-then-delete` sends DELETE. */
@@ -110,7 +119,7 @@ export class ProvisioningTarget {
     public readonly config: TargetConfig,
     private readonly state: StatePort = new MemoryState(),
   ) {
-    this.profile = PROFILES[config.profile as ProfileName];
+    this.profile = PROFILES[config.profile];
     this.mappings = compileMappings(this.profile.mappings, config.mappings);
     this.users = new SavedMap<UserRecord>(state, userKey(config.id), (record) => record);
     this.groups = new SavedMap<GroupRecord>(state, groupKey(config.id), (record) => ({ ...record, members: [...record.members] }));
@@ -136,7 +145,8 @@ export class ProvisioningTarget {
       const restored = new ProvisioningTarget(saved.config, state);
       restored.saved = saved;
       // Read straight into the maps (Map.prototype.set): the records are in the state port already.
-      for (const [key, record] of state.entries(userKey(saved.config.id))) Map.prototype.set.call(restored.users, key.slice(userKey(saved.config.id).length), record);
+      for (const [key, record] of state.entries(userKey(saved.config.id)))
+        Map.prototype.set.call(restored.users, key.slice(userKey(saved.config.id).length), record);
       for (const [key, record] of state.entries(groupKey(saved.config.id))) {
         const group = record as Omit<GroupRecord, 'members'> & { members: string[] };
         Map.prototype.set.call(restored.groups, key.slice(groupKey(saved.config.id).length), { ...group, members: new Set(group.members) });

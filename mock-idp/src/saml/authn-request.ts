@@ -33,4 +33,3 @@ export function readAuthnRequest(xml: string): AuthnRequest {
     xml,
   };
 }
-

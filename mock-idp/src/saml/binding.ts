@@ -17,7 +17,8 @@ export const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 const refuse = (code: string, message: string) => badRequest(code, message);
 
 function decodeBase64(value: string, what: string): Buffer {
-  if (value.length > (MAX_MESSAGE_BYTES * 4) / 3 + 4) throw new RehearsalError('message-too-large', `The ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
+  if (value.length > (MAX_MESSAGE_BYTES * 4) / 3 + 4)
+    throw new RehearsalError('message-too-large', `The ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
   if (!/^[A-Za-z0-9+/=\s]*$/.test(value)) throw refuse('invalid-encoding', `The ${what} is not base64.`);
   return Buffer.from(value, 'base64');
 }
@@ -28,7 +29,8 @@ export function decodeRedirectMessage(value: string, what = 'SAMLRequest'): stri
   try {
     return inflateRawSync(raw, { maxOutputLength: MAX_MESSAGE_BYTES }).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new RehearsalError('message-too-large', `The inflated ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new RehearsalError('message-too-large', `The inflated ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
     throw refuse('invalid-encoding', `The ${what} is not DEFLATE-compressed as the HTTP-Redirect binding requires.`);
   }
 }
@@ -39,10 +41,14 @@ export function decodePostMessage(value: string, what = 'SAMLRequest'): string {
 
 export function parseXml(xml: string, what: string): Element {
   refuseDoctype(xml, what);
-  let root: Element | null = null;
+  let root: Element | null;
   try {
     // samlify's xmldom 0.8 typings merge into 0.9's, which hides onError from the constructor type.
-    const options = { onError: (level: string, message: string) => { if (level !== 'warning') throw new Error(message); } };
+    const options = {
+      onError: (level: string, message: string) => {
+        if (level !== 'warning') throw new Error(message);
+      },
+    };
     const doc = new DOMParser(options as ConstructorParameters<typeof DOMParser>[0]).parseFromString(xml, 'text/xml');
     root = doc.documentElement;
   } catch (err) {
@@ -80,7 +86,10 @@ export function verifyRedirectSignature(rawQuery: string, sp: ServiceProvider, w
   const hash = REDIRECT_SIG_ALGS[decodeURIComponent(sigAlg)];
   if (!hash) throw refuse('unsupported-signature-algorithm', `SigAlg ${decodeURIComponent(sigAlg)} is not accepted: use rsa-sha256 or rsa-sha512.`);
   if (!sp.certificate) throw refuse('sp-certificate-missing', `The ${what} is signed but ${sp.entityId} has no certificate registered to check it.`);
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((k) => params.has(k)).map((k) => `${k}=${params.get(k)}`).join('&');
+  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
+    .filter((k) => params.has(k))
+    .map((k) => `${k}=${params.get(k)}`)
+    .join('&');
   return verify(hash, Buffer.from(signed), createPublicKey(sp.certificate), Buffer.from(decodeURIComponent(signature), 'base64'));
 }
 

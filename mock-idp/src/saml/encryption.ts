@@ -15,7 +15,7 @@ export const ENCRYPTION_ALGORITHMS = {
 export type EncryptionAlgorithm = keyof typeof ENCRYPTION_ALGORITHMS;
 
 const RSA_OAEP = 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p';
-const encrypt = promisify(xmlenc.encrypt) as (content: string, options: Record<string, unknown>) => Promise<string>;
+const encrypt = promisify(xmlenc.encrypt);
 
 export interface EncryptionTarget {
   /** The SP's encryption certificate, PEM. */
@@ -38,6 +38,6 @@ export async function encryptAssertion(assertionXml: string, target: EncryptionT
     disallowEncryptionWithInsecureAlgorithm: true,
     warnInsecureAlgorithm: false,
   });
-  const canonical = new ExclusiveCanonicalization().process(parseXml(encrypted.trim(), 'EncryptedData') as never, {}) as unknown as string;
+  const canonical = new ExclusiveCanonicalization().process(parseXml(encrypted.trim(), 'EncryptedData') as never, {});
   return element('EncryptedAssertion', { xmlns: SAML_ASSERTION }, canonical);
 }

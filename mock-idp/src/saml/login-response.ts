@@ -7,7 +7,6 @@ import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSour
 import { samlId } from './random-ids.ts';
 import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';
 
-
 const PASSWORD_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
 const MFA_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor';
 /** How far back NotBefore reaches, for SPs whose clocks run a little behind. */
@@ -51,7 +50,8 @@ function nameIdFormatFor(sp: ServiceProvider, requested?: string): NameIdFormat 
   return format;
 }
 
-export const unsupportedNameIdFormat = (requested: string) => `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`;
+export const unsupportedNameIdFormat = (requested: string) =>
+  `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`;
 
 /** Whether the IdP can honour an AuthnRequest's NameIDPolicy Format. */
 export const supportsNameIdFormat = (requested: string | undefined) => !requested || (Object.values(NAME_ID_FORMATS) as string[]).includes(requested);
@@ -61,7 +61,8 @@ export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): 
   const now = idp.clock.now();
   const { sp, user } = input;
   const format = nameIdFormatFor(sp, input.requestedNameIdFormat);
-  const nameIdValue = format === 'transient' ? samlId() : format === 'persistent' && sp.nameIdSource === 'id' ? user.id : sourceValues(idp.directory, user, sp.nameIdSource)[0];
+  const nameIdValue =
+    format === 'transient' ? samlId() : format === 'persistent' && sp.nameIdSource === 'id' ? user.id : sourceValues(idp.directory, user, sp.nameIdSource)[0];
   if (!nameIdValue) throw badRequest('name-id-source-empty', `${user.email} has no ${sp.nameIdSource}, which ${sp.entityId} uses as NameID.`);
   return {
     id: samlId(),
@@ -74,7 +75,11 @@ export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): 
       id: samlId(),
       issuer: idp.entityId,
       issueInstant: now,
-      nameId: { value: nameIdValue, format: NAME_ID_FORMATS[format], ...(format === 'persistent' || format === 'transient' ? { spNameQualifier: sp.entityId } : {}) },
+      nameId: {
+        value: nameIdValue,
+        format: NAME_ID_FORMATS[format],
+        ...(format === 'persistent' || format === 'transient' ? { spNameQualifier: sp.entityId } : {}),
+      },
       recipient: input.acsUrl,
       inResponseTo: input.inResponseTo,
       notBefore: new Date(now.getTime() - NOT_BEFORE_SKEW_MS),
@@ -89,13 +94,25 @@ export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): 
 }
 
 /** An error response (no assertion), for IsPassive without a session or a refused login. */
-export function errorResponseSpec(idp: IdpIdentity, acsUrl: string, inResponseTo: string | undefined, code: string, subCode?: string, message?: string): ResponseSpec {
+export function errorResponseSpec(
+  idp: IdpIdentity,
+  acsUrl: string,
+  inResponseTo: string | undefined,
+  code: string,
+  subCode?: string,
+  message?: string,
+): ResponseSpec {
   return { id: samlId(), issuer: idp.entityId, issueInstant: idp.clock.now(), destination: acsUrl, inResponseTo, status: { code, subCode, message } };
 }
 
 /** What the SP's signing option asks for; a response without an assertion is always signed. */
 export function signingFor(idp: IdpIdentity, sp: ServiceProvider, hasAssertion: boolean): SigningSpec {
-  return { credential: idp.credential, algorithm: sp.signatureAlgorithm, assertion: sp.signing !== 'response', response: sp.signing !== 'assertion' || !hasAssertion };
+  return {
+    credential: idp.credential,
+    algorithm: sp.signatureAlgorithm,
+    assertion: sp.signing !== 'response',
+    response: sp.signing !== 'assertion' || !hasAssertion,
+  };
 }
 
 export function signResponse(idp: IdpIdentity, sp: ServiceProvider, spec: ResponseSpec): string {

@@ -45,7 +45,14 @@ export interface LogoutResponseSpec {
 export function buildLogoutResponse(r: LogoutResponseSpec): string {
   return element(
     'samlp:LogoutResponse',
-    { 'xmlns:samlp': SAML_PROTOCOL, Destination: r.destination, ID: r.id, InResponseTo: r.inResponseTo, IssueInstant: samlTime(r.issueInstant), Version: '2.0' },
+    {
+      'xmlns:samlp': SAML_PROTOCOL,
+      Destination: r.destination,
+      ID: r.id,
+      InResponseTo: r.inResponseTo,
+      IssueInstant: samlTime(r.issueInstant),
+      Version: '2.0',
+    },
     textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
     element('samlp:Status', {}, element('samlp:StatusCode', { Value: r.statusCode })),
   );
@@ -66,7 +73,13 @@ export function postBindingValue(xml: string, id: string, signer: Signer): { val
  * HTTP-Redirect: DEFLATE, base64, and a signature over the query string
  * (SAMLResponse, RelayState, SigAlg in that order) as SAML bindings §3.4.4.1 says.
  */
-export function redirectBindingUrl(location: string, parameter: 'SAMLRequest' | 'SAMLResponse', xml: string, relayState: string | undefined, signer: Signer): string {
+export function redirectBindingUrl(
+  location: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse',
+  xml: string,
+  relayState: string | undefined,
+  signer: Signer,
+): string {
   const alg = SIGNATURE_ALGORITHMS[signer.algorithm];
   let query = `${parameter}=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
   if (relayState !== undefined) query += `&RelayState=${encodeURIComponent(relayState)}`;

@@ -83,7 +83,11 @@ export function buildAssertion(a: AssertionSpec): string {
         'AttributeStatement',
         {},
         ...attributes.map((attr) =>
-          element('Attribute', { FriendlyName: attr.friendlyName, Name: attr.name, NameFormat: attr.nameFormat }, ...attr.values.map((v) => textElement('AttributeValue', {}, v))),
+          element(
+            'Attribute',
+            { FriendlyName: attr.friendlyName, Name: attr.name, NameFormat: attr.nameFormat },
+            ...attr.values.map((v) => textElement('AttributeValue', {}, v)),
+          ),
         ),
       )
     : '';
@@ -92,7 +96,15 @@ export function buildAssertion(a: AssertionSpec): string {
     { AuthnInstant: samlTime(a.authnInstant), SessionIndex: a.sessionIndex, SessionNotOnOrAfter: a.sessionNotOnOrAfter && samlTime(a.sessionNotOnOrAfter) },
     element('AuthnContext', {}, textElement('AuthnContextClassRef', {}, a.authnContextClassRef)),
   );
-  return element('Assertion', { xmlns: SAML_ASSERTION, ID: a.id, IssueInstant: samlTime(a.issueInstant), Version: '2.0' }, textElement('Issuer', {}, a.issuer), subject, conditions, statement, authn);
+  return element(
+    'Assertion',
+    { xmlns: SAML_ASSERTION, ID: a.id, IssueInstant: samlTime(a.issueInstant), Version: '2.0' },
+    textElement('Issuer', {}, a.issuer),
+    subject,
+    conditions,
+    statement,
+    authn,
+  );
 }
 
 /**
@@ -108,7 +120,14 @@ export function buildResponse(r: ResponseSpec, assertionXml: string, signing?: P
   );
   const xml = element(
     'samlp:Response',
-    { 'xmlns:samlp': SAML_PROTOCOL, Destination: r.destination, ID: r.id, InResponseTo: r.inResponseTo, IssueInstant: samlTime(r.issueInstant), Version: '2.0' },
+    {
+      'xmlns:samlp': SAML_PROTOCOL,
+      Destination: r.destination,
+      ID: r.id,
+      InResponseTo: r.inResponseTo,
+      IssueInstant: samlTime(r.issueInstant),
+      Version: '2.0',
+    },
     textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
     status,
     assertionXml,

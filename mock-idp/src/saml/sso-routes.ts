@@ -52,7 +52,12 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
       const samlRequest = redirect ? redirect.searchParams.get('SAMLRequest') : input.authnRequest;
       if (!samlRequest) throw new RehearsalError('saml-request-missing', 'The authnRequest URL has no SAMLRequest parameter.');
       login = redirect
-        ? sso.receive({ binding: 'redirect', samlRequest, relayState: input.relayState ?? redirect.searchParams.get('RelayState') ?? undefined, rawQuery: redirect.search.slice(1) })
+        ? sso.receive({
+            binding: 'redirect',
+            samlRequest,
+            relayState: input.relayState ?? redirect.searchParams.get('RelayState') ?? undefined,
+            rawQuery: redirect.search.slice(1),
+          })
         : sso.receive({ binding: 'post', samlRequest, relayState: input.relayState });
       if (login.sp.entityId !== input.sp) throw new RehearsalError('sp-mismatch', `The AuthnRequest comes from ${login.sp.entityId}, not ${input.sp}.`);
     } else {

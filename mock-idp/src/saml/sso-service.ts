@@ -12,7 +12,15 @@ import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
 import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
 import { encryptAssertion } from './encryption.ts';
 import { randomBytesFromPool, samlId } from './random-ids.ts';
-import { errorResponseSpec, loginResponseSpec, signingFor, signResponse, supportsNameIdFormat, unsupportedNameIdFormat, type IdpIdentity } from './login-response.ts';
+import {
+  errorResponseSpec,
+  loginResponseSpec,
+  signingFor,
+  signResponse,
+  supportsNameIdFormat,
+  unsupportedNameIdFormat,
+  type IdpIdentity,
+} from './login-response.ts';
 import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
 import { STATUS } from './response.ts';
 
@@ -47,11 +55,11 @@ export interface IdpSession {
 }
 
 export type IncomingMessage =
-  | { binding: 'redirect'; samlRequest: string; relayState?: string; rawQuery: string }
-  | { binding: 'post'; samlRequest: string; relayState?: string };
+  { binding: 'redirect'; samlRequest: string; relayState?: string; rawQuery: string } | { binding: 'post'; samlRequest: string; relayState?: string };
 
 /** How the IdP answers a LogoutRequest: a redirect, or a form posted to the SP's SLO URL. */
-export type LogoutAnswer = { binding: 'redirect'; location: string; endedSessions: number } | { binding: 'post'; delivery: SamlDelivery; endedSessions: number };
+export type LogoutAnswer =
+  { binding: 'redirect'; location: string; endedSessions: number } | { binding: 'post'; delivery: SamlDelivery; endedSessions: number };
 
 /** RelayState is opaque to the IdP, but bounded: SAML bindings allow 80 bytes; we allow more, not unlimited. */
 const MAX_RELAY_STATE = 2048;
@@ -103,8 +111,13 @@ export class SsoService {
 
   /** Decodes and checks an AuthnRequest, and resolves the SP and ACS URL it may use. */
   receive(incoming: IncomingMessage): PendingLogin {
-    if (incoming.relayState && incoming.relayState.length > MAX_RELAY_STATE) throw badRequest('relay-state-too-long', `RelayState is longer than ${MAX_RELAY_STATE} characters.`);
-    const { message: request, sp, checked: acsUrl } = this.receiveMessage(incoming, 'AuthnRequest', readAuthnRequest, (request, sp) => this.acsFor(sp, request));
+    if (incoming.relayState && incoming.relayState.length > MAX_RELAY_STATE)
+      throw badRequest('relay-state-too-long', `RelayState is longer than ${MAX_RELAY_STATE} characters.`);
+    const {
+      message: request,
+      sp,
+      checked: acsUrl,
+    } = this.receiveMessage(incoming, 'AuthnRequest', readAuthnRequest, (request, sp) => this.acsFor(sp, request));
     return this.addPending({ id: samlId(), sp, request, acsUrl, relayState: incoming.relayState, expiresAt: 0 });
   }
 
@@ -140,7 +153,14 @@ export class SsoService {
     if (session && !login.request?.forceAuthn) return this.complete(login.id, session);
     if (login.request?.isPassive) {
       this.pending.delete(login.id);
-      const spec = errorResponseSpec(this.idp, login.acsUrl, login.request.id, STATUS.responder, STATUS.noPassive, 'No IdP session, and IsPassive forbids asking the user.');
+      const spec = errorResponseSpec(
+        this.idp,
+        login.acsUrl,
+        login.request.id,
+        STATUS.responder,
+        STATUS.noPassive,
+        'No IdP session, and IsPassive forbids asking the user.',
+      );
       return this.deliver(login, signResponse(this.idp, login.sp, spec), { id: spec.id });
     }
     return undefined;
@@ -235,20 +255,40 @@ export class SsoService {
    */
   logout(incoming: IncomingMessage, browserSessionId: string | undefined): LogoutAnswer {
     const { message: request, sp } = this.receiveMessage(incoming, 'LogoutRequest', readLogoutRequest, (_request, sp) => {
-      if (!sp.sloUrl) throw badRequest('slo-url-missing', `${sp.entityId} has no SLO URL registered, so the IdP cannot answer its LogoutRequest: register sloUrl.`);
+      if (!sp.sloUrl)
+        throw badRequest('slo-url-missing', `${sp.entityId} has no SLO URL registered, so the IdP cannot answer its LogoutRequest: register sloUrl.`);
     });
     const ended = this.endSessionsFor(request, sp, browserSessionId);
     const id = samlId();
-    const xml = buildLogoutResponse({ id, issuer: this.idp.entityId, issueInstant: this.clock.now(), destination: sp.sloUrl!, inResponseTo: request.id, statusCode: STATUS.success });
+    const xml = buildLogoutResponse({
+      id,
+      issuer: this.idp.entityId,
+      issueInstant: this.clock.now(),
+      destination: sp.sloUrl!,
+      inResponseTo: request.id,
+      statusCode: STATUS.success,
+    });
     const signer = { credential: this.idp.credential, algorithm: sp.signatureAlgorithm };
-    const record = { message: 'LogoutResponse' as const, sp: sp.entityId, id, inResponseTo: request.id, destination: sp.sloUrl, relayState: incoming.relayState, outcome: 'sent' };
+    const record = {
+      message: 'LogoutResponse' as const,
+      sp: sp.entityId,
+      id,
+      inResponseTo: request.id,
+      destination: sp.sloUrl,
+      relayState: incoming.relayState,
+      outcome: 'sent',
+    };
     if (incoming.binding === 'redirect') {
       this.deps.ledger.record({ ...record, direction: 'sent', binding: 'redirect', xml });
       return { binding: 'redirect', location: redirectBindingUrl(sp.sloUrl!, 'SAMLResponse', xml, incoming.relayState, signer), endedSessions: ended };
     }
     const posted = postBindingValue(xml, id, signer);
     this.deps.ledger.record({ ...record, direction: 'sent', binding: 'post', xml: posted.xml });
-    return { binding: 'post', delivery: { acsUrl: sp.sloUrl!, samlResponse: posted.value, relayState: incoming.relayState, xml: posted.xml }, endedSessions: ended };
+    return {
+      binding: 'post',
+      delivery: { acsUrl: sp.sloUrl!, samlResponse: posted.value, relayState: incoming.relayState, xml: posted.xml },
+      endedSessions: ended,
+    };
   }
 
   private endSessionsFor(request: LogoutRequest, sp: ServiceProvider, browserSessionId: string | undefined): number {
@@ -292,11 +332,29 @@ export class SsoService {
       if (sp.wantAuthnRequestsSigned && !signedByQuery && !(incoming.binding === 'post' && message.signed))
         throw forbidden('request-unsigned', `${sp.entityId} is registered as signing its requests, and this ${kind} is not signed.`);
       const checked = check(message, sp);
-      this.deps.ledger.record({ direction: 'received', message: kind, binding, sp: sp.entityId, id: message.id, relayState: incoming.relayState, outcome: 'accepted', xml });
+      this.deps.ledger.record({
+        direction: 'received',
+        message: kind,
+        binding,
+        sp: sp.entityId,
+        id: message.id,
+        relayState: incoming.relayState,
+        outcome: 'accepted',
+        xml,
+      });
       return { message, sp, checked };
     } catch (err) {
       const code = err instanceof RehearsalError ? err.code : 'internal-error';
-      this.deps.ledger.record({ direction: 'received', message: kind, binding, sp: sp?.entityId ?? message?.issuer, id: message?.id, relayState: incoming.relayState, outcome: code, xml });
+      this.deps.ledger.record({
+        direction: 'received',
+        message: kind,
+        binding,
+        sp: sp?.entityId ?? message?.issuer,
+        id: message?.id,
+        relayState: incoming.relayState,
+        outcome: code,
+        xml,
+      });
       throw err;
     }
   }
@@ -336,7 +394,8 @@ export class SsoService {
   /** The requested ACS when it is registered (by URL or index), else the SP's default. Never an unregistered one. */
   private acsFor(sp: ServiceProvider, request: AuthnRequest): string {
     if (request.acsUrl !== undefined) {
-      if (!sp.acsUrls.includes(request.acsUrl)) throw forbidden('acs-not-registered', `${request.acsUrl} is not a registered ACS URL of ${sp.entityId}: register it first.`);
+      if (!sp.acsUrls.includes(request.acsUrl))
+        throw forbidden('acs-not-registered', `${request.acsUrl} is not a registered ACS URL of ${sp.entityId}: register it first.`);
       return request.acsUrl;
     }
     if (request.acsIndex !== undefined) {

@@ -2,11 +2,18 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseInput, RehearsalError } from '@rehearsal/runtime';
 import type { IdpContext } from '../context.ts';
-import type { ServiceProviderInput } from './service-provider.ts';
 import { serviceProviderFromMetadata } from './sp-metadata.ts';
 
 const metadataImport = z
-  .object({ xml: z.string().min(1).max(512 * 1024).optional(), url: z.url({ protocol: /^https?$/ }).optional(), overrides: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    xml: z
+      .string()
+      .min(1)
+      .max(512 * 1024)
+      .optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    overrides: z.record(z.string(), z.unknown()).optional(),
+  })
   .strict()
   .refine((v) => (v.xml === undefined) !== (v.url === undefined), { message: 'give either xml or url' });
 
@@ -20,7 +27,7 @@ export function registryRoutes(ctx: Pick<IdpContext, 'providers' | 'parsers'>): 
   router.post('/api/service-providers/import', body, async (req, res) => {
     const input = parseInput(metadataImport, req.body, 'body');
     const xml = input.xml ?? (await fetchMetadata(input.url!));
-    res.status(201).json(providers.register(serviceProviderFromMetadata(xml, input.overrides as Partial<ServiceProviderInput>)));
+    res.status(201).json(providers.register(serviceProviderFromMetadata(xml, input.overrides)));
   });
   // Entity IDs are URLs: they travel URL-encoded in the path.
   router.get('/api/service-providers/:entityId', (req, res) => res.json(providers.get(String(req.params.entityId))));

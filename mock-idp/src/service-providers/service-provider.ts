@@ -12,7 +12,23 @@ export const NAME_ID_FORMATS = {
 export type NameIdFormat = keyof typeof NAME_ID_FORMATS;
 
 /** User fields an attribute or the NameID can come from. */
-export const USER_SOURCES = ['email', 'userName', 'id', 'givenName', 'surname', 'displayName', 'department', 'jobTitle', 'organization', 'timezone', 'preferredLanguage', 'employeeId', 'manager', 'groups', 'groupIds'] as const;
+export const USER_SOURCES = [
+  'email',
+  'userName',
+  'id',
+  'givenName',
+  'surname',
+  'displayName',
+  'department',
+  'jobTitle',
+  'organization',
+  'timezone',
+  'preferredLanguage',
+  'employeeId',
+  'manager',
+  'groups',
+  'groupIds',
+] as const;
 export type UserSource = (typeof USER_SOURCES)[number];
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
@@ -30,14 +46,17 @@ const url = z.url({ protocol: /^https?$/ });
 /** A certificate given as PEM or as the bare base64 DER that metadata carries. */
 const certificateOf = (v: string) =>
   new X509Certificate(v.includes('BEGIN CERTIFICATE') ? v : `-----BEGIN CERTIFICATE-----\n${v.replace(/\s+/g, '')}\n-----END CERTIFICATE-----`);
-const pem = z.string().refine((v) => {
-  try {
-    certificateOf(v);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'not an X.509 certificate (PEM or base64 DER)' });
+const pem = z.string().refine(
+  (v) => {
+    try {
+      certificateOf(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an X.509 certificate (PEM or base64 DER)' },
+);
 const duration = z.string().refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'not a duration (for example 5m or 1h)' });
 
 export interface AttributeMapping {
@@ -48,7 +67,12 @@ export interface AttributeMapping {
 }
 
 export const attributeMapping = z
-  .object({ name: z.string().min(1).max(1024), source: z.enum(USER_SOURCES), friendlyName: z.string().min(1).max(256).optional(), nameFormat: z.string().min(1).max(1024).optional() })
+  .object({
+    name: z.string().min(1).max(1024),
+    source: z.enum(USER_SOURCES),
+    friendlyName: z.string().min(1).max(256).optional(),
+    nameFormat: z.string().min(1).max(1024).optional(),
+  })
   .strict();
 
 export const serviceProviderInput = z
@@ -79,7 +103,8 @@ export const serviceProviderInput = z
   })
   .strict()
   .superRefine((sp, ctx) => {
-    if (sp.wantAuthnRequestsSigned && !sp.certificate) ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'required when wantAuthnRequestsSigned is true' });
+    if (sp.wantAuthnRequestsSigned && !sp.certificate)
+      ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'required when wantAuthnRequestsSigned is true' });
     if (sp.encryptAssertions && !sp.certificate && !sp.encryptionCertificate)
       ctx.addIssue({ code: 'custom', path: ['encryptionCertificate'], message: 'required (or certificate) when encryptAssertions is true' });
   });
@@ -109,7 +134,9 @@ const toPem = (cert: string) => certificateOf(cert).toString();
 
 export function toServiceProvider(input: z.output<typeof serviceProviderInput>): ServiceProvider {
   const attributes = (input.attributes ?? DEFAULT_ATTRIBUTES).map((a) =>
-    input.attributeNames === 'friendly' && a.friendlyName ? { source: a.source, name: a.friendlyName, nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic' } : a,
+    input.attributeNames === 'friendly' && a.friendlyName
+      ? { source: a.source, name: a.friendlyName, nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic' }
+      : a,
   );
   return {
     entityId: input.entityId,
@@ -127,6 +154,8 @@ export function toServiceProvider(input: z.output<typeof serviceProviderInput>):
     allowIdpInitiated: input.allowIdpInitiated,
     encryptionCertificate: input.encryptionCertificate && toPem(input.encryptionCertificate),
     encryptionAlgorithm: input.encryptionAlgorithm,
-    encryption: input.encryptAssertions ? { certificatePem: toPem((input.encryptionCertificate ?? input.certificate)!), algorithm: input.encryptionAlgorithm } : undefined,
+    encryption: input.encryptAssertions
+      ? { certificatePem: toPem((input.encryptionCertificate ?? input.certificate)!), algorithm: input.encryptionAlgorithm }
+      : undefined,
   };
 }

@@ -25,17 +25,21 @@ export function serviceProviderFromMetadata(xml: string, overrides: Partial<Serv
   } catch (err) {
     throw badRequest('invalid-metadata', `The SP metadata could not be read: ${(err as Error).message}.`);
   }
-  const acs = list((meta.getAssertionConsumerService as (binding?: string) => unknown).call(meta) as unknown as { binding: string; location: string; isDefault?: string; index?: string }[])
+  const acs = list<{ binding: string; location: string; isDefault?: string; index?: string }>(
+    (meta.getAssertionConsumerService as (binding?: string) => unknown).call(meta) as never,
+  )
     .filter((s) => s.binding === POST)
     .sort((a, b) => Number(b.isDefault === 'true') - Number(a.isDefault === 'true') || Number(a.index ?? 0) - Number(b.index ?? 0))
     .map((s) => s.location);
   if (!acs.length) throw badRequest('invalid-metadata', 'The SP metadata has no AssertionConsumerService with the HTTP-POST binding.');
-  const slo = list((meta.getSingleLogoutService as (binding?: string) => unknown).call(meta) as unknown as { binding: string; location: string }[]);
+  const slo = list<{ binding: string; location: string }>((meta.getSingleLogoutService as (binding?: string) => unknown).call(meta) as never);
   const firstCert = (use: 'signing' | 'encryption') => {
     const found = list(meta.getX509Certificate(use) as string | string[] | null)[0];
     return found ? found.replace(/\s+/g, '') : undefined;
   };
-  const format = list(meta.getNameIDFormat() as string | string[] | undefined).map((f) => FORMATS[f]).find(Boolean);
+  const format = list(meta.getNameIDFormat() as string | string[] | undefined)
+    .map((f) => FORMATS[f])
+    .find(Boolean);
   const signing = firstCert('signing');
   const encryption = firstCert('encryption');
   return {

@@ -50,14 +50,20 @@ export interface Interception {
  * A proxy in front of core's SCIM server that can answer some requests itself
  * (429, 503, 400, 401) or hold them: a flaky target, made of real HTTP.
  */
-export async function flakyProxy(target: CoreTarget, decide: (method: string, path: string, body: string) => Interception | 'pass' | Promise<Interception | 'pass'>) {
+export async function flakyProxy(
+  target: CoreTarget,
+  decide: (method: string, path: string, body: string) => Interception | 'pass' | Promise<Interception | 'pass'>,
+) {
   const { createServer } = await import('node:http');
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => void answer(req, res));
+  async function answer(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     let body = '';
     for await (const chunk of req) body += chunk;
     const verdict = await decide(req.method!, req.url!, body);
     if (verdict !== 'pass') {
-      res.writeHead(verdict.status, { 'content-type': 'application/scim+json', ...verdict.headers }).end(verdict.body === undefined ? '' : JSON.stringify(verdict.body));
+      res
+        .writeHead(verdict.status, { 'content-type': 'application/scim+json', ...verdict.headers })
+        .end(verdict.body === undefined ? '' : JSON.stringify(verdict.body));
       return;
     }
     const upstream = await fetch(new URL(target.baseUrl).origin + req.url!, {
@@ -66,7 +72,7 @@ export async function flakyProxy(target: CoreTarget, decide: (method: string, pa
       body: body || undefined,
     });
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/scim+json' }).end(await upstream.text());
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {

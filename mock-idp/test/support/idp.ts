@@ -24,7 +24,16 @@ export const testCredential = () => (credential ??= generateCredential('Rehearsa
 
 export const scenario = {
   users: [
-    { email: 'alice@acme.com', givenName: 'Alice', surname: 'Liddell', department: 'Engineering', jobTitle: 'Engineer', timezone: 'Europe/Berlin', password: 'alice-pass', groups: ['engineering'] },
+    {
+      email: 'alice@acme.com',
+      givenName: 'Alice',
+      surname: 'Liddell',
+      department: 'Engineering',
+      jobTitle: 'Engineer',
+      timezone: 'Europe/Berlin',
+      password: 'alice-pass',
+      groups: ['engineering'],
+    },
     { email: 'bob@acme.com', givenName: 'Bob', surname: 'Stone', department: 'Sales', password: 'bob-pass', groups: ['sales'], mfa: { code: '123456' } },
   ],
   groups: [{ name: 'engineering' }, { name: 'sales' }, { name: 'everyone', groups: ['engineering', 'sales'] }],
@@ -64,7 +73,8 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
     clock,
     credential: cred,
     dir: mkdtempSync(join(tmpdir(), 'rehearsal-idp-')),
-    request: (method, path, body, headers) => httpRequest(url, method, path, body, needsHarnessKey(path) ? { authorization: `Bearer ${HARNESS_KEY}`, ...headers } : headers),
+    request: (method, path, body, headers) =>
+      httpRequest(url, method, path, body, needsHarnessKey(path) ? { authorization: `Bearer ${HARNESS_KEY}`, ...headers } : headers),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -98,7 +108,9 @@ export async function httpRequest(base: string, method: string, path: string, bo
   return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
-export function authnRequestXml(options: { id?: string; issuer?: string; acsUrl?: string; forceAuthn?: boolean; isPassive?: boolean; nameIdFormat?: string; doctype?: boolean } = {}): string {
+export function authnRequestXml(
+  options: { id?: string; issuer?: string; acsUrl?: string; forceAuthn?: boolean; isPassive?: boolean; nameIdFormat?: string; doctype?: boolean } = {},
+): string {
   const attrs = [
     `ID="${options.id ?? '_req-1'}"`,
     'Version="2.0"',
@@ -118,7 +130,11 @@ export const decodeResponse = (samlResponse: string) => Buffer.from(samlResponse
 
 /** The SAMLResponse, RelayState and action of an auto-POST form page. */
 export function formFields(html: string) {
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`)
+      .exec(html)?.[1]
+      ?.replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
   return { action: /action="([^"]*)"/.exec(html)?.[1], samlResponse: field('SAMLResponse'), relayState: field('RelayState') };
 }
 
@@ -128,13 +144,32 @@ const run = (cmd: string, args: string[]) =>
   });
 
 /** Verifies one signature with xmlsec1 against our certificate: the Response's or the Assertion's. */
-export async function xmlsecVerify(xml: string, certificatePem: string, which: 'Response' | 'Assertion' | 'LogoutResponse', dir: string, signatureXpath?: string) {
+export async function xmlsecVerify(
+  xml: string,
+  certificatePem: string,
+  which: 'Response' | 'Assertion' | 'LogoutResponse',
+  dir: string,
+  signatureXpath?: string,
+) {
   const file = join(dir, `${which}-${Math.random().toString(36).slice(2)}.xml`);
   const cert = join(dir, 'idp-cert.pem');
   writeFileSync(file, xml);
   writeFileSync(cert, certificatePem);
   const xpath = signatureXpath ?? (which !== 'Assertion' ? "/*/*[local-name()='Signature']" : "//*[local-name()='Assertion']/*[local-name()='Signature']");
-  return run('xmlsec1', ['--verify', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:Response', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse', '--pubkey-cert-pem', cert, '--node-xpath', xpath, file]);
+  return run('xmlsec1', [
+    '--verify',
+    '--id-attr:ID',
+    'urn:oasis:names:tc:SAML:2.0:protocol:Response',
+    '--id-attr:ID',
+    'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+    '--id-attr:ID',
+    'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse',
+    '--pubkey-cert-pem',
+    cert,
+    '--node-xpath',
+    xpath,
+    file,
+  ]);
 }
 
 export { run };
@@ -162,7 +197,10 @@ async function judgeWith(script: string, args: string[], responses: JudgeInput):
     child.stdin.end(responses.map((r) => JSON.stringify({ samlResponse: r.samlResponse, inResponseTo: r.inResponseTo ?? null })).join('\n') + '\n');
   });
   if (code !== 0) throw new Error(`${script} failed (${code}): ${err}`);
-  return out.trim().split('\n').map((line) => JSON.parse(line) as SpVerdict);
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as SpVerdict);
 }
 
 /**

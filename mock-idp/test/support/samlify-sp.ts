@@ -3,7 +3,7 @@ import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import type { TestIdp } from './idp.ts';
 
 // samlify wants an XSD validator before it parses; schema validation is not under test here.
-samlify.setSchemaValidator({ validate: async () => 'skipped' });
+samlify.setSchemaValidator({ validate: () => Promise.resolve('skipped') });
 
 const BINDING = { redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST' };
 
@@ -16,8 +16,14 @@ export interface SamlifyPeer {
  * samlify on the SP side: requests signed (and responses checked) by code we
  * did not write, so that our verification is not tested against our own signer.
  */
-export async function samlifySp(idp: TestIdp, options: { entityId: string; acs: string; slo: string; credential: SigningCredential; signRequests: boolean }): Promise<SamlifyPeer> {
-  const metadata = (await idp.request('GET', '/saml/metadata')).text.replace('WantAuthnRequestsSigned="false"', `WantAuthnRequestsSigned="${options.signRequests}"`);
+export async function samlifySp(
+  idp: TestIdp,
+  options: { entityId: string; acs: string; slo: string; credential: SigningCredential; signRequests: boolean },
+): Promise<SamlifyPeer> {
+  const metadata = (await idp.request('GET', '/saml/metadata')).text.replace(
+    'WantAuthnRequestsSigned="false"',
+    `WantAuthnRequestsSigned="${options.signRequests}"`,
+  );
   return {
     sp: samlify.ServiceProvider({
       entityID: options.entityId,

@@ -13,9 +13,28 @@ export class AccountRows extends OrgRows {
         first_login_at, last_login_at, profile_sources, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
-        a.id, a.email, emailDomain(a.email), a.displayName, a.publicName, a.jobTitle, a.department, a.organization, a.timezone,
-        a.preferredLanguage, a.active ? 1 : 0, a.managedBy, a.origin, a.passwordHash, a.passwordChangedAt, a.totpSecret,
-        JSON.stringify(a.recoveryCodeHashes), a.firstLoginAt, a.lastLoginAt, JSON.stringify(a.profileSources), a.createdAt, a.updatedAt,
+        a.id,
+        a.email,
+        emailDomain(a.email),
+        a.displayName,
+        a.publicName,
+        a.jobTitle,
+        a.department,
+        a.organization,
+        a.timezone,
+        a.preferredLanguage,
+        a.active ? 1 : 0,
+        a.managedBy,
+        a.origin,
+        a.passwordHash,
+        a.passwordChangedAt,
+        a.totpSecret,
+        JSON.stringify(a.recoveryCodeHashes),
+        a.firstLoginAt,
+        a.lastLoginAt,
+        JSON.stringify(a.profileSources),
+        a.createdAt,
+        a.updatedAt,
       ],
     );
   }
@@ -50,11 +69,6 @@ export class AccountRows extends OrgRows {
     return ids;
   }
   async listManagedAccounts(orgId: string, page: Page) {
-    return this.paged(
-      'SELECT count(*) AS n FROM accounts WHERE managed_by = ?',
-      'SELECT * FROM accounts WHERE managed_by = ? ORDER BY email',
-      [orgId],
-      page,
-    );
+    return this.paged('SELECT count(*) AS n FROM accounts WHERE managed_by = ?', 'SELECT * FROM accounts WHERE managed_by = ? ORDER BY email', [orgId], page);
   }
 }

@@ -36,10 +36,17 @@ export class OrgRows extends Statements {
 
   // domains
   async insertDomain(d: Domain) {
-    this.run(
-      'INSERT INTO domains (id, org_id, name, status, token, method, verified_at, directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [d.id, d.orgId, d.name, d.status, d.token, d.method, d.verifiedAt, d.directoryId, d.createdAt],
-    );
+    this.run('INSERT INTO domains (id, org_id, name, status, token, method, verified_at, directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      d.id,
+      d.orgId,
+      d.name,
+      d.status,
+      d.token,
+      d.method,
+      d.verifiedAt,
+      d.directoryId,
+      d.createdAt,
+    ]);
   }
   async getDomain(id: string) {
     const r = this.one('SELECT * FROM domains WHERE id = ?', [id]);
@@ -61,7 +68,15 @@ export class OrgRows extends Statements {
 
   // directories and connections
   async insertDirectory(d: Directory) {
-    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, scim_rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [d.id, d.orgId, d.kind, d.name, d.scimFidelity, rateLimitColumn(d.scimRateLimit), d.createdAt]);
+    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, scim_rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      d.id,
+      d.orgId,
+      d.kind,
+      d.name,
+      d.scimFidelity,
+      rateLimitColumn(d.scimRateLimit),
+      d.createdAt,
+    ]);
   }
   async getDirectory(id: string) {
     const r = this.one('SELECT * FROM directories WHERE id = ?', [id]);
@@ -77,7 +92,20 @@ export class OrgRows extends Statements {
        ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url, slo_url = excluded.slo_url,
          certificate = excluded.certificate, allow_idp_initiated = excluded.allow_idp_initiated,
          sign_authn_requests = excluded.sign_authn_requests, display_name_from_saml = excluded.display_name_from_saml, updated_at = excluded.updated_at`,
-      [c.id, c.directoryId, c.idpEntityId, c.ssoUrl, c.sloUrl, c.certificate, c.allowIdpInitiated ? 1 : 0, c.signAuthnRequests ? 1 : 0, c.displayNameFromSaml, c.lastLoginAt, c.createdAt, c.updatedAt],
+      [
+        c.id,
+        c.directoryId,
+        c.idpEntityId,
+        c.ssoUrl,
+        c.sloUrl,
+        c.certificate,
+        c.allowIdpInitiated ? 1 : 0,
+        c.signAuthnRequests ? 1 : 0,
+        c.displayNameFromSaml,
+        c.lastLoginAt,
+        c.createdAt,
+        c.updatedAt,
+      ],
     );
   }
   async recordConnectionLogin(id: string, at: string) {
@@ -102,7 +130,10 @@ export class OrgRows extends Statements {
   }
   async identityOrgIds(accountId: string) {
     // Oldest first: the first organization to provision an account is the one that created it.
-    const rows = this.all('SELECT d.org_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE i.account_id = ? ORDER BY i.created_at', [accountId]);
+    const rows = this.all(
+      'SELECT d.org_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE i.account_id = ? ORDER BY i.created_at',
+      [accountId],
+    );
     return [...new Set(rows.map((r) => String(r.org_id)))];
   }
 }

@@ -12,8 +12,20 @@ export class PolicyRows extends AccountRows {
       `INSERT INTO policies (id, org_id, directory_id, name, sso, two_step, password_min_strength, password_expiry_days, idle_minutes,
         session_expiry_minutes, billable, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
-        p.id, p.orgId, p.directoryId, p.name, p.sso, p.twoStep, p.passwordMinStrength, p.passwordExpiryDays, p.idleMinutes,
-        p.sessionExpiryMinutes, p.billable ? 1 : 0, p.isDefault ? 1 : 0, p.createdAt, p.updatedAt,
+        p.id,
+        p.orgId,
+        p.directoryId,
+        p.name,
+        p.sso,
+        p.twoStep,
+        p.passwordMinStrength,
+        p.passwordExpiryDays,
+        p.idleMinutes,
+        p.sessionExpiryMinutes,
+        p.billable ? 1 : 0,
+        p.isDefault ? 1 : 0,
+        p.createdAt,
+        p.updatedAt,
       ],
     );
   }
@@ -63,37 +75,49 @@ export class PolicyRows extends AccountRows {
   // products
   async setOrgProduct(p: OrgProduct) {
     this.run('INSERT INTO org_products (org_id, product, plan) VALUES (?, ?, ?) ON CONFLICT (org_id, product) DO UPDATE SET plan = excluded.plan', [
-      p.orgId, p.product, p.plan,
+      p.orgId,
+      p.product,
+      p.plan,
     ]);
   }
   async deleteOrgProduct(orgId: string, product: SiteProduct) {
     this.run('DELETE FROM org_products WHERE org_id = ? AND product = ?', [orgId, product]);
   }
   async listOrgProducts(orgId: string) {
-    return this.all('SELECT * FROM org_products WHERE org_id = ? ORDER BY product', [orgId]).map(
-      (r): OrgProduct => ({ orgId: String(r.org_id), product: r.product as SiteProduct, plan: r.plan as OrgProduct['plan'] }),
-    );
+    return this.all('SELECT * FROM org_products WHERE org_id = ? ORDER BY product', [orgId]).map((r): OrgProduct => ({
+      orgId: String(r.org_id),
+      product: r.product as SiteProduct,
+      plan: r.plan as OrgProduct['plan'],
+    }));
   }
   async grantAccess(orgId: string, product: SiteProduct, accountIds: string[], grantedAt: string) {
-    return this.run(
-      'INSERT OR IGNORE INTO product_access (org_id, product, account_id, granted_at) SELECT ?, ?, value, ? FROM json_each(?)',
-      [orgId, product, grantedAt, list(accountIds)],
-    );
+    return this.run('INSERT OR IGNORE INTO product_access (org_id, product, account_id, granted_at) SELECT ?, ?, value, ? FROM json_each(?)', [
+      orgId,
+      product,
+      grantedAt,
+      list(accountIds),
+    ]);
   }
   async revokeAccess(orgId: string, product: SiteProduct, accountIds: string[]) {
     return this.run('DELETE FROM product_access WHERE org_id = ? AND product = ? AND account_id IN (SELECT value FROM json_each(?))', [
-      orgId, product, list(accountIds),
+      orgId,
+      product,
+      list(accountIds),
     ]);
   }
   async listAccess(orgId: string, product: SiteProduct, page: Page) {
     const granted = `SELECT DISTINCT account_id FROM (${GRANTS_SQL}) WHERE product = :product`;
     const params = { org: orgId, product };
     const total = Number(this.one(`SELECT count(*) AS n FROM (${granted})`, params)?.n ?? 0);
-    const accounts = this.all(`SELECT a.* FROM accounts a WHERE a.id IN (${granted}) ORDER BY a.email LIMIT :limit OFFSET :offset`, { ...params, ...page }).map(toAccount);
+    const accounts = this.all(`SELECT a.* FROM accounts a WHERE a.id IN (${granted}) ORDER BY a.email LIMIT :limit OFFSET :offset`, { ...params, ...page }).map(
+      toAccount,
+    );
     return { total, accounts };
   }
 
   async listProductsOf(orgId: string, accountId: string) {
-    return this.all(`SELECT DISTINCT product FROM (${GRANTS_SQL}) WHERE account_id = :account ORDER BY product`, { org: orgId, account: accountId }).map((r) => String(r.product) as SiteProduct);
+    return this.all(`SELECT DISTINCT product FROM (${GRANTS_SQL}) WHERE account_id = :account ORDER BY product`, { org: orgId, account: accountId }).map(
+      (r) => String(r.product) as SiteProduct,
+    );
   }
 }

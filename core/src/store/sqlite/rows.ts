@@ -13,12 +13,23 @@ export type Row = Record<string, unknown>;
 export type Params = unknown[] | Record<string, unknown>;
 
 export const bool = (v: unknown) => v === 1 || v === true;
-export const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+/** A column's value as text: SQLite hands back strings, numbers, bigints or buffers. */
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('utf8') : '';
+export const str = (v: unknown) => (v === null || v === undefined ? null : text(v));
+/** A JSON column, parsed; `fallback` when it is NULL. */
+export const json = <T>(v: unknown, fallback: T): T => (v === null || v === undefined ? fallback : (JSON.parse(text(v)) as T));
 export const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 /** SQLite takes a JSON array for `IN (SELECT value FROM json_each(?))`: one statement for any list size. */
 export const list = (ids: readonly string[]) => JSON.stringify(ids);
 
-export const toOrg = (r: Row): Organization => ({ id: String(r.id), name: String(r.name), plan: r.plan as Organization['plan'], subscription: (r.subscription ?? 'none') as Organization['subscription'], createdAt: String(r.created_at) });
+export const toOrg = (r: Row): Organization => ({
+  id: String(r.id),
+  name: String(r.name),
+  plan: r.plan as Organization['plan'],
+  subscription: (r.subscription ?? 'none') as Organization['subscription'],
+  createdAt: String(r.created_at),
+});
 
 export const toAccount = (r: Row): Account => ({
   id: String(r.id),
@@ -36,11 +47,11 @@ export const toAccount = (r: Row): Account => ({
   passwordHash: str(r.password_hash),
   passwordChangedAt: str(r.password_changed_at),
   totpSecret: str(r.totp_secret),
-  recoveryCodeHashes: JSON.parse(String(r.recovery_codes ?? '[]')) as string[],
+  recoveryCodeHashes: json<string[]>(r.recovery_codes, []),
   totpLastStep: r.totp_last_step === null || r.totp_last_step === undefined ? null : Number(r.totp_last_step),
   firstLoginAt: str(r.first_login_at),
   lastLoginAt: str(r.last_login_at),
-  profileSources: JSON.parse(String(r.profile_sources ?? '{}')) as Account['profileSources'],
+  profileSources: json<Account['profileSources']>(r.profile_sources, {}),
   createdAt: String(r.created_at),
   updatedAt: String(r.updated_at),
 });
@@ -63,11 +74,13 @@ export const toDirectory = (r: Row): Directory => ({
   kind: r.kind as Directory['kind'],
   name: String(r.name),
   scimFidelity: (r.scim_fidelity ?? 'rfc') as Directory['scimFidelity'],
-  scimRateLimit: r.scim_rate_limit == null ? null : r.scim_rate_limit === 'off' ? 'off' : (JSON.parse(String(r.scim_rate_limit)) as ScimRateLimit),
+  scimRateLimit:
+    r.scim_rate_limit == null ? null : r.scim_rate_limit === 'off' ? 'off' : json<ScimRateLimit>(r.scim_rate_limit, { requests: 0, perSeconds: 0 }),
   createdAt: String(r.created_at),
 });
 
-export const rateLimitColumn = (limit: Directory['scimRateLimit']) => (limit === null || limit === 'off' ? limit : JSON.stringify({ requests: limit.requests, perSeconds: limit.perSeconds }));
+export const rateLimitColumn = (limit: Directory['scimRateLimit']) =>
+  limit === null || limit === 'off' ? limit : JSON.stringify({ requests: limit.requests, perSeconds: limit.perSeconds });
 
 export const toScimUser = (r: Row): ScimUserRecord => ({
   id: String(r.id),
@@ -107,17 +120,63 @@ export const toAudit = (r: Row): AuditEvent => ({
 
 /** Column values of a SCIM user, in the order of SCIM_USER_COLUMNS. */
 export const SCIM_USER_COLUMNS = [
-  'account_id', 'user_name', 'external_id', 'display_name', 'given_name', 'family_name', 'formatted_name', 'nick_name', 'title',
-  'user_type', 'preferred_language', 'locale', 'timezone', 'active', 'email', 'employee_number', 'organization', 'department',
-  'division', 'cost_center', 'manager_id', 'resource', 'version', 'created', 'last_modified', 'unlinked_at',
+  'account_id',
+  'user_name',
+  'external_id',
+  'display_name',
+  'given_name',
+  'family_name',
+  'formatted_name',
+  'nick_name',
+  'title',
+  'user_type',
+  'preferred_language',
+  'locale',
+  'timezone',
+  'active',
+  'email',
+  'employee_number',
+  'organization',
+  'department',
+  'division',
+  'cost_center',
+  'manager_id',
+  'resource',
+  'version',
+  'created',
+  'last_modified',
+  'unlinked_at',
 ] as const;
 
 export function scimUserValues(u: ScimUserRecord): unknown[] {
   const f = indexedUserFields(u.resource);
   return [
-    u.accountId, u.userName, u.externalId, f.displayName, f.givenName, f.familyName, f.formattedName, f.nickName, f.title,
-    f.userType, f.preferredLanguage, f.locale, f.timezone, f.active ? 1 : 0, f.email, f.employeeNumber, f.organization, f.department,
-    f.division, f.costCenter, f.managerId, JSON.stringify(u.resource), u.version, u.created, u.lastModified, u.unlinkedAt ?? null,
+    u.accountId,
+    u.userName,
+    u.externalId,
+    f.displayName,
+    f.givenName,
+    f.familyName,
+    f.formattedName,
+    f.nickName,
+    f.title,
+    f.userType,
+    f.preferredLanguage,
+    f.locale,
+    f.timezone,
+    f.active ? 1 : 0,
+    f.email,
+    f.employeeNumber,
+    f.organization,
+    f.department,
+    f.division,
+    f.costCenter,
+    f.managerId,
+    JSON.stringify(u.resource),
+    u.version,
+    u.created,
+    u.lastModified,
+    u.unlinkedAt ?? null,
   ];
 }
 

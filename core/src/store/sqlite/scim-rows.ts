@@ -17,7 +17,11 @@ export class ScimRows extends TrelloRows {
     return r && toDirectory(r);
   }
   async setScimSettings(directoryId: string, settings: ScimSettings) {
-    this.run('UPDATE directories SET scim_fidelity = ?, scim_rate_limit = ? WHERE id = ?', [settings.scimFidelity, rateLimitColumn(settings.scimRateLimit), directoryId]);
+    this.run('UPDATE directories SET scim_fidelity = ?, scim_rate_limit = ? WHERE id = ?', [
+      settings.scimFidelity,
+      rateLimitColumn(settings.scimRateLimit),
+      directoryId,
+    ]);
   }
   protected writeEmails(u: ScimUserRecord, replacing: boolean) {
     if (replacing) this.run('DELETE FROM scim_user_emails WHERE user_id = ?', [u.id]);
@@ -26,10 +30,11 @@ export class ScimRows extends TrelloRows {
     }
   }
   async insertScimUser(u: ScimUserRecord) {
-    this.run(
-      `INSERT INTO scim_users (id, directory_id, ${SCIM_USER_COLUMNS.join(', ')}) VALUES (?, ?, ${SCIM_USER_COLUMNS.map(() => '?').join(', ')})`,
-      [u.id, u.directoryId, ...scimUserValues(u)],
-    );
+    this.run(`INSERT INTO scim_users (id, directory_id, ${SCIM_USER_COLUMNS.join(', ')}) VALUES (?, ?, ${SCIM_USER_COLUMNS.map(() => '?').join(', ')})`, [
+      u.id,
+      u.directoryId,
+      ...scimUserValues(u),
+    ]);
     this.writeEmails(u, false);
   }
   async updateScimUser(u: ScimUserRecord) {
@@ -59,7 +64,14 @@ export class ScimRows extends TrelloRows {
        FROM scim_users u JOIN accounts a ON a.id = u.account_id WHERE u.directory_id = ? ORDER BY u.user_name`,
       [directoryId],
     );
-    const accountOf = (r: Row) => toAccount(Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('a_')).map(([k, v]) => [k.slice(2), v])));
+    const accountOf = (r: Row) =>
+      toAccount(
+        Object.fromEntries(
+          Object.entries(r)
+            .filter(([k]) => k.startsWith('a_'))
+            .map(([k, v]) => [k.slice(2), v]),
+        ),
+      );
     return rows.map((r) => ({ record: toScimUser(r), account: accountOf(r) }));
   }
   async listScimUsersOfAccount(accountId: string) {
@@ -75,7 +87,9 @@ export class ScimRows extends TrelloRows {
     if (query.count === 0) return { total, rows: [] as Row[] };
     const order = `${sortColumn(kind, query.sortBy)} ${query.descending ? 'DESC' : 'ASC'}`;
     const rows = this.all(`SELECT r.* FROM ${table} r WHERE r.directory_id = ? AND ${where.sql} ORDER BY ${order}, r.id LIMIT ? OFFSET ?`, [
-      ...params, query.count, query.startIndex - 1,
+      ...params,
+      query.count,
+      query.startIndex - 1,
     ]);
     return { total, rows };
   }
@@ -88,11 +102,23 @@ export class ScimRows extends TrelloRows {
   }
   async insertScimGroup(g: ScimGroupRecord) {
     this.run('INSERT INTO scim_groups (id, directory_id, display_name, external_id, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      g.id, g.directoryId, g.displayName, g.externalId, g.version, g.created, g.lastModified,
+      g.id,
+      g.directoryId,
+      g.displayName,
+      g.externalId,
+      g.version,
+      g.created,
+      g.lastModified,
     ]);
   }
   async updateScimGroup(g: ScimGroupRecord) {
-    this.run('UPDATE scim_groups SET display_name = ?, external_id = ?, version = ?, last_modified = ? WHERE id = ?', [g.displayName, g.externalId, g.version, g.lastModified, g.id]);
+    this.run('UPDATE scim_groups SET display_name = ?, external_id = ?, version = ?, last_modified = ? WHERE id = ?', [
+      g.displayName,
+      g.externalId,
+      g.version,
+      g.lastModified,
+      g.id,
+    ]);
   }
   async getScimGroup(directoryId: string, id: string) {
     const r = this.one('SELECT * FROM scim_groups WHERE id = ? AND directory_id = ?', [id, directoryId]);
@@ -111,7 +137,9 @@ export class ScimRows extends TrelloRows {
     return { total, groups: rows.map(toScimGroup) };
   }
   async listGroupMembers(groupIds: string[]) {
-    return this.all('SELECT group_id, member_id, member_type FROM scim_group_members WHERE group_id IN (SELECT value FROM json_each(?)) ORDER BY rowid', [list(groupIds)]).map((r) => ({
+    return this.all('SELECT group_id, member_id, member_type FROM scim_group_members WHERE group_id IN (SELECT value FROM json_each(?)) ORDER BY rowid', [
+      list(groupIds),
+    ]).map((r) => ({
       groupId: String(r.group_id),
       memberId: String(r.member_id),
       type: r.member_type as ScimMember['type'],

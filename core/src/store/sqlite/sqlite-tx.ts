@@ -36,7 +36,9 @@ export class SqliteTx extends AuditRows implements StoreTx {
     }
     // One index probe per directory, however many identities it holds.
     const provisionedDirectoryIds = new Set(
-      q(`SELECT d.id FROM directories d WHERE d.org_id = :org AND EXISTS (SELECT 1 FROM directory_identities i WHERE i.directory_id = d.id)`).map((r) => String(r.id)),
+      q(`SELECT d.id FROM directories d WHERE d.org_id = :org AND EXISTS (SELECT 1 FROM directory_identities i WHERE i.directory_id = d.id)`).map((r) =>
+        String(r.id),
+      ),
     );
     const grants = new Map<string, ProductGrant[]>();
     for (const r of q(`SELECT account_id, product, plan FROM (${GRANTS_SQL}) WHERE account_id IN (${people})`)) {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Page, StoreTx } from '../store.ts';
+import type { Page } from '../store.ts';
 import { toAccount, sqlValue, type Row, type Params } from './rows.ts';
 
 /**

@@ -6,7 +6,13 @@ import { PolicyRows } from './policy-rows.ts';
 export class TrelloRows extends PolicyRows {
   // Trello
   async insertEnterprise(e: TrelloEnterprise) {
-    this.run('INSERT INTO trello_enterprises (id, name, org_id, linked_at, created_at) VALUES (?, ?, ?, ?, ?)', [e.id, e.name, e.orgId, e.linkedAt, e.createdAt]);
+    this.run('INSERT INTO trello_enterprises (id, name, org_id, linked_at, created_at) VALUES (?, ?, ?, ?, ?)', [
+      e.id,
+      e.name,
+      e.orgId,
+      e.linkedAt,
+      e.createdAt,
+    ]);
   }
   async getEnterprise(id: string) {
     const r = this.one('SELECT * FROM trello_enterprises WHERE id = ?', [id]);
@@ -26,7 +32,12 @@ export class TrelloRows extends PolicyRows {
     return this.all('SELECT account_id FROM trello_enterprise_admins WHERE enterprise_id = ?', [enterpriseId]).map((r) => String(r.account_id));
   }
   async insertTrelloAccount(t: TrelloAccount) {
-    this.run('INSERT INTO trello_accounts (account_id, active, origin, created_at) VALUES (?, ?, ?, ?)', [t.accountId, t.active ? 1 : 0, t.origin, t.createdAt]);
+    this.run('INSERT INTO trello_accounts (account_id, active, origin, created_at) VALUES (?, ?, ?, ?)', [
+      t.accountId,
+      t.active ? 1 : 0,
+      t.origin,
+      t.createdAt,
+    ]);
   }
   async getTrelloAccount(accountId: string) {
     const r = this.one('SELECT * FROM trello_accounts WHERE account_id = ?', [accountId]);
@@ -36,7 +47,13 @@ export class TrelloRows extends PolicyRows {
     if (patch.active !== undefined) this.run('UPDATE trello_accounts SET active = ? WHERE account_id = ?', [patch.active ? 1 : 0, accountId]);
   }
   async insertWorkspace(w: TrelloWorkspace) {
-    this.run('INSERT INTO trello_workspaces (id, name, plan, enterprise_id, created_at) VALUES (?, ?, ?, ?, ?)', [w.id, w.name, w.plan, w.enterpriseId, w.createdAt]);
+    this.run('INSERT INTO trello_workspaces (id, name, plan, enterprise_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+      w.id,
+      w.name,
+      w.plan,
+      w.enterpriseId,
+      w.createdAt,
+    ]);
   }
   async getWorkspace(id: string) {
     const r = this.one('SELECT * FROM trello_workspaces WHERE id = ?', [id]);
@@ -55,7 +72,13 @@ export class TrelloRows extends PolicyRows {
     return this.all('SELECT workspace_id FROM trello_workspace_members WHERE account_id = ?', [accountId]).map((r) => String(r.workspace_id));
   }
   async insertBoard(b: TrelloBoard) {
-    this.run('INSERT INTO trello_boards (id, workspace_id, name, visibility, created_at) VALUES (?, ?, ?, ?, ?)', [b.id, b.workspaceId, b.name, b.visibility, b.createdAt]);
+    this.run('INSERT INTO trello_boards (id, workspace_id, name, visibility, created_at) VALUES (?, ?, ?, ?, ?)', [
+      b.id,
+      b.workspaceId,
+      b.name,
+      b.visibility,
+      b.createdAt,
+    ]);
   }
   async listBoards(workspaceIds: string[]) {
     return this.all('SELECT * FROM trello_boards WHERE workspace_id IN (SELECT value FROM json_each(?)) ORDER BY name', [list(workspaceIds)]).map(toBoard);
