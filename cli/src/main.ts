@@ -1,18 +1,6 @@
 import { resolve } from 'node:path';
-import { ScenarioError } from './scenario/scenario-file.ts';
-import { ApiError, ServiceUnreachable } from './stack/service-client.ts';
-import { NoStack } from './stack/stack-file.ts';
-import { ServiceStartError } from './stack/stack.ts';
-import { ConfigError } from '@rehearsal/runtime';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import type { Command } from './commands/context.ts';
-import { clockCommand } from './commands/clock.ts';
-import { loginCommand } from './commands/login.ts';
-import { provisionCommand } from './commands/provision.ts';
-import { reportCommand } from './commands/report.ts';
-import { resetCommand } from './commands/reset.ts';
-import { scenarioCommand } from './commands/scenario.ts';
-import { upCommand } from './commands/up.ts';
 
 export const HELP = `rehearsal: rehearse an SSO rollout before you enforce it.
 
@@ -85,14 +73,15 @@ Empties every service, sets the clocks back to real time, and applies the
 scenario up started with again (--empty: not).`,
 };
 
-const COMMANDS: Record<string, Command> = {
-  up: upCommand,
-  scenario: scenarioCommand,
-  provision: provisionCommand,
-  login: loginCommand,
-  clock: clockCommand,
-  report: reportCommand,
-  reset: resetCommand,
+/** Each command's code, loaded only when it runs: `--help` and a mistyped command load none. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => (await import('./commands/up.ts')).upCommand,
+  scenario: async () => (await import('./commands/scenario.ts')).scenarioCommand,
+  provision: async () => (await import('./commands/provision.ts')).provisionCommand,
+  login: async () => (await import('./commands/login.ts')).loginCommand,
+  clock: async () => (await import('./commands/clock.ts')).clockCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  reset: async () => (await import('./commands/reset.ts')).resetCommand,
 };
 
 /** Runs one command line; returns the exit code (never exits itself, so tests can call it). */
@@ -126,15 +115,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return EXIT.ok;
   }
   try {
-    return await command(rest, { out, dataDir: resolve(dataDir) });
+    return await (
+      await command()
+    )(rest, { out, dataDir: resolve(dataDir) });
   } catch (err) {
     if (err instanceof UsageError) return fail(EXIT.usage, 'usage', err.message);
-    // A service that cannot start says why in sentences (a bad setting, a port in use): no stack trace.
-    if (err instanceof ServiceStartError) return fail(EXIT.usage, 'service-not-started', err.message, { service: err.service, problems: err.problems });
-    if (err instanceof ConfigError) return fail(EXIT.usage, 'configuration-invalid', err.message, { problems: err.problems });
-    if (err instanceof ScenarioError) return fail(EXIT.invalidScenario, 'scenario-invalid', `invalid scenario:\n${err.message}`, { problems: err.problems });
-    if (err instanceof NoStack || err instanceof ServiceUnreachable) return fail(EXIT.unreachable, 'stack-unreachable', err.message);
-    if (err instanceof ApiError) return fail(EXIT.refused, err.code, err.message, { service: err.service, status: err.status, details: err.details });
-    throw err;
+    // The other failures are classes of the modules the command loaded: read them only now.
+    const failure = (await import('./failures.ts')).failureOf(err);
+    if (!failure) throw err;
+    return fail(failure.exit, failure.code, failure.message, failure.extra);
   }
 }

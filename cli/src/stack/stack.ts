@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ConfigError, ensureDataDir, stackKey, type RunningService } from '@rehearsal/runtime';
 import { freePort } from '@rehearsal/runtime/testing';
 import { serveCore } from '@rehearsal/core/serve';
@@ -11,6 +10,7 @@ import { serveIdp } from '@rehearsal/mock-idp/serve';
 import { applyScenario, type AppliedScenario, type Progress } from '../scenario/apply.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { compiledEntry, repositoryRoot } from '../../../scripts/dist.mjs';
 import { StackClock } from './stack-clock.ts';
 import { ServiceClient } from './service-client.ts';
 
@@ -83,8 +83,13 @@ export class ServiceStartError extends Error {
   }
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const ENTRIES: Record<ServiceName, string> = { core: 'core/src/main.ts', idp: 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
+const root = repositoryRoot();
+/** Each service's entry point: compiled (dist/, when current) or its TypeScript source, run through tsx. */
+const ENTRIES: Record<ServiceName, { compiled: 'core' | 'mock-idp' | 'gateway'; source: string }> = {
+  core: { compiled: 'core', source: 'core/src/main.ts' },
+  idp: { compiled: 'mock-idp', source: 'mock-idp/src/main.ts' },
+  gateway: { compiled: 'gateway', source: 'gateway/src/main.ts' },
+};
 /** A dying service is restarted after 1, 2, 4, 8 then 16 seconds; a sixth death stops the stack. */
 const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000];
 /** Lines of a dead service's output shown with the news of its death. */
@@ -169,7 +174,12 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
         },
         (err: unknown) => {
           running.set(name, { ...entry, restarts: entry.restarts + 1 });
-          supervise(name)('did not start again', String((err as Error).message).split('\n').slice(-LAST_LINES));
+          supervise(name)(
+            'did not start again',
+            String((err as Error).message)
+              .split('\n')
+              .slice(-LAST_LINES),
+          );
         },
       );
     }, wait).unref();
@@ -238,7 +248,8 @@ async function spawnService(
   output: ((service: ServiceName, line: string) => void) | undefined,
   onDeath: (status: string, lastLines: string[]) => void,
 ): Promise<RunningService> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, ENTRIES[name])], {
+  const compiled = compiledEntry(ENTRIES[name].compiled, root);
+  const child: ChildProcess = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', join(root, ENTRIES[name].source)], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -266,7 +277,13 @@ async function spawnService(
     }
     child.once('exit', (code, signal) => {
       // Status 2 is a configuration problem or a port in use, in the service's own sentences.
-      if (code === 2) reject(new ServiceStartError(name, lines.filter((l) => l.trim()).map((l) => l.replace(/^rehearsal [\w-]+: /, ''))));
+      if (code === 2)
+        reject(
+          new ServiceStartError(
+            name,
+            lines.filter((l) => l.trim()).map((l) => l.replace(/^rehearsal [\w-]+: /, '')),
+          ),
+        );
       else reject(new Error(`${name} exited (${signal ?? `status ${code}`}) before it was ready:\n${lines.slice(-LAST_LINES).join('\n')}`));
     });
   });
