@@ -8,7 +8,7 @@
  *   npm run bench                 (from the root or gateway/)
  *   BENCH_SECONDS=2 npm run bench
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
+import { compiledEntry } from '../../scripts/dist.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;
@@ -31,8 +32,10 @@ const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const common = { REHEARSAL_DATA_DIR: dir, LOG_LEVEL: 'error' };
 const children: ChildProcess[] = [];
+/** A service as its own process: the compiled bundle (dist/, as npm run bench builds it), else its source through tsx. */
 const start = (entry: string, env: Record<string, string>, nodeArgs: string[] = []) => {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, entry)], {
+  const compiled = compiledEntry(entry.split('/')[0] as 'core' | 'mock-idp' | 'gateway', root);
+  const child = spawn(process.execPath, [...nodeArgs, ...(compiled ? [compiled] : ['--import', 'tsx', join(root, entry)])], {
     env: { ...process.env, ...common, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -74,6 +77,13 @@ const json = (url: string, method: string, body: unknown, key = ADMIN_KEY) =>
     if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.text.slice(0, 300)}`);
     return r.text ? JSON.parse(r.text) : undefined;
   });
+
+/** RSA-2048 signatures per second on one core, as `openssl speed` measures them in this run; undefined without openssl. */
+function opensslSignRate(): number | undefined {
+  const run = spawnSync('openssl', ['speed', '-seconds', '2', 'rsa2048'], { encoding: 'utf8' });
+  const line = run.stdout?.split('\n').find((l) => l.startsWith('rsa 2048 bits'));
+  return line ? Number(line.trim().split(/\s+/)[5]) : undefined;
+}
 
 /** Runs `work` from CONCURRENCY loops for SECONDS; returns completions per second. */
 async function rate(concurrency: number, work: () => Promise<void>): Promise<number> {
@@ -176,7 +186,20 @@ try {
   const requests = gatewayRate * ((performance.now() - t0) / 1000);
   const coreMsThrough = ((cpu(coreProcess) - c0) * 1000) / requests;
   const gatewayMs = ((cpu(gatewayProcess) - g0) * 1000) / requests;
+  // Where a login's CPU goes: each process's CPU-seconds over the logins made (the client is this process).
+  const [, idpProcess] = children as [ChildProcess, ChildProcess, ChildProcess];
+  const before = { core: cpu(coreProcess), idp: cpu(idpProcess), gateway: cpu(gatewayProcess), client: process.cpuUsage() };
+  t0 = performance.now();
   const loginRate = await rate(4, async () => void (await login()));
+  const logins = loginRate * ((performance.now() - t0) / 1000);
+  const clientUsage = process.cpuUsage(before.client);
+  const perLogin = {
+    gateway: ((cpu(gatewayProcess) - before.gateway) * 1000) / logins,
+    idp: ((cpu(idpProcess) - before.idp) * 1000) / logins,
+    core: ((cpu(coreProcess) - before.core) * 1000) / logins,
+    client: (clientUsage.user + clientUsage.system) / 1000 / logins,
+  };
+  const signRate = opensslSignRate();
   console.log(`gateway bench (${SECONDS} s per figure, ${CONCURRENCY} clients, three processes on this machine)`);
   console.log(`  core product endpoint, called directly:      ${directRate.toFixed(0)} requests/s`);
   console.log(
@@ -186,6 +209,15 @@ try {
     `  CPU per request: core ${coreMsDirect.toFixed(2)} ms direct, ${coreMsThrough.toFixed(2)} ms behind the gateway; gateway ${gatewayMs.toFixed(2)} ms`,
   );
   console.log(`  complete SP-initiated logins (gateway, mock IdP, core, headless): ${loginRate.toFixed(0)} logins/s`);
+  const total = perLogin.gateway + perLogin.idp + perLogin.core + perLogin.client;
+  console.log(
+    `  CPU per login: ${total.toFixed(2)} ms — gateway ${perLogin.gateway.toFixed(2)}, mock IdP ${perLogin.idp.toFixed(2)}, core ${perLogin.core.toFixed(2)}, client ${perLogin.client.toFixed(2)} (ms; two cores give at most ${(2000 / total).toFixed(0)} logins/s)`,
+  );
+  if (signRate) {
+    console.log(`  RSA-2048 signatures per second on one core (openssl speed rsa2048): ${signRate.toFixed(0)}`);
+    console.log(`  logins/s as a ratio of the signing rate: ${(loginRate / signRate).toFixed(3)} (target: at least 0.10)`);
+    console.log(`  through the gateway as a share of direct: ${(gatewayRate / directRate).toFixed(2)} (target: at least 0.85)`);
+  }
 } finally {
   agent.destroy();
   for (const child of children) child.kill('SIGTERM');

@@ -1,11 +1,19 @@
 import { createPrivateKey, createPublicKey, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-// @peculiar/x509 resolves its ASN.1 classes through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+/**
+ * @peculiar/x509, loaded the first time a certificate is made (it costs 150 ms
+ * to load, and a service that has its keys never needs it). It resolves its
+ * ASN.1 classes through tsyringe, which needs the Reflect metadata API.
+ */
+let generator: Promise<typeof import('@peculiar/x509')> | undefined;
+const loadX509 = () =>
+  (generator ??= import('reflect-metadata').then(async () => {
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  }));
 
 /** A key pair and its certificate, parsed once: signing never re-reads a PEM. */
 export interface SigningCredential {
@@ -44,6 +52,7 @@ const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent:
 
 /** A self-signed certificate for an RSA key pair, valid for ten years from `now`. */
 async function selfSigned(keys: CryptoKeyPair, commonName: string, now: Date): Promise<string> {
+  const x509 = await loadX509();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
       .toString('hex')
