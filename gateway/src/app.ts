@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
-import { ControllableClock, notFound, rejectRepeatedQuery, routeNotFound, silentLogger, web, type Clock, type Logger } from '@rehearsal/runtime';
+import { ControllableClock, rejectRepeatedQuery, routeNotFound, silentLogger, web, type Clock, type Logger } from '@rehearsal/runtime';
 import { CoreClient, CoreUnavailable } from '@rehearsal/core/client';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { GatewayContext } from './context.ts';
@@ -11,6 +11,7 @@ import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
 import { twoStepRoutes } from './login/two-step-routes.ts';
 import { reasonPage } from './pages.ts';
+import { GATEWAY_REASONS } from './reasons.ts';
 import { IdentityTokens } from './products/identity-tokens.ts';
 import { productApi } from './products/product-api.ts';
 import { productRoutes } from './products/product-routes.ts';
@@ -76,10 +77,14 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     parsers: { form: urlencoded({ extended: false, limit: '384kb' }), body: json({ limit: '64kb' }) },
     async connectionFor(id) {
       const connection = await core.connection(id);
-      if (!connection) throw notFound('connection-unknown', `No SAML connection ${id}: the login link is out of date.`);
+      if (!connection) throw GATEWAY_REASONS.error('connection-unknown', `No SAML connection ${id}: the login link is out of date.`);
       return connection;
     },
     startSession: sessionStarter({ sessions, web: site }),
+    refuse(req, res, code, message, options = {}) {
+      const error = GATEWAY_REASONS.error(code, message, options.status === undefined ? {} : { status: options.status });
+      site.refuse(req, res, error.status, error.code, error.message, options.headers);
+    },
   };
 
   const app = express();
@@ -104,7 +109,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(err instanceof CoreUnavailable)) return site.errors(err, req, res, next);
     logger.error('core unavailable', { message: err.message });
-    site.refuse(req, res, 503, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.');
+    ctx.refuse(req, res, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.');
   });
   return withProductApi(app, productApi({ sessions, identity: ctx.identity, core, logger, secure }), logger);
 }

@@ -2,6 +2,7 @@ import type { RequestHandler, Request, Response } from 'express';
 import type { ControllableClock, Logger, Web } from '@rehearsal/runtime';
 import type { Connection, CoreClient, LoginCompletion } from '@rehearsal/core/client';
 import type { PendingLogins } from './login/pending-logins.ts';
+import type { GatewayReason } from './reasons.ts';
 import type { Throttle } from './login/throttle.ts';
 import type { IdentityTokens } from './products/identity-tokens.ts';
 import type { SamlServiceProvider } from './saml/service-provider.ts';
@@ -31,6 +32,8 @@ export interface GatewayContext {
   adminKey: string;
   harnessKey: string | undefined;
   parsers: { form: RequestHandler; body: RequestHandler };
+  /** A refusal of the gateway's own (its status from GATEWAY_REASONS): a page for browsers, JSON for API clients. */
+  refuse(req: Request, res: Response, code: GatewayReason, message?: string, options?: { status?: number; headers?: Record<string, string> }): void;
   /** A connection from core, or 404 connection-unknown. */
   connectionFor(id: string): Promise<Connection>;
   /** Starts the session a completed login asks for (a new id: no fixation) and answers the request. */

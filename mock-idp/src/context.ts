@@ -1,5 +1,6 @@
+import { IDP_REASONS } from './reasons.ts';
 import type { Request, RequestHandler, Response } from 'express';
-import { RehearsalError, type ControllableClock, type Logger, type Web } from '@rehearsal/runtime';
+import { type ControllableClock, type Logger, type Web } from '@rehearsal/runtime';
 import type { Directory } from './directory/directory.ts';
 import type { FaultRules } from './faults/fault-rules.ts';
 import type { Ledger } from './ledger/ledger.ts';
@@ -32,7 +33,7 @@ export const sendDelivery = (res: Response, delivery: SamlDelivery) => res.type(
 /** The HTTP-Redirect binding's message; the raw query is kept because its signature covers the bytes as sent. */
 export function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
   const query = req.query as Record<string, string | undefined>;
-  if (!query.SAMLRequest) throw new RehearsalError('saml-request-missing', `No SAMLRequest in the query: this is the HTTP-Redirect ${endpoint} endpoint.`);
+  if (!query.SAMLRequest) throw IDP_REASONS.error('saml-request-missing', `No SAMLRequest in the query: this is the HTTP-Redirect ${endpoint} endpoint.`);
   const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
   return { binding: 'redirect', samlRequest: query.SAMLRequest, relayState: query.RelayState, rawQuery };
 }
@@ -40,6 +41,6 @@ export function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO'): Incoming
 /** The HTTP-POST binding's message. */
 export function postMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
   const fields = (req.body ?? {}) as Record<string, string | undefined>;
-  if (!fields.SAMLRequest) throw new RehearsalError('saml-request-missing', `No SAMLRequest in the form: this is the HTTP-POST ${endpoint} endpoint.`);
+  if (!fields.SAMLRequest) throw IDP_REASONS.error('saml-request-missing', `No SAMLRequest in the form: this is the HTTP-POST ${endpoint} endpoint.`);
   return { binding: 'post', samlRequest: fields.SAMLRequest, relayState: fields.RelayState };
 }

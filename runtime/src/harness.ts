@@ -2,7 +2,7 @@ import { Router, json, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ControllableClock } from './clock.ts';
 import { parseDuration } from './clock.ts';
-import { badRequest, RehearsalError } from './errors.ts';
+import { RUNTIME_REASONS } from './runtime-reasons.ts';
 import { bearerOf, sameSecret } from './http.ts';
 import { parseInput } from './validation.ts';
 
@@ -28,12 +28,11 @@ export function requireHarnessKey(keys: string[]): RequestHandler {
     if (presented !== undefined && accepted.some((key) => sameSecret(presented, key))) return next();
     res.set('WWW-Authenticate', 'Bearer realm="rehearsal-harness"');
     next(
-      new RehearsalError(
+      RUNTIME_REASONS.error(
         presented === undefined ? 'harness-key-required' : 'harness-key-invalid',
         presented === undefined
           ? 'The harness endpoints need the harness key as a bearer token (rehearsal up prints it; REHEARSAL_HARNESS_KEY or <data dir>/harness-key).'
           : 'That is not the harness key.',
-        { status: 401 },
       ),
     );
   };
@@ -79,9 +78,9 @@ function toMs(advance: string | number): number {
   if (typeof advance === 'number') return advance;
   const ms = parseDuration(advance);
   if (ms === undefined) {
-    throw badRequest('invalid-duration', `"${advance}" is not a duration`, [
-      { path: 'body.advance', message: 'not a duration', expected: 'e.g. 31m, 1h30m, 2d, PT31M, or milliseconds' },
-    ]);
+    throw RUNTIME_REASONS.error('invalid-duration', `"${advance}" is not a duration`, {
+      details: [{ path: 'body.advance', message: 'not a duration', expected: 'e.g. 31m, 1h30m, 2d, PT31M, or milliseconds' }],
+    });
   }
   return ms;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookie } from 'cookie';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { RehearsalError } from './errors.ts';
+import { RUNTIME_REASONS } from './runtime-reasons.ts';
 import type { Logger } from './logger.ts';
 
 export interface ErrorBody {
@@ -96,7 +97,7 @@ export const rejectRepeatedQuery: RequestHandler = (req, _res, next) => {
   for (const [name, value] of Object.entries(query)) {
     if (Array.isArray(value)) {
       return next(
-        new RehearsalError('query-parameter-repeated', `The query parameter "${name}" is given ${value.length} times; give it once.`, {
+        RUNTIME_REASONS.error('query-parameter-repeated', `The query parameter "${name}" is given ${value.length} times; give it once.`, {
           details: [{ path: `query.${name}`, message: 'repeated', expected: 'one value' }],
         }),
       );

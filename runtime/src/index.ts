@@ -13,3 +13,5 @@ export * from './pool.ts';
 export * from './index-page.ts';
 export * from './stack-keys.ts';
 export * from './web.ts';
+export * from './reasons.ts';
+export * from './runtime-reasons.ts';

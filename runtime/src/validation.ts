@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badRequest, type ErrorDetail } from './errors.ts';
+import type { ErrorDetail } from './errors.ts';
+import { RUNTIME_REASONS } from './runtime-reasons.ts';
 
 /**
  * C0 and C1 controls, DEL, the Unicode line and paragraph separators and the
@@ -37,5 +38,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   if (result.success) return result.data;
   const details = describeIssues(result.error.issues, where);
   const first = details[0];
-  throw badRequest('invalid-request', first ? `Invalid ${first.path || where}: ${first.message}` : `Invalid ${where}`, details);
+  throw RUNTIME_REASONS.error('invalid-request', first ? `Invalid ${first.path || where}: ${first.message}` : `Invalid ${where}`, { details });
 }

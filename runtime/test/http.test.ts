@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { RehearsalError, createLogger, errorMiddleware, routeNotFound } from '../src/index.ts';
+import { RehearsalError, createLogger, errorMiddleware, reasons, reasonsMarkdown, refusals, routeNotFound } from '../src/index.ts';
 
 const json = (response: Response): Promise<any> => response.json();
 
@@ -75,5 +75,35 @@ describe('runtime/http error middleware', () => {
     logger.warn('shown', { n: 1 });
     expect(lines).to.have.length(1);
     expect(JSON.parse(lines[0]!)).to.include({ level: 'warn', service: 'svc', msg: 'shown', requestId: 'r1', n: 1 });
+  });
+});
+
+describe('runtime/reasons', () => {
+  const table = reasons({
+    'thing-missing': { status: 404, sentence: 'No such thing.' },
+    'thing-odd': { status: [422, 400], sentence: 'The thing is odd.' },
+  });
+
+  it('makes refusals with the status the table declares, and the sentence when no message is given', () => {
+    const error = table.error('thing-missing');
+    expect(error).to.be.instanceOf(RehearsalError);
+    expect(error).to.include({ code: 'thing-missing', status: 404, message: 'No such thing.' });
+    expect(table.error('thing-odd', 'Odd here.', { status: 400 })).to.include({ status: 400, message: 'Odd here.' });
+    expect(table.statusOf('thing-odd')).to.equal(422);
+  });
+
+  it('refuses a status the table does not list for the code: a mistake in the code base, caught by its tests', () => {
+    expect(() => table.error('thing-missing', 'x', { status: 400 })).to.throw(/answers 404, not 400/);
+    expect(() => refusals(table).badRequest('thing-missing')).to.throw(/answers 404, not 400/);
+    expect(refusals(table).notFound('thing-missing').status).to.equal(404);
+  });
+
+  it('lists a table as Markdown rows, sorted by code', () => {
+    expect(reasonsMarkdown(table.table).split('\n')).to.deep.equal([
+      '| Code | HTTP | Meaning |',
+      '| --- | --- | --- |',
+      '| `thing-missing` | 404 | No such thing. |',
+      '| `thing-odd` | 422, 400 | The thing is odd. |',
+    ]);
   });
 });

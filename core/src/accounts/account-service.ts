@@ -1,4 +1,4 @@
-import { conflict, forbidden, unprocessable } from '@rehearsal/runtime';
+import { conflict, forbidden, unprocessable } from '../reasons.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { StoreTx } from '../store/store.ts';
 import { defaultPolicyOf, localDirectory, requireAccount } from '../store/lookups.ts';

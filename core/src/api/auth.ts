@@ -1,6 +1,6 @@
+import { CORE_REASONS } from '../reasons.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { RehearsalError } from '@rehearsal/runtime';
 import type { Audience } from './route.ts';
 
 /** Bearer keys: the admin key opens everything; the gateway's key only the login routes. */
@@ -20,15 +20,15 @@ export function bearerAuth(credentials: Credentials): (audience: Audience) => Re
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core"');
-      return next(new RehearsalError('missing-credentials', 'Send Authorization: Bearer <key>.', { status: 401 }));
+      return next(CORE_REASONS.error('missing-credentials', 'Send Authorization: Bearer <key>.'));
     }
     const presented = digest(match[1]!);
     if (same(presented, admin)) return next();
     if (same(presented, gateway)) {
       if (audience === 'gateway') return next();
-      return next(new RehearsalError('insufficient-scope', "The gateway's key cannot call the admin API.", { status: 403 }));
+      return next(CORE_REASONS.error('insufficient-scope', "The gateway's key cannot call the admin API."));
     }
     res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core", error="invalid_token"');
-    next(new RehearsalError('invalid-credentials', 'The bearer key is not valid.', { status: 401 }));
+    next(CORE_REASONS.error('invalid-credentials', 'The bearer key is not valid.'));
   };
 }

@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound, unprocessable } from '@rehearsal/runtime';
+import { badRequest, conflict, notFound, unprocessable } from '../reasons.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { insertDirectoryWithDefault } from '../orgs/org-service.ts';
 import { requireGuard } from '../orgs/organization.ts';

@@ -1,4 +1,4 @@
-import { conflict, unprocessable } from '@rehearsal/runtime';
+import { conflict, unprocessable } from '../reasons.ts';
 import { joinDefaultPolicy } from '../accounts/account-service.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import type { StoreTx } from '../store/store.ts';

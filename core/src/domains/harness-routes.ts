@@ -1,6 +1,7 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import { badRequest, notFound, parseInput, requireHarnessKey } from '@rehearsal/runtime';
+import { parseInput, requireHarnessKey } from '@rehearsal/runtime';
+import { badRequest, notFound } from '../reasons.ts';
 import { normalizeDomainName } from './domain.ts';
 import type { HarnessDns } from './verifier.ts';
 

@@ -1,7 +1,7 @@
+import { CORE_REASONS } from '../reasons.ts';
 import type { RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '@rehearsal/runtime';
-import { RehearsalError } from '@rehearsal/runtime';
 
 /** Who the gateway says is asking: the audience core accepts in identity tokens. */
 export const IDENTITY_AUDIENCE = 'rehearsal-core';
@@ -25,7 +25,7 @@ export function identityAuth(keys: JWTVerifyGetKey, issuer: string, clock: Clock
     if (!match) {
       res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core"');
       return next(
-        new RehearsalError('identity-token-missing', 'Product requests carry the gateway’s identity token: Authorization: Bearer <token>.', { status: 401 }),
+        CORE_REASONS.error('identity-token-missing', 'Product requests carry the gateway’s identity token: Authorization: Bearer <token>.', { status: 401 }),
       );
     }
     try {
@@ -46,7 +46,7 @@ export function identityAuth(keys: JWTVerifyGetKey, issuer: string, clock: Clock
             ? 'identity-token-claims'
             : 'identity-token-invalid';
       res.set('WWW-Authenticate', 'Bearer realm="rehearsal-core", error="invalid_token"');
-      next(new RehearsalError(code, `The identity token was refused: ${(err as Error).message}.`, { status: 401 }));
+      next(CORE_REASONS.error(code, `The identity token was refused: ${(err as Error).message}.`));
     }
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { CoreContext } from '../context.ts';
 import { SITE_PRODUCTS, type SiteProduct } from '../products/product.ts';
-import { forbidden, notFound } from '@rehearsal/runtime';
+import { forbidden, notFound } from '../reasons.ts';
 import { TrelloService } from '../trello/trello-service.ts';
 import { identityOf, type Identity } from './identity.ts';
 

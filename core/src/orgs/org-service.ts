@@ -1,4 +1,4 @@
-import { conflict, notFound } from '@rehearsal/runtime';
+import { conflict, notFound } from '../reasons.ts';
 import { insertAccount } from '../accounts/account-service.ts';
 import { publicAccount } from '../accounts/account.ts';
 import { nowIso, type CoreContext } from '../context.ts';

@@ -1,4 +1,4 @@
-import { unprocessable } from '@rehearsal/runtime';
+import { unprocessable } from '../reasons.ts';
 
 /** An organization: the admin's unit of domains, directories, policies and billing. */
 export const PLANS = ['free', 'standard', 'enterprise'] as const;

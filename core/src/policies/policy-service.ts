@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound, unprocessable } from '@rehearsal/runtime';
+import { badRequest, conflict, notFound, unprocessable, type CoreReason } from '../reasons.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { previewRollout, rolloutBlockers } from '../rollout/rollout-preview.ts';
 import type { StoreTx } from '../store/store.ts';
@@ -218,7 +218,7 @@ export class PolicyService {
     const accounts = await tx.getAccountsByEmail(emails);
     const byEmail = new Map(accounts.map((a) => [a.email.toLowerCase(), a]));
     const accepted = [];
-    const refused: { email: string; code: string; message: string }[] = [];
+    const refused: { email: string; code: CoreReason; message: string }[] = [];
     for (const email of new Set(emails.map((e) => e.toLowerCase()))) {
       const account = byEmail.get(email);
       if (!account) {

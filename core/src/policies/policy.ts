@@ -1,3 +1,4 @@
+import type { CoreReason } from '../reasons.ts';
 import type { PasswordStrength } from '../accounts/password.ts';
 import type { Directory } from '../directories/directory.ts';
 
@@ -37,8 +38,24 @@ export interface Policy extends PolicySettings {
   updatedAt: string;
 }
 
+/** The rules a policy's settings and members follow, by code (their sentences and status are in reasons.ts). */
+export type PolicyRule = Extract<
+  CoreReason,
+  | 'sso-requires-idp-directory'
+  | 'two-step-idp-requires-sso'
+  | 'two-step-with-enforced-sso'
+  | 'non-billable-cannot-enforce-sso'
+  | 'non-billable-cannot-enforce-two-step'
+  | 'non-billable-default-outside-local'
+  | 'password-expiry-out-of-range'
+  | 'idle-timeout-out-of-range'
+  | 'session-expiry-out-of-range'
+  | 'account-not-managed'
+  | 'synced-member-in-non-billable-policy'
+>;
+
 export interface PolicyViolation {
-  code: string;
+  code: PolicyRule;
   field: string;
   message: string;
 }
@@ -60,7 +77,7 @@ export function defaultPolicySettings(name: string, sso: SsoMode = 'disabled'): 
 /** The combinations the product refuses, each with its own reason code. */
 export function checkPolicy(policy: PolicySettings & { isDefault: boolean }, directory: Pick<Directory, 'kind'>): PolicyViolation[] {
   const problems: PolicyViolation[] = [];
-  const add = (code: string, field: string, message: string) => problems.push({ code, field, message });
+  const add = (code: PolicyRule, field: string, message: string) => problems.push({ code, field, message });
   if (policy.sso !== 'disabled' && directory.kind !== 'idp') {
     add('sso-requires-idp-directory', 'sso', 'SSO can only be enforced or offered in a policy of an identity provider directory.');
   }

@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound, unprocessable } from '@rehearsal/runtime';
+import { badRequest, conflict, notFound, unprocessable } from '../reasons.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { requireAccount, requireAccountsByEmail, requireOrg } from '../store/lookups.ts';
 import type { StoreTx } from '../store/store.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { route, type RouteSpec } from '../api/route.ts';
 import { emailList, pageQuery } from '../api/schemas.ts';
-import { badRequest } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 import { PRODUCTS, PRODUCT_PLANS, type SiteProduct } from './product.ts';
 import type { ProductService } from './product-service.ts';
 

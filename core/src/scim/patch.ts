@@ -1,4 +1,4 @@
-import { scimPatch, type ScimPatchOperation } from 'scim-patch';
+import { ScimError as PatchLibraryError, scimPatch, type ScimPatchOperation } from 'scim-patch';
 import { ScimError, scimBadRequest, type ScimType } from './scim-error.ts';
 import {
   ENTERPRISE_ATTRIBUTES,
@@ -124,9 +124,10 @@ function applyOne(document: Record<string, unknown>, operation: PatchOperation):
   try {
     return scimPatch<never>(document as never, [operation as ScimPatchOperation], { mutateDocument: false, treatMissingAsAdd: true });
   } catch (err) {
-    const code = (err as { scimCode?: string }).scimCode as ScimType | undefined;
     const message = (err as Error).message.replace(/^Invalid SCIM Patch: /, '');
-    if (/is not json|Unexpected token|filter/i.test(message)) throw scimBadRequest('invalidPath', message);
-    throw new ScimError(400, code && SCIM_TYPES.has(code) ? code : 'invalidValue', message);
+    // The library's own errors carry their SCIM type; anything else it throws comes from reading the path (its filter parser).
+    if (err instanceof PatchLibraryError)
+      throw new ScimError(400, SCIM_TYPES.has(err.scimCode as ScimType) ? (err.scimCode as ScimType) : 'invalidValue', message);
+    throw scimBadRequest('invalidPath', message);
   }
 }

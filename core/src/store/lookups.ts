@@ -1,4 +1,4 @@
-import { notFound, unprocessable } from '@rehearsal/runtime';
+import { notFound, unprocessable } from '../reasons.ts';
 import type { StoreTx } from './store.ts';
 
 /** Loads that turn "no such row (in this organization)" into a 404 with a code naming the kind. */

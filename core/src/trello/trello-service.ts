@@ -1,4 +1,4 @@
-import { conflict, forbidden, notFound, unprocessable } from '@rehearsal/runtime';
+import { conflict, forbidden, notFound, unprocessable } from '../reasons.ts';
 import { nowIso, type CoreContext } from '../context.ts';
 import { accountForEmail } from '../orgs/org-service.ts';
 import type { StoreTx } from '../store/store.ts';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { bearerOf, harnessRouter, parseInput, sameSecret, unauthorized } from '@rehearsal/runtime';
+import { bearerOf, harnessRouter, parseInput, sameSecret } from '@rehearsal/runtime';
+import { GATEWAY_REASONS } from '../reasons.ts';
 import type { GatewayContext } from '../context.ts';
 
 const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
@@ -14,7 +15,7 @@ export function adminRoutes(
 
   /** Admin: end every session of an account (by id or email). */
   router.post('/api/sessions/revoke', ctx.parsers.body, async (req, res) => {
-    if (!sameSecret(bearerOf(req), ctx.adminKey)) throw unauthorized('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
+    if (!sameSecret(bearerOf(req), ctx.adminKey)) throw GATEWAY_REASONS.error('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
     const input = parseInput(revokeInput, req.body, 'body');
     res.json({ revoked: await ctx.sessions.revoke(input.account) });
   });

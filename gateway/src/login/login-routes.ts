@@ -15,8 +15,8 @@ const loginInput = z
   .strict();
 
 /** Step one of every login: the email, and core's decision of the path. */
-export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers'>): Router {
-  const { core, web, sp } = ctx;
+export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers' | 'refuse'>): Router {
+  const { core, web, sp, refuse } = ctx;
   const router = Router();
 
   router.get('/login', (req, res) => {
@@ -35,17 +35,15 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
    */
   router.post('/login', ctx.parsers.form, ctx.parsers.body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
-    if (!web.csrfOk(req))
-      return web.refuse(req, res, 403, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
+    if (!web.csrfOk(req)) return refuse(req, res, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
     if (input.relayState !== undefined && !isRelativePath(input.relayState))
-      return web.refuse(req, res, 400, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
+      return refuse(req, res, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const started = await core.startLogin(input.email);
-    if (!started) return web.refuse(req, res, 400, 'email-invalid', 'Core could not read that email address.');
+    if (!started) return refuse(req, res, 'email-invalid', 'Core could not read that email address.');
     const { decision, connection } = started;
     const sso = decision.allowed && (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password'));
     if (sso && decision.idp) {
-      if (!connection)
-        return web.refuse(req, res, 404, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
+      if (!connection) return refuse(req, res, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
       return sp.sendAuthnRequest(req, res, connection, input.relayState ?? '/');
     }
     ctx.logger.debug('password step', { reason: decision.reason });

@@ -10,7 +10,7 @@ import type { Attempt } from './throttle.ts';
 
 export const PENDING_COOKIE = 'rehearsal_gw_pending';
 
-export type StepsContext = Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'pending' | 'throttle' | 'logger' | 'parsers' | 'startSession'>;
+export type StepsContext = Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'pending' | 'throttle' | 'logger' | 'parsers' | 'startSession' | 'refuse'>;
 
 /**
  * The password path's steps between the first factor and the session: a new
@@ -20,7 +20,7 @@ export type StepsContext = Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'p
  * core checks them again when it completes the login.
  */
 export function loginSteps(ctx: StepsContext) {
-  const { core, web, sessions, pending, throttle } = ctx;
+  const { core, web, sessions, pending, throttle, refuse } = ctx;
 
   /** The step page (or JSON) of a pending login; a failed attempt shows its error on the same step, so the person tries again. */
   const showStep = async (req: Request, res: Response, login: PendingLogin, error?: { status: number; code: string; message: string }) => {
@@ -89,15 +89,12 @@ export function loginSteps(ctx: StepsContext) {
     const reservation = throttle.reserve(key);
     if (reservation.attempt) return reservation.attempt;
     const wait = reservation.retryAfterSeconds;
-    web.refuse(
+    refuse(
       req,
       res,
-      429,
       'too-many-attempts',
       `Too many wrong attempts for this account: try again in ${wait < 60 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}.`,
-      {
-        'retry-after': String(wait),
-      },
+      { headers: { 'retry-after': String(wait) } },
     );
     return undefined;
   };
@@ -115,7 +112,7 @@ export function loginSteps(ctx: StepsContext) {
   const pendingFor = (req: Request, res: Response, step: PendingLogin['step']): PendingLogin | undefined => {
     const login = pending.get(sessions.unsign(cookieOf(req, PENDING_COOKIE)));
     if (!login || login.step !== step) {
-      web.refuse(req, res, 401, 'login-step-expired', 'This login step expired or was never started: start again from the login page.');
+      refuse(req, res, 'login-step-expired', 'This login step expired or was never started: start again from the login page.');
       return undefined;
     }
     return login;
@@ -124,7 +121,7 @@ export function loginSteps(ctx: StepsContext) {
   /** A form step's CSRF check: false (and a 403 answered) when the form came from elsewhere. */
   const formOk = (req: Request, res: Response, message = 'The form expired or came from another site.') => {
     if (web.csrfOk(req)) return true;
-    web.refuse(req, res, 403, 'csrf-token-invalid', message);
+    refuse(req, res, 'csrf-token-invalid', message);
     return false;
   };
 

@@ -11,7 +11,7 @@ const newPasswordInput = z.object({ password: z.string().min(1).max(1000), csrf:
 
 /** The first factor of the password path, and the new password an expired one asks for. */
 export function passwordRoutes(ctx: StepsContext): Router {
-  const { core, web } = ctx;
+  const { core, web, refuse } = ctx;
   const steps = loginSteps(ctx);
   const router = Router();
   const parsers = [ctx.parsers.form, ctx.parsers.body];
@@ -33,14 +33,14 @@ export function passwordRoutes(ctx: StepsContext): Router {
     if (!checked.valid && checked.reason !== 'account-deactivated') {
       attempt.failed();
       ctx.logger.info('password refused', { reason: checked.reason });
-      return web.refuse(req, res, 401, 'password-invalid', 'Wrong email or password.');
+      return refuse(req, res, 'password-invalid', 'Wrong email or password.');
     }
     attempt.succeeded();
     if (checked.reason === 'account-deactivated')
-      return web.refuse(req, res, 403, 'account-deactivated', 'This account is deactivated: an admin of your organization can reactivate it.');
+      return refuse(req, res, 'account-deactivated', 'This account is deactivated: an admin of your organization can reactivate it.');
     const decision = checked.decision;
     if (!decision?.allowed) return web.refuse(req, res, 403, decision?.reason ?? 'email-invalid', decision?.message ?? 'Core could not read that email.');
-    if (decision.method === 'sso') return web.refuse(req, res, 403, 'sso-required', `${decision.message} A password cannot be used.`);
+    if (decision.method === 'sso') return refuse(req, res, 'sso-required', `${decision.message} A password cannot be used.`);
     await steps.next(req, res, decision, input.relayState && isRelativePath(input.relayState) ? input.relayState : '/', 'password');
   });
 

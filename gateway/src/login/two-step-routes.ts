@@ -18,7 +18,7 @@ const WRONG_CODE: Record<string, string> = {
  * completion of the login, so a right code ends in a session after one call.
  */
 export function twoStepRoutes(ctx: StepsContext): Router {
-  const { web, pending } = ctx;
+  const { web, pending, refuse } = ctx;
   const steps = loginSteps(ctx);
   const router = Router();
   const parsers = [ctx.parsers.form, ctx.parsers.body];
@@ -68,7 +68,7 @@ export function twoStepRoutes(ctx: StepsContext): Router {
     if (!done.completed) {
       if (done.reason === 'two-step-enrolled') {
         attempt.abandoned();
-        return web.refuse(req, res, 409, 'two-step-enrolled', 'This account is enrolled in two-step verification already: log in again to use it.');
+        return refuse(req, res, 'two-step-enrolled', 'This account is enrolled in two-step verification already: log in again to use it.');
       }
       if (done.reason !== 'two-step-code-invalid') {
         attempt.abandoned();

@@ -1,3 +1,4 @@
+import type { GatewayReason } from '../reasons.ts';
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 
 /**
@@ -47,14 +48,14 @@ export interface CheckedResponse {
 /** A refusal with its stable reason code. */
 export class SamlRejection extends Error {
   constructor(
-    readonly code: string,
+    readonly code: GatewayReason,
     message: string,
   ) {
     super(message);
   }
 }
 
-const reject = (code: string, message: string): never => {
+const reject = (code: GatewayReason, message: string): never => {
   throw new SamlRejection(code, message);
 };
 

@@ -1,10 +1,12 @@
+import type { GatewayReason } from '../reasons.ts';
+
 /**
  * node-saml throws plain `Error`s: it offers no types to tell them apart, so
  * each message it can throw while validating a response is mapped here, in one
  * explicit table, to the gateway's reason code. A message not in the table is
  * `saml-response-invalid`, with the library's words.
  */
-const NODE_SAML_MESSAGES: readonly [prefix: string, code: string][] = [
+const NODE_SAML_MESSAGES: readonly [prefix: string, code: GatewayReason][] = [
   ['Invalid signature', 'saml-signature-invalid'],
   ['Invalid document signature', 'saml-signature-invalid'],
   ['Invalid query signature', 'saml-signature-invalid'],
@@ -23,18 +25,8 @@ const NODE_SAML_MESSAGES: readonly [prefix: string, code: string][] = [
   ['Missing SAML issuer', 'saml-issuer-mismatch'],
 ];
 
-export function samlErrorOf(err: unknown): { code: string; message: string } {
+export function samlErrorOf(err: unknown): { code: GatewayReason; message: string } {
   const message = err instanceof Error ? err.message : 'the response did not validate';
   const known = NODE_SAML_MESSAGES.find(([prefix]) => message.startsWith(prefix));
   return { code: known?.[1] ?? 'saml-response-invalid', message };
 }
-
-/** How the ACS answers each refusal: a response that is not even a SAML message is the client's mistake (400); the rest are 401. */
-const REJECTION_STATUS: Record<string, number> = {
-  'saml-response-missing': 400,
-  'saml-response-malformed': 400,
-  'saml-doctype': 400,
-  'saml-response-too-large': 413,
-};
-
-export const statusOfRejection = (code: string) => REJECTION_STATUS[code] ?? 401;

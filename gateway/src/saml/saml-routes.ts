@@ -2,9 +2,9 @@ import { Router, type Request } from 'express';
 import { isRelativePath, type GatewayContext } from '../context.ts';
 import { checkResponse, decodeSamlResponse, readResponse, SamlRejection, type ReadResponse } from './response-checks.ts';
 import type { SamlProfile } from './service-provider.ts';
-import { samlErrorOf, statusOfRejection } from './saml-errors.ts';
+import { samlErrorOf } from './saml-errors.ts';
 
-type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession'>;
+type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession' | 'refuse'>;
 
 /** The connection a SAML endpoint names in `?connection=saml-<id>`, or undefined. */
 const connectionParam = (req: Request) => {
@@ -18,7 +18,7 @@ const connectionParam = (req: Request) => {
  * (one call, `completeLogin`).
  */
 export function samlRoutes(ctx: SamlContext): Router {
-  const { core, web, sp } = ctx;
+  const { core, web, sp, refuse } = ctx;
   const router = Router();
 
   /** SP metadata of a connection, for IdPs that import it: entity ID, ACS, SLO, NameID format. */
@@ -30,7 +30,7 @@ export function samlRoutes(ctx: SamlContext): Router {
   // ---- the ACS: the IdP's answer --------------------------------------------------
   router.post('/login/callback', ctx.parsers.form, async (req, res) => {
     const connectionId = connectionParam(req);
-    if (connectionId === undefined) return web.refuse(req, res, 400, 'connection-unknown', 'The ACS URL names no SAML connection.');
+    if (connectionId === undefined) return refuse(req, res, 'connection-unknown', 'The ACS URL names no SAML connection.', { status: 400 });
     const fields = (req.body ?? {}) as Record<string, string | undefined>;
     // Read first: a response to an AuthnRequest this gateway sent brings its connection (no look-up in core).
     let read: ReadResponse | SamlRejection;
@@ -56,21 +56,20 @@ export function samlRoutes(ctx: SamlContext): Router {
         throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
       }
     } catch (err) {
-      if (err instanceof SamlRejection) return web.refuse(req, res, statusOfRejection(err.code), err.code, err.message);
+      if (err instanceof SamlRejection) return refuse(req, res, err.code, err.message);
       throw err;
     }
     const { err, profile } = await sp.validate(req, res, connection);
     if (err || !profile) {
       const refusal = samlErrorOf(err);
-      return web.refuse(req, res, 401, refusal.code, `The SAML response was refused: ${refusal.message}.`);
+      return refuse(req, res, refusal.code, `The SAML response was refused: ${refusal.message}.`);
     }
     // A response is good once: its assertion ID is remembered until it expires.
     if (!sp.seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime())) {
-      return web.refuse(req, res, 401, 'saml-assertion-replayed', 'This assertion was used already.');
+      return refuse(req, res, 'saml-assertion-replayed', 'This assertion was used already.');
     }
     const nameId = String(profile.nameID ?? '');
-    if (nameId.toLowerCase() !== checked.nameId.toLowerCase())
-      return web.refuse(req, res, 401, 'saml-response-invalid', 'The signed NameID differs from the one read.');
+    if (nameId.toLowerCase() !== checked.nameId.toLowerCase()) return refuse(req, res, 'saml-response-invalid', 'The signed NameID differs from the one read.');
     const completion = await core.completeLogin({
       method: 'sso',
       connectionId: connection.id,
@@ -87,14 +86,14 @@ export function samlRoutes(ctx: SamlContext): Router {
   router.get('/logout/callback', async (req, res) => {
     const query = req.query as Record<string, string | undefined>;
     const connectionId = connectionParam(req);
-    if (connectionId === undefined) return web.refuse(req, res, 400, 'connection-unknown', 'The logout callback names no SAML connection.');
+    if (connectionId === undefined) return refuse(req, res, 'connection-unknown', 'The logout callback names no SAML connection.', { status: 400 });
     const connection = await ctx.connectionFor(connectionId);
-    if (!query.SAMLResponse) return web.refuse(req, res, 400, 'slo-response-missing', 'No SAMLResponse in the query.');
-    if (!query.Signature || !query.SigAlg) return web.refuse(req, res, 401, 'slo-response-unsigned', 'The LogoutResponse is not signed.');
+    if (!query.SAMLResponse) return refuse(req, res, 'slo-response-missing', 'No SAMLResponse in the query.');
+    if (!query.Signature || !query.SigAlg) return refuse(req, res, 'slo-response-unsigned', 'The LogoutResponse is not signed.');
     try {
       await sp.validateLogoutRedirect(connection, query, req.originalUrl.slice(req.originalUrl.indexOf('?') + 1));
     } catch (err) {
-      return web.refuse(req, res, 401, 'slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
+      return refuse(req, res, 'slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
     }
     const relay = query.RelayState;
     res.redirect(303, relay && isRelativePath(relay) ? relay : '/login?reason=logged-out');

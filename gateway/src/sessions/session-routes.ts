@@ -29,8 +29,8 @@ export function requireSession(sessions: Sessions, web: Web) {
 }
 
 /** The signed-in person (`/me`, the home page) and logout, with single logout at the IdP when the connection has it. */
-export function sessionRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'sp' | 'parsers'>): Router {
-  const { core, web, sessions, sp } = ctx;
+export function sessionRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'sp' | 'parsers' | 'refuse'>): Router {
+  const { core, web, sessions, sp, refuse } = ctx;
   const router = Router();
   const signedIn = requireSession(sessions, web);
 
@@ -48,7 +48,7 @@ export function sessionRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sessio
     // A form from another site must not log people out: forms carry the session's token, JSON needs CORS.
     const token = (req.body as Record<string, unknown> | undefined)?.csrf;
     if (id && !req.is('application/json') && token !== sessions.csrfToken(id)) {
-      return web.refuse(req, res, 403, 'csrf-token-invalid', 'The logout form came from another site or expired.');
+      return refuse(req, res, 'csrf-token-invalid', 'The logout form came from another site or expired.');
     }
     const session = id ? (await sessions.resume(cookieOf(req, SESSION_COOKIE))).session : undefined;
     if (id) await sessions.end(id);

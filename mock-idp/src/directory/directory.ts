@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badRequest, conflict, notFound, parseInput, type ErrorDetail } from '@rehearsal/runtime';
+import { parseInput, type ErrorDetail } from '@rehearsal/runtime';
+import { badRequest, conflict, notFound } from '../reasons.ts';
 import { ancestorsOf, groupInput, nestingCycle, type GroupInput, type IdpGroup } from './group.ts';
 import { stableId, toUser, userInput, type IdpUser, type UserInput } from './user.ts';
 import { MemoryState, type StatePort } from '../state/state-file.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badRequest, notFound, parseInput, timeOrderedId } from '@rehearsal/runtime';
+import { parseInput, timeOrderedId } from '@rehearsal/runtime';
+import { badRequest, notFound } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import { faultConflict, faultList, mergeFaults, type Fault } from './fault.ts';

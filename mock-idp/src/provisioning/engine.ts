@@ -1,4 +1,6 @@
-import { conflict, notFound, pool, RehearsalError, timeOrderedId, type Clock } from '@rehearsal/runtime';
+import { IDP_REASONS } from '../reasons.ts';
+import { pool, timeOrderedId, type Clock } from '@rehearsal/runtime';
+import { conflict, notFound } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Cycle, CycleKind, Plan } from './cycle.ts';
 import { Executor } from './executor.ts';
@@ -56,7 +58,7 @@ export class ProvisioningEngine {
       // A target that refuses the token is misconfigured (422); one that does not answer is a bad gateway (502).
       if (err instanceof QuarantineSignal) {
         const refused = /refused the token/.test(err.message);
-        throw new RehearsalError(refused ? 'target-token-refused' : 'target-unavailable', `The plan could not read the target: ${err.message}.`, {
+        throw IDP_REASONS.error(refused ? 'target-token-refused' : 'target-unavailable', `The plan could not read the target: ${err.message}.`, {
           status: refused ? 422 : 502,
         });
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badRequest, type ErrorDetail } from '@rehearsal/runtime';
+import { type ErrorDetail } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 import type { IdpUser } from '../directory/user.ts';
 import { evaluate, ExpressionError, parseExpression, SOURCE_ATTRIBUTES, type Expression, type SourceValues } from './expression.ts';
 import { parseScimPath, typed, USER_SCHEMA, writePath, type ScimPath, type ScimResource, type ScimValue } from './scim-path.ts';

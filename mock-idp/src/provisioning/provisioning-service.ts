@@ -1,6 +1,7 @@
 import { json, Router } from 'express';
 import { z } from 'zod';
-import { badRequest, conflict, notFound, parseInput, type Clock, type ErrorDetail } from '@rehearsal/runtime';
+import { parseInput, type Clock, type ErrorDetail } from '@rehearsal/runtime';
+import { badRequest, conflict, notFound } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import { ProvisioningEngine } from './engine.ts';
 import { ProvisioningLog } from './provisioning-log.ts';

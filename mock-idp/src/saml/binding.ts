@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { badRequest, RehearsalError } from '@rehearsal/runtime';
+import { badRequest, IDP_REASONS, type IdpReason } from '../reasons.ts';
 import type { ServiceProvider } from '../service-providers/service-provider.ts';
 import { SAML_ASSERTION, SAML_PROTOCOL } from './response.ts';
 import { MAX_MESSAGE_BYTES, refuseDoctype } from './xml-safety.ts';
@@ -14,11 +14,11 @@ const REDIRECT_SIG_ALGS: Record<string, string> = {
 
 export const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
-const refuse = (code: string, message: string) => badRequest(code, message);
+const refuse = (code: IdpReason, message: string) => badRequest(code, message);
 
 function decodeBase64(value: string, what: string): Buffer {
   if (value.length > (MAX_MESSAGE_BYTES * 4) / 3 + 4)
-    throw new RehearsalError('message-too-large', `The ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
+    throw IDP_REASONS.error('message-too-large', `The ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
   if (!/^[A-Za-z0-9+/=\s]*$/.test(value)) throw refuse('invalid-encoding', `The ${what} is not base64.`);
   return Buffer.from(value, 'base64');
 }
@@ -30,7 +30,7 @@ export function decodeRedirectMessage(value: string, what = 'SAMLRequest'): stri
     return inflateRawSync(raw, { maxOutputLength: MAX_MESSAGE_BYTES }).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new RehearsalError('message-too-large', `The inflated ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
+      throw IDP_REASONS.error('message-too-large', `The inflated ${what} is larger than ${MAX_MESSAGE_BYTES} bytes.`, { status: 413 });
     throw refuse('invalid-encoding', `The ${what} is not DEFLATE-compressed as the HTTP-Redirect binding requires.`);
   }
 }

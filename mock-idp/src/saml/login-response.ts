@@ -1,5 +1,5 @@
 import type { Clock } from '@rehearsal/runtime';
-import { badRequest } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';

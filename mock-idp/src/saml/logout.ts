@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { Element } from '@xmldom/xmldom';
-import { badRequest } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { childElement, childElements, readRequestEnvelope } from './binding.ts';
 import { element, textElement } from './canonical-xml.ts';

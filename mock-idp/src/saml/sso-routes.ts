@@ -1,6 +1,7 @@
+import { IDP_REASONS } from '../reasons.ts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { cookieOf, parseInput, RehearsalError } from '@rehearsal/runtime';
+import { cookieOf, parseInput } from '@rehearsal/runtime';
 import { postMessage, redirectMessage, sendDelivery, SESSION_COOKIE, type IdpContext } from '../context.ts';
 import { parseFaults } from '../faults/fault-rules.ts';
 import type { PendingLogin } from './sso-service.ts';
@@ -37,7 +38,7 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
   /** IdP-initiated: `/saml/idp-initiated?sp=<entityId>&RelayState=...`. */
   router.get('/saml/idp-initiated', (req, res) => {
     const query = req.query as Record<string, string | undefined>;
-    if (!query.sp) throw new RehearsalError('sp-missing', 'Name the service provider: ?sp=<entity ID>.');
+    if (!query.sp) throw IDP_REASONS.error('sp-missing', 'Name the service provider: ?sp=<entity ID>.');
     return proceed(req, res, () => sso.unsolicited(query.sp!, query.RelayState));
   });
 
@@ -50,7 +51,7 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
     if (input.authnRequest) {
       const redirect = /^https?:\/\//.test(input.authnRequest) ? new URL(input.authnRequest) : undefined;
       const samlRequest = redirect ? redirect.searchParams.get('SAMLRequest') : input.authnRequest;
-      if (!samlRequest) throw new RehearsalError('saml-request-missing', 'The authnRequest URL has no SAMLRequest parameter.');
+      if (!samlRequest) throw IDP_REASONS.error('saml-request-missing', 'The authnRequest URL has no SAMLRequest parameter.');
       login = redirect
         ? sso.receive({
             binding: 'redirect',
@@ -59,7 +60,7 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
             rawQuery: redirect.search.slice(1),
           })
         : sso.receive({ binding: 'post', samlRequest, relayState: input.relayState });
-      if (login.sp.entityId !== input.sp) throw new RehearsalError('sp-mismatch', `The AuthnRequest comes from ${login.sp.entityId}, not ${input.sp}.`);
+      if (login.sp.entityId !== input.sp) throw IDP_REASONS.error('sp-mismatch', `The AuthnRequest comes from ${login.sp.entityId}, not ${input.sp}.`);
     } else {
       login = sso.unsolicited(input.sp, input.relayState);
     }

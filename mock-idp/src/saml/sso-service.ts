@@ -1,4 +1,6 @@
-import { badRequest, conflict, forbidden, notFound, RehearsalError, unauthorized, type Clock } from '@rehearsal/runtime';
+import { IDP_REASONS } from '../reasons.ts';
+import { RehearsalError, type Clock } from '@rehearsal/runtime';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import type { Fault } from '../faults/fault.ts';
@@ -133,7 +135,7 @@ export class SsoService {
     if (!login) throw notFound('login-not-found', 'This login was already completed or never existed: start again from the service provider.');
     if (login.expiresAt <= this.clock.now().getTime()) {
       this.pending.delete(id);
-      throw new RehearsalError('login-expired', 'This login page was open too long: start again from the service provider.', { status: 410 });
+      throw IDP_REASONS.error('login-expired', 'This login page was open too long: start again from the service provider.', { status: 410 });
     }
     return login;
   }

@@ -1,4 +1,4 @@
-import { badRequest } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 
 /** Largest SAML message accepted, base64 or inflated (AuthnRequests are a few KiB). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;

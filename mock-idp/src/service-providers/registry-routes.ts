@@ -1,6 +1,7 @@
+import { IDP_REASONS } from '../reasons.ts';
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseInput, RehearsalError } from '@rehearsal/runtime';
+import { parseInput } from '@rehearsal/runtime';
 import type { IdpContext } from '../context.ts';
 import { serviceProviderFromMetadata } from './sp-metadata.ts';
 
@@ -45,10 +46,10 @@ async function fetchMetadata(url: string): Promise<string> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
   } catch (err) {
-    throw new RehearsalError('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`, { status: 422 });
+    throw IDP_REASONS.error('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`, { status: 422 });
   }
-  if (!response.ok) throw new RehearsalError('metadata-unreachable', `${url} answered ${response.status}.`, { status: 422 });
+  if (!response.ok) throw IDP_REASONS.error('metadata-unreachable', `${url} answered ${response.status}.`, { status: 422 });
   const text = await response.text();
-  if (text.length > 512 * 1024) throw new RehearsalError('metadata-too-large', `${url} returned more than 512 KiB.`, { status: 422 });
+  if (text.length > 512 * 1024) throw IDP_REASONS.error('metadata-too-large', `${url} returned more than 512 KiB.`, { status: 422 });
   return text;
 }

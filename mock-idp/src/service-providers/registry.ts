@@ -1,4 +1,5 @@
-import { conflict, notFound, parseInput } from '@rehearsal/runtime';
+import { parseInput } from '@rehearsal/runtime';
+import { conflict, notFound } from '../reasons.ts';
 import { MemoryState, type StatePort } from '../state/state-file.ts';
 import { serviceProviderInput, toServiceProvider, type ServiceProvider, type ServiceProviderInput } from './service-provider.ts';
 

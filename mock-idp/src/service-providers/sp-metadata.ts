@@ -1,5 +1,5 @@
 import * as samlify from 'samlify';
-import { badRequest } from '@rehearsal/runtime';
+import { badRequest } from '../reasons.ts';
 import type { ServiceProviderInput } from './service-provider.ts';
 import { refuseDoctype } from '../saml/xml-safety.ts';
 
