@@ -27,6 +27,14 @@ export function distIsCurrent(root = repositoryRoot()) {
   }
 }
 
+const SOURCES = { rehearsal: 'cli/src/main.ts', core: 'core/src/main.ts', 'mock-idp': 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
+
+/** Node's arguments that run `name`: its compiled bundle when dist/ is current, else its TypeScript source through tsx. */
+export function entryArgs(name, root = repositoryRoot()) {
+  const compiled = compiledEntry(name, root);
+  return compiled ? [compiled] : ['--import', 'tsx', join(root, SOURCES[name])];
+}
+
 /** The compiled entry point of `name` (rehearsal, core, mock-idp, gateway) when dist/ is current, else undefined. */
 export function compiledEntry(name, root = repositoryRoot()) {
   return distIsCurrent(root) ? join(root, 'dist', `${name}.js`) : undefined;

@@ -11,8 +11,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
+import { entryArgs } from '../../scripts/dist.mjs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 150_000);
 const GROUP_SIZE = Math.min(35_000, USERS - 1000);
@@ -22,14 +22,10 @@ const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearsal-bench-'));
 const port = await freePort();
-const core = spawn(
-  process.execPath,
-  [...(process.env.BENCH_CORE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
-  {
-    env: { ...process.env, CORE_PORT: String(port), CORE_DB: join(dir, 'core.sqlite'), REHEARSAL_DATA_DIR: dir, CORE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'inherit', 'ignore'],
-  },
-);
+const core = spawn(process.execPath, [...(process.env.BENCH_CORE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entryArgs('core')], {
+  env: { ...process.env, CORE_PORT: String(port), CORE_DB: join(dir, 'core.sqlite'), REHEARSAL_DATA_DIR: dir, CORE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' },
+  stdio: ['ignore', 'inherit', 'ignore'],
+});
 const url = `http://127.0.0.1:${port}`;
 
 function memory() {

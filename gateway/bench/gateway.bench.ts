@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
-import { compiledEntry } from '../../scripts/dist.mjs';
+import { entryArgs } from '../../scripts/dist.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = 8;
@@ -34,8 +34,7 @@ const common = { REHEARSAL_DATA_DIR: dir, LOG_LEVEL: 'error' };
 const children: ChildProcess[] = [];
 /** A service as its own process: the compiled bundle (dist/, as npm run bench builds it), else its source through tsx. */
 const start = (entry: string, env: Record<string, string>, nodeArgs: string[] = []) => {
-  const compiled = compiledEntry(entry.split('/')[0] as 'core' | 'mock-idp' | 'gateway', root);
-  const child = spawn(process.execPath, [...nodeArgs, ...(compiled ? [compiled] : ['--import', 'tsx', join(root, entry)])], {
+  const child = spawn(process.execPath, [...nodeArgs, ...entryArgs(entry.split('/')[0] as 'core' | 'mock-idp' | 'gateway', root)], {
     env: { ...process.env, ...common, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

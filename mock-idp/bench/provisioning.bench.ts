@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { ControllableClock } from '@rehearsal/runtime';
 import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
+import { entryArgs } from '../../scripts/dist.mjs';
 import { Directory } from '../src/directory/directory.ts';
 import { ProvisioningService } from '../src/provisioning/provisioning-service.ts';
 
@@ -35,7 +35,7 @@ async function admin(base: string, method: string, path: string, body?: unknown)
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearsal-provisioning-bench-'));
 const port = await freePort();
-const core = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../core/src/main.ts', import.meta.url))], {
+const core = spawn(process.execPath, entryArgs('core'), {
   env: { ...process.env, CORE_PORT: String(port), CORE_DB: join(dir, 'core.sqlite'), REHEARSAL_DATA_DIR: dir, CORE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'error' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

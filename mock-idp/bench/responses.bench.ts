@@ -13,11 +13,11 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { sign } from 'node:crypto';
 import * as samlify from 'samlify';
 import { ControllableClock } from '@rehearsal/runtime';
 import { freePort, waitUntilHealthy } from '@rehearsal/runtime/testing';
+import { entryArgs } from '../../scripts/dist.mjs';
 import { Directory } from '../src/directory/directory.ts';
 import { faultyResponse, unsealed } from '../src/faults/faulty-response.ts';
 import { generateCredential } from '@rehearsal/runtime/credentials';
@@ -124,14 +124,10 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-idp-bench-'));
   const port = await freePort();
   writeFileSync(join(dir, 'idp.json'), JSON.stringify({ users: [USER], serviceProviders: [{ entityId: SP, acsUrls: [ACS] }] }));
-  const server = spawn(
-    process.execPath,
-    [...(process.env.BENCH_IDP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))],
-    {
-      env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', REHEARSAL_DATA_DIR: dir, IDP_CONFIG: join(dir, 'idp.json'), LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const server = spawn(process.execPath, [...(process.env.BENCH_IDP_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entryArgs('mock-idp')], {
+    env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', REHEARSAL_DATA_DIR: dir, IDP_CONFIG: join(dir, 'idp.json'), LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitUntilHealthy(base, 'the mock IdP');

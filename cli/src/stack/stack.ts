@@ -10,7 +10,7 @@ import { serveIdp } from '@rehearsal/mock-idp/serve';
 import { applyScenario, type AppliedScenario, type Progress } from '../scenario/apply.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { compiledEntry, repositoryRoot } from '../../../scripts/dist.mjs';
+import { entryArgs, repositoryRoot } from '../../../scripts/dist.mjs';
 import { StackClock } from './stack-clock.ts';
 import { ServiceClient } from './service-client.ts';
 
@@ -84,12 +84,8 @@ export class ServiceStartError extends Error {
 }
 
 const root = repositoryRoot();
-/** Each service's entry point: compiled (dist/, when current) or its TypeScript source, run through tsx. */
-const ENTRIES: Record<ServiceName, { compiled: 'core' | 'mock-idp' | 'gateway'; source: string }> = {
-  core: { compiled: 'core', source: 'core/src/main.ts' },
-  idp: { compiled: 'mock-idp', source: 'mock-idp/src/main.ts' },
-  gateway: { compiled: 'gateway', source: 'gateway/src/main.ts' },
-};
+/** Each service's entry point in dist/ (or, while dist/ is out of date, its TypeScript source through tsx). */
+const ENTRIES: Record<ServiceName, 'core' | 'mock-idp' | 'gateway'> = { core: 'core', idp: 'mock-idp', gateway: 'gateway' };
 /** A dying service is restarted after 1, 2, 4, 8 then 16 seconds; a sixth death stops the stack. */
 const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000];
 /** Lines of a dead service's output shown with the news of its death. */
@@ -248,8 +244,7 @@ async function spawnService(
   output: ((service: ServiceName, line: string) => void) | undefined,
   onDeath: (status: string, lastLines: string[]) => void,
 ): Promise<RunningService> {
-  const compiled = compiledEntry(ENTRIES[name].compiled, root);
-  const child: ChildProcess = spawn(process.execPath, compiled ? [compiled] : ['--import', 'tsx', join(root, ENTRIES[name].source)], {
+  const child: ChildProcess = spawn(process.execPath, entryArgs(ENTRIES[name], root), {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
