@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
-import { GroupCommit } from './sqlite/group-commit.ts';
+import { GroupCommit, type TransactionControl } from './sqlite/group-commit.ts';
 import { SqliteTx } from './sqlite/sqlite-tx.ts';
 import type { Store, StoreTx } from './store.ts';
 
@@ -35,20 +35,7 @@ export class SqliteStore implements Store {
     // commits are copied back once, and the checkpoint's fsync runs an eighth as often.
     this.db.pragma('wal_autocheckpoint = 8192');
     migrate(this.db);
-    // Prepared once: exec would parse these again for every unit of work.
-    const statement = (sql: string) => {
-      const prepared = this.db.prepare(sql);
-      return () => void prepared.run();
-    };
-    const control = {
-      begin: statement('BEGIN IMMEDIATE'),
-      commit: statement('COMMIT'),
-      rollback: statement('ROLLBACK'),
-      savepoint: statement('SAVEPOINT unit'),
-      release: statement('RELEASE unit'),
-      rollbackTo: statement('ROLLBACK TO unit'),
-    };
-    this.writer = new GroupCommit<StoreTx>(control, new SqliteTx(this.db));
+    this.writer = new GroupCommit<StoreTx>(transactionControl(this.db), new SqliteTx(this.db));
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -75,6 +62,28 @@ export class SqliteStore implements Store {
     await this.writer.enqueue(() => Promise.resolve(), false);
     this.db.close();
   }
+}
+
+/**
+ * The group-commit writer's transaction statements on a connection, prepared once
+ * (exec would parse them again for every unit of work); `observe` sees each as it runs.
+ */
+export function transactionControl(db: Database.Database, observe?: (sql: string) => void): TransactionControl {
+  const statement = (sql: string) => {
+    const prepared = db.prepare(sql);
+    return () => {
+      observe?.(sql);
+      prepared.run();
+    };
+  };
+  return {
+    begin: statement('BEGIN IMMEDIATE'),
+    commit: statement('COMMIT'),
+    rollback: statement('ROLLBACK'),
+    savepoint: statement('SAVEPOINT unit'),
+    release: statement('RELEASE unit'),
+    rollbackTo: statement('ROLLBACK TO unit'),
+  };
 }
 
 function migrate(db: Database.Database): void {

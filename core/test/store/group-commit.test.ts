@@ -1,27 +1,14 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { GroupCommit, GROUP_COMMIT_MAX, type TransactionControl } from '../../src/store/sqlite/group-commit.ts';
+import { GroupCommit, GROUP_COMMIT_MAX } from '../../src/store/sqlite/group-commit.ts';
+import { transactionControl } from '../../src/store/sqlite-store.ts';
 
 /** A real SQLite connection, its transaction statements counted as they run. */
 function connection() {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (v INTEGER NOT NULL)');
   const ran: string[] = [];
-  const statement = (sql: string) => {
-    const prepared = db.prepare(sql);
-    return () => {
-      ran.push(sql);
-      prepared.run();
-    };
-  };
-  const control: TransactionControl = {
-    begin: statement('BEGIN IMMEDIATE'),
-    commit: statement('COMMIT'),
-    rollback: statement('ROLLBACK'),
-    savepoint: statement('SAVEPOINT unit'),
-    release: statement('RELEASE unit'),
-    rollbackTo: statement('ROLLBACK TO unit'),
-  };
+  const control = transactionControl(db, (sql) => ran.push(sql));
   const values = () => (db.prepare('SELECT v FROM t ORDER BY v').all() as { v: number }[]).map((r) => r.v);
   return { db, ran, control, values, writer: new GroupCommit(control, db) };
 }
