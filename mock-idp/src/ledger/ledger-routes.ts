@@ -23,7 +23,7 @@ export function ledgerRoutes(ctx: Pick<IdpContext, 'faults' | 'ledger' | 'sso' |
   });
   router.get('/api/sessions', (_req, res) =>
     res.json({
-      sessions: sso.listSessions().map((s) => ({
+      sessions: sso.sessions.list().map((s) => ({
         user: directory.findUser(s.userId)?.email,
         sessionIndex: s.sessionIndex,
         authnInstant: s.authnInstant.toISOString(),

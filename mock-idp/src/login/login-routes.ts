@@ -46,7 +46,7 @@ export function loginRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'web' | 
       throw err;
     }
     if (user.mfa) return void res.type('html').send(mfaPage({ action: mfaAction(loginId, user.id, fields.fault), email: user.email }));
-    const session = sso.startSession(user, false);
+    const session = sso.sessions.start(user, false);
     web.setCookie(res, SESSION_COOKIE, session.id);
     sendDelivery(res, await sso.complete(loginId, session, pickedFaults(fields)));
   });
@@ -62,7 +62,7 @@ export function loginRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'web' | 
         .type('html')
         .send(mfaPage({ action: mfaAction(loginId, user.id, query.fault), email: user.email, error: 'Wrong code.' }));
     }
-    const session = sso.startSession(user, true);
+    const session = sso.sessions.start(user, true);
     web.setCookie(res, SESSION_COOKIE, session.id);
     sendDelivery(res, await sso.complete(loginId, session, pickedFaults(query)));
   });

@@ -29,7 +29,7 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
   /** Silent answer when the IdP session allows it, else the login page. */
   const proceed = async (req: Request, res: Response, incoming: () => PendingLogin) => {
     const login = incoming();
-    const delivery = await sso.silentAnswer(login, sso.session(cookieOf(req, SESSION_COOKIE)));
+    const delivery = await sso.silentAnswer(login, sso.sessions.get(cookieOf(req, SESSION_COOKIE)));
     if (delivery) sendDelivery(res, delivery);
     else res.redirect(303, `/login/${login.id}`);
   };
@@ -64,7 +64,7 @@ export function ssoRoutes(ctx: Pick<IdpContext, 'sso' | 'directory' | 'parsers'>
     } else {
       login = sso.unsolicited(input.sp, input.relayState);
     }
-    const delivery = await sso.complete(login.id, sso.oneShotSession(user, user.mfa !== undefined), requested);
+    const delivery = await sso.complete(login.id, sso.sessions.oneShot(user, user.mfa !== undefined), requested);
     // JSON unless the client prefers HTML: this is an API first.
     if (req.accepts(['application/json', 'text/html']) === 'text/html') return sendDelivery(res, delivery);
     res.json({ acsUrl: delivery.acsUrl, samlResponse: delivery.samlResponse, relayState: delivery.relayState ?? null });

@@ -13,7 +13,8 @@ import type { ServiceProvider } from '../service-providers/service-provider.ts';
 import { readAuthnRequest, type AuthnRequest } from './authn-request.ts';
 import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, verifyRedirectSignature } from './binding.ts';
 import { encryptAssertion } from './encryption.ts';
-import { randomBytesFromPool, samlId } from './random-ids.ts';
+import { dropExpired, IdpSessions, type IdpSession } from './idp-sessions.ts';
+import { samlId } from './random-ids.ts';
 import {
   errorResponseSpec,
   loginResponseSpec,
@@ -23,7 +24,7 @@ import {
   unsupportedNameIdFormat,
   type IdpIdentity,
 } from './login-response.ts';
-import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl, type LogoutRequest } from './logout.ts';
+import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl } from './logout.ts';
 import { STATUS } from './response.ts';
 
 /** A login the IdP answers: where the browser posts, what, and the RelayState to return. */
@@ -45,16 +46,7 @@ export interface PendingLogin {
   expiresAt: number;
 }
 
-export interface IdpSession {
-  id: string;
-  userId: string;
-  authnInstant: Date;
-  sessionIndex: string;
-  mfa: boolean;
-  expiresAt: number;
-  /** The SPs this session logged in to, with the NameID each was sent. */
-  participants: Map<string, string | undefined>;
-}
+export type { IdpSession } from './idp-sessions.ts';
 
 export type IncomingMessage =
   { binding: 'redirect'; samlRequest: string; relayState?: string; rawQuery: string } | { binding: 'post'; samlRequest: string; relayState?: string };
@@ -70,8 +62,6 @@ export const PENDING_LOGIN_TTL_MS = 15 * 60_000;
 /** Bounds the memory an SP sending AuthnRequests in a loop can take. */
 const MAX_PENDING_LOGINS = 10_000;
 /** How long the IdP session lasts: a working day, like most IdPs' defaults. */
-export const IDP_SESSION_TTL_MS = 12 * 60 * 60_000;
-
 export interface SsoDependencies {
   idp: IdpIdentity;
   directory: Directory;
@@ -90,7 +80,7 @@ export interface SsoDependencies {
  */
 export class SsoService {
   private readonly pending = new Map<string, PendingLogin>();
-  private readonly sessions = new Map<string, IdpSession>();
+  readonly sessions: IdpSessions;
   /** The last response each user was sent at each SP, for the replay fault. */
   private readonly lastResponses = new Map<string, { id: string; xml: string }>();
   private readonly idp: IdpIdentity;
@@ -99,6 +89,7 @@ export class SsoService {
   constructor(private readonly deps: SsoDependencies) {
     this.idp = deps.idp;
     this.directory = deps.directory;
+    this.sessions = new IdpSessions(deps.idp.clock, deps.directory);
   }
 
   get clock(): Clock {
@@ -140,16 +131,6 @@ export class SsoService {
     return login;
   }
 
-  session(id: string | undefined): IdpSession | undefined {
-    const session = id ? this.sessions.get(id) : undefined;
-    if (!session) return undefined;
-    if (session.expiresAt <= this.clock.now().getTime()) {
-      this.sessions.delete(session.id);
-      return undefined;
-    }
-    return this.directory.findUser(session.userId)?.active ? session : undefined;
-  }
-
   /** Whether a pending login can complete without the login page. */
   async silentAnswer(login: PendingLogin, session: IdpSession | undefined): Promise<SamlDelivery | undefined> {
     if (session && !login.request?.forceAuthn) return this.complete(login.id, session);
@@ -174,37 +155,6 @@ export class SsoService {
     if (!user || user.password === undefined || user.password !== password) throw unauthorized('invalid-credentials', 'Wrong username or password.');
     if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
     return user;
-  }
-
-  /** A browser's IdP session, kept so that its next login is silent. */
-  startSession(user: IdpUser, mfa: boolean): IdpSession {
-    const session = this.oneShotSession(user, mfa);
-    dropExpired(this.sessions, session.authnInstant.getTime());
-    this.sessions.set(session.id, session);
-    return session;
-  }
-
-  /** A session for one headless login: not kept, since no browser will come back with it. */
-  oneShotSession(user: IdpUser, mfa: boolean): IdpSession {
-    if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
-    const now = this.clock.now();
-    return {
-      id: randomBytesFromPool(24).toString('base64url'),
-      userId: user.id,
-      authnInstant: now,
-      sessionIndex: samlId(),
-      mfa,
-      expiresAt: now.getTime() + IDP_SESSION_TTL_MS,
-      participants: new Map(),
-    };
-  }
-
-  endSession(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
-  }
-
-  listSessions(): IdpSession[] {
-    return [...this.sessions.values()].filter((s) => this.session(s.id));
   }
 
   /** Answers a pending login for the session's user, with the faults asked for and those of matching rules. */
@@ -260,7 +210,7 @@ export class SsoService {
       if (!sp.sloUrl)
         throw badRequest('slo-url-missing', `${sp.entityId} has no SLO URL registered, so the IdP cannot answer its LogoutRequest: register sloUrl.`);
     });
-    const ended = this.endSessionsFor(request, sp, browserSessionId);
+    const ended = this.sessions.endFor(request, sp.entityId, browserSessionId);
     const id = samlId();
     const xml = buildLogoutResponse({
       id,
@@ -291,20 +241,6 @@ export class SsoService {
       delivery: { acsUrl: sp.sloUrl!, samlResponse: posted.value, relayState: incoming.relayState, xml: posted.xml },
       endedSessions: ended,
     };
-  }
-
-  private endSessionsFor(request: LogoutRequest, sp: ServiceProvider, browserSessionId: string | undefined): number {
-    let ended = 0;
-    for (const session of [...this.sessions.values()]) {
-      const named = request.sessionIndexes.length
-        ? request.sessionIndexes.includes(session.sessionIndex)
-        : session.participants.has(sp.entityId) && session.participants.get(sp.entityId) === request.nameId;
-      if (named || session.id === browserSessionId) {
-        this.sessions.delete(session.id);
-        ended += 1;
-      }
-    }
-    return ended;
   }
 
   /**
@@ -406,17 +342,5 @@ export class SsoService {
       return url;
     }
     return sp.acsUrls[0]!;
-  }
-}
-
-/**
- * Sessions and pending logins all live equally long and are added in time
- * order, so the expired ones are at the front: dropping stops at the first live
- * one, and memory follows what is live, not every login ever made.
- */
-function dropExpired(entries: Map<string, { expiresAt: number }>, now: number): void {
-  for (const [id, entry] of entries) {
-    if (entry.expiresAt > now) break;
-    entries.delete(id);
   }
 }

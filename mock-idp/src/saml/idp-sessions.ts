@@ -1,0 +1,106 @@
+import type { Clock } from '@rehearsal/runtime';
+import type { Directory } from '../directory/directory.ts';
+import type { IdpUser } from '../directory/user.ts';
+import { forbidden } from '../reasons.ts';
+import type { LogoutRequest } from './logout.ts';
+import { randomBytesFromPool, samlId } from './random-ids.ts';
+
+export interface IdpSession {
+  id: string;
+  userId: string;
+  authnInstant: Date;
+  sessionIndex: string;
+  mfa: boolean;
+  expiresAt: number;
+  /** The SPs this session logged in to, with the NameID each was sent. */
+  participants: Map<string, string | undefined>;
+}
+
+/** How long an IdP session lets the next login be silent. */
+export const IDP_SESSION_TTL_MS = 12 * 60 * 60_000;
+
+/**
+ * The IdP's sessions: a browser's, kept so that its next login (to any SP) is
+ * silent, and one-shot ones for headless logins. A session ends when it
+ * expires, when its user is deactivated, or at single logout.
+ */
+export class IdpSessions {
+  private readonly sessions = new Map<string, IdpSession>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly directory: Directory,
+  ) {}
+
+  /** The live session with this id, if any. */
+  get(id: string | undefined): IdpSession | undefined {
+    const session = id ? this.sessions.get(id) : undefined;
+    if (!session) return undefined;
+    if (session.expiresAt <= this.clock.now().getTime()) {
+      this.sessions.delete(session.id);
+      return undefined;
+    }
+    return this.directory.findUser(session.userId)?.active ? session : undefined;
+  }
+
+  /** A browser's IdP session, kept so that its next login is silent. */
+  start(user: IdpUser, mfa: boolean): IdpSession {
+    const session = this.oneShot(user, mfa);
+    dropExpired(this.sessions, session.authnInstant.getTime());
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** A session for one headless login: not kept, since no browser will come back with it. */
+  oneShot(user: IdpUser, mfa: boolean): IdpSession {
+    if (!user.active) throw forbidden('user-inactive', `${user.email} is deactivated in the IdP directory.`);
+    const now = this.clock.now();
+    return {
+      id: randomBytesFromPool(24).toString('base64url'),
+      userId: user.id,
+      authnInstant: now,
+      sessionIndex: samlId(),
+      mfa,
+      expiresAt: now.getTime() + IDP_SESSION_TTL_MS,
+      participants: new Map(),
+    };
+  }
+
+  list(): IdpSession[] {
+    return [...this.sessions.values()].filter((s) => this.get(s.id));
+  }
+
+  /**
+   * Ends the sessions a LogoutRequest names (by SessionIndex, else by the NameID
+   * the SP was sent) and the browser's own; returns how many ended.
+   */
+  endFor(request: Pick<LogoutRequest, 'sessionIndexes' | 'nameId'>, spEntityId: string, browserSessionId: string | undefined): number {
+    let ended = 0;
+    for (const session of [...this.sessions.values()]) {
+      const named = request.sessionIndexes.length
+        ? request.sessionIndexes.includes(session.sessionIndex)
+        : session.participants.has(spEntityId) && session.participants.get(spEntityId) === request.nameId;
+      if (named || session.id === browserSessionId) {
+        this.sessions.delete(session.id);
+        ended += 1;
+      }
+    }
+    return ended;
+  }
+
+  clear(): void {
+    this.sessions.clear();
+  }
+}
+
+/**
+ * Sessions and pending logins all live equally long and are added in time
+ * order, so the expired ones are at the front: dropping stops at the first live
+ * one, and memory follows what is live, not every login ever made.
+ */
+export function dropExpired(entries: Map<string, { expiresAt: number }>, now: number): void {
+  for (const [id, entry] of entries) {
+    if (entry.expiresAt > now) break;
+    entries.delete(id);
+  }
+}
