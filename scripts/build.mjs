@@ -6,7 +6,7 @@
 // `node scripts/build.mjs` builds; `--if-stale` builds only when a source changed.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { distIsCurrent, repositoryRoot } from './dist.mjs';
+import { distIsCurrent, repositoryRoot, SOURCES } from './dist.mjs';
 
 const root = repositoryRoot();
 if (process.argv.includes('--if-stale') && distIsCurrent(root)) process.exit(0);
@@ -33,7 +33,7 @@ const outdir = join(root, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { rehearsal: 'cli/src/main.ts', core: 'core/src/main.ts', 'mock-idp': 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' },
+  entryPoints: SOURCES,
   outdir,
   bundle: true,
   splitting: true,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '@rehearsal/runtime/testing';
-import { compiledEntry, repositoryRoot } from '../../scripts/dist.mjs';
+import { compiledEntry, repositoryRoot, SOURCES } from '../../scripts/dist.mjs';
 
 const root = repositoryRoot();
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
@@ -65,11 +65,12 @@ console.log(`  rehearsal --help via tsx: ${helpTsx.toFixed(0)} ms — ${(helpTsx
 
 const dir = mkdtempSync(join(tmpdir(), 'rehearsal-startup-bench-'));
 try {
-  for (const [name, source, portVar] of [
-    ['core', 'core/src/main.ts', 'CORE_PORT'],
-    ['mock-idp', 'mock-idp/src/main.ts', 'IDP_PORT'],
-    ['gateway', 'gateway/src/main.ts', 'GATEWAY_PORT'],
+  for (const [name, portVar] of [
+    ['core', 'CORE_PORT'],
+    ['mock-idp', 'IDP_PORT'],
+    ['gateway', 'GATEWAY_PORT'],
   ] as const) {
+    const source = SOURCES[name];
     const env = async () => ({ REHEARSAL_DATA_DIR: join(dir, name), [portVar]: String(await freePort()) });
     // The first start makes the keys; the figures are of starts that find them.
     const compiled = compiledEntry(name, root);

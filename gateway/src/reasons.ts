@@ -16,8 +16,14 @@ export const GATEWAY_REASONS = reasons({
   'too-many-attempts': { status: 429, sentence: 'Too many wrong passwords or codes for this account: wait for Retry-After.' },
   'login-step-expired': { status: 401, sentence: 'This login step expired or was never started: start again from the login page.' },
   'two-step-enrolled': { status: 409, sentence: 'The account is enrolled in two-step verification already: log in again to use it.' },
-  'two-step-code-invalid': { status: 401, sentence: 'Wrong code: try the code the authenticator app shows now.' },
+  'two-step-code-invalid': { status: 401, sentence: 'Wrong code: try the code your app shows now.' },
   'two-step-code-reused': { status: 401, sentence: 'That code was used already: wait for the next one.' },
+  // sessions: why someone is back at the login page (and a product request's 401)
+  'idle-timeout': { status: 401, sentence: 'You were away longer than your organization allows: log in again.' },
+  'session-expired': { status: 401, sentence: 'Your session reached the longest time your organization allows: log in again.' },
+  'session-unknown': { status: 401, sentence: 'Your session ended: log in again.' },
+  'login-required': { status: 401, sentence: 'Log in to continue.' },
+  'no-product-access': { status: 403, sentence: 'The login has no account in core, or core grants it no access to the product.' },
   // SAML: the connection and the response
   'connection-unknown': { status: [404, 400], sentence: 'The URL names no SAML connection core knows: the login link is out of date.' },
   'saml-response-missing': { status: 400, sentence: 'No SAMLResponse was posted to the ACS.' },

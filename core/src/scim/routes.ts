@@ -54,33 +54,25 @@ export function scimRouter(scim: ScimService, logger: Logger): Router {
     send(res, { body: found });
   });
 
-  router.get('/Users', async (req, res) => send(res, await scim.users.list(directoryOf(res), query(req), baseOf(req))));
-  router.post('/Users', async (req, res) => send(res, await scim.users.create(directoryOf(res), req.body, baseOf(req))));
-  router.get('/Users/:id', async (req, res) => send(res, await scim.users.get(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
-  router.put('/Users/:id', async (req, res) =>
-    send(res, await scim.users.replace(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
-  );
-  router.patch('/Users/:id', async (req, res) =>
-    send(res, await scim.users.patch(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
-  );
-  router.delete('/Users/:id', async (req, res) => {
-    await scim.users.delete(directoryOf(res), String(req.params.id), ifMatch(req));
-    res.status(204).end();
-  });
-
-  router.get('/Groups', async (req, res) => send(res, await scim.groups.list(directoryOf(res), query(req), baseOf(req))));
-  router.post('/Groups', async (req, res) => send(res, await scim.groups.create(directoryOf(res), req.body, baseOf(req))));
-  router.get('/Groups/:id', async (req, res) => send(res, await scim.groups.get(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
-  router.put('/Groups/:id', async (req, res) =>
-    send(res, await scim.groups.replace(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
-  );
-  router.patch('/Groups/:id', async (req, res) =>
-    send(res, await scim.groups.patch(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
-  );
-  router.delete('/Groups/:id', async (req, res) => {
-    await scim.groups.delete(directoryOf(res), String(req.params.id), ifMatch(req));
-    res.status(204).end();
-  });
+  // Users and Groups answer the same six operations.
+  for (const [path, resources] of [
+    ['/Users', scim.users],
+    ['/Groups', scim.groups],
+  ] as const) {
+    router.get(path, async (req, res) => send(res, await resources.list(directoryOf(res), query(req), baseOf(req))));
+    router.post(path, async (req, res) => send(res, await resources.create(directoryOf(res), req.body, baseOf(req))));
+    router.get(`${path}/:id`, async (req, res) => send(res, await resources.get(directoryOf(res), String(req.params.id), baseOf(req), query(req))));
+    router.put(`${path}/:id`, async (req, res) =>
+      send(res, await resources.replace(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+    );
+    router.patch(`${path}/:id`, async (req, res) =>
+      send(res, await resources.patch(directoryOf(res), String(req.params.id), req.body, ifMatch(req), baseOf(req))),
+    );
+    router.delete(`${path}/:id`, async (req, res) => {
+      await resources.delete(directoryOf(res), String(req.params.id), ifMatch(req));
+      res.status(204).end();
+    });
+  }
 
   router.use((req) => {
     throw new ScimError(404, undefined, `No SCIM endpoint ${req.method} ${req.path}.`);

@@ -2,16 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { parseInput } from '@rehearsal/runtime';
 import { recoveryCodesPage } from '../pages.ts';
+import { GATEWAY_REASONS, type GatewayReason } from '../reasons.ts';
 import { loginSteps, type StepsContext } from './login-steps.ts';
 import type { PendingLogin } from './pending-logins.ts';
 
 const codeInput = z.object({ code: z.string().min(1).max(32), csrf: z.string().optional() }).strict();
 
-/** What a wrong code tells the person, by core's reason. */
-const WRONG_CODE: Record<string, string> = {
-  'two-step-code-reused': 'That code was used already: wait for the next one.',
-  'two-step-code-invalid': 'Wrong code: try the code your app shows now.',
-};
+/** The refusals of a code that keep the person on the step, to type the next one. */
+const WRONG_CODES = new Set<string>(['two-step-code-reused', 'two-step-code-invalid'] satisfies GatewayReason[]);
 
 /**
  * Two-step verification and enrolment: the code goes to core with the
@@ -41,12 +39,12 @@ export function twoStepRoutes(ctx: StepsContext): Router {
       })),
     );
     if (!done.completed) {
-      if (!(done.reason in WRONG_CODE)) {
+      if (!WRONG_CODES.has(done.reason)) {
         attempt.abandoned();
         return web.refuse(req, res, 403, done.reason, done.message);
       }
       attempt.failed();
-      return wrongCode(req, res, login, done.reason, WRONG_CODE[done.reason]!);
+      return wrongCode(req, res, login, done.reason, GATEWAY_REASONS.table[done.reason as GatewayReason].sentence);
     }
     attempt.succeeded();
     pending.end(login.id);

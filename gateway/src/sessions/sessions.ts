@@ -1,15 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '@rehearsal/runtime';
+import { GATEWAY_REASONS } from '../reasons.ts';
 import type { Session, SessionStore } from './session-store.ts';
 
 export const SESSION_COOKIE = 'rehearsal_gw_session';
 
 /** Why someone is (back) at the login page, as it tells them; also the message of a 401 from the product API. */
 export const REASON_NOTICES: Record<string, string> = {
-  'idle-timeout': 'You were away longer than your organization allows: log in again.',
-  'session-expired': 'Your session reached the longest time your organization allows: log in again.',
-  'session-unknown': 'Your session ended: log in again.',
-  'login-required': 'Log in to continue.',
+  ...Object.fromEntries(
+    (['idle-timeout', 'session-expired', 'session-unknown', 'login-required'] as const).map((code) => [code, GATEWAY_REASONS.table[code].sentence]),
+  ),
   'logged-out': 'You are logged out.',
 };
 

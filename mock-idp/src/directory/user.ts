@@ -49,6 +49,20 @@ export const userInput = z
   .strict();
 export type UserInput = z.input<typeof userInput>;
 
+/** The IdP user's profile fields, which SAML attributes and provisioning mappings both read. */
+export const PROFILE_SOURCES = [
+  'givenName',
+  'surname',
+  'displayName',
+  'department',
+  'jobTitle',
+  'organization',
+  'timezone',
+  'preferredLanguage',
+  'employeeId',
+  'manager',
+] as const;
+
 export interface IdpUser {
   id: string;
   email: string;

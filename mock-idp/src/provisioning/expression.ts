@@ -6,6 +6,8 @@
  * Parsed once into a typed tree; evaluation never re-reads the text.
  */
 
+import { PROFILE_SOURCES } from '../directory/user.ts';
+
 export const FUNCTIONS = ['Join', 'Coalesce', 'ToLower', 'ToUpper', 'Replace', 'Left', 'Switch'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
@@ -16,22 +18,7 @@ export type Expression =
   | { kind: 'call'; fn: FunctionName; args: Expression[] };
 
 /** IdP user fields an expression can read; Entra's names are accepted as aliases. */
-export const SOURCE_ATTRIBUTES = [
-  'id',
-  'email',
-  'userName',
-  'givenName',
-  'surname',
-  'displayName',
-  'department',
-  'jobTitle',
-  'organization',
-  'timezone',
-  'preferredLanguage',
-  'employeeId',
-  'manager',
-  'active',
-] as const;
+export const SOURCE_ATTRIBUTES = ['id', 'email', 'userName', ...PROFILE_SOURCES, 'active'] as const;
 export type SourceAttribute = (typeof SOURCE_ATTRIBUTES)[number];
 
 const ALIASES: Record<string, SourceAttribute> = {

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '@rehearsal/runtime';
+import { PROFILE_SOURCES } from '../directory/user.ts';
 import { ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm, type EncryptionTarget } from '../saml/encryption.ts';
 
 export const NAME_ID_FORMATS = {
@@ -12,23 +13,7 @@ export const NAME_ID_FORMATS = {
 export type NameIdFormat = keyof typeof NAME_ID_FORMATS;
 
 /** User fields an attribute or the NameID can come from. */
-export const USER_SOURCES = [
-  'email',
-  'userName',
-  'id',
-  'givenName',
-  'surname',
-  'displayName',
-  'department',
-  'jobTitle',
-  'organization',
-  'timezone',
-  'preferredLanguage',
-  'employeeId',
-  'manager',
-  'groups',
-  'groupIds',
-] as const;
+export const USER_SOURCES = ['email', 'userName', 'id', ...PROFILE_SOURCES, 'groups', 'groupIds'] as const;
 export type UserSource = (typeof USER_SOURCES)[number];
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
