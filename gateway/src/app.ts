@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
-import { ControllableClock, rejectRepeatedQuery, routeNotFound, silentLogger, web, type Clock, type Logger } from '@rehearsal/runtime';
+import { ControllableClock, rejectRepeatedQuery, routeNotFound, silentLogger, web, withFastRoutes, type Clock, type Logger } from '@rehearsal/runtime';
 import { CoreClient, CoreUnavailable } from '@rehearsal/core/client';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { GatewayContext } from './context.ts';
@@ -111,29 +110,6 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     logger.error('core unavailable', { message: err.message });
     ctx.refuse(req, res, 'core-unavailable', 'The gateway cannot reach core right now: try again in a moment.');
   });
-  return withProductApi(app, productApi({ sessions, identity: ctx.identity, core, logger, secure }), logger);
-}
-
-/**
- * The product API skips express altogether (see productApi); everything else
- * is dispatched as usual. `handle` is how express dispatches (app.listen and
- * http.createServer(app) both end there); its types omit it.
- */
-function withProductApi(app: Express, answerProductApi: (req: IncomingMessage, res: ServerResponse) => boolean, logger: Logger): Express {
-  const dispatcher = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
-  const dispatch = dispatcher.handle.bind(app);
-  dispatcher.handle = (req, res, next) => {
-    let answered: boolean;
-    try {
-      answered = answerProductApi(req, res);
-    } catch (err) {
-      // The last resort outside express: whatever went wrong, this request fails and the process lives.
-      logger.error('request failed outside express', { path: req.url, message: (err as Error)?.message });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: { code: 'internal-error', message: 'Something went wrong in the gateway; see its log.' } }));
-      return;
-    }
-    if (!answered) dispatch(req, res, next);
-  };
-  return app;
+  // The product API skips express altogether (see productApi).
+  return withFastRoutes(app, [productApi({ sessions, identity: ctx.identity, core, logger, secure })], logger);
 }

@@ -10,6 +10,7 @@ import {
   sendIndex,
   silentLogger,
   web,
+  withFastRoutes,
   type Clock,
   type Logger,
 } from '@rehearsal/runtime';
@@ -27,6 +28,7 @@ import type { Sleep } from './provisioning/scim-client.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { SsoService } from './saml/sso-service.ts';
 import { ssoRoutes } from './saml/sso-routes.ts';
+import { headlessLoginFastRoute, headlessLoginRoutes } from './saml/headless-login.ts';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
 import { registryRoutes } from './service-providers/registry-routes.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
@@ -144,6 +146,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   app.use(rejectRepeatedQuery);
   app.use(
     ssoRoutes(ctx, idpMetadata(entityId, publicUrl, options)),
+    headlessLoginRoutes(ctx),
     sloRoutes(ctx),
     loginRoutes(ctx),
     directoryRoutes(ctx),
@@ -170,7 +173,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   app.use(routeNotFound);
   // Browser-facing SAML endpoints answer with a page; the API answers with JSON.
   app.use(ctx.web.errors);
-  return app;
+  return withFastRoutes(app, [headlessLoginFastRoute(ctx, logger)], logger);
 }
 
 /** The IdP's metadata: entity ID, signing certificates (a staged one too, for rollover), SSO and SLO on both bindings. */

@@ -15,3 +15,4 @@ export * from './stack-keys.ts';
 export * from './web.ts';
 export * from './reasons.ts';
 export * from './runtime-reasons.ts';
+export * from './fast-routes.ts';

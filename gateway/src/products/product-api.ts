@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CoreUnavailable, type CoreClient } from '@rehearsal/core/client';
-import { cookieOf, type Logger } from '@rehearsal/runtime';
+import { cookieOf, sendJson, type FastRoute, type Logger } from '@rehearsal/runtime';
 import { REASON_NOTICES, SESSION_COOKIE, type Sessions } from '../sessions/sessions.ts';
 import type { IdentityTokens } from './identity-tokens.ts';
 
@@ -75,9 +74,9 @@ export async function delegate(
  * as the whole proxying here (the gateway bench). Returns false for anything
  * else, which express then handles.
  */
-export function productApi(deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient; logger: Logger; secure: boolean }) {
+export function productApi(deps: { sessions: Sessions; identity: IdentityTokens; core: CoreClient; logger: Logger; secure: boolean }): FastRoute {
   const PREFIX = '/api/products/';
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
+  return (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
     const query = url.indexOf('?');
@@ -90,17 +89,15 @@ export function productApi(deps: { sessions: Sessions; identity: IdentityTokens;
     // A trailing slash is the same resource, as express's non-strict routing has it.
     const corePath = corePathOf(name.replace(/\/$/, ''));
     if (!corePath) return false;
-    const send = (answer: Delegation) => {
-      const headers: Record<string, string | number> = {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(answer.text),
-        'cache-control': 'no-store',
-      };
-      if (answer.sessionEnded)
-        headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}`;
-      res.writeHead(answer.status, headers);
-      res.end(answer.text);
-    };
+    const send = (answer: Delegation) =>
+      sendJson(
+        res,
+        answer.status,
+        answer.text,
+        answer.sessionEnded
+          ? { 'set-cookie': `${SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${deps.secure ? '; Secure' : ''}` }
+          : {},
+      );
     delegate(deps, cookieOf(req, SESSION_COOKIE), corePath).then(send, (err: unknown) => {
       deps.logger.error(err instanceof CoreUnavailable ? 'core unavailable' : 'product request failed', { message: (err as Error).message });
       send(
