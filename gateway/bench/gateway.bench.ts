@@ -139,9 +139,11 @@ try {
     });
     const issued = await json(`${idpUrl}/api/login`, 'POST', { sp: saml.spEntityId, user: 'alice@bench.example', authnRequest: startLogin.headers.location });
     const acs = new URL(saml.acsUrl);
+    // The browser that started the login carries the cookie its AuthnRequest was bound to.
+    const browser = String((startLogin.headers['set-cookie'] ?? []).find((c) => c.startsWith('rehearsal_gw_authn='))!.split(';')[0]);
     const done = await request(`${gatewayUrl}${acs.pathname}${acs.search}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser },
       body: `SAMLResponse=${encodeURIComponent(issued.samlResponse)}&RelayState=%2F`,
     });
     if (done.status !== 303) throw new Error(`login failed: ${done.status} ${done.text.slice(0, 300)}`);

@@ -67,7 +67,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     web: site,
     store,
     sessions,
-    sp: new SamlServiceProvider(clock, { privateKeyPem: options.spPrivateKeyPem, certificatePem: options.spCertificatePem }),
+    sp: new SamlServiceProvider(clock, { privateKeyPem: options.spPrivateKeyPem, certificatePem: options.spCertificatePem }, secure),
     pending: new PendingLogins(clock),
     throttle: new Throttle(clock),
     identity: new IdentityTokens(publicUrl, clock, options.identityKeyPem),

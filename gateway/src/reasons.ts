@@ -50,6 +50,10 @@ export const GATEWAY_REASONS = reasons({
   'saml-assertion-expired': { status: 401, sentence: 'The assertion expired (or has no NotOnOrAfter, so it would never expire).' },
   'saml-in-response-to-mismatch': { status: 401, sentence: 'The Response and its assertion answer different requests.' },
   'saml-in-response-to-unknown': { status: 401, sentence: 'The response answers no AuthnRequest this gateway is waiting for (expired, used, or never sent).' },
+  'saml-response-other-browser': {
+    status: 401,
+    sentence: 'The response answers a login started in another browser (a response is taken only where its AuthnRequest was sent from).',
+  },
   'saml-unsolicited-response': { status: 401, sentence: 'An IdP-initiated response to a connection that does not accept them.' },
   'saml-name-id-missing': { status: 401, sentence: 'The assertion has no NameID, or an empty one.' },
   'saml-name-id-malformed': { status: 401, sentence: 'The NameID holds markup or comments.' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { generateCredential } from '@rehearsal/runtime/credentials';
-import { postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
+import { browserCookie, postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
 
 const IDP = 'https://pysaml2-idp.example.test';
 
@@ -72,8 +72,13 @@ describe('gateway: logging in through an IdP we did not write (pysaml2)', functi
     writeFileSync(files.spMetadata, metadata.text);
 
     const starts = [];
-    for (let i = 0; i < 3; i++)
-      starts.push((await stack.request('POST', '/login', { email: 'alice@acme.com', relayState: '/trello' })).headers.get('location')!);
+    // One browser starts three logins: every AuthnRequest is bound to its cookie.
+    let browser: string | undefined;
+    for (let i = 0; i < 3; i++) {
+      const start = await stack.request('POST', '/login', { email: 'alice@acme.com', relayState: '/trello' }, browser ? { cookie: browser } : {});
+      browser ??= browserCookie(start);
+      starts.push(start.headers.get('location')!);
+    }
     expect(starts[0]).to.match(new RegExp(`^${IDP}/sso\\?SAMLRequest=`));
     const [good, altered] = await pysaml2Idp(
       files,
@@ -82,7 +87,7 @@ describe('gateway: logging in through an IdP we did not write (pysaml2)', functi
     );
     expect(good!.error, good!.error).to.equal(undefined);
 
-    const back = await postResponse(stack, good!.samlResponse!, good!.relayState);
+    const back = await postResponse(stack, good!.samlResponse!, good!.relayState, browser);
     expect(back.status, back.text).to.equal(303);
     expect(back.headers.get('location')).to.equal('/trello');
     expect((await stack.request('GET', '/me', undefined, { cookie: sessionCookie(back)! })).body).to.include({ email: 'alice@acme.com', method: 'sso' });
@@ -91,13 +96,13 @@ describe('gateway: logging in through an IdP we did not write (pysaml2)', functi
     const xml = Buffer.from(altered!.samlResponse!, 'base64')
       .toString()
       .replace(/Lovelace/g, 'Byron');
-    const refused = await postResponse(stack, Buffer.from(xml).toString('base64'), altered!.relayState);
+    const refused = await postResponse(stack, Buffer.from(xml).toString('base64'), altered!.relayState, browser);
     expect(refused.status).to.equal(401);
     expect(refused.body.error.code).to.equal('saml-signature-invalid');
 
     // pysaml2's own default, rsa-sha1, is refused for what it is.
     const [sha1] = await pysaml2Idp(files, 'sha1', [{ authnRequestUrl: starts[2]!, email: 'alice@acme.com' }]);
-    const legacy = await postResponse(stack, sha1!.samlResponse!, sha1!.relayState);
+    const legacy = await postResponse(stack, sha1!.samlResponse!, sha1!.relayState, browser);
     expect(legacy.body.error.code).to.equal('saml-signature-algorithm');
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { generateSync } from 'otplib';
-import { ssoLogin, startStack, type Reply, type Stack } from './support/stack.ts';
+import { browserCookie, ssoLogin, startStack, type Reply, type Stack } from './support/stack.ts';
 
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
 const cookiesOf = (...replies: Reply[]) =>
@@ -59,7 +59,7 @@ describe('gateway: two core calls per login', function () {
       authnRequest: start.headers.get('location'),
     });
     const form = `SAMLResponse=${encodeURIComponent(issued.body.samlResponse)}`;
-    const refused = await stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, form);
+    const refused = await stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, form, { cookie: browserCookie(start)! });
     expect(refused.status).to.equal(403);
     expect(refused.body.error.code).to.equal('authentication-policy-strategy-mismatch');
     expect(refused.body.error.message).to.contain('policy-password');

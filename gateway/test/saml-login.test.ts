@@ -1,7 +1,7 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { expect } from 'chai';
 import { GATEWAY_KEY } from '../../core/test/support/core.ts';
-import { ADMIN_KEY, NOW, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
+import { ADMIN_KEY, NOW, browserCookie, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
 describe('gateway: SSO login through the mock IdP', function () {
   this.timeout(30_000);
@@ -48,7 +48,7 @@ describe('gateway: SSO login through the mock IdP', function () {
       authnRequest: start.headers.get('location'),
       relayState: '//evil.example',
     });
-    const landed = await postResponse(stack, issued.body.samlResponse, '//evil.example');
+    const landed = await postResponse(stack, issued.body.samlResponse, '//evil.example', browserCookie(start));
     expect(landed.headers.get('location')).to.equal('/');
   });
 
@@ -148,7 +148,7 @@ describe('gateway: SSO login through the mock IdP', function () {
       user: 'bob@acme.com',
       authnRequest: start.headers.get('location'),
     });
-    const refused = await postResponse(stack, issued.body.samlResponse);
+    const refused = await postResponse(stack, issued.body.samlResponse, undefined, browserCookie(start));
     expect(refused.status).to.equal(403);
     expect(refused.body.error.code).to.equal('authentication-policy-strategy-mismatch');
     expect(refused.body.error.message).to.contain('bob@acme.com');

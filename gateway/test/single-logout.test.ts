@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formFields } from '../../mock-idp/test/support/idp.ts';
-import { postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
+import { browserCookie, postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
 
 describe('gateway: logout with single logout at an SLO-capable IdP', function () {
   this.timeout(30_000);
@@ -17,7 +17,7 @@ describe('gateway: logout with single logout at an SLO-capable IdP', function ()
     const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
     const idpCookie = posted.headers.get('set-cookie')!.split(';')[0]!;
     const fields = formFields(posted.text);
-    const back = await postResponse(stack, fields.samlResponse!, fields.relayState);
+    const back = await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start));
     expect(back.status, back.text).to.equal(303);
     return { gateway: sessionCookie(back)!, idp: idpCookie };
   }

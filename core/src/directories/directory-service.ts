@@ -109,7 +109,7 @@ export class DirectoryService {
         ssoUrl: input.ssoUrl,
         sloUrl: input.sloUrl ?? null,
         certificate: parsed.pem,
-        allowIdpInitiated: input.allowIdpInitiated ?? true,
+        allowIdpInitiated: input.allowIdpInitiated ?? false,
         signAuthnRequests: input.signAuthnRequests ?? false,
         displayNameFromSaml: input.displayNameFromSaml ?? existing?.displayNameFromSaml ?? 'given-family',
         lastLoginAt: existing?.lastLoginAt ?? null,

@@ -48,7 +48,8 @@ describe('api: directories and SAML connections', () => {
       idpEntityId: 'https://idp.example/entity',
       spEntityId: `http://localhost:8000/saml/${saml.body.id}`,
       acsUrl: `http://localhost:8000/login/callback?connection=saml-${saml.body.id}`,
-      allowIdpInitiated: true,
+      // IdP-initiated login is opt-in: an unsolicited response is what a login CSRF or a stripped InResponseTo looks like.
+      allowIdpInitiated: false,
       signAuthnRequests: false,
     });
     expect(saml.body.certificateInfo.subject).to.include('mock-idp.test');
@@ -57,10 +58,10 @@ describe('api: directories and SAML connections', () => {
       idpEntityId: 'https://idp.example/v2',
       ssoUrl: 'http://localhost:7000/saml/sso',
       certificate,
-      allowIdpInitiated: false,
+      allowIdpInitiated: true,
     });
     expect(updated.body.id).to.equal(saml.body.id);
-    expect(updated.body.allowIdpInitiated).to.equal(false);
+    expect(updated.body.allowIdpInitiated).to.equal(true);
     expect((await core.get(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).body.idpEntityId).to.equal('https://idp.example/v2');
     expect((await core.delete(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).status).to.equal(204);
     expect((await core.get(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).body.error.code).to.equal('saml-connection-not-found');

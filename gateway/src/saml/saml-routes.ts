@@ -3,6 +3,7 @@ import { isRelativePath, type GatewayContext } from '../context.ts';
 import { checkResponse, decodeSamlResponse, readResponse, SamlRejection, type ReadResponse } from './response-checks.ts';
 import type { SamlProfile } from './service-provider.ts';
 import { samlErrorOf } from './saml-errors.ts';
+import { fromBoundBrowser } from './browser-binding.ts';
 
 type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession' | 'refuse'>;
 
@@ -40,17 +41,15 @@ export function samlRoutes(ctx: SamlContext): Router {
       if (!(err instanceof SamlRejection)) throw err;
       read = err;
     }
-    const sentThrough = read instanceof SamlRejection ? undefined : sp.connectionOf(read.inResponseTo);
-    const connection = sentThrough?.id === connectionId ? sentThrough : await ctx.connectionFor(connectionId);
+    const sent = read instanceof SamlRejection ? undefined : sp.sentRequest(read.inResponseTo);
+    const connection = sent?.connection.id === connectionId ? sent.connection : await ctx.connectionFor(connectionId);
     let checked;
     try {
       if (read instanceof SamlRejection) throw read;
       checked = checkResponse(read, { acsUrl: connection.acsUrl, audience: connection.spEntityId, issuer: connection.idpEntityId, now: ctx.clock.now() });
-      if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) {
-        throw new SamlRejection(
-          'saml-in-response-to-unknown',
-          'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).',
-        );
+      if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) throw unknownRequest();
+      if (sent && !fromBoundBrowser(req, sent.browser)) {
+        throw new SamlRejection('saml-response-other-browser', 'This response answers a login started in another browser: start the login again here.');
       }
       if (checked.inResponseTo === undefined && !connection.allowIdpInitiated) {
         throw new SamlRejection('saml-unsolicited-response', 'The connection does not accept IdP-initiated logins: start from the gateway.');
@@ -67,6 +66,11 @@ export function samlRoutes(ctx: SamlContext): Router {
     // A response is good once: its assertion ID is remembered until it expires.
     if (!sp.seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime())) {
       return refuse(req, res, 'saml-assertion-replayed', 'This assertion was used already.');
+    }
+    // The request is answered only now: a response that failed left it for the genuine one.
+    if (checked.inResponseTo !== undefined && !sp.answered(checked.inResponseTo)) {
+      const gone = unknownRequest();
+      return refuse(req, res, gone.code, gone.message);
     }
     const nameId = String(profile.nameID ?? '');
     if (nameId.toLowerCase() !== checked.nameId.toLowerCase()) return refuse(req, res, 'saml-response-invalid', 'The signed NameID differs from the one read.');
@@ -100,6 +104,12 @@ export function samlRoutes(ctx: SamlContext): Router {
   });
   return router;
 }
+
+const unknownRequest = () =>
+  new SamlRejection(
+    'saml-in-response-to-unknown',
+    'This response answers no login this gateway is waiting for (it expired, was used already, or was never asked).',
+  );
 
 /** An assertion's attributes as core takes them: text values only, bounded. */
 export function attributesOf(profile: SamlProfile): Record<string, string[]> {

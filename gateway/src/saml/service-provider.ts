@@ -8,6 +8,7 @@ import { certify } from '@rehearsal/runtime/credentials';
 import type { Connection } from '@rehearsal/core/client';
 import { ExpiringMap } from '../expiring-map.ts';
 import { ExpiringKeys, REQUEST_TTL_MS } from './request-store.ts';
+import { bindBrowser } from './browser-binding.ts';
 
 /** What passport-saml read from a response whose signature held. */
 export type SamlProfile = Record<string, unknown> & { nameID?: string; sessionIndex?: string; attributes?: Record<string, unknown> };
@@ -27,8 +28,15 @@ export class SamlServiceProvider {
   readonly requests: ExpiringKeys;
   /** Assertion IDs seen, until their NotOnOrAfter. */
   readonly seenAssertions: ExpiringKeys;
-  /** The connection each outstanding AuthnRequest was sent through, as core described it then. */
-  private readonly sentThrough: ExpiringMap<Connection>;
+  /** Each outstanding AuthnRequest: the connection it went through (as core described it then) and the browser it was sent from. */
+  private readonly sent: ExpiringMap<SentRequest>;
+  /**
+   * node-saml's view of the outstanding requests: it reads them, and never
+   * removes one. It would remove the ID when a response fails, so anyone who
+   * saw a request ID in the redirect could spoil the genuine answer with a bad
+   * response; the ACS removes an ID once a response for it is accepted.
+   */
+  private readonly libraryCache: Pick<ExpiringKeys, 'saveAsync' | 'getAsync' | 'removeAsync'>;
   private readonly privateKeyPem: string;
   private certificate: Promise<string> | undefined;
   private readonly passport: passport.PassportStatic;
@@ -36,28 +44,42 @@ export class SamlServiceProvider {
   constructor(
     private readonly clock: Clock,
     keys: { privateKeyPem?: string; certificatePem?: string },
+    /** Whether the gateway is served over https (its cookies are then Secure). */
+    private readonly secure = false,
   ) {
     this.requests = new ExpiringKeys(clock);
     this.seenAssertions = new ExpiringKeys(clock);
-    this.sentThrough = new ExpiringMap(clock, 100_000);
+    this.sent = new ExpiringMap(clock, 100_000);
+    this.libraryCache = {
+      saveAsync: (key, value) => this.requests.saveAsync(key, value),
+      getAsync: (key) => this.requests.getAsync(key),
+      removeAsync: () => Promise.resolve(null),
+    };
     this.privateKeyPem =
       keys.privateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.certificate = keys.certificatePem === undefined ? undefined : Promise.resolve(keys.certificatePem);
     this.passport = this.strategy();
   }
 
-  /** Sends the browser to the IdP with an AuthnRequest (Redirect binding) carrying RelayState. */
+  /** Sends the browser to the IdP with an AuthnRequest (Redirect binding) carrying RelayState, bound to this browser (browser-binding.ts). */
   async sendAuthnRequest(req: Request, res: Response, connection: Connection, relayState: string): Promise<void> {
     (req as SamlRequest).samlConnection = connection;
+    (req as SamlRequest).samlBrowser = bindBrowser(req, res, this.secure);
     // passport-saml reads RelayState from the query or the body.
     req.body = { ...((req.body as Record<string, unknown> | undefined) ?? {}), RelayState: relayState };
     const { err } = await this.run(req, res);
     if (err) throw err instanceof Error ? err : new Error('passport-saml could not send the AuthnRequest', { cause: err });
   }
 
-  /** The connection an outstanding AuthnRequest went through, if this gateway sent it and it has not expired. */
-  connectionOf(requestId: string | undefined): Connection | undefined {
-    return requestId === undefined ? undefined : this.sentThrough.get(requestId);
+  /** An outstanding AuthnRequest (its connection and browser), if this gateway sent it and it has not expired. */
+  sentRequest(requestId: string | undefined): SentRequest | undefined {
+    return requestId === undefined ? undefined : this.sent.get(requestId);
+  }
+
+  /** Marks a request answered by an accepted response; false when another response took it first. */
+  answered(requestId: string): boolean {
+    this.sent.delete(requestId);
+    return this.requests.delete(requestId);
   }
 
   /** Validates the posted response's signature, Audience and Issuer with passport-saml; the profile, or the library's error. */
@@ -90,7 +112,7 @@ export class SamlServiceProvider {
   clear(): void {
     this.requests.clear();
     this.seenAssertions.clear();
-    this.sentThrough.clear();
+    this.sent.clear();
   }
 
   private certificatePem(): Promise<string> {
@@ -120,7 +142,7 @@ export class SamlServiceProvider {
       wantAuthnResponseSigned: false,
       acceptedClockSkewMs: -1,
       validateInResponseTo: (connection.allowIdpInitiated ? 'ifPresent' : 'always') as SamlConfig['validateInResponseTo'],
-      cacheProvider: this.requests,
+      cacheProvider: this.libraryCache,
       generateUniqueId: newRequestId,
       identifierFormat: EMAIL_FORMAT,
       disableRequestedAuthnContext: true,
@@ -129,12 +151,12 @@ export class SamlServiceProvider {
     };
   }
 
-  /** The strategy, on a passport instance of the gateway's own; an AuthnRequest's ID is remembered with its connection. */
+  /** The strategy, on a passport instance of the gateway's own; an AuthnRequest's ID is remembered with its connection and browser. */
   private strategy(): passport.PassportStatic {
     const instance = new passport.Passport() as unknown as passport.PassportStatic;
-    const remembering = (connection: Connection) => () => {
+    const remembering = (request: SentRequest) => () => {
       const id = newId();
-      this.sentThrough.set(id, connection, this.clock.now().getTime() + REQUEST_TTL_MS);
+      this.sent.set(id, request, this.clock.now().getTime() + REQUEST_TTL_MS);
       return id;
     };
     const verified = (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) =>
@@ -146,9 +168,9 @@ export class SamlServiceProvider {
         {
           passReqToCallback: true,
           getSamlOptions: (req: Request, done: (err: Error | null, options?: SamlConfig) => void) => {
-            const connection = (req as unknown as SamlRequest).samlConnection;
+            const { samlConnection: connection, samlBrowser: browser } = req as unknown as SamlRequest;
             if (!connection) return done(new Error('no SAML connection resolved for this request'));
-            done(null, this.options(connection, remembering(connection)));
+            done(null, this.options(connection, browser === undefined ? newId : remembering({ connection, browser })));
           },
         },
         verified,
@@ -167,4 +189,11 @@ export const sloCallbackUrl = (connection: Connection) => connection.acsUrl.repl
 
 interface SamlRequest extends Request {
   samlConnection?: Connection;
+  samlBrowser?: string;
+}
+
+export interface SentRequest {
+  connection: Connection;
+  /** The browser binding the request was sent with (browser-binding.ts). */
+  browser: string;
 }

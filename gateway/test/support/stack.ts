@@ -54,7 +54,8 @@ export async function startStack(
     idpEntityId: 'http://localhost:7000/saml/metadata',
     ssoUrl: 'http://localhost:7000/saml/sso',
     certificate: idp.credential.certificatePem,
-    allowIdpInitiated: options.allowIdpInitiated ?? false,
+    // Unless a test says, the connection keeps core's default (no IdP-initiated login).
+    ...(options.allowIdpInitiated === undefined ? {} : { allowIdpInitiated: options.allowIdpInitiated }),
     ...(options.singleLogout ? { sloUrl: 'http://localhost:7000/saml/slo' } : {}),
     ...(options.signAuthnRequests ? { signAuthnRequests: true } : {}),
     ...(options.displayNameFromSaml ? { displayNameFromSaml: options.displayNameFromSaml } : {}),
@@ -105,12 +106,16 @@ export async function startStack(
   };
 }
 
-/** The session cookie a response set, as a Cookie header value. */
-export const sessionCookie = (reply: Reply) =>
+/** A cookie a response set, as a Cookie header value. */
+const cookieSet = (reply: Reply, name: string) =>
   reply.headers
     .getSetCookie()
-    .find((c) => c.startsWith('rehearsal_gw_session='))
+    .find((c) => c.startsWith(`${name}=`))
     ?.split(';')[0];
+/** The session cookie a response set. */
+export const sessionCookie = (reply: Reply) => cookieSet(reply, 'rehearsal_gw_session');
+/** The cookie an AuthnRequest was bound to (the browser that started the login). */
+export const browserCookie = (reply: Reply) => cookieSet(reply, 'rehearsal_gw_authn');
 
 /**
  * SP-initiated SSO without a browser: the gateway's redirect to the IdP, the
@@ -128,8 +133,10 @@ export async function ssoLogin(
   if (issued.status !== 200) throw new Error(`the mock IdP refused: ${issued.text}`);
   let samlResponse: string = issued.body.samlResponse;
   if (options.tamper) samlResponse = Buffer.from(options.tamper(Buffer.from(samlResponse, 'base64').toString())).toString('base64');
-  const callback = await postResponse(stack, samlResponse, issued.body.relayState, options.cookie);
-  return { start, callback, samlResponse, authnRequest };
+  // The browser that started the login posts the answer: it carries the cookie the AuthnRequest was bound to.
+  const browser = [browserCookie(start), options.cookie].filter(Boolean).join('; ');
+  const callback = await postResponse(stack, samlResponse, issued.body.relayState, browser || undefined);
+  return { start, callback, samlResponse, authnRequest, browser };
 }
 
 export function postResponse(stack: Stack, samlResponse: string, relayState?: string | null, cookie?: string) {
