@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { parseInput } from '@rehearsal/runtime';
 import { isRelativePath, type GatewayContext } from '../context.ts';
@@ -14,16 +14,37 @@ const loginInput = z
   })
   .strict();
 
+/** `GET /login?email=...&relayState=...&method=...`: the form's fields, in the query. */
+const loginLink = loginInput.omit({ csrf: true });
+/** `GET /saml/{connection}/login?relayState=...`. */
+const connectionLink = z.object({ relayState: z.string().max(2048).optional() }).strict();
+
 /** Step one of every login: the email, and core's decision of the path. */
-export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers' | 'refuse'>): Router {
+export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers' | 'refuse' | 'connectionFor'>): Router {
   const { core, web, sp, refuse } = ctx;
   const router = Router();
 
-  router.get('/login', (req, res) => {
-    const csrf = web.issueCsrf(res);
+  /**
+   * The login page; with `?email=` (and `relayState`), the first step at once,
+   * as the form would take it: a URL that starts a login, for bookmark apps
+   * and test tools. Safe without a CSRF token: it only sends the browser on
+   * (an AuthnRequest bound to this browser, or the password page).
+   */
+  router.get('/login', async (req, res) => {
     const query = req.query as Record<string, string | undefined>;
+    if (query.email !== undefined) return begin(req, res, parseInput(loginLink, query, 'query'));
+    const csrf = web.issueCsrf(res);
     const notice = query.reason ? { code: query.reason, message: REASON_NOTICES[query.reason] ?? 'Log in again.' } : undefined;
     res.type('html').send(emailPage({ csrf, relayState: query.relayState && isRelativePath(query.relayState) ? query.relayState : undefined, notice }));
+  });
+
+  /** SP-initiated login at one connection, no email asked: the IdP says who; the ACS checks that person's policy. */
+  router.get('/saml/:connectionId/login', async (req, res) => {
+    const { relayState } = parseInput(connectionLink, req.query, 'query');
+    if (relayState !== undefined && !isRelativePath(relayState))
+      return refuse(req, res, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
+    const connection = await ctx.connectionFor(String(req.params.connectionId));
+    return sp.sendAuthnRequest(req, res, connection, relayState ?? '/');
   });
 
   /**
@@ -36,6 +57,10 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
   router.post('/login', ctx.parsers.form, ctx.parsers.body, async (req, res) => {
     const input = parseInput(loginInput, req.body ?? {}, 'body');
     if (!web.csrfOk(req)) return refuse(req, res, 'csrf-token-invalid', 'The login form expired or came from another site: open the login page again.');
+    return begin(req, res, input);
+  });
+
+  async function begin(req: Request, res: Response, input: { email: string; relayState?: string; method?: 'sso' | 'password' }) {
     if (input.relayState !== undefined && !isRelativePath(input.relayState))
       return refuse(req, res, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const started = await core.startLogin(input.email);
@@ -49,7 +74,9 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
     ctx.logger.debug('password step', { reason: decision.reason });
     const ssoToo = decision.allowed && decision.method === 'sso-or-password';
     if (web.wantsJson(req)) return res.json({ step: 'password', message: 'Enter the password of this account.', ssoToo });
-    res.type('html').send(passwordPage({ email: input.email, csrf: web.csrfOf(req), relayState: input.relayState, ssoToo }));
-  });
+    // A page needs a CSRF token for its form: a browser that came by a link has none yet.
+    const csrf = web.csrfOf(req) || web.issueCsrf(res);
+    res.type('html').send(passwordPage({ email: input.email, csrf, relayState: input.relayState, ssoToo }));
+  }
   return router;
 }
