@@ -342,7 +342,38 @@ describe('mock-idp: SP metadata import and certificate rollover', () => {
     expect(res.body).to.include({ entityId: SIGNING_SP, sloUrl: SIGNING_SLO, wantAuthnRequestsSigned: true });
     expect(res.body.acsUrls).to.deep.equal([SIGNING_ACS]);
     expect(res.body.certificate).to.equal(parseCertificate(spKey.certificatePem).certificatePem);
-    expect(res.body.encryption.certificatePem).to.equal(parseCertificate(strangerKey.certificatePem).certificatePem);
+    expect(res.body).to.include({ encryptAssertions: true, encryptionCertificate: parseCertificate(strangerKey.certificatePem).certificatePem });
+  });
+
+  it('imports the same SP again as an update by entity ID (201, then 200), and what GET shows can be PUT back unchanged', async () => {
+    const xml = await spMetadata();
+    expect((await idp.request('POST', '/api/service-providers/import', { xml })).status).to.equal(201);
+    const moved = xml.replaceAll(SIGNING_ACS, `${SIGNING_ACS}/v2`);
+    const again = await idp.request('POST', '/api/service-providers/import', { xml: moved, overrides: { encryptAssertions: true } });
+    expect(again.status, again.text).to.equal(200);
+    expect(again.body.acsUrls).to.deep.equal([`${SIGNING_ACS}/v2`]);
+    expect(
+      (await idp.request('GET', '/api/service-providers')).body.serviceProviders.filter((s: { entityId: string }) => s.entityId === SIGNING_SP),
+    ).to.have.length(1);
+
+    // Every shape of registration survives GET then PUT: signing both ways, short names, persistent NameIDs, encryption.
+    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, {
+      acsUrls: [ACS],
+      attributeNames: 'friendly',
+      nameIdFormat: 'persistent',
+      signing: 'both',
+      signatureAlgorithm: 'rsa-sha512',
+      assertionLifetime: '2m',
+      allowIdpInitiated: false,
+    });
+    for (const entityId of [SIGNING_SP, SP]) {
+      const path = `/api/service-providers/${encodeURIComponent(entityId)}`;
+      const shown = (await idp.request('GET', path)).body;
+      const put = await idp.request('PUT', path, shown);
+      expect(put.status, put.text).to.equal(200);
+      expect(put.body, entityId).to.deep.equal(shown);
+      expect((await idp.request('GET', path)).body, entityId).to.deep.equal(shown);
+    }
   });
 
   it('imports from a URL, and says when the URL cannot be read', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseInput } from '@rehearsal/runtime';
 import type { IdpContext } from '../context.ts';
 import { serviceProviderFromMetadata } from './sp-metadata.ts';
+import { serviceProviderView } from './service-provider.ts';
 
 const metadataImport = z
   .object({
@@ -23,16 +24,18 @@ export function registryRoutes(ctx: Pick<IdpContext, 'providers' | 'parsers'>): 
   const { providers } = ctx;
   const body = ctx.parsers.body;
   const router = Router();
-  router.get('/api/service-providers', (_req, res) => res.json({ serviceProviders: providers.list() }));
-  router.post('/api/service-providers', body, (req, res) => res.status(201).json(providers.register(req.body)));
+  router.get('/api/service-providers', (_req, res) => res.json({ serviceProviders: providers.list().map(serviceProviderView) }));
+  router.post('/api/service-providers', body, (req, res) => res.status(201).json(serviceProviderView(providers.register(req.body))));
+  /** Metadata in, an SP registered or replaced by its entity ID: 201 the first time, 200 after. */
   router.post('/api/service-providers/import', body, async (req, res) => {
     const input = parseInput(metadataImport, req.body, 'body');
     const xml = input.xml ?? (await fetchMetadata(input.url!));
-    res.status(201).json(providers.register(serviceProviderFromMetadata(xml, input.overrides)));
+    const { sp, created } = providers.upsert(serviceProviderFromMetadata(xml, input.overrides));
+    res.status(created ? 201 : 200).json(serviceProviderView(sp));
   });
   // Entity IDs are URLs: they travel URL-encoded in the path.
-  router.get('/api/service-providers/:entityId', (req, res) => res.json(providers.get(String(req.params.entityId))));
-  router.put('/api/service-providers/:entityId', body, (req, res) => res.json(providers.replace(String(req.params.entityId), req.body)));
+  router.get('/api/service-providers/:entityId', (req, res) => res.json(serviceProviderView(providers.get(String(req.params.entityId)))));
+  router.put('/api/service-providers/:entityId', body, (req, res) => res.json(serviceProviderView(providers.replace(String(req.params.entityId), req.body))));
   router.delete('/api/service-providers/:entityId', (req, res) => {
     providers.remove(String(req.params.entityId));
     res.status(204).end();

@@ -59,6 +59,14 @@ export class ServiceProviderRegistry {
     return sp;
   }
 
+  /** Registers or replaces by entity ID (an import run twice, or after the SP's metadata changed); says which. */
+  upsert(input: unknown, where = 'body'): { sp: ServiceProvider; created: boolean } {
+    const sp = toServiceProvider(parseInput(serviceProviderInput, input, where));
+    const created = !this.providers.has(sp.entityId);
+    this.save(sp);
+    return { sp, created };
+  }
+
   replace(entityId: string, input: unknown): ServiceProvider {
     this.get(entityId);
     const sp = toServiceProvider(parseInput(serviceProviderInput, { ...(input as object), entityId }, 'body'));

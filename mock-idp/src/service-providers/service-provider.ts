@@ -144,3 +144,28 @@ export function toServiceProvider(input: z.output<typeof serviceProviderInput>):
       : undefined,
   };
 }
+
+/**
+ * A service provider as the API shows it: exactly the registration's fields,
+ * so that what `GET /api/service-providers/{id}` answers can be PUT back
+ * unchanged (attributes as they are sent, short names included).
+ */
+export function serviceProviderView(sp: ServiceProvider): ServiceProviderInput {
+  return {
+    entityId: sp.entityId,
+    acsUrls: sp.acsUrls,
+    ...(sp.sloUrl ? { sloUrl: sp.sloUrl } : {}),
+    ...(sp.certificate ? { certificate: sp.certificate } : {}),
+    wantAuthnRequestsSigned: sp.wantAuthnRequestsSigned,
+    nameIdFormat: sp.nameIdFormat,
+    nameIdSource: sp.nameIdSource,
+    attributes: sp.attributes,
+    signing: sp.signing,
+    signatureAlgorithm: sp.signatureAlgorithm,
+    assertionLifetime: sp.assertionLifetime,
+    allowIdpInitiated: sp.allowIdpInitiated,
+    encryptAssertions: sp.encryption !== undefined,
+    ...(sp.encryptionCertificate ? { encryptionCertificate: sp.encryptionCertificate } : {}),
+    encryptionAlgorithm: sp.encryptionAlgorithm,
+  };
+}
