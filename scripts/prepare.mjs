@@ -31,6 +31,7 @@ export const BUILD_TOOLS = [
 export const SUITE_PACKAGES = [
   { name: 'openssl', packages: ['openssl', 'ca-certificates'], present: () => has('openssl'), needed: 'test certificates for SAML connections' },
   { name: 'xmlsec1', packages: ['xmlsec1'], present: () => has('xmlsec1'), needed: 'verifying the mock IdP signatures independently' },
+  { name: 'xmllint', packages: ['libxml2-utils'], present: () => has('xmllint'), needed: 'validating every SAML document against the OASIS schemas' },
   {
     name: 'pysaml2',
     packages: ['python3-pysaml2'],

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import express, { json, urlencoded, type Express } from 'express';
-import * as samlify from 'samlify';
 import {
   ControllableClock,
   harnessRouter,
@@ -27,6 +26,7 @@ import { ProvisioningService } from './provisioning/provisioning-service.ts';
 import type { Sleep } from './provisioning/scim-client.ts';
 import { sloRoutes } from './saml/slo-routes.ts';
 import { SsoService } from './saml/sso-service.ts';
+import { idpMetadata } from './saml/idp-metadata.ts';
 import { ssoRoutes } from './saml/sso-routes.ts';
 import { headlessLoginFastRoute, headlessLoginRoutes } from './saml/headless-login.ts';
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
@@ -82,8 +82,6 @@ export interface IdpAppOptions {
   /** Where users, groups, SPs, fault rules and provisioning targets are kept; in memory when absent. */
   state?: StatePort;
 }
-
-const BINDING = { redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect', post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST' };
 
 /** Waits on the clock: a frozen (test) clock moves forward by `ms` at once; a running one really waits. */
 export function clockSleep(clock: ControllableClock): Sleep {
@@ -145,7 +143,14 @@ export function createIdpApp(options: IdpAppOptions): Express {
   app.get('/', (req, res) => sendIndex(req, res, IDP_INDEX));
   app.use(rejectRepeatedQuery);
   app.use(
-    ssoRoutes(ctx, idpMetadata(entityId, publicUrl, options)),
+    ssoRoutes(
+      ctx,
+      idpMetadata({
+        entityId,
+        publicUrl,
+        signingCertificates: [options.credential.certificateBase64, ...(options.stagedCertificate ? [options.stagedCertificate.certificateBase64] : [])],
+      }),
+    ),
     headlessLoginRoutes(ctx),
     sloRoutes(ctx),
     loginRoutes(ctx),
@@ -174,28 +179,4 @@ export function createIdpApp(options: IdpAppOptions): Express {
   // Browser-facing SAML endpoints answer with a page; the API answers with JSON.
   app.use(ctx.web.errors);
   return withFastRoutes(app, [headlessLoginFastRoute(ctx, logger)], logger);
-}
-
-/** The IdP's metadata: entity ID, signing certificates (a staged one too, for rollover), SSO and SLO on both bindings. */
-function idpMetadata(entityId: string, publicUrl: string, options: Pick<IdpAppOptions, 'credential' | 'stagedCertificate'>): string {
-  return samlify
-    .IdentityProvider({
-      entityID: entityId,
-      signingCert: [options.credential.certificatePem, ...(options.stagedCertificate ? [options.stagedCertificate.certificatePem] : [])],
-      nameIDFormat: [
-        'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-        'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-        'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
-        'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-      ],
-      singleSignOnService: [
-        { Binding: BINDING.redirect, Location: `${publicUrl}/saml/sso` },
-        { Binding: BINDING.post, Location: `${publicUrl}/saml/sso` },
-      ],
-      singleLogoutService: [
-        { Binding: BINDING.redirect, Location: `${publicUrl}/saml/slo` },
-        { Binding: BINDING.post, Location: `${publicUrl}/saml/slo` },
-      ],
-    })
-    .getMetadata();
 }
