@@ -77,10 +77,7 @@ function parse(xml: string): Document {
   let failure: string | undefined;
   let doc: Document | undefined;
   try {
-    doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) } as never).parseFromString(
-      xml,
-      'text/xml',
-    );
+    doc = new DOMParser({ onError: (level: string, message: string) => void (level !== 'warning' && (failure ??= message)) }).parseFromString(xml, 'text/xml');
   } catch (err) {
     // @xmldom/xmldom 0.9 throws on fatal errors (two roots, unclosed tags, duplicate attributes...).
     failure ??= (err as Error).message;

@@ -49,7 +49,7 @@ export function parseXml(xml: string, what: string): Element {
         if (level !== 'warning') throw new Error(message);
       },
     };
-    const doc = new DOMParser(options as ConstructorParameters<typeof DOMParser>[0]).parseFromString(xml, 'text/xml');
+    const doc = new DOMParser(options).parseFromString(xml, 'text/xml');
     root = doc.documentElement;
   } catch (err) {
     throw refuse('invalid-xml', `The ${what} is not well-formed XML: ${(err as Error).message}`);
