@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { join } from 'node:path';
+import { generateCredential, loadOrCreateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 import {
   ACS,
   ACS2,
@@ -38,7 +40,9 @@ describe('mock-idp: SAML responses', () => {
     const xml = decodeResponse(res.body.samlResponse);
     expect(xml).to.contain('Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@acme.com</NameID>');
     expect(xml).to.contain('<Audience>https://sp.example.test/saml/metadata</Audience>');
-    expect(xml).to.contain('Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"><AttributeValue>Alice</AttributeValue>');
+    expect(xml).to.contain(
+      'Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri"><AttributeValue>Alice</AttributeValue>',
+    );
     expect(xml).to.contain('NotOnOrAfter="2026-11-23T09:05:00Z"');
     const verified = await xmlsecVerify(xml, idp.credential.certificatePem, 'Assertion', idp.dir);
     expect(verified.output).to.match(/^OK$/m);
@@ -67,10 +71,96 @@ describe('mock-idp: SAML responses', () => {
 
   it('sends friendly attribute names and a persistent NameID when the SP is set up so', async () => {
     await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, { acsUrls: [ACS], attributeNames: 'friendly', nameIdFormat: 'persistent' });
-    const alice = (await idp.request('GET', '/api/users/alice@acme.com')).body;
     const xml = await xmlOf(idp, { sp: SP, user: 'alice@acme.com' });
-    expect(xml).to.contain(`Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" SPNameQualifier="${SP}">${alice.id}</NameID>`);
+    expect(xml).to.match(new RegExp(`Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" SPNameQualifier="${SP}">[A-Za-z0-9_-]{43}</NameID>`));
     expect(xml).to.contain('Name="givenName" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic"');
+  });
+
+  it('makes persistent NameIDs opaque and pairwise: stable per user and SP, different per SP, nothing of the email', async () => {
+    const persistentAt = async (sp: string) => {
+      const xml = await xmlOf(idp, { sp, user: 'alice@acme.com' });
+      return /nameid-format:persistent"[^>]*>([^<]+)<\/NameID>/.exec(xml)![1]!;
+    };
+    for (const sp of [SP, SP2])
+      await idp.request('PUT', `/api/service-providers/${encodeURIComponent(sp)}`, { acsUrls: [sp === SP ? ACS : ACS2], nameIdFormat: 'persistent' });
+    const first = await persistentAt(SP);
+    expect(first).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(first).not.to.contain('alice');
+    const alice = (await idp.request('GET', '/api/users/alice@acme.com')).body;
+    expect(first).not.to.equal(alice.id);
+    expect(await persistentAt(SP), 'the same at every login').to.equal(first);
+    expect(await persistentAt(SP2), 'another at another SP').not.to.equal(first);
+    // An email change keeps the identifier: it follows the user, not the address.
+    await idp.request('PATCH', '/api/users/alice@acme.com', { email: 'alice.liddell@acme.com' });
+    const renamed = /nameid-format:persistent"[^>]*>([^<]+)<\/NameID>/.exec(await xmlOf(idp, { sp: SP, user: 'alice.liddell@acme.com' }))![1];
+    expect(renamed).to.equal(first);
+    // An SP that wants a user field as its persistent identifier names it.
+    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, { acsUrls: [ACS], nameIdFormat: 'persistent', nameIdSource: 'id' });
+    expect(await xmlOf(idp, { sp: SP, user: 'alice.liddell@acme.com' })).to.contain(`>${alice.id}</NameID>`);
+  });
+
+  it('keeps persistent NameIDs across a restart with the same signing key, and not with another key', async () => {
+    const files = { keyPath: join(idp.dir, 'idp.key.pem'), certPath: join(idp.dir, 'idp.cert.pem') };
+    const valueWith = async (credential: SigningCredential) => {
+      const restarted = await startIdp({ credential, serviceProviders: [{ entityId: SP, acsUrls: [ACS], nameIdFormat: 'persistent' }] });
+      try {
+        return /nameid-format:persistent"[^>]*>([^<]+)<\/NameID>/.exec(await xmlOf(restarted, { sp: SP, user: 'alice@acme.com' }))![1];
+      } finally {
+        await restarted.close();
+      }
+    };
+    // Two loads of the same key files: two processes' worth of credential objects, one key.
+    const first = await valueWith((await loadOrCreateCredential(files, 'test', new Date())).credential);
+    const second = await valueWith((await loadOrCreateCredential(files, 'test', new Date())).credential);
+    expect(second).to.equal(first);
+    expect(await valueWith(await generateCredential('another IdP key', new Date()))).not.to.equal(first);
+  });
+
+  it('lets the NameIDPolicy pick only among the formats the SP allows', async () => {
+    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, { acsUrls: [ACS], nameIdFormats: ['email', 'persistent'] });
+    const shown = (await idp.request('GET', `/api/service-providers/${encodeURIComponent(SP)}`)).body;
+    expect(shown.nameIdFormats).to.deep.equal(['email', 'persistent']);
+    const request = (format: string, id: string) => `http://sp.example.test/?SAMLRequest=${redirectParam(authnRequestXml({ id, nameIdFormat: format }))}`;
+    const persistent = decodeResponse(
+      (await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', '_req-p') })).body
+        .samlResponse,
+    );
+    expect(persistent).to.contain('nameid-format:persistent');
+    const transient = decodeResponse(
+      (await login(idp, { sp: SP, user: 'alice@acme.com', authnRequest: request('urn:oasis:names:tc:SAML:2.0:nameid-format:transient', '_req-t') })).body
+        .samlResponse,
+    );
+    expect(transient).to.contain('status:InvalidNameIDPolicy');
+    expect(transient).not.to.contain('<Assertion');
+    // Without a NameIDPolicy, the SP's own format: the email.
+    expect(await xmlOf(idp, { sp: SP, user: 'alice@acme.com' })).to.contain('nameid-format:emailAddress">alice@acme.com</NameID>');
+  });
+
+  it('sends every mapped user field by default, groups and timezone included, each with its NameFormat', async () => {
+    await idp.request('PATCH', '/api/users/alice@acme.com', { timezone: 'Europe/London', jobTitle: 'Engineer' });
+    const xml = await xmlOf(idp, { sp: SP, user: 'alice@acme.com' });
+    const attributes = [...xml.matchAll(/<Attribute ([^>]*)>(.*?)<\/Attribute>/g)].map(([, head, body]) => ({
+      friendly: /FriendlyName="([^"]+)"/.exec(head!)?.[1],
+      format: /NameFormat="([^"]+)"/.exec(head!)?.[1],
+      values: [...body!.matchAll(/<AttributeValue>([^<]*)<\/AttributeValue>/g)].map((m) => m[1]),
+    }));
+    const byName = Object.fromEntries(attributes.map((a) => [a.friendly, a.values]));
+    expect(byName).to.deep.include({ email: ['alice@acme.com'], timezone: ['Europe/London'], jobTitle: ['Engineer'], givenName: ['Alice'] });
+    expect(byName.groups, 'the groups alice is in').to.be.an('array').that.is.not.empty;
+    expect(byName).to.have.property('displayName');
+    for (const a of attributes) expect(a.format, a.friendly).to.equal('urn:oasis:names:tc:SAML:2.0:attrname-format:uri');
+  });
+
+  it("narrows the default set to the fields an SP's registration names, and says which names have no default", async () => {
+    const put = await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, { acsUrls: [ACS], attributes: ['email', 'groups'] });
+    expect(put.status, put.text).to.equal(200);
+    expect(put.body.attributes.map((a: { source: string }) => a.source)).to.deep.equal(['email', 'groups']);
+    const xml = await xmlOf(idp, { sp: SP, user: 'alice@acme.com' });
+    expect(xml).to.contain('FriendlyName="email"').and.to.contain('FriendlyName="groups"');
+    expect(xml).not.to.contain('FriendlyName="givenName"');
+    const refused = await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, { acsUrls: [ACS], attributes: ['email', 'groupIds'] });
+    expect(refused.status).to.equal(400);
+    expect(refused.text).to.contain('groupIds has no default attribute');
   });
 
   it('refuses unknown SPs and users with clear codes', async () => {

@@ -5,6 +5,7 @@ import type { IdpUser } from '../directory/user.ts';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { NAME_ID_FORMATS, type NameIdFormat, type ServiceProvider, type UserSource } from '../service-providers/service-provider.ts';
 import { samlId } from './random-ids.ts';
+import { pairwiseId, requireNameIdFormat } from './name-id.ts';
 import { buildSignedResponse, STATUS, type ResponseSpec, type SamlAttribute, type SigningSpec } from './response.ts';
 
 const PASSWORD_CONTEXT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -43,27 +44,25 @@ export function attributesFor(directory: Directory, sp: ServiceProvider, user: I
   return sp.attributes.map((a) => ({ name: a.name, nameFormat: a.nameFormat, friendlyName: a.friendlyName, values: sourceValues(directory, user, a.source) }));
 }
 
-function nameIdFormatFor(sp: ServiceProvider, requested?: string): NameIdFormat {
-  if (!requested || requested === NAME_ID_FORMATS.unspecified) return sp.nameIdFormat;
-  const format = (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]).find((k) => NAME_ID_FORMATS[k] === requested);
-  if (!format) throw badRequest('invalid-name-id-policy', unsupportedNameIdFormat(requested));
-  return format;
+/**
+ * The NameID's value: from the SP's `nameIdSource` when it names one; else
+ * random per login (transient), a pairwise pseudonym (persistent) or the email.
+ */
+function nameIdValueFor(idp: IdpIdentity, sp: ServiceProvider, user: IdpUser, format: NameIdFormat): string {
+  if (format === 'transient') return samlId();
+  if (sp.nameIdSource === undefined && format === 'persistent') return pairwiseId(idp.credential, user, sp.entityId);
+  const source = sp.nameIdSource ?? 'email';
+  const value = sourceValues(idp.directory, user, source)[0];
+  if (!value) throw badRequest('name-id-source-empty', `${user.email} has no ${source}, which ${sp.entityId} uses as NameID.`);
+  return value;
 }
-
-export const unsupportedNameIdFormat = (requested: string) =>
-  `The requested NameID format ${requested} is not supported (email, persistent, transient, unspecified).`;
-
-/** Whether the IdP can honour an AuthnRequest's NameIDPolicy Format. */
-export const supportsNameIdFormat = (requested: string | undefined) => !requested || (Object.values(NAME_ID_FORMATS) as string[]).includes(requested);
 
 /** The response specification for a successful login, before any fault alters it. */
 export function loginResponseSpec(idp: IdpIdentity, input: LoginResponseInput): ResponseSpec {
   const now = idp.clock.now();
   const { sp, user } = input;
-  const format = nameIdFormatFor(sp, input.requestedNameIdFormat);
-  const nameIdValue =
-    format === 'transient' ? samlId() : format === 'persistent' && sp.nameIdSource === 'id' ? user.id : sourceValues(idp.directory, user, sp.nameIdSource)[0];
-  if (!nameIdValue) throw badRequest('name-id-source-empty', `${user.email} has no ${sp.nameIdSource}, which ${sp.entityId} uses as NameID.`);
+  const format = requireNameIdFormat(sp, input.requestedNameIdFormat);
+  const nameIdValue = nameIdValueFor(idp, sp, user, format);
   return {
     id: samlId(),
     issuer: idp.entityId,

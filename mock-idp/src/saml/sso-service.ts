@@ -15,15 +15,8 @@ import { decodePostMessage, decodeRedirectMessage, verifyEmbeddedSignature, veri
 import { encryptAssertion } from './encryption.ts';
 import { dropExpired, IdpSessions, type IdpSession } from './idp-sessions.ts';
 import { samlId } from './random-ids.ts';
-import {
-  errorResponseSpec,
-  loginResponseSpec,
-  signingFor,
-  signResponse,
-  supportsNameIdFormat,
-  unsupportedNameIdFormat,
-  type IdpIdentity,
-} from './login-response.ts';
+import { errorResponseSpec, loginResponseSpec, signingFor, signResponse, type IdpIdentity } from './login-response.ts';
+import { nameIdFormatFor, unsupportedNameIdFormat } from './name-id.ts';
 import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl } from './logout.ts';
 import { STATUS } from './response.ts';
 
@@ -162,10 +155,10 @@ export class SsoService {
     const login = this.pendingLogin(loginId);
     const { sp } = login;
     const user = this.directory.getUser(session.userId);
-    if (!supportsNameIdFormat(login.request?.nameIdFormat)) {
+    if (!nameIdFormatFor(sp, login.request?.nameIdFormat)) {
       // SAML core §3.4.1.1: a NameIDPolicy the IdP cannot satisfy is answered with a status, at the ACS.
       this.pending.delete(loginId);
-      const message = unsupportedNameIdFormat(login.request!.nameIdFormat!);
+      const message = unsupportedNameIdFormat(sp, login.request!.nameIdFormat!);
       const error = errorResponseSpec(this.idp, login.acsUrl, login.request!.id, STATUS.requester, STATUS.invalidNameIdPolicy, message);
       return this.deliver(login, signResponse(this.idp, sp, error), { id: error.id, user: user.email });
     }

@@ -17,15 +17,30 @@ export const USER_SOURCES = ['email', 'userName', 'id', ...PROFILE_SOURCES, 'gro
 export type UserSource = (typeof USER_SOURCES)[number];
 
 const CLAIMS = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims';
-/** What Entra ID sends by default (plus department), under its claim URIs. */
+const URI_FORMAT = 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri';
+const claim = (source: UserSource, name: string): AttributeMapping => ({ name, friendlyName: source, source, nameFormat: URI_FORMAT });
+/**
+ * What an SP gets unless its registration says otherwise: every user field a
+ * mapping can read, each under a URI with its NameFormat. Entra ID's claim
+ * URIs where it has one (given name, surname, email, name, display name,
+ * groups), the same namespace for the others.
+ */
 export const DEFAULT_ATTRIBUTES: AttributeMapping[] = [
-  { name: `${CLAIMS}/givenname`, friendlyName: 'givenName', source: 'givenName' },
-  { name: `${CLAIMS}/surname`, friendlyName: 'surname', source: 'surname' },
-  { name: `${CLAIMS}/emailaddress`, friendlyName: 'email', source: 'email' },
-  { name: `${CLAIMS}/name`, friendlyName: 'name', source: 'userName' },
-  { name: 'http://schemas.microsoft.com/identity/claims/displayname', friendlyName: 'displayName', source: 'displayName' },
-  { name: `${CLAIMS}/department`, friendlyName: 'department', source: 'department' },
+  claim('givenName', `${CLAIMS}/givenname`),
+  claim('surname', `${CLAIMS}/surname`),
+  claim('email', `${CLAIMS}/emailaddress`),
+  claim('userName', `${CLAIMS}/name`),
+  claim('displayName', 'http://schemas.microsoft.com/identity/claims/displayname'),
+  claim('department', `${CLAIMS}/department`),
+  claim('jobTitle', `${CLAIMS}/jobtitle`),
+  claim('organization', `${CLAIMS}/organization`),
+  claim('timezone', `${CLAIMS}/timezone`),
+  claim('preferredLanguage', `${CLAIMS}/preferredlanguage`),
+  claim('employeeId', `${CLAIMS}/employeeid`),
+  claim('manager', `${CLAIMS}/manager`),
+  claim('groups', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups'),
 ];
+const DEFAULT_SOURCES = DEFAULT_ATTRIBUTES.map((a) => a.source);
 
 const url = z.url({ protocol: /^https?$/ });
 /** A certificate given as PEM or as the bare base64 DER that metadata carries. */
@@ -70,10 +85,17 @@ export const serviceProviderInput = z
     certificate: pem.optional(),
     /** Refuse AuthnRequests that are not signed (needs `certificate`). */
     wantAuthnRequestsSigned: z.boolean().optional(),
+    /** The NameID format sent when the AuthnRequest asks for none (or for unspecified). */
     nameIdFormat: z.enum(Object.keys(NAME_ID_FORMATS) as [NameIdFormat, ...NameIdFormat[]]).default('email'),
-    /** Defaults: the email, or the stable user id for persistent NameIDs. */
+    /** The formats the SP's NameIDPolicy may ask for; another is answered InvalidNameIDPolicy. All four by default. */
+    nameIdFormats: z
+      .array(z.enum(Object.keys(NAME_ID_FORMATS) as [NameIdFormat, ...NameIdFormat[]]))
+      .min(1)
+      .optional(),
+    /** A user field to send as the NameID. Without one: the email, a pairwise pseudonym for persistent, a random value for transient. */
     nameIdSource: z.enum(USER_SOURCES).optional(),
-    attributes: z.array(attributeMapping).optional(),
+    /** What to send: attribute mappings, or user fields (`"email"`, `"groups"`) to narrow the default set to. */
+    attributes: z.array(z.union([z.enum(USER_SOURCES), attributeMapping])).optional(),
     /** Send short names (givenName, email...) instead of the claim URIs. */
     attributeNames: z.enum(['claims', 'friendly']).default('claims'),
     signing: z.enum(['assertion', 'response', 'both']).default('assertion'),
@@ -88,6 +110,10 @@ export const serviceProviderInput = z
   })
   .strict()
   .superRefine((sp, ctx) => {
+    sp.attributes?.forEach((a, i) => {
+      if (typeof a === 'string' && !DEFAULT_SOURCES.includes(a))
+        ctx.addIssue({ code: 'custom', path: ['attributes', i], message: `${a} has no default attribute: give {name, source} for it` });
+    });
     if (sp.wantAuthnRequestsSigned && !sp.certificate)
       ctx.addIssue({ code: 'custom', path: ['certificate'], message: 'required when wantAuthnRequestsSigned is true' });
     if (sp.encryptAssertions && !sp.certificate && !sp.encryptionCertificate)
@@ -102,7 +128,8 @@ export interface ServiceProvider {
   certificate?: string;
   wantAuthnRequestsSigned: boolean;
   nameIdFormat: NameIdFormat;
-  nameIdSource: UserSource;
+  nameIdFormats: NameIdFormat[];
+  nameIdSource?: UserSource;
   attributes: AttributeMapping[];
   signing: 'assertion' | 'response' | 'both';
   signatureAlgorithm: 'rsa-sha256' | 'rsa-sha512';
@@ -118,7 +145,8 @@ export interface ServiceProvider {
 const toPem = (cert: string) => certificateOf(cert).toString();
 
 export function toServiceProvider(input: z.output<typeof serviceProviderInput>): ServiceProvider {
-  const attributes = (input.attributes ?? DEFAULT_ATTRIBUTES).map((a) =>
+  const chosen = input.attributes?.map((a) => (typeof a === 'string' ? DEFAULT_ATTRIBUTES.find((d) => d.source === a)! : a));
+  const attributes = (chosen ?? DEFAULT_ATTRIBUTES).map((a) =>
     input.attributeNames === 'friendly' && a.friendlyName
       ? { source: a.source, name: a.friendlyName, nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic' }
       : a,
@@ -130,7 +158,8 @@ export function toServiceProvider(input: z.output<typeof serviceProviderInput>):
     certificate: input.certificate && toPem(input.certificate),
     wantAuthnRequestsSigned: input.wantAuthnRequestsSigned ?? false,
     nameIdFormat: input.nameIdFormat,
-    nameIdSource: input.nameIdSource ?? (input.nameIdFormat === 'persistent' ? 'id' : 'email'),
+    nameIdFormats: [...new Set([input.nameIdFormat, ...(input.nameIdFormats ?? (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]))])],
+    ...(input.nameIdSource ? { nameIdSource: input.nameIdSource } : {}),
     attributes,
     signing: input.signing,
     signatureAlgorithm: input.signatureAlgorithm,
@@ -158,7 +187,8 @@ export function serviceProviderView(sp: ServiceProvider): ServiceProviderInput {
     ...(sp.certificate ? { certificate: sp.certificate } : {}),
     wantAuthnRequestsSigned: sp.wantAuthnRequestsSigned,
     nameIdFormat: sp.nameIdFormat,
-    nameIdSource: sp.nameIdSource,
+    nameIdFormats: sp.nameIdFormats,
+    ...(sp.nameIdSource ? { nameIdSource: sp.nameIdSource } : {}),
     attributes: sp.attributes,
     signing: sp.signing,
     signatureAlgorithm: sp.signatureAlgorithm,

@@ -25,6 +25,8 @@ sp = {
         "want_response_signed": False,
         "allow_unsolicited": True,
     }},
+    # Claim URIs (NameFormat uri) that pysaml2 has no converter for are kept under their name, not dropped.
+    "allow_unknown_attributes": True,
 }
 if keys:
     sp["key_file"], sp["cert_file"] = keys
