@@ -332,3 +332,38 @@ describe('gateway: IdP-initiated login when the connection allows it', function 
     expect((await stack.core.get(`/api/login/connections/${stack.connection.id}`, { key: GATEWAY_KEY })).body.allowIdpInitiated).to.equal(true);
   });
 });
+
+describe('gateway: IdPs that sign only the Response', function () {
+  this.timeout(30_000);
+  const signOnlyTheResponse = (stack: Stack) =>
+    stack.idp.request('PUT', `/api/service-providers/${encodeURIComponent(stack.connection.spEntityId)}`, {
+      acsUrls: [stack.connection.acsUrl],
+      signing: 'response',
+    });
+
+  it('are refused by a connection that wants assertions signed (the default): saml-assertion-unsigned', async () => {
+    const stack = await startStack();
+    try {
+      await signOnlyTheResponse(stack);
+      const { callback } = await ssoLogin(stack, 'alice@acme.com');
+      expect(callback.status).to.equal(401);
+      expect(callback.body.error.code).to.equal('saml-assertion-unsigned');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('log in through a connection with wantAssertionsSigned: false, whose Response signature still covers the assertion', async () => {
+    const stack = await startStack({ wantAssertionsSigned: false });
+    try {
+      expect((await stack.core.get(`/api/orgs/${stack.org.id}/directories/${stack.directoryId}/saml`)).body.wantAssertionsSigned).to.equal(false);
+      await signOnlyTheResponse(stack);
+      const { callback } = await ssoLogin(stack, 'alice@acme.com');
+      expect(callback.status, callback.text).to.equal(303);
+      const altered = await ssoLogin(stack, 'alice@acme.com', { tamper: (xml) => xml.replace('>alice@acme.com</NameID>', '>carol@acme.com</NameID>') });
+      expect(altered.callback.body.error.code).to.equal('saml-signature-invalid');
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -197,6 +197,7 @@ async function connectIdp(
     certificate: metadata.certificatePem,
     allowIdpInitiated: config.saml.allowIdpInitiated,
     signAuthnRequests: config.saml.signAuthnRequests,
+    wantAssertionsSigned: config.saml.wantAssertionsSigned,
     displayNameFromSaml: config.saml.displayNameFromSaml,
     ...(config.saml.singleLogout && metadata.sloUrl ? { sloUrl: metadata.sloUrl } : {}),
   });

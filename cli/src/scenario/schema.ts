@@ -105,11 +105,13 @@ export const scenarioSchema = z.strictObject({
           allowIdpInitiated: z.boolean().default(false),
           /** The gateway signs its AuthnRequests; the IdP, which imports the gateway's metadata, then requires it. */
           signAuthnRequests: z.boolean().default(false),
+          /** The assertion itself must be signed (as the product has it); false also takes a signed Response covering it. */
+          wantAssertionsSigned: z.boolean().default(true),
           singleLogout: z.boolean().default(true),
           /** What a SAML login writes into the display name: given + family name, family + given, or nothing. */
           displayNameFromSaml: z.enum(DISPLAY_NAME_FROM_SAML).default('given-family'),
         })
-        .default({ allowIdpInitiated: false, signAuthnRequests: false, singleLogout: true, displayNameFromSaml: 'given-family' }),
+        .default({ allowIdpInitiated: false, signAuthnRequests: false, wantAssertionsSigned: true, singleLogout: true, displayNameFromSaml: 'given-family' }),
       /** How core's SCIM server for this directory answers: the RFCs, or like the vendor's (its limits and rate). */
       scim: z
         .strictObject({

@@ -16,6 +16,7 @@ export interface SamlConnectionInput {
   certificate: string;
   allowIdpInitiated?: boolean;
   signAuthnRequests?: boolean;
+  wantAssertionsSigned?: boolean;
   displayNameFromSaml?: DisplayNameFromSaml;
 }
 
@@ -111,6 +112,7 @@ export class DirectoryService {
         certificate: parsed.pem,
         allowIdpInitiated: input.allowIdpInitiated ?? false,
         signAuthnRequests: input.signAuthnRequests ?? false,
+        wantAssertionsSigned: input.wantAssertionsSigned ?? true,
         displayNameFromSaml: input.displayNameFromSaml ?? existing?.displayNameFromSaml ?? 'given-family',
         lastLoginAt: existing?.lastLoginAt ?? null,
         createdAt: existing?.createdAt ?? now,

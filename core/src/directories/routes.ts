@@ -87,6 +87,8 @@ export function directoryRoutes(directories: DirectoryService, drift: DriftServi
         certificate: z.string().min(1).max(20_000),
         allowIdpInitiated: z.boolean().optional(),
         signAuthnRequests: z.boolean().optional(),
+        /** Whether the assertion must be signed itself (the default, as the product has it); false also takes a signed Response around it. */
+        wantAssertionsSigned: z.boolean().optional(),
         displayNameFromSaml: z.enum(DISPLAY_NAME_FROM_SAML).optional(),
       }),
       handle: ({ params, body }) => directories.setSaml(params.orgId!, params.directoryId!, body),

@@ -12,6 +12,8 @@ export interface SamlConnection {
   certificate: string;
   allowIdpInitiated: boolean;
   signAuthnRequests: boolean;
+  /** The assertion itself must be signed; when false, a signed Response covering it is enough. */
+  wantAssertionsSigned: boolean;
   /**
    * What a SAML login does to the display name: `given-family` (the product's
    * way: "Alice Liddell" at every login), `family-given` (for people who write

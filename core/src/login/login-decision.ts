@@ -32,6 +32,7 @@ export interface IdpTarget {
   spEntityId: string;
   acsUrl: string;
   signAuthnRequests: boolean;
+  wantAssertionsSigned: boolean;
   allowIdpInitiated: boolean;
 }
 
@@ -96,6 +97,7 @@ export function decideLogin(email: string, account: Account | undefined, org: Sn
         ssoUrl: connection.ssoUrl,
         ...serviceProviderUrls(gatewayUrl, connection.id),
         signAuthnRequests: connection.signAuthnRequests,
+        wantAssertionsSigned: connection.wantAssertionsSigned,
         allowIdpInitiated: connection.allowIdpInitiated,
       }
     : null;

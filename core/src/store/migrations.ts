@@ -337,4 +337,9 @@ ALTER TABLE saml_connections ADD COLUMN last_login_at TEXT;`,
     name: "a directory's SCIM rate limit (JSON, 'off', or null for its fidelity's default)",
     sql: `ALTER TABLE directories ADD COLUMN scim_rate_limit TEXT;`,
   },
+  {
+    version: 11,
+    name: 'whether a SAML connection needs the assertion itself signed (else a signed Response covering it is enough)',
+    sql: `ALTER TABLE saml_connections ADD COLUMN want_assertions_signed INTEGER NOT NULL DEFAULT 1 CHECK (want_assertions_signed IN (0,1));`,
+  },
 ];

@@ -51,6 +51,8 @@ describe('api: directories and SAML connections', () => {
       // IdP-initiated login is opt-in: an unsolicited response is what a login CSRF or a stripped InResponseTo looks like.
       allowIdpInitiated: false,
       signAuthnRequests: false,
+      // As the product: the assertion itself must be signed unless the admin says a signed Response is enough.
+      wantAssertionsSigned: true,
     });
     expect(saml.body.certificateInfo.subject).to.include('mock-idp.test');
     // updating keeps the connection id, so the SP entity ID the IdP knows stays valid
@@ -59,9 +61,10 @@ describe('api: directories and SAML connections', () => {
       ssoUrl: 'http://localhost:7000/saml/sso',
       certificate,
       allowIdpInitiated: true,
+      wantAssertionsSigned: false,
     });
     expect(updated.body.id).to.equal(saml.body.id);
-    expect(updated.body.allowIdpInitiated).to.equal(true);
+    expect(updated.body).to.include({ allowIdpInitiated: true, wantAssertionsSigned: false });
     expect((await core.get(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).body.idpEntityId).to.equal('https://idp.example/v2');
     expect((await core.delete(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).status).to.equal(204);
     expect((await core.get(`/api/orgs/${orgId}/directories/${directory.id}/saml`)).body.error.code).to.equal('saml-connection-not-found');

@@ -62,6 +62,7 @@ export const CONNECTION: SamlConnection = {
   certificate: '-----BEGIN CERTIFICATE-----',
   allowIdpInitiated: false,
   signAuthnRequests: false,
+  wantAssertionsSigned: true,
   displayNameFromSaml: 'given-family',
   lastLoginAt: null,
   createdAt: AT,

@@ -34,6 +34,8 @@ export interface Expectations {
   /** The IdP entity ID the connection pins. */
   issuer: string;
   now: Date;
+  /** The assertion must carry its own signature; when false, a signed Response around it is enough. Default true. */
+  wantAssertionsSigned?: boolean;
 }
 
 export interface CheckedResponse {
@@ -62,6 +64,13 @@ const reject = (code: GatewayReason, message: string): never => {
 const elements = (root: Document | Element, ns: string, name: string) => Array.from<Element>(root.getElementsByTagNameNS(ns, name));
 const children = (el: Element, ns: string, name: string) =>
   Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
+
+/** Whether an element carries, as a direct child, a signature whose one reference is the element itself. */
+function signsItsParent(el: Element): boolean {
+  const signature = children(el, DSIG, 'Signature')[0];
+  const reference = signature && elements(signature, DSIG, 'Reference')[0]?.getAttribute('URI');
+  return signature !== undefined && !!el.getAttribute('ID') && reference === `#${el.getAttribute('ID')}`;
+}
 
 export function decodeSamlResponse(encoded: unknown): string {
   if (typeof encoded !== 'string' || !encoded) return reject('saml-response-missing', 'No SAMLResponse was posted.');
@@ -156,15 +165,17 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   for (const signature of elements(doc, DSIG, 'Signature')) {
     if (children(signature, DSIG, 'SignedInfo').length !== 1) reject('saml-signature-invalid', 'A signature must hold exactly one SignedInfo.');
   }
-  // The assertion must be signed itself: a signed Response around an unsigned assertion is not enough here.
-  const assertionSignature = children(assertion, DSIG, 'Signature')[0];
-  const reference = assertionSignature && elements(assertionSignature, DSIG, 'Reference')[0]?.getAttribute('URI');
-  if (!assertionSignature || reference !== `#${assertion.getAttribute('ID')}`) reject('saml-assertion-unsigned', 'The assertion is not signed by the IdP.');
+  // The assertion signed itself; where the connection allows it, a signed Response covering it instead (the library checks each signature).
+  const assertionSigned = signsItsParent(assertion);
+  const responseSigned = signsItsParent(root);
+  if (!assertionSigned && (expect.wantAssertionsSigned ?? true))
+    reject('saml-assertion-unsigned', 'The assertion is not signed by the IdP (this connection wants assertions signed).');
+  if (!assertionSigned && !responseSigned) reject('saml-assertion-unsigned', 'Neither the assertion nor the response is signed by the IdP.');
 
-  // Where and for whom.
+  // Where and for whom. SAML requires a Destination on signed Responses only (SAML bindings §3.5.5.2).
   const destination = root.getAttribute('Destination');
-  if (!destination) reject('saml-destination-missing', 'The response names no Destination.');
-  if (destination !== expect.acsUrl) reject('saml-destination-mismatch', `The response is for ${destination}, not this ACS (${expect.acsUrl}).`);
+  if (!destination && responseSigned) reject('saml-destination-missing', 'The response is signed but names no Destination.');
+  if (destination && destination !== expect.acsUrl) reject('saml-destination-mismatch', `The response is for ${destination}, not this ACS (${expect.acsUrl}).`);
   const issuers = [children(root, SAML, 'Issuer')[0], children(assertion, SAML, 'Issuer')[0]];
   if (!issuers[1]) reject('saml-issuer-missing', 'The assertion names no Issuer.');
   for (const issuer of issuers) {

@@ -46,7 +46,13 @@ export function samlRoutes(ctx: SamlContext): Router {
     let checked;
     try {
       if (read instanceof SamlRejection) throw read;
-      checked = checkResponse(read, { acsUrl: connection.acsUrl, audience: connection.spEntityId, issuer: connection.idpEntityId, now: ctx.clock.now() });
+      checked = checkResponse(read, {
+        acsUrl: connection.acsUrl,
+        audience: connection.spEntityId,
+        issuer: connection.idpEntityId,
+        now: ctx.clock.now(),
+        wantAssertionsSigned: connection.wantAssertionsSigned,
+      });
       if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) throw unknownRequest();
       if (sent && !fromBoundBrowser(req, sent.browser)) {
         throw new SamlRejection('saml-response-other-browser', 'This response answers a login started in another browser: start the login again here.');

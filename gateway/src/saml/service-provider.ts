@@ -138,7 +138,8 @@ export class SamlServiceProvider {
       audience: connection.spEntityId,
       idpCert: connection.certificate,
       idpIssuer: connection.idpEntityId,
-      wantAssertionsSigned: true,
+      // The assertion signed itself unless the connection also takes a signed Response around it; response-checks.ts says which.
+      wantAssertionsSigned: connection.wantAssertionsSigned,
       wantAuthnResponseSigned: false,
       acceptedClockSkewMs: -1,
       validateInResponseTo: (connection.allowIdpInitiated ? 'ifPresent' : 'always') as SamlConfig['validateInResponseTo'],

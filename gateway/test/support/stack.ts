@@ -36,6 +36,7 @@ export interface Stack {
 export async function startStack(
   options: {
     allowIdpInitiated?: boolean;
+    wantAssertionsSigned?: boolean;
     displayNameFromSaml?: string;
     pilot?: string[];
     singleLogout?: boolean;
@@ -56,6 +57,7 @@ export async function startStack(
     certificate: idp.credential.certificatePem,
     // Unless a test says, the connection keeps core's default (no IdP-initiated login).
     ...(options.allowIdpInitiated === undefined ? {} : { allowIdpInitiated: options.allowIdpInitiated }),
+    ...(options.wantAssertionsSigned === undefined ? {} : { wantAssertionsSigned: options.wantAssertionsSigned }),
     ...(options.singleLogout ? { sloUrl: 'http://localhost:7000/saml/slo' } : {}),
     ...(options.signAuthnRequests ? { signAuthnRequests: true } : {}),
     ...(options.displayNameFromSaml ? { displayNameFromSaml: options.displayNameFromSaml } : {}),

@@ -87,11 +87,11 @@ export class OrgRows extends Statements {
   }
   async upsertConnection(c: SamlConnection) {
     this.run(
-      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, display_name_from_saml, last_login_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, want_assertions_signed, display_name_from_saml, last_login_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url, slo_url = excluded.slo_url,
          certificate = excluded.certificate, allow_idp_initiated = excluded.allow_idp_initiated,
-         sign_authn_requests = excluded.sign_authn_requests, display_name_from_saml = excluded.display_name_from_saml, updated_at = excluded.updated_at`,
+         sign_authn_requests = excluded.sign_authn_requests, want_assertions_signed = excluded.want_assertions_signed, display_name_from_saml = excluded.display_name_from_saml, updated_at = excluded.updated_at`,
       [
         c.id,
         c.directoryId,
@@ -101,6 +101,7 @@ export class OrgRows extends Statements {
         c.certificate,
         c.allowIdpInitiated ? 1 : 0,
         c.signAuthnRequests ? 1 : 0,
+        c.wantAssertionsSigned ? 1 : 0,
         c.displayNameFromSaml,
         c.lastLoginAt,
         c.createdAt,

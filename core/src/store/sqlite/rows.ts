@@ -189,6 +189,7 @@ export const toConnection = (r: Row): SamlConnection => ({
   certificate: String(r.certificate),
   allowIdpInitiated: bool(r.allow_idp_initiated),
   signAuthnRequests: bool(r.sign_authn_requests),
+  wantAssertionsSigned: bool(r.want_assertions_signed),
   displayNameFromSaml: (r.display_name_from_saml ?? 'given-family') as SamlConnection['displayNameFromSaml'],
   lastLoginAt: str(r.last_login_at),
   createdAt: String(r.created_at),
