@@ -15,6 +15,7 @@ import { IdentityTokens } from './products/identity-tokens.ts';
 import { productApi } from './products/product-api.ts';
 import { productRoutes } from './products/product-routes.ts';
 import { samlRoutes } from './saml/saml-routes.ts';
+import { logoutRoutes } from './saml/logout-routes.ts';
 import { SamlServiceProvider } from './saml/service-provider.ts';
 import { sessionRoutes } from './sessions/session-routes.ts';
 import { sessionStarter } from './sessions/session-start.ts';
@@ -100,6 +101,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     passwordRoutes(ctx),
     twoStepRoutes(ctx),
     samlRoutes(ctx),
+    logoutRoutes(ctx),
     sessionRoutes(ctx),
     productRoutes(ctx),
     adminRoutes(ctx, options.harness ?? true),

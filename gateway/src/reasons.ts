@@ -60,7 +60,9 @@ export const GATEWAY_REASONS = reasons({
   'saml-assertion-replayed': { status: 401, sentence: 'This assertion was used already: each is good once, until it expires.' },
   'saml-response-invalid': { status: 401, sentence: 'The response did not validate for another reason, given in the message.' },
   // single logout
-  'slo-response-missing': { status: 400, sentence: 'No SAMLResponse in the logout callback.' },
+  'slo-message-missing': { status: 400, sentence: 'No SAMLRequest or SAMLResponse at the logout endpoint.' },
+  'slo-request-unsigned': { status: 401, sentence: "The IdP's LogoutRequest is not signed (SAML requires it on the front-channel bindings)." },
+  'slo-request-invalid': { status: 401, sentence: "The IdP's LogoutRequest does not verify with the connection's certificate, or is not for this gateway." },
   'slo-response-unsigned': { status: 401, sentence: 'The LogoutResponse is not signed.' },
   'slo-response-invalid': { status: 401, sentence: "The IdP's LogoutResponse does not verify or does not answer our request." },
   // the gateway itself

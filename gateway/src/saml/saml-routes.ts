@@ -8,14 +8,14 @@ import { fromBoundBrowser } from './browser-binding.ts';
 type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession' | 'refuse'>;
 
 /** The connection a SAML endpoint names in `?connection=saml-<id>`, or undefined. */
-const connectionParam = (req: Request) => {
+export const connectionParam = (req: Request) => {
   const value = (req.query as Record<string, string | undefined>).connection ?? '';
   return value.startsWith('saml-') ? value.slice(5) : undefined;
 };
 
 /**
- * The SAML service provider's endpoints: metadata, the ACS and the logout
- * callback. The gateway validates; core decides who the assertion may log in
+ * The SAML service provider's endpoints: metadata and the ACS (single logout
+ * is logout-routes.ts). The gateway validates; core decides who the assertion may log in
  * (one call, `completeLogin`).
  */
 export function samlRoutes(ctx: SamlContext): Router {
@@ -92,22 +92,6 @@ export function samlRoutes(ctx: SamlContext): Router {
     await ctx.startSession(req, res, completion, relay && isRelativePath(relay) ? relay : '/');
   });
 
-  /** The IdP's LogoutResponse (HTTP-Redirect): signed by the connection's certificate, answering our request. */
-  router.get('/logout/callback', async (req, res) => {
-    const query = req.query as Record<string, string | undefined>;
-    const connectionId = connectionParam(req);
-    if (connectionId === undefined) return refuse(req, res, 'connection-unknown', 'The logout callback names no SAML connection.', { status: 400 });
-    const connection = await ctx.connectionFor(connectionId);
-    if (!query.SAMLResponse) return refuse(req, res, 'slo-response-missing', 'No SAMLResponse in the query.');
-    if (!query.Signature || !query.SigAlg) return refuse(req, res, 'slo-response-unsigned', 'The LogoutResponse is not signed.');
-    try {
-      await sp.validateLogoutRedirect(connection, query, req.originalUrl.slice(req.originalUrl.indexOf('?') + 1));
-    } catch (err) {
-      return refuse(req, res, 'slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
-    }
-    const relay = query.RelayState;
-    res.redirect(303, relay && isRelativePath(relay) ? relay : '/login?reason=logged-out');
-  });
   return router;
 }
 

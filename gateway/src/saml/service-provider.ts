@@ -9,6 +9,9 @@ import type { Connection } from '@rehearsal/core/client';
 import { ExpiringMap } from '../expiring-map.ts';
 import { ExpiringKeys, REQUEST_TTL_MS } from './request-store.ts';
 import { bindBrowser } from './browser-binding.ts';
+import { spMetadata } from './sp-metadata.ts';
+import { checkLogoutResponse, type LogoutDelivery, type LogoutEnvelope } from './logout-messages.ts';
+import { SamlRejection } from './response-checks.ts';
 
 /** What passport-saml read from a response whose signature held. */
 export type SamlProfile = Record<string, unknown> & { nameID?: string; sessionIndex?: string; attributes?: Record<string, unknown> };
@@ -89,10 +92,16 @@ export class SamlServiceProvider {
     return { err, profile: user || undefined };
   }
 
-  /** SP metadata of a connection; one that signs its AuthnRequests publishes the certificate IdPs verify them with. */
+  /** SP metadata of a connection: its URLs, single logout on both bindings, and the certificate IdPs verify the gateway's signatures with. */
   async metadata(connection: Connection): Promise<string> {
-    const signingCertificate = connection.signAuthnRequests ? await this.certificatePem() : null;
-    return new SAML({ ...this.options(connection), wantAssertionsSigned: true }).generateServiceProviderMetadata(null, signingCertificate);
+    return spMetadata({
+      entityId: connection.spEntityId,
+      acsUrl: connection.acsUrl,
+      sloUrl: sloCallbackUrl(connection),
+      signingCertificate: (await this.certificatePem()).replace(/-----[^-]+-----|\s+/g, ''),
+      authnRequestsSigned: connection.signAuthnRequests,
+      wantAssertionsSigned: connection.wantAssertionsSigned,
+    });
   }
 
   /** A LogoutRequest for a session started through `connection`, as a Redirect URL. */
@@ -104,9 +113,47 @@ export class SamlServiceProvider {
     );
   }
 
-  /** Checks a LogoutResponse on the Redirect binding: its signature covers the raw query. */
-  async validateLogoutRedirect(connection: Connection, query: Record<string, string | undefined>, rawQuery: string): Promise<void> {
-    await new SAML(this.options(connection)).validateRedirectAsync(query, rawQuery);
+  /**
+   * Checks an IdP's LogoutRequest (read by readLogoutMessage): its signature by
+   * the connection's certificate, its Issuer and Destination; what it names.
+   */
+  async verifyLogoutRequest(connection: Connection, delivery: LogoutDelivery, envelope: LogoutEnvelope): Promise<{ nameId: string; sessionIndexes: string[] }> {
+    if (envelope.destination !== undefined && envelope.destination !== sloCallbackUrl(connection))
+      throw new SamlRejection('slo-request-invalid', `The LogoutRequest is for ${envelope.destination}, not ${sloCallbackUrl(connection)}.`);
+    const saml = new SAML(this.options(connection));
+    try {
+      if (delivery.binding === 'redirect') await saml.validateRedirectAsync(delivery.query, delivery.rawQuery);
+      else await saml.validatePostRequestAsync({ SAMLRequest: delivery.fields.SAMLRequest! });
+    } catch (err) {
+      throw new SamlRejection('slo-request-invalid', `The IdP's LogoutRequest was refused: ${(err as Error).message}.`);
+    }
+    if (!envelope.nameId) throw new SamlRejection('slo-request-invalid', 'The LogoutRequest names nobody (no NameID).');
+    return { nameId: envelope.nameId, sessionIndexes: envelope.sessionIndexes };
+  }
+
+  /**
+   * Checks the IdP's LogoutResponse to a LogoutRequest this gateway sent: status,
+   * Issuer, Destination, signature; the request is answered once.
+   */
+  async verifyLogoutResponse(connection: Connection, delivery: LogoutDelivery, envelope: LogoutEnvelope): Promise<void> {
+    checkLogoutResponse(envelope, { issuer: connection.idpEntityId, destination: sloCallbackUrl(connection) });
+    const answers = envelope.inResponseTo;
+    if (answers === undefined || !this.requests.has(answers))
+      throw new SamlRejection('slo-response-invalid', 'The LogoutResponse answers no logout this gateway is waiting for.');
+    // InResponseTo is checked above: node-saml looks for it on a Response element only, which a LogoutResponse is not.
+    const saml = new SAML({ ...this.options(connection), validateInResponseTo: 'never' as SamlConfig['validateInResponseTo'] });
+    try {
+      if (delivery.binding === 'redirect') await saml.validateRedirectAsync(delivery.query, delivery.rawQuery);
+      else await saml.validatePostResponseAsync({ SAMLResponse: delivery.fields.SAMLResponse! });
+    } catch (err) {
+      throw new SamlRejection('slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
+    }
+    this.answered(answers);
+  }
+
+  /** The LogoutResponse to an IdP's LogoutRequest, as a Redirect URL to the IdP's SLO URL (signed when the connection signs). */
+  logoutResponseUrl(connection: Connection, requestId: string, relayState: string | undefined, success: boolean): Promise<string> {
+    return new SAML(this.options(connection)).getLogoutResponseUrlAsync({ ID: requestId } as never, relayState ?? '', {}, success);
   }
 
   clear(): void {

@@ -29,8 +29,25 @@ export interface SessionStore {
   destroy(id: string): Promise<void>;
   /** Ends every session of an account; returns how many. */
   destroyAccount(accountIdOrEmail: string): Promise<number>;
+  /** Ends the SSO sessions an IdP's LogoutRequest names (its connection, the NameID, and its SessionIndexes if it gives any); returns how many. */
+  destroyIdpSessions(match: IdpSessionMatch): Promise<number>;
   clear(): Promise<void>;
 }
+
+export interface IdpSessionMatch {
+  connectionId: string;
+  /** The NameID: the email the session was started for (case-insensitive). */
+  email: string;
+  /** When the LogoutRequest lists SessionIndexes, only those sessions; otherwise every session of that person through that connection. */
+  sessionIndexes: string[];
+}
+
+/** Whether a session is one an IdP's LogoutRequest ends. */
+export const matchesIdpLogout = (s: Session, match: IdpSessionMatch): boolean =>
+  s.method === 'sso' &&
+  s.connectionId === match.connectionId &&
+  s.email === match.email.toLowerCase() &&
+  (match.sessionIndexes.length === 0 || (s.sessionIndex !== undefined && match.sessionIndexes.includes(s.sessionIndex)));
 
 /** How often (on the clock) the store looks for sessions that ended by themselves. */
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -92,6 +109,16 @@ export class MemorySessionStore implements SessionStore {
     const wanted = key.toLowerCase();
     for (const [id, s] of this.sessions) {
       if (s.accountId === key || s.email === wanted) {
+        this.sessions.delete(id);
+        count++;
+      }
+    }
+    return Promise.resolve(count);
+  }
+  destroyIdpSessions(match: IdpSessionMatch): Promise<number> {
+    let count = 0;
+    for (const [id, s] of this.sessions) {
+      if (matchesIdpLogout(s, match)) {
         this.sessions.delete(id);
         count++;
       }

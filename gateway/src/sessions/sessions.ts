@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '@rehearsal/runtime';
 import { GATEWAY_REASONS } from '../reasons.ts';
-import type { Session, SessionStore } from './session-store.ts';
+import type { IdpSessionMatch, Session, SessionStore } from './session-store.ts';
 
 export const SESSION_COOKIE = 'rehearsal_gw_session';
 
@@ -78,6 +78,11 @@ export class Sessions {
 
   end(id: string): Promise<void> {
     return this.store.destroy(id);
+  }
+
+  /** Ends the SSO sessions an IdP's verified LogoutRequest names; returns how many. */
+  endIdpSessions(match: IdpSessionMatch): Promise<number> {
+    return this.store.destroyIdpSessions(match);
   }
 
   revoke(accountIdOrEmail: string): Promise<number> {

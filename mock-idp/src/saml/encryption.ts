@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { promisify } from 'node:util';
 import xmlenc from '@authenio/xml-encryption';
 import { ExclusiveCanonicalization } from 'xml-crypto';
-import { element } from './canonical-xml.ts';
+import { element } from '@rehearsal/runtime/xml';
 import { parseXml } from './binding.ts';
 import { SAML_ASSERTION } from './response.ts';
 
@@ -27,7 +27,7 @@ export interface EncryptionTarget {
  * `<EncryptedAssertion>` holding `assertionXml` (signed already, when it is),
  * encrypted for the SP: AES content key, RSA-OAEP key transport. The library
  * writes its own layout, which is brought to exc-c14n form so that the
- * Response can still be signed over the string as written (see canonical-xml.ts).
+ * Response can still be signed over the string as written (see @rehearsal/runtime/xml).
  */
 export async function encryptAssertion(assertionXml: string, target: EncryptionTarget): Promise<string> {
   const encrypted = await encrypt(assertionXml, {

@@ -1,4 +1,4 @@
-import { element, textElement } from './canonical-xml.ts';
+import { element, textElement } from '@rehearsal/runtime/xml';
 import { NAME_ID_FORMATS } from '../service-providers/service-provider.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';

@@ -4,7 +4,7 @@ import type { Element } from '@xmldom/xmldom';
 import { badRequest } from '../reasons.ts';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { childElement, childElements, readRequestEnvelope } from './binding.ts';
-import { element, textElement } from './canonical-xml.ts';
+import { element, textElement } from '@rehearsal/runtime/xml';
 import { SAML_ASSERTION, SAML_PROTOCOL, samlTime } from './response.ts';
 import { SIGNATURE_ALGORITHMS, signEnveloped, type SignatureAlgorithm } from './signature.ts';
 

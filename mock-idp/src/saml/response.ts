@@ -1,5 +1,5 @@
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
-import { element, textElement } from './canonical-xml.ts';
+import { element, textElement } from '@rehearsal/runtime/xml';
 import { signEnveloped, type SignatureAlgorithm } from './signature.ts';
 
 export const SAML_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';

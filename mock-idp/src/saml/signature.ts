@@ -1,6 +1,6 @@
 import { createHash, sign } from 'node:crypto';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
-import { element, textElement } from './canonical-xml.ts';
+import { element, textElement } from '@rehearsal/runtime/xml';
 
 export const SIGNATURE_ALGORITHMS = {
   'rsa-sha256': { signature: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', digest: 'http://www.w3.org/2001/04/xmlenc#sha256', hash: 'sha256' },
@@ -16,7 +16,7 @@ const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
 /**
  * Adds an enveloped XML-DSig signature to `xml`, an element in exc-c14n form
- * (see canonical-xml.ts) whose root carries `ID=id`, right after its first
+ * (see @rehearsal/runtime/xml) whose root carries `ID=id`, right after its first
  * `</…Issuer>` as SAML requires. The digest is over `xml` itself, which is what
  * canonicalizing the signed element without its Signature yields.
  */
