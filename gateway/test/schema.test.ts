@@ -109,4 +109,16 @@ describe('SAML documents against the OASIS schemas (xmllint)', function () {
     const answered = await stack.idp.request('GET', local(out.body.singleLogout), undefined, { cookie: posted.headers.get('set-cookie')!.split(';')[0]! });
     expectValid(redirectXml(answered.headers.get('location')!, 'SAMLResponse'), 'protocol', 'LogoutResponse');
   });
+
+  it("the mock IdP's LogoutRequest (IdP-initiated) and the gateway's LogoutResponse to it", async () => {
+    const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
+    const atIdp = await stack.idp.request('GET', local(start.headers.get('location')!));
+    const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
+    const fields = formFields(posted.text);
+    expect((await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start))).status).to.equal(303);
+    const started = await stack.idp.request('POST', '/api/logout', { user: 'alice@acme.com' });
+    expectValid(redirectXml(started.body.next, 'SAMLRequest'), 'protocol', "the IdP's LogoutRequest");
+    const answered = await stack.request('GET', local(started.body.next), undefined, { accept: 'text/html' });
+    expectValid(redirectXml(answered.headers.get('location')!, 'SAMLResponse'), 'protocol', "the gateway's LogoutResponse");
+  });
 });

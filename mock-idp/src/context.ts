@@ -30,17 +30,19 @@ export interface IdpContext {
 /** A SAML message for the browser to carry to the SP: an auto-posting form. */
 export const sendDelivery = (res: Response, delivery: SamlDelivery) => res.type('html').send(autoPostForm(delivery));
 
-/** The HTTP-Redirect binding's message; the raw query is kept because its signature covers the bytes as sent. */
-export function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
+/** The HTTP-Redirect binding's message (a request, or with `SAMLResponse` a response); the raw query is kept because its signature covers the bytes as sent. */
+export function redirectMessage(req: Request, endpoint: 'SSO' | 'SLO', parameter: 'SAMLRequest' | 'SAMLResponse' = 'SAMLRequest'): IncomingMessage {
   const query = req.query as Record<string, string | undefined>;
-  if (!query.SAMLRequest) throw IDP_REASONS.error('saml-request-missing', `No SAMLRequest in the query: this is the HTTP-Redirect ${endpoint} endpoint.`);
+  const message = query[parameter];
+  if (!message) throw IDP_REASONS.error('saml-request-missing', `No ${parameter} in the query: this is the HTTP-Redirect ${endpoint} endpoint.`);
   const rawQuery = req.originalUrl.slice(req.originalUrl.indexOf('?') + 1);
-  return { binding: 'redirect', samlRequest: query.SAMLRequest, relayState: query.RelayState, rawQuery };
+  return { binding: 'redirect', samlRequest: message, relayState: query.RelayState, rawQuery };
 }
 
 /** The HTTP-POST binding's message. */
-export function postMessage(req: Request, endpoint: 'SSO' | 'SLO'): IncomingMessage {
+export function postMessage(req: Request, endpoint: 'SSO' | 'SLO', parameter: 'SAMLRequest' | 'SAMLResponse' = 'SAMLRequest'): IncomingMessage {
   const fields = (req.body ?? {}) as Record<string, string | undefined>;
-  if (!fields.SAMLRequest) throw IDP_REASONS.error('saml-request-missing', `No SAMLRequest in the form: this is the HTTP-POST ${endpoint} endpoint.`);
-  return { binding: 'post', samlRequest: fields.SAMLRequest, relayState: fields.RelayState };
+  const message = fields[parameter];
+  if (!message) throw IDP_REASONS.error('saml-request-missing', `No ${parameter} in the form: this is the HTTP-POST ${endpoint} endpoint.`);
+  return { binding: 'post', samlRequest: message, relayState: fields.RelayState };
 }

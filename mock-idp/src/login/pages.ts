@@ -55,6 +55,27 @@ export function autoPostForm(delivery: Pick<SamlDelivery, 'acsUrl' | 'samlRespon
 <form method="post" action="${escape(delivery.acsUrl)}"><input type="hidden" name="SAMLResponse" value="${escape(delivery.samlResponse)}">${relay}<noscript><button type="submit">Continue</button></noscript></form></body></html>`;
 }
 
+/** IdP-initiated logout: who is signed in here, which SPs will be told, and the button. */
+export function logoutPage(options: { user?: string; serviceProviders: string[]; csrf: string }): string {
+  if (!options.user) return page('Log out', '<p>This browser is not signed in to the IdP.</p>');
+  const sps = options.serviceProviders.map((sp) => `<li>${escape(sp)}</li>`).join('');
+  return page(
+    'Log out',
+    `<p>Signed in as ${escape(options.user)}.</p>${sps ? `<p>Each service provider you logged in to is told in turn:</p><ul>${sps}</ul>` : '<p>You have not logged in to any service provider.</p>'}
+<form method="post" action="/logout"><input type="hidden" name="csrf" value="${escape(options.csrf)}"><button type="submit">Log out everywhere</button></form>`,
+  );
+}
+
+/** The outcome of a single logout, SP by SP. */
+export function logoutDonePage(logout: { status: string; steps: { sp: string; outcome: string; detail?: string }[] }): string {
+  const rows = logout.steps.map((s) => `<tr><td>${escape(s.sp)}</td><td>${escape(s.outcome)}</td><td>${escape(s.detail ?? '')}</td></tr>`).join('');
+  const title = logout.status === 'partial' ? 'Logged out, partly' : 'Logged out';
+  return page(
+    title,
+    `<p>Status: <code>${escape(logout.status)}</code></p>${rows ? `<table><tr><th>Service provider</th><th>Outcome</th><th></th></tr>${rows}</table>` : ''}`,
+  );
+}
+
 export function errorPage(code: string, message: string): string {
   return page('Login failed', `<p class="error" role="alert">${escape(message)}</p><p>Reason code: <code>${escape(code)}</code></p>`);
 }

@@ -86,7 +86,7 @@ export function verifyRedirectSignature(rawQuery: string, sp: ServiceProvider, w
   const hash = REDIRECT_SIG_ALGS[decodeURIComponent(sigAlg)];
   if (!hash) throw refuse('unsupported-signature-algorithm', `SigAlg ${decodeURIComponent(sigAlg)} is not accepted: use rsa-sha256 or rsa-sha512.`);
   if (!sp.certificate) throw refuse('sp-certificate-missing', `The ${what} is signed but ${sp.entityId} has no certificate registered to check it.`);
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
+  const signed = ['SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg']
     .filter((k) => params.has(k))
     .map((k) => `${k}=${params.get(k)}`)
     .join('&');
@@ -121,6 +121,7 @@ export interface RequestEnvelope {
 const REQUEST_CODES = {
   AuthnRequest: { wrong: 'not-an-authn-request', invalid: 'invalid-authn-request' },
   LogoutRequest: { wrong: 'not-a-logout-request', invalid: 'invalid-logout-request' },
+  LogoutResponse: { wrong: 'not-a-logout-response', invalid: 'invalid-logout-response' },
 } as const;
 
 /** Parses a samlp request and checks its kind, ID, SAML version and Issuer. */

@@ -5,6 +5,12 @@ import { forbidden } from '../reasons.ts';
 import type { LogoutRequest } from './logout.ts';
 import { randomBytesFromPool, samlId } from './random-ids.ts';
 
+export interface SentNameId {
+  value: string;
+  format: string;
+  spNameQualifier?: string;
+}
+
 export interface IdpSession {
   id: string;
   userId: string;
@@ -12,8 +18,8 @@ export interface IdpSession {
   sessionIndex: string;
   mfa: boolean;
   expiresAt: number;
-  /** The SPs this session logged in to, with the NameID each was sent. */
-  participants: Map<string, string | undefined>;
+  /** The SPs this session logged in to, with the NameID each was sent (a LogoutRequest to them names it again). */
+  participants: Map<string, SentNameId | undefined>;
 }
 
 /** How long an IdP session lets the next login be silent. */
@@ -72,19 +78,21 @@ export class IdpSessions {
 
   /**
    * Ends the sessions a LogoutRequest names (by SessionIndex, else by the NameID
-   * the SP was sent) and the browser's own; returns how many ended.
+   * the SP was sent) and the browser's own; returns those that ended.
    */
-  endFor(request: Pick<LogoutRequest, 'sessionIndexes' | 'nameId'>, spEntityId: string, browserSessionId: string | undefined): number {
-    let ended = 0;
-    for (const session of [...this.sessions.values()]) {
-      const named = request.sessionIndexes.length
-        ? request.sessionIndexes.includes(session.sessionIndex)
-        : session.participants.has(spEntityId) && session.participants.get(spEntityId) === request.nameId;
-      if (named || session.id === browserSessionId) {
-        this.sessions.delete(session.id);
-        ended += 1;
-      }
-    }
+  endFor(request: Pick<LogoutRequest, 'sessionIndexes' | 'nameId'>, spEntityId: string, browserSessionId: string | undefined): IdpSession[] {
+    return this.endWhere(
+      (session) =>
+        (request.sessionIndexes.length
+          ? request.sessionIndexes.includes(session.sessionIndex)
+          : session.participants.has(spEntityId) && session.participants.get(spEntityId)?.value === request.nameId) || session.id === browserSessionId,
+    );
+  }
+
+  /** Ends the sessions that match; returns them (their participants are told in turn). */
+  endWhere(match: (session: IdpSession) => boolean): IdpSession[] {
+    const ended = [...this.sessions.values()].filter(match);
+    for (const session of ended) this.sessions.delete(session.id);
     return ended;
   }
 

@@ -40,6 +40,46 @@ export interface LogoutResponseSpec {
   destination: string;
   inResponseTo: string;
   statusCode: string;
+  /** A second-level status, such as PartialLogout under Success. */
+  subStatusCode?: string;
+}
+
+/** What the IdP needs from an SP's LogoutResponse to its LogoutRequest. */
+export interface LogoutResponse {
+  id: string;
+  issuer: string;
+  inResponseTo?: string;
+  status: string;
+  signed: boolean;
+  xml: string;
+}
+
+export function readLogoutResponse(xml: string): LogoutResponse {
+  const { root, id, issuer, signed } = readRequestEnvelope(xml, 'LogoutResponse');
+  const status = childElement(root, SAML_PROTOCOL, 'Status');
+  const code = status && childElement(status, SAML_PROTOCOL, 'StatusCode')?.getAttribute('Value');
+  return { id, issuer, inResponseTo: root.getAttribute('InResponseTo') || undefined, status: code || '', signed, xml };
+}
+
+export interface LogoutRequestSpec {
+  id: string;
+  issuer: string;
+  issueInstant: Date;
+  destination: string;
+  /** The NameID the SP was sent at login, as it was sent. */
+  nameId: { value: string; format?: string; spNameQualifier?: string };
+  sessionIndex: string;
+}
+
+/** The IdP's LogoutRequest to a session participant (SAML core §3.7.1). */
+export function buildLogoutRequest(r: LogoutRequestSpec): string {
+  return element(
+    'samlp:LogoutRequest',
+    { 'xmlns:samlp': SAML_PROTOCOL, Destination: r.destination, ID: r.id, IssueInstant: samlTime(r.issueInstant), Version: '2.0' },
+    textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
+    textElement('NameID', { xmlns: SAML_ASSERTION, Format: r.nameId.format, SPNameQualifier: r.nameId.spNameQualifier }, r.nameId.value),
+    textElement('samlp:SessionIndex', {}, r.sessionIndex),
+  );
 }
 
 export function buildLogoutResponse(r: LogoutResponseSpec): string {
@@ -54,7 +94,11 @@ export function buildLogoutResponse(r: LogoutResponseSpec): string {
       Version: '2.0',
     },
     textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
-    element('samlp:Status', {}, element('samlp:StatusCode', { Value: r.statusCode })),
+    element(
+      'samlp:Status',
+      {},
+      element('samlp:StatusCode', { Value: r.statusCode }, ...(r.subStatusCode ? [element('samlp:StatusCode', { Value: r.subStatusCode })] : [])),
+    ),
   );
 }
 

@@ -12,6 +12,7 @@ export const STATUS = {
   authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
   noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
   invalidNameIdPolicy: 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
+  partialLogout: 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout',
 } as const;
 
 export interface SamlAttribute {

@@ -17,7 +17,8 @@ import { dropExpired, IdpSessions, type IdpSession } from './idp-sessions.ts';
 import { samlId } from './random-ids.ts';
 import { errorResponseSpec, loginResponseSpec, signingFor, signResponse, type IdpIdentity } from './login-response.ts';
 import { nameIdFormatFor, unsupportedNameIdFormat } from './name-id.ts';
-import { buildLogoutResponse, postBindingValue, readLogoutRequest, redirectBindingUrl } from './logout.ts';
+import { readLogoutRequest, readLogoutResponse, type LogoutResponse } from './logout.ts';
+import { SingleLogout, type LogoutNext } from './single-logout.ts';
 import { STATUS } from './response.ts';
 
 /** A login the IdP answers: where the browser posts, what, and the RelayState to return. */
@@ -43,10 +44,6 @@ export type { IdpSession } from './idp-sessions.ts';
 
 export type IncomingMessage =
   { binding: 'redirect'; samlRequest: string; relayState?: string; rawQuery: string } | { binding: 'post'; samlRequest: string; relayState?: string };
-
-/** How the IdP answers a LogoutRequest: a redirect, or a form posted to the SP's SLO URL. */
-export type LogoutAnswer =
-  { binding: 'redirect'; location: string; endedSessions: number } | { binding: 'post'; delivery: SamlDelivery; endedSessions: number };
 
 /** RelayState is opaque to the IdP, but bounded: SAML bindings allow 80 bytes; we allow more, not unlimited. */
 const MAX_RELAY_STATE = 2048;
@@ -79,10 +76,19 @@ export class SsoService {
   private readonly idp: IdpIdentity;
   private readonly directory: Directory;
 
+  readonly singleLogout: SingleLogout;
+
   constructor(private readonly deps: SsoDependencies) {
     this.idp = deps.idp;
     this.directory = deps.directory;
     this.sessions = new IdpSessions(deps.idp.clock, deps.directory);
+    this.singleLogout = new SingleLogout({
+      idp: deps.idp,
+      providers: deps.providers,
+      ledger: deps.ledger,
+      clock: deps.idp.clock,
+      userOf: (session) => deps.directory.findUser(session.userId)?.email,
+    });
   }
 
   get clock(): Clock {
@@ -92,6 +98,7 @@ export class SsoService {
   reset(): void {
     this.pending.clear();
     this.sessions.clear();
+    this.singleLogout.clear();
     this.lastResponses.clear();
   }
 
@@ -189,51 +196,49 @@ export class SsoService {
       this.lastResponses.set(replayKey, sent);
     }
     this.pending.delete(loginId);
-    session.participants.set(sp.entityId, spec.assertion?.nameId?.value);
+    session.participants.set(sp.entityId, spec.assertion?.nameId);
     return this.deliver(login, sent.xml, { id: sent.id, user: user.email, faults });
   }
 
   /**
    * SP-initiated single logout: ends the IdP session the request names (by
-   * SessionIndex, else by NameID) and the browser's own, and answers the SP's
-   * SLO URL on the binding the request came by.
+   * SessionIndex, else by NameID) and the browser's own, tells the sessions'
+   * other participants in turn, then answers the SP on its binding.
    */
-  logout(incoming: IncomingMessage, browserSessionId: string | undefined): LogoutAnswer {
+  logout(incoming: IncomingMessage, browserSessionId: string | undefined): LogoutNext {
     const { message: request, sp } = this.receiveMessage(incoming, 'LogoutRequest', readLogoutRequest, (_request, sp) => {
       if (!sp.sloUrl)
         throw badRequest('slo-url-missing', `${sp.entityId} has no SLO URL registered, so the IdP cannot answer its LogoutRequest: register sloUrl.`);
     });
     const ended = this.sessions.endFor(request, sp.entityId, browserSessionId);
-    const id = samlId();
-    const xml = buildLogoutResponse({
-      id,
-      issuer: this.idp.entityId,
-      issueInstant: this.clock.now(),
-      destination: sp.sloUrl!,
-      inResponseTo: request.id,
-      statusCode: STATUS.success,
-    });
-    const signer = { credential: this.idp.credential, algorithm: sp.signatureAlgorithm };
-    const record = {
-      message: 'LogoutResponse' as const,
-      sp: sp.entityId,
-      id,
-      inResponseTo: request.id,
-      destination: sp.sloUrl,
-      relayState: incoming.relayState,
-      outcome: 'sent',
-    };
-    if (incoming.binding === 'redirect') {
-      this.deps.ledger.record({ ...record, direction: 'sent', binding: 'redirect', xml });
-      return { binding: 'redirect', location: redirectBindingUrl(sp.sloUrl!, 'SAMLResponse', xml, incoming.relayState, signer), endedSessions: ended };
+    return this.singleLogout.begin(ended, { sp: sp.entityId, requestId: request.id, relayState: incoming.relayState, binding: incoming.binding });
+  }
+
+  /** IdP-initiated single logout: ends the sessions that match and tells every participant in turn. */
+  idpLogout(match: (session: IdpSession) => boolean): LogoutNext {
+    const ended = this.sessions.endWhere(match);
+    if (!ended.length) throw notFound('session-not-found', 'No live IdP session matches: nobody to log out.');
+    return this.singleLogout.begin(ended);
+  }
+
+  /**
+   * A participant's LogoutResponse (`samlRequest` carries the SAMLResponse).
+   * One that does not verify still closes that participant's step, as failed,
+   * so that the others are told and the logout is reported partial.
+   */
+  logoutAnswered(incoming: IncomingMessage): LogoutNext {
+    let answer: { response: LogoutResponse; sp: ServiceProvider };
+    try {
+      const { message, sp } = this.receiveMessage(incoming, 'LogoutResponse', readLogoutResponse, () => undefined);
+      answer = { response: message, sp };
+    } catch (err) {
+      const inResponseTo = peekInResponseTo(incoming);
+      if (!(err instanceof RehearsalError) || !this.singleLogout.awaits(inResponseTo)) throw err;
+      return this.singleLogout.answered({ inResponseTo, ok: false, detail: err.code });
     }
-    const posted = postBindingValue(xml, id, signer);
-    this.deps.ledger.record({ ...record, direction: 'sent', binding: 'post', xml: posted.xml });
-    return {
-      binding: 'post',
-      delivery: { acsUrl: sp.sloUrl!, samlResponse: posted.value, relayState: incoming.relayState, xml: posted.xml },
-      endedSessions: ended,
-    };
+    const { response, sp } = answer;
+    const ok = response.status === STATUS.success;
+    return this.singleLogout.answered({ inResponseTo: response.inResponseTo, sp: sp.entityId, ok, ...(ok ? {} : { detail: response.status }) });
   }
 
   /**
@@ -335,5 +340,16 @@ export class SsoService {
       return url;
     }
     return sp.acsUrls[0]!;
+  }
+}
+
+/** The InResponseTo of a LogoutResponse that did not verify, to close its step; undefined when it cannot even be read. */
+function peekInResponseTo(incoming: IncomingMessage): string | undefined {
+  try {
+    const xml =
+      incoming.binding === 'redirect' ? decodeRedirectMessage(incoming.samlRequest, 'SAMLResponse') : decodePostMessage(incoming.samlRequest, 'SAMLResponse');
+    return readLogoutResponse(xml).inResponseTo;
+  } catch {
+    return undefined;
   }
 }
