@@ -144,11 +144,13 @@ describe('mock-idp: SCIM provisioning into core', function () {
       expect(cycle.counts['users.update'], 'linked to the existing user and brought up to date').to.equal(1);
       expect((await coreUser(core, 'alice@acme.com')).externalId).to.equal('E-100');
 
+      // Core in atlassian fidelity refuses renaming a synced group, as the product does.
+      await core.setFidelity('atlassian');
       await idp.request('PUT', '/api/groups/engineering', { name: 'engineering', displayName: 'Engineering & Research' });
       const renamed = await runCycle(idp, 'incremental');
       const rename = (await wireOf(idp, renamed.id)).find((w) => w.request.startsWith('PATCH /Groups/'))!;
       expect(rename.body).to.deep.equal({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: 'Engineering & Research' }] });
-      // Core, like the product it models, refuses renaming a synced group: the cycle logs it and goes on.
+      // The cycle logs the refusal and goes on.
       expect(renamed.status).to.equal('succeeded');
       expect(renamed.failures[0]).to.include({ group: 'engineering', status: rename.status });
     });

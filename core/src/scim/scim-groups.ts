@@ -74,7 +74,7 @@ export class ScimGroups extends ScimResources {
     const input = parseGroupResource(body);
     return this.ctx.store.transaction(async (tx) => {
       const record = await this.requireGroup(tx, dir, id, ifMatch);
-      this.refuseRename(record, input.displayName);
+      const displayName = await this.renameTo(tx, dir, record, input.displayName);
       const wanted = await this.resolveMembers(tx, dir, input.members, record.id);
       const current = await tx.listGroupMembers([record.id]);
       const wantedIds = new Set(wanted.map((m) => m.memberId));
@@ -82,7 +82,7 @@ export class ScimGroups extends ScimResources {
       await tx.removeGroupMembers(record.id, removed);
       const added = await tx.addGroupMembers(record.id, wanted);
       if (added) await this.checkGroupSize(tx, dir, record);
-      return this.saveGroup(tx, dir, record, { externalId: input.externalId }, 'replace-group', added, removed.length, base);
+      return this.saveGroup(tx, dir, record, { externalId: input.externalId, displayName }, 'replace-group', added, removed.length, base);
     });
   }
 
@@ -96,13 +96,14 @@ export class ScimGroups extends ScimResources {
     return this.ctx.store.transaction(async (tx) => {
       const record = await this.requireGroup(tx, dir, id, ifMatch);
       let externalId = record.externalId;
+      let displayName = record.displayName;
       const steps: (() => Promise<{ added: number; removed: number }>)[] = [];
       for (const op of operations) {
         const path = op.path!;
         if (path === 'displayName') {
           if (op.op === 'remove') throw new ScimError(400, 'mutability', 'displayName is required and cannot be removed.');
           if (typeof op.value !== 'string') throw scimBadRequest('invalidValue', 'displayName must be a string.');
-          this.refuseRename(record, op.value);
+          displayName = await this.renameTo(tx, dir, record, op.value);
         } else if (path === 'externalId') {
           if (op.op !== 'remove' && typeof op.value !== 'string') throw scimBadRequest('invalidValue', 'externalId must be a string.');
           externalId = op.op === 'remove' ? null : (op.value as string);
@@ -120,7 +121,7 @@ export class ScimGroups extends ScimResources {
         removed += result.removed;
       }
       if (added) await this.checkGroupSize(tx, dir, record);
-      return this.saveGroup(tx, dir, record, { externalId }, 'patch-group', added, removed, base);
+      return this.saveGroup(tx, dir, record, { externalId, displayName }, 'patch-group', added, removed, base);
     });
   }
 
@@ -171,15 +172,22 @@ export class ScimGroups extends ScimResources {
     tx: StoreTx,
     dir: Directory,
     record: ScimGroupRecord,
-    patch: { externalId: string | null },
+    patch: { externalId: string | null; displayName: string },
     operation: string,
     added: number,
     removed: number,
     base: string,
   ) {
-    const updated: ScimGroupRecord = { ...record, externalId: patch.externalId, version: record.version + 1, lastModified: nowIso(this.ctx) };
+    const updated: ScimGroupRecord = {
+      ...record,
+      externalId: patch.externalId,
+      displayName: patch.displayName,
+      version: record.version + 1,
+      lastModified: nowIso(this.ctx),
+    };
     await tx.updateScimGroup(updated);
     const changes: AuditChange[] = [];
+    if (record.displayName !== updated.displayName) changes.push({ attribute: 'displayName', before: record.displayName, after: updated.displayName });
     if (record.externalId !== updated.externalId) changes.push({ attribute: 'externalId', before: record.externalId, after: updated.externalId });
     if (added) changes.push({ attribute: 'members.added', before: null, after: added });
     if (removed) changes.push({ attribute: 'members.removed', before: removed, after: null });
@@ -190,11 +198,21 @@ export class ScimGroups extends ScimResources {
       : this.groupResponse(tx, updated, base, true);
   }
 
-  /** Renaming a synced group is refused, as the vendor does. */
-  private refuseRename(record: ScimGroupRecord, displayName: string) {
-    if (displayName.trim() !== record.displayName) {
-      throw new ScimError(400, 'mutability', `Synced groups cannot be renamed ("${record.displayName}" -> "${displayName}"); create a new group instead.`);
-    }
+  /**
+   * The name a PUT or PATCH leaves the group with. `atlassian` fidelity refuses
+   * a rename, as the vendor does; `rfc` fidelity renames (displayName is
+   * readWrite in RFC 7643 §4.2), to a name no other group of the directory has.
+   */
+  private async renameTo(tx: StoreTx, dir: Directory, record: ScimGroupRecord, wanted: string): Promise<string> {
+    const displayName = wanted.trim();
+    if (displayName === record.displayName) return displayName;
+    if (dir.scimFidelity !== 'rfc')
+      throw new ScimError(400, 'mutability', `Synced groups cannot be renamed ("${record.displayName}" -> "${wanted}"); create a new group instead.`);
+    if (!displayName) throw scimBadRequest('invalidValue', 'displayName cannot be empty.');
+    const holder = await tx.findScimGroupByName(dir.id, displayName);
+    if (holder && holder.id !== record.id) throw scimConflict(`A group named "${displayName}" already exists in this directory.`);
+    if (!holder) await this.checkGroupName(tx, dir, displayName);
+    return displayName;
   }
 
   private async checkGroupName(tx: StoreTx, dir: Directory, displayName: string) {

@@ -20,18 +20,17 @@ export class ScimUsers extends ScimResources {
   }
 
   async create(dir: Directory, body: unknown, base: string): Promise<ScimResponse> {
-    const input = parseUserResource(body);
+    const input = parseUserResource(body, dir.scimFidelity);
     const profile = accountProfileFrom(input);
     return this.ctx.store.transaction(async (tx) => {
       if (await tx.findScimUserByUserName(dir.id, input.userName))
         throw scimConflict(`A user with userName ${input.userName} already exists in this directory.`);
       await this.checkDirectorySize(tx, dir);
-      const { account, changes, operation } = await this.sync.link(tx, dir, await tx.getAccountByEmail(profile.email), profile);
       const now = nowIso(this.ctx);
       const record: ScimUserRecord = {
         id: this.ctx.newId(),
         directoryId: dir.id,
-        accountId: account.id,
+        accountId: null,
         userName: input.userName,
         externalId: input.externalId,
         resource: storedUser(input),
@@ -39,6 +38,16 @@ export class ScimUsers extends ScimResources {
         created: now,
         lastModified: now,
       };
+      const owner = await this.ownerOfEmail(tx, dir, profile.email);
+      if (owner) {
+        // rfc fidelity: a second SCIM user with the email of a provisioned account; the account stays with the first.
+        record.unlinkedAt = now;
+        await tx.insertScimUser(record);
+        await this.audit(tx, dir, 'create-unlinked-user', 'User', record.id, null, [emailOwnedBy(owner, profile.email)]);
+        return { status: 201, body: this.renderUser(record, [], base), etag: etagOf(record.version), location: `${base}/Users/${record.id}` };
+      }
+      const { account, changes, operation } = await this.sync.link(tx, dir, await tx.getAccountByEmail(profile.email), profile);
+      record.accountId = account.id;
       await tx.insertScimUser(record);
       await tx.addIdentity(dir.id, account.id, now);
       await this.audit(tx, dir, operation, 'User', record.id, account.id, changes);
@@ -72,7 +81,7 @@ export class ScimUsers extends ScimResources {
   }
 
   async replace(dir: Directory, id: string, body: unknown, ifMatch: string | undefined, base: string): Promise<ScimResponse> {
-    const input = parseUserResource(body);
+    const input = parseUserResource(body, dir.scimFidelity);
     return this.ctx.store.transaction(async (tx) => {
       const record = await this.requireUser(tx, dir, id, ifMatch);
       return this.updateUser(tx, dir, record, input, 'replace-user', base);
@@ -84,7 +93,7 @@ export class ScimUsers extends ScimResources {
     return this.ctx.store.transaction(async (tx) => {
       const record = await this.requireUser(tx, dir, id, ifMatch);
       // The patched resource must still be a valid user: validated exactly like a PUT body.
-      const input = parseUserResource(applyPatch(record.resource, operations));
+      const input = parseUserResource(applyPatch(record.resource, operations), dir.scimFidelity);
       return this.updateUser(tx, dir, record, input, 'patch-user', base);
     });
   }
@@ -127,8 +136,13 @@ export class ScimUsers extends ScimResources {
       lastModified: now,
     };
     const account = record.accountId ? await tx.getAccount(record.accountId) : undefined;
+    const owner = account ? undefined : await this.ownerOfEmail(tx, dir, after.email, record.id);
     let changes: AuditChange[];
-    if (!account && (!record.unlinkedAt || (await this.sync.emailStaysLinked(tx, dir, after.email)))) {
+    if (owner) {
+      // Still another SCIM user's email (rfc fidelity): this one stays unlinked, the account stays with its owner.
+      updated.unlinkedAt ??= now;
+      changes = [emailOwnedBy(owner, after.email)];
+    } else if (!account && (!record.unlinkedAt || (await this.sync.emailStaysLinked(tx, dir, after.email)))) {
       // The account was deleted by an admin, or the record was unlinked and its email is back on a
       // verified domain: linked again, under the same rule as a POST.
       const linked = await this.sync.link(tx, dir, await tx.getAccountByEmail(after.email), after);
@@ -163,6 +177,19 @@ export class ScimUsers extends ScimResources {
     await tx.updateScimUser(updated);
     await this.audit(tx, dir, operation, 'User', record.id, updated.accountId ?? record.accountId, changes);
     return this.userResponse(tx, updated, base);
+  }
+
+  /**
+   * In `rfc` fidelity, userName is the only uniqueness rule (RFC 7643 §4.1.1):
+   * the SCIM user that already has the account for this email, when another
+   * one (not `self`) arrives with it. `atlassian` fidelity answers 409 instead
+   * (in AccountSync.link), as the vendor does.
+   */
+  private async ownerOfEmail(tx: StoreTx, dir: Directory, email: string, self?: string): Promise<ScimUserRecord | undefined> {
+    if (dir.scimFidelity !== 'rfc') return undefined;
+    const account = await tx.getAccountByEmail(email);
+    const owner = account && (await tx.findScimUserByAccount(dir.id, account.id));
+    return owner && owner.id !== self ? owner : undefined;
   }
 
   private async requireUser(tx: StoreTx, dir: Directory, id: string, ifMatch?: string) {
@@ -206,3 +233,11 @@ export class ScimUsers extends ScimResources {
       );
   }
 }
+
+/** The audit line of a SCIM user kept unlinked because another one has the account for its email. */
+const emailOwnedBy = (owner: ScimUserRecord, email: string): AuditChange => ({
+  attribute: 'scimLink',
+  before: null,
+  after: null,
+  skipped: `email-owned-by-another-scim-user: the account for ${email} stays linked to SCIM user ${owner.userName} (${owner.id}), the first provisioned with it; this user links when the email is free`,
+});

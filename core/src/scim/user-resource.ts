@@ -32,6 +32,8 @@ const typedValue = z.object({
   primary: bool.optional(),
 });
 const email = typedValue.extend({ value: z.email({ error: 'expected an email address' }).max(254) });
+/** `rfc` fidelity: RFC 7643 §4.1.2 says an email value SHOULD be a valid address, so one that is not is stored as sent. */
+const laxEmail = typedValue.extend({ value: z.string().max(254) });
 
 const userSchema = z.object({
   userName: withoutControlCharacters(z.string().trim().min(1, 'userName is required').max(254)),
@@ -82,6 +84,7 @@ const userSchema = z.object({
     }),
   ),
 });
+const laxUserSchema = userSchema.extend({ emails: loose(z.array(laxEmail).max(20)).transform((v) => v ?? []) });
 
 export type ScimUserInput = z.output<typeof userSchema>;
 
@@ -97,13 +100,15 @@ function canonicalKeys(value: unknown, definitions: AttributeDefinition[]): unkn
   return out;
 }
 
-export function parseUserResource(body: unknown): ScimUserInput {
+export type ScimFidelity = 'rfc' | 'atlassian';
+
+export function parseUserResource(body: unknown, fidelity: ScimFidelity = 'atlassian'): ScimUserInput {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw scimBadRequest('invalidSyntax', 'A User resource must be a JSON object.');
   const source = body as Record<string, unknown>;
   const enterpriseKey = Object.keys(source).find((k) => k.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase());
   const core = canonicalKeys(source, [...USER_ATTRIBUTES, { name: 'externalId', type: 'string' }]) as Record<string, unknown>;
   const candidate = { ...core, enterprise: enterpriseKey ? canonicalKeys(source[enterpriseKey], ENTERPRISE_ATTRIBUTES) : null };
-  const result = userSchema.safeParse(candidate);
+  const result = (fidelity === 'rfc' ? laxUserSchema : userSchema).safeParse(candidate);
   if (!result.success) {
     const [first] = describeIssues(result.error.issues, '');
     const path = first?.path?.replace(/^enterprise/, ENTERPRISE_SCHEMA);
@@ -116,9 +121,14 @@ export function parseUserResource(body: unknown): ScimUserInput {
 
 const EMAIL = z.email();
 
-/** The work email the account is keyed on: the primary one, else the work one, else the first, else userName. */
+/**
+ * The work email the account is keyed on: the primary one, else the work one,
+ * else the first, else userName; among the valid addresses only (`rfc`
+ * fidelity stores invalid ones as sent, and an account needs an address).
+ */
 export function primaryEmail(user: ScimUserInput): string {
-  const chosen = user.emails.find((e) => e.primary) ?? user.emails.find((e) => e.type?.toLowerCase() === 'work') ?? user.emails[0];
+  const emails = user.emails.filter((e) => EMAIL.safeParse(e.value).success);
+  const chosen = emails.find((e) => e.primary) ?? emails.find((e) => e.type?.toLowerCase() === 'work') ?? emails[0];
   const candidate = chosen?.value ?? user.userName;
   if (!EMAIL.safeParse(candidate).success) {
     throw scimBadRequest('invalidValue', 'A primary email is required: send emails[] with a primary or work address, or an email as userName.');
@@ -148,7 +158,8 @@ export type ScimAccountProfile = ReturnType<typeof accountProfileFrom>;
 /** The profile a stored SCIM user maps to (what the IdP sent last); undefined if it no longer reads. */
 export function lastSentProfile(resource: Record<string, unknown>): ScimAccountProfile | undefined {
   try {
-    return accountProfileFrom(parseUserResource(resource));
+    // Stored resources were checked when written, under their directory's fidelity: read back leniently.
+    return accountProfileFrom(parseUserResource(resource, 'rfc'));
   } catch {
     return undefined;
   }

@@ -146,7 +146,8 @@ describe('SCIM: effects on the organization', () => {
     expect((await core.get(`/api/accounts/${accountId}`)).body.jobTitle).to.equal('CTO');
   });
 
-  it('refuses a second SCIM user for an account already provisioned in the directory', async () => {
+  it('refuses a second SCIM user for an account already provisioned in the directory, in atlassian fidelity', async () => {
+    await core.patch(`/api/orgs/${orgId}/directories/${directoryId}`, { scimFidelity: 'atlassian' });
     await scim.createUser(entraUser('alice'));
     const twin = await scim.createUser({ userName: 'alice.twin', emails: [{ value: 'alice@acme.com', primary: true }] });
     expect(twin.status).to.equal(409);

@@ -6,9 +6,12 @@ describe('SCIM: Groups', () => {
   let core: TestCore;
   let scim: ScimClient;
   let users: Record<string, string>;
+  let directoryPath: string;
   beforeEach(async () => {
     core = await startCore();
-    ({ scim } = await scimFixture(core));
+    const fixture = await scimFixture(core);
+    scim = fixture.scim;
+    directoryPath = `/api/orgs/${fixture.org.id}/directories/${fixture.directory.id}`;
     users = {};
     for (const name of ['alice', 'bob', 'carol']) users[name] = (await scim.createUser(entraUser(name))).body.id;
   });
@@ -92,7 +95,8 @@ describe('SCIM: Groups', () => {
     expect(unknownAttr.body.scimType).to.equal('invalidPath');
   });
 
-  it('refuses renaming a synced group (400 mutability), by PATCH or PUT', async () => {
+  it('refuses renaming a synced group (400 mutability), by PATCH or PUT, in atlassian fidelity as the vendor does', async () => {
+    await core.patch(directoryPath, { scimFidelity: 'atlassian' });
     const group = await createGroup('Engineering', [users.alice!]);
     const patched = await scim.patch(`/Groups/${group.id}`, [{ op: 'Replace', path: 'displayName', value: 'R&D' }]);
     expect(patched.status).to.equal(400);

@@ -8,13 +8,22 @@ export interface CoreTarget {
   scim: ScimClient;
   baseUrl: string;
   token: string;
+  /** Switches the directory's SCIM fidelity (`rfc`, the default, or `atlassian`). */
+  setFidelity(fidelity: 'rfc' | 'atlassian'): Promise<unknown>;
   close(): Promise<void>;
 }
 
 export async function startCoreTarget(): Promise<CoreTarget> {
   const core = await startCore();
-  const { directory, scim } = await scimFixture(core);
-  return { core, scim, baseUrl: `${core.url}/scim/directory/${directory.id}`, token: directory.scim.token, close: () => core.close() };
+  const { org, directory, scim } = await scimFixture(core);
+  return {
+    core,
+    scim,
+    baseUrl: `${core.url}/scim/directory/${directory.id}`,
+    token: directory.scim.token,
+    setFidelity: (scimFidelity) => core.patch(`/api/orgs/${org.id}/directories/${directory.id}`, { scimFidelity }),
+    close: () => core.close(),
+  };
 }
 
 /** Registers core as a target of the IdP; returns the target's id. */
