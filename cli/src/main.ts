@@ -12,7 +12,7 @@ Usage: rehearsal COMMAND [options] [--json] [--data-dir DIR]
   scenario apply F [--keep]            reset the running stack and apply F (--keep: add to it)
   provision plan [--initial] [--all]   what the next SCIM cycle would send, attribute by attribute
   provision run [--initial]            run the cycle, with progress
-  login EMAIL [--method sso|password] [--password P] [--totp C | --totp-secret S] [--enrol] [--then PATH]
+  login EMAIL [--method sso|password] [--password P] [--totp C | --totp-secret S] [--enrol] [--trace] [--then PATH]
                                        a headless login through the gateway: path, outcome, reason
   clock show | advance 31m | freeze [ISO] | unfreeze
                                        every service's clock, together
@@ -50,11 +50,13 @@ apply empties the running stack and applies FILE (--keep adds to what is there).
 plan shows what the next SCIM cycle sends, attribute by attribute, and what it
 overwrites on existing product accounts (--all lists unchanged users too);
 run runs the cycle with a progress bar. --initial looks at everyone.`,
-  login: `Usage: rehearsal login EMAIL [--method sso|password] [--password P] [--totp CODE | --totp-secret SECRET] [--enrol] [--then PATH]
+  login: `Usage: rehearsal login EMAIL [--method sso|password] [--password P] [--totp CODE | --totp-secret SECRET] [--enrol] [--trace] [--then PATH]
 
 A headless login through the gateway: prints the path taken, the outcome and
 the reason. --enrol enrols in two-step verification when asked (the code is
-computed from the new secret); --then asks for PATH once logged in. Exit 1 when
+computed from the new secret); --trace adds the AuthnRequest and the Response
+(decoded XML) and the checks the gateway applied (in --json: "trace"); --then
+asks for PATH once logged in. Exit 1 when
 the login is refused or needs more input.`,
   clock: `Usage: rehearsal clock show | advance DURATION | freeze [ISO-INSTANT] | unfreeze
 

@@ -99,6 +99,35 @@ describe('the rehearsal command', function () {
     const json = JSON.parse((await rehearsal(['login', 'alice@acme.com', '--then', '/api/products/trello', '--json'], dataDir)).stdout);
     expect(json.page.status).to.equal(200);
     expect(json.page.body.boards.map((b: { name: string }) => b.name)).to.deep.equal(['Roadmap']);
+    expect(json).not.to.have.property('trace');
+  });
+
+  it('login --trace: the AuthnRequest and the Response, decoded, and the checks the gateway applied', async () => {
+    const traced = await rehearsal(['login', 'alice@acme.com', '--trace', '--json'], dataDir);
+    expect(traced.code).to.equal(0);
+    const { trace } = JSON.parse(traced.stdout);
+    expect(trace.authnRequest.binding).to.equal('redirect');
+    expect(trace.authnRequest.xml)
+      .to.match(/^(<\?xml[^>]*>)?<samlp:AuthnRequest /)
+      .and.to.contain('/login/callback?connection=saml-');
+    expect(trace.response.xml).to.contain('<samlp:Response ').and.to.contain('>alice@acme.com</NameID>');
+    expect(trace.response.xml).to.contain(`InResponseTo="${/ID="([^"]+)"/.exec(trace.authnRequest.xml)![1]}"`);
+    expect(trace.acs).to.deep.equal({ status: 303 });
+    expect(trace.checks).to.include.members([
+      'status-success',
+      'one-assertion',
+      'assertion-signed',
+      'audience',
+      'time-window',
+      'request-outstanding',
+      'same-browser',
+      'signature',
+      'assertion-not-replayed',
+      'policy-allows-connection',
+    ]);
+    expect(trace.checks.indexOf('signature')).to.be.greaterThan(trace.checks.indexOf('algorithms'));
+    const human = await rehearsal(['login', 'alice@acme.com', '--trace'], dataDir);
+    expect(human.stdout).to.contain('AuthnRequest (redirect):').and.to.contain('ACS: 303; checks passed: size, no-doctype');
   });
 
   it('login: exit 1 with the reason when a factor is missing or wrong', async () => {

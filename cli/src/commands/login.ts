@@ -13,10 +13,11 @@ const LOGIN_OPTIONS = {
   enrol: { type: 'boolean' },
   then: { type: 'string', multiple: true },
   advance: { type: 'string', multiple: true },
+  trace: { type: 'boolean' },
 } as const;
 
 /**
- * `login EMAIL [--method sso|password] [--password P] [--totp C | --totp-secret S] [--enrol] [--then PATH] [--advance 61m --then PATH ...]`:
+ * `login EMAIL [--method sso|password] [--password P] [--totp C | --totp-secret S] [--enrol] [--trace] [--then PATH] [--advance 61m --then PATH ...]`:
  * a headless login through the gateway; `--then` and `--advance` run in the order given, in the same session.
  */
 export const loginCommand: Command = async (args, ctx) => {
@@ -44,6 +45,7 @@ export const loginCommand: Command = async (args, ctx) => {
     ...(values.totp ? { totp: values.totp } : {}),
     ...(values['totp-secret'] ? { totpSecret: values['totp-secret'] } : {}),
     ...(values.enrol ? { enrol: true } : {}),
+    ...(values.trace ? { trace: true } : {}),
     ...(single ? { then: single } : { steps, advanceClock: (duration: string) => clock.advance(duration) }),
   });
   ctx.out.result(result, () => {
@@ -57,6 +59,12 @@ export const loginCommand: Command = async (args, ctx) => {
       if (result.enrolment.recoveryCodes) ctx.out.say(`Recovery codes (shown once): ${result.enrolment.recoveryCodes.join(' ')}`);
     }
     if (result.page) ctx.out.say(`GET ${result.page.path}: ${result.page.status}\n${JSON.stringify(result.page.body, null, 2)}`);
+    if (result.trace) {
+      const { authnRequest, response, acs, checks } = result.trace;
+      if (authnRequest) ctx.out.say(`AuthnRequest (${authnRequest.binding}${authnRequest.signed ? ', signed' : ''}):\n${authnRequest.xml}`);
+      if (response) ctx.out.say(`Response to ${response.acsUrl}:\n${response.xml}`);
+      if (acs) ctx.out.say(`ACS: ${acs.status}${acs.code ? ` ${acs.code}` : ''}${checks.length ? `; checks passed: ${checks.join(', ')}` : ''}`);
+    }
     for (const step of result.steps ?? []) {
       ctx.out.say('advance' in step ? `clock advanced ${step.advance}` : `GET ${step.get}: ${step.status}${step.code ? ` ${step.code}` : ''}`);
     }

@@ -19,6 +19,18 @@ export interface LoginOptions {
   steps?: LoginStep[];
   /** Moves every service's clock (the stack's harness): what an `advance` step calls. */
   advanceClock?: (duration: string) => Promise<unknown>;
+  /** Keep the SAML messages (decoded) and the checks the gateway applied, in `trace`. */
+  trace?: boolean;
+}
+
+/** The SAML exchange of an SSO login, as a SAML tracer shows it. */
+export interface LoginTrace {
+  authnRequest?: { url: string; binding: 'redirect'; signed: boolean; xml: string };
+  response?: { acsUrl: string; relayState: string | null; xml: string };
+  /** What the gateway's ACS answered: its status, and the refusal code if it refused. */
+  acs?: { status: number; code?: string };
+  /** The checks the response passed at the gateway, in order (empty when it was refused: `acs.code` is the one that failed). */
+  checks: string[];
 }
 
 export type LoginStep = { get: string } | { advance: string };
@@ -42,6 +54,8 @@ export interface LoginResult {
   steps?: StepResult[];
   /** Things worth knowing that are not the outcome (an option that had nothing to do). */
   notes?: string[];
+  /** With `trace`: the AuthnRequest and Response, decoded, and the checks applied. */
+  trace?: LoginTrace;
 }
 
 /** The cookies a headless browser keeps for one host. */
@@ -64,10 +78,12 @@ class CookieJar {
   }
 }
 
+/** The XML of a Redirect-binding message (deflated, base64, in the query). */
+const redirectXml = (location: string) => inflateRawSync(Buffer.from(new URL(location).searchParams.get('SAMLRequest') ?? '', 'base64')).toString();
+
 /** The SP entity ID of a Redirect-binding AuthnRequest (its Issuer). */
 function issuerOf(location: string): string {
-  const request = new URL(location).searchParams.get('SAMLRequest') ?? '';
-  const xml = inflateRawSync(Buffer.from(request, 'base64')).toString();
+  const xml = redirectXml(location);
   const issuer = /<(?:\w+:)?Issuer[^>]*>([^<]+)</.exec(xml)?.[1];
   if (!issuer) throw new Error('the gateway sent an AuthnRequest without an Issuer');
   return issuer;
@@ -85,6 +101,7 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   const jar = new CookieJar();
   const path: string[] = [];
   const post = async (p: string, body: unknown) => jar.take(await gateway.send<GatewayStep>('POST', p, body, jar.header));
+  const trace: LoginTrace | undefined = options.trace ? { checks: [] } : undefined;
   const stop = (outcome: LoginResult['outcome'], reason: string, message: string, extra: Partial<LoginResult> = {}): LoginResult => ({
     email,
     path,
@@ -92,6 +109,7 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
     reason,
     message,
     ...extra,
+    ...(trace ? { trace } : {}),
   });
   const refused = (reply: Reply) => {
     const error = reply.body && typeof reply.body === 'object' ? (reply.body as ErrorAnswer).error : undefined;
@@ -132,18 +150,34 @@ export async function headlessLogin(urls: { gateway: string; idp: string }, emai
   if (start.status === 302 || start.status === 303) {
     path.push('sso');
     const location = start.headers.get('location')!;
+    if (trace) trace.authnRequest = { url: location, binding: 'redirect', signed: new URL(location).searchParams.has('Signature'), xml: redirectXml(location) };
     const issued = await idp.send<IssuedResponse>('POST', '/api/login', { sp: issuerOf(location), user: email, authnRequest: location });
     path.push('idp');
     if (issued.status !== 200) return refused(issued);
+    if (trace)
+      trace.response = {
+        acsUrl: issued.body.acsUrl,
+        relayState: issued.body.relayState ?? null,
+        xml: Buffer.from(issued.body.samlResponse, 'base64').toString('utf8'),
+      };
     const form = `SAMLResponse=${encodeURIComponent(issued.body.samlResponse)}${issued.body.relayState ? `&RelayState=${encodeURIComponent(issued.body.relayState)}` : ''}`;
     const acs = new URL(issued.body.acsUrl);
     const callback = jar.take(
       await new ServiceClient('gateway', acs.origin).send('POST', acs.pathname + acs.search, form, {
         ...jar.header,
         'content-type': 'application/x-www-form-urlencoded',
+        ...(trace ? { 'rehearsal-trace': '1' } : {}),
       }),
     );
     path.push('acs');
+    if (trace) {
+      const code = callback.status >= 400 ? (callback.body as ErrorAnswer | undefined)?.error?.code : undefined;
+      trace.acs = { status: callback.status, ...(code ? { code } : {}) };
+      trace.checks = (callback.headers.get('rehearsal-checks') ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
+    }
     if (callback.status >= 400) return refused(callback);
     return finish('sso-login', 'Logged in through the identity provider.');
   }

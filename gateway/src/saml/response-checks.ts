@@ -45,6 +45,8 @@ export interface CheckedResponse {
   /** When the assertion stops being usable: how long its ID stays in the replay cache. */
   notOnOrAfter: Date;
   nameId: string;
+  /** The checks passed, in order. */
+  checks: string[];
 }
 
 /** A refusal with its stable reason code. */
@@ -121,6 +123,8 @@ export function readResponse(xml: string): ReadResponse {
 export function checkResponse(response: string | ReadResponse, expect: Expectations): CheckedResponse {
   const { xml, doc } = typeof response === 'string' ? readResponse(response) : response;
   const root = doc.documentElement!;
+  // What passed, in order, for traces (`rehearsal login --trace`): a refusal stops the list at the check that failed.
+  const checks: string[] = ['size', 'no-doctype', 'well-formed'];
 
   // Status first: an IdP error is not a forgery.
   const status = children(root, SAMLP, 'Status')[0];
@@ -129,6 +133,8 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
     const message = status ? elements(status, SAMLP, 'StatusMessage')[0]?.textContent : undefined;
     reject('saml-status-not-success', `The IdP answered ${codes.map((c) => c.split(':').pop()).join('/') || 'no status'}${message ? `: ${message}` : ''}.`);
   }
+
+  checks.push('status-success');
 
   // Exactly one assertion, anywhere in the document (wrapping hides copies in Extensions, Signature, Object...).
   const assertions = elements(doc, SAML, 'Assertion');
@@ -143,9 +149,13 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   if (assertion.parentNode !== root) reject('saml-assertion-count', 'The assertion is not a direct child of the Response.');
   if (elements(doc, SAMLP, 'Response').length !== 1) reject('saml-response-malformed', 'The document holds more than one Response.');
 
+  checks.push('one-assertion');
+
   // Identifiers must be unique: a duplicate ID is how a wrapped copy gets picked.
   const ids = [root, assertion, ...elements(doc, DSIG, 'Signature')].map((e) => e.getAttribute('ID')).filter(Boolean);
   if (new Set(ids).size !== ids.length) reject('saml-duplicate-id', 'Two elements carry the same ID.');
+
+  checks.push('unique-ids');
 
   // Algorithms: an allow-list, for every signature in the document.
   for (const method of elements(doc, DSIG, 'SignatureMethod')) {
@@ -165,12 +175,16 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   for (const signature of elements(doc, DSIG, 'Signature')) {
     if (children(signature, DSIG, 'SignedInfo').length !== 1) reject('saml-signature-invalid', 'A signature must hold exactly one SignedInfo.');
   }
+  checks.push('algorithms');
+
   // The assertion signed itself; where the connection allows it, a signed Response covering it instead (the library checks each signature).
   const assertionSigned = signsItsParent(assertion);
   const responseSigned = signsItsParent(root);
   if (!assertionSigned && (expect.wantAssertionsSigned ?? true))
     reject('saml-assertion-unsigned', 'The assertion is not signed by the IdP (this connection wants assertions signed).');
   if (!assertionSigned && !responseSigned) reject('saml-assertion-unsigned', 'Neither the assertion nor the response is signed by the IdP.');
+
+  checks.push(assertionSigned ? 'assertion-signed' : 'response-signed');
 
   // Where and for whom. SAML requires a Destination on signed Responses only (SAML bindings §3.5.5.2).
   const destination = root.getAttribute('Destination');
@@ -186,11 +200,15 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   if (!audiences.length) reject('saml-audience-missing', 'The assertion has no AudienceRestriction.');
   if (!audiences.includes(expect.audience)) reject('saml-audience-mismatch', `The assertion is for ${audiences.join(', ')}, not ${expect.audience}.`);
 
+  checks.push('destination', 'issuer', 'audience');
+
   const bearer = elements(assertion, SAML, 'SubjectConfirmation').find((c) => c.getAttribute('Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
   const data = bearer && children(bearer, SAML, 'SubjectConfirmationData')[0];
   if (!data) reject('saml-subject-confirmation-missing', 'The assertion has no bearer SubjectConfirmationData.');
   if (data!.getAttribute('Recipient') !== expect.acsUrl)
     reject('saml-recipient-mismatch', `The assertion may be used at ${data!.getAttribute('Recipient')}, not this ACS (${expect.acsUrl}).`);
+
+  checks.push('recipient');
 
   // Time, on the gateway's clock, with the allowed skew.
   const now = expect.now.getTime();
@@ -207,11 +225,15 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   if (now - CLOCK_SKEW_MS >= notOnOrAfter.getTime())
     reject('saml-assertion-expired', `The assertion expired at ${notOnOrAfter.toISOString()}; it is ${expect.now.toISOString()} here.`);
 
+  checks.push('time-window');
+
   // InResponseTo must agree between the Response and the confirmation data.
   const inResponseTo = root.getAttribute('InResponseTo') || undefined;
   const confirmationIrt = data!.getAttribute('InResponseTo') || undefined;
   if (inResponseTo !== confirmationIrt && confirmationIrt !== undefined)
     reject('saml-in-response-to-mismatch', 'The Response and its assertion answer different requests.');
+
+  checks.push('in-response-to-consistent');
 
   // The NameID, whole: a comment inside it must not shorten what is read.
   const nameIdElement = elements(assertion, SAML, 'NameID')[0];
@@ -220,5 +242,6 @@ export function checkResponse(response: string | ReadResponse, expect: Expectati
   const nameId = nameIdElement!.textContent?.trim() ?? '';
   if (!nameId) reject('saml-name-id-missing', 'The NameID is empty.');
 
-  return { xml, inResponseTo: inResponseTo ?? confirmationIrt, assertionId: assertion.getAttribute('ID')!, notOnOrAfter, nameId };
+  checks.push('name-id');
+  return { xml, inResponseTo: inResponseTo ?? confirmationIrt, assertionId: assertion.getAttribute('ID')!, notOnOrAfter, nameId, checks };
 }

@@ -88,12 +88,27 @@ export function samlRoutes(ctx: SamlContext): Router {
       ...(typeof profile.sessionIndex === 'string' ? { sessionIndex: profile.sessionIndex } : {}),
     });
     if (!completion.completed) return web.refuse(req, res, 403, completion.reason, completion.message);
+    // For traces (`rehearsal login --trace`): every check this response passed, in order.
+    if (req.get(TRACE_HEADER)) {
+      const around = [
+        checked.inResponseTo === undefined ? 'idp-initiated-allowed' : 'request-outstanding',
+        ...(sent ? ['same-browser'] : []),
+        'signature',
+        'assertion-not-replayed',
+        ...(checked.inResponseTo === undefined ? [] : ['request-answered-once']),
+        'policy-allows-connection',
+      ];
+      res.set('Rehearsal-Checks', [...checked.checks, ...around].join(', '));
+    }
     const relay = fields.RelayState;
     await ctx.startSession(req, res, completion, relay && isRelativePath(relay) ? relay : '/');
   });
 
   return router;
 }
+
+/** A client that sends this header is told, in `Rehearsal-Checks`, which checks its response passed. */
+export const TRACE_HEADER = 'Rehearsal-Trace';
 
 const unknownRequest = () =>
   new SamlRejection(
