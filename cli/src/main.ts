@@ -22,6 +22,8 @@ Usage: rehearsal COMMAND [options] [--json] [--data-dir DIR]
                                        what moving people or changing settings would do;
                                        --apply makes the change when nobody is locked out
   reset [--empty]                      empty every service and apply the scenario again
+  connect idp --metadata URL|FILE [--domain D] [--directory NAME] [--certificate FILE]
+                                       point the stack at your own IdP (Okta, Entra ID, Keycloak...)
 
 Options: --json prints one JSON document (for scripts); --data-dir DIR is where
 \`up\` keeps keys, the database and stack.json (default .rehearsal, or REHEARSAL_DATA_DIR).
@@ -69,6 +71,15 @@ billing: who is billed and why; policies: the authentication policies, their
 settings and members; rollout: each affected account's next login before and
 after, lock-outs and the billing delta; --apply makes the change when nobody is
 locked out. Exit 1 when the preview locks someone out.`,
+  connect: `Usage: rehearsal connect idp --metadata URL|FILE [--domain DOMAIN ...] [--directory NAME] [--certificate FILE]
+
+Points the running stack at a real identity provider (your Okta, Entra ID,
+Google Workspace or Keycloak developer tenant): makes the IdP directory NAME
+(default "External IdP") if it does not exist, configures its SAML connection
+from the IdP's metadata (--certificate: the metadata must be signed with it),
+routes each DOMAIN to it (claimed and verified first if needed), and prints
+what to enter at the IdP: entity ID, ACS and logout URLs, the SP metadata URL,
+the NameID and the attribute names.`,
   reset: `Usage: rehearsal reset [--empty]
 
 Empties every service, sets the clocks back to real time, and applies the
@@ -84,6 +95,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   clock: async () => (await import('./commands/clock.ts')).clockCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   reset: async () => (await import('./commands/reset.ts')).resetCommand,
+  connect: async () => (await import('./commands/connect.ts')).connectCommand,
 };
 
 /** Runs one command line; returns the exit code (never exits itself, so tests can call it). */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, readScenarioFile, ScenarioError, type ScenarioProblem } from '../src/scenario/scenario-file.ts';
@@ -104,6 +105,11 @@ describe('scenario files', () => {
       'organization: {name: Acme, plan: enterprise, admins: [root@acme.com]}\nidp:\n  users: []\n  provisioning: {softDeletePeriod: later}\n',
       { line: 4, path: 'idp.provisioning.softDeletePeriod' },
     ],
+    [
+      'mock IdP users beside an external IdP',
+      'organization: {name: Acme, plan: enterprise, admins: [root@acme.com]}\nidp:\n  metadata: https://tenant.okta.com/app/x/sso/saml/metadata\n  users:\n    - {email: a@acme.com}\n',
+      { line: 5, path: 'idp.users' },
+    ],
     ['broken YAML', HEAD + 'policies: [\n', { line: 3, path: '' }],
     ['a duplicate key', HEAD + 'domains: []\ndomains: []\n', { line: 3, path: '' }],
   ];
@@ -114,6 +120,19 @@ describe('scenario files', () => {
       expect(first!.message).to.be.a('string').and.have.length.greaterThan(0);
     });
   }
+
+  it('reads an external IdP: a metadata URL as written, a metadata file beside the scenario', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearsal-scenario-'));
+    try {
+      const file = join(dir, 'okta.yaml');
+      writeFileSync(file, 'organization: {name: Acme, plan: enterprise, admins: [root@acme.com]}\nidp: {directory: Okta, metadata: okta-metadata.xml}\n');
+      expect(readScenarioFile(file).idp).to.include({ directory: 'Okta', metadata: join(dir, 'okta-metadata.xml') });
+      const url = 'https://tenant.okta.com/app/x/sso/saml/metadata';
+      expect(parseScenario(`organization: {name: Acme, admins: [root@acme.com]}\nidp: {metadata: '${url}'}\n`).idp!.metadata).to.equal(url);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('says when the file cannot be read', () => {
     expect(() => readScenarioFile('/nonexistent/scenario.yaml')).to.throw(ScenarioError, /cannot read the file: ENOENT/);

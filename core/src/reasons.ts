@@ -50,6 +50,21 @@ export const CORE_REASONS = reasons({
   'saml-requires-idp-directory': { status: 422, sentence: 'Only an identity provider directory can have a SAML connection.' },
   'scim-requires-idp-directory': { status: 422, sentence: 'Only an identity provider directory can be provisioned over SCIM.' },
   'invalid-certificate': { status: 400, sentence: 'The IdP certificate is not a usable X.509 certificate in PEM.' },
+  'metadata-invalid': { status: 400, sentence: "The IdP metadata is not well-formed SAML 2.0 metadata with one identity provider's descriptor." },
+  'metadata-doctype': { status: 400, sentence: 'The IdP metadata carries a DOCTYPE, which is refused (entity expansion).' },
+  'metadata-too-large': { status: 400, sentence: 'The IdP metadata is larger than 512 KiB.' },
+  'metadata-no-redirect-sso': {
+    status: 422,
+    sentence: 'The IdP metadata has no SingleSignOnService on HTTP-Redirect, the binding the gateway sends AuthnRequests on.',
+  },
+  'metadata-no-signing-certificate': { status: 422, sentence: 'The IdP metadata publishes no signing certificate to verify its responses with.' },
+  'metadata-expired': { status: 422, sentence: "The IdP metadata's validUntil has passed." },
+  'metadata-unsigned': { status: 422, sentence: 'A certificate was given to check the metadata, and the metadata is not signed.' },
+  'metadata-signature-invalid': {
+    status: 422,
+    sentence: "The metadata's signature does not verify with the certificate given, or does not cover the whole document.",
+  },
+  'metadata-unreachable': { status: 422, sentence: 'The metadata URL could not be read (network error, a non-2xx answer, or not http(s)).' },
   // policies
   'policy-not-found': { status: 404, sentence: 'No policy has this id in the organization.' },
   'policy-name-taken': { status: 409, sentence: 'The organization has a policy of this name.' },

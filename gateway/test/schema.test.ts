@@ -63,6 +63,23 @@ describe('SAML documents against the OASIS schemas (xmllint)', function () {
     expectValid(redirectXml(start.headers.get('location')!, 'SAMLRequest'), 'protocol', 'AuthnRequest (signed on the Redirect binding)');
   });
 
+  it('the SP metadata of a directory whose connection is not configured yet, then imported from the IdP metadata', async () => {
+    const directory = await stack.core.post(`/api/orgs/${stack.org.id}/directories`, { name: 'Second IdP' });
+    expect(directory.status, JSON.stringify(directory.body)).to.equal(201);
+    const early = await stack.request('GET', `/saml/${directory.body.id}/metadata`);
+    expect(early.status, early.text).to.equal(200);
+    expect(early.text).to.contain(`entityID="http://localhost:8000/saml/${directory.body.id}"`);
+    expectValid(early.text, 'metadata', 'SP metadata before the IdP side is known');
+    // The mock IdP's metadata, imported into core: the connection keeps the SP details published before.
+    const imported = await stack.core.post(`/api/orgs/${stack.org.id}/directories/${directory.body.id}/saml/metadata`, {
+      xml: (await stack.idp.request('GET', '/saml/metadata')).text,
+    });
+    expect(imported.status, JSON.stringify(imported.body)).to.equal(200);
+    expect(imported.body.spEntityId).to.equal(`http://localhost:8000/saml/${directory.body.id}`);
+    expect((await stack.request('GET', `/saml/${directory.body.id}/metadata`)).text).to.equal(early.text);
+    expect((await stack.request('GET', '/saml/no-such-directory/metadata')).status).to.equal(404);
+  });
+
   it("the gateway's AuthnRequest, and the mock IdP's Response in every signing and encryption mode", async () => {
     const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
     expectValid(redirectXml(start.headers.get('location')!, 'SAMLRequest'), 'protocol', 'AuthnRequest');

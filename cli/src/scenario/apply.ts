@@ -1,6 +1,6 @@
 import { pool } from '@rehearsal/runtime';
 import { ServiceClient, type Created } from '../stack/service-client.ts';
-import { readIdpMetadata } from './idp-metadata.ts';
+import { readFileSync } from 'node:fs';
 import { policySettings } from './policy-settings.ts';
 import { expand, placements } from './references.ts';
 import type { AccountEntry, Scenario } from './schema.ts';
@@ -56,19 +56,7 @@ export async function applyScenario(s: Scenario, stack: StackEndpoints, progress
   });
   const orgPath = `/api/orgs/${org.id}`;
   const domains: { id: string; name: string }[] = [];
-  for (const d of s.domains) {
-    const domain = await core.call<Created & { name: string; verification: { dns: { value: string }; http: { content: string } } }>(
-      'POST',
-      `${orgPath}/domains`,
-      { name: d.name },
-    );
-    if (d.verify !== 'none') {
-      const published = d.verify === 'dns' ? { txt: domain.verification.dns.value } : { file: domain.verification.http.content };
-      await core.call('POST', '/_rehearsal/dns', { domain: d.name, ...published });
-      await core.call('POST', `${orgPath}/domains/${domain.id}/verify`, { method: d.verify });
-    }
-    domains.push(domain);
-  }
+  for (const d of s.domains) domains.push(await claimDomain(core, orgPath, d.name, d.verify));
 
   // Product accounts that exist before SSO: admins exist already (the organization made them).
   const accounts = expand(s.accounts);
@@ -149,6 +137,27 @@ async function applyTrello(s: Scenario, core: ServiceClient, orgId: string, acco
 }
 
 /** The IdP directory in core, the mock IdP's people, SAML trust both ways, and SCIM from the IdP into core. */
+/**
+ * Claims a domain for the organization and verifies it the way it asks
+ * (`dns` or `http`), publishing the record through core's harness, which
+ * stands in for the DNS and the web server here.
+ */
+export async function claimDomain(core: ServiceClient, orgPath: string, name: string, verify: 'dns' | 'http' | 'none'): Promise<{ id: string; name: string }> {
+  const domain = await core.call<Created & { name: string; verification: { dns: { value: string }; http: { content: string } } }>(
+    'POST',
+    `${orgPath}/domains`,
+    {
+      name,
+    },
+  );
+  if (verify !== 'none') {
+    const published = verify === 'dns' ? { txt: domain.verification.dns.value } : { file: domain.verification.http.content };
+    await core.call('POST', '/_rehearsal/dns', { domain: name, ...published });
+    await core.call('POST', `${orgPath}/domains/${domain.id}/verify`, { method: verify });
+  }
+  return domain;
+}
+
 async function connectIdp(
   s: Scenario,
   core: ServiceClient,
@@ -189,20 +198,25 @@ async function connectIdp(
   progress('idp users', users.length, users.length);
 
   progress('saml connection');
-  const metadataUrl = `${stack.urls.idp}/saml/metadata`;
-  const metadata = readIdpMetadata((await idp.send<string>('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body);
-  const saml = await core.call<Created & { spEntityId: string; acsUrl: string }>('PUT', `${orgPath}/directories/${directory.id}/saml`, {
-    idpEntityId: metadata.entityId,
-    ssoUrl: metadata.ssoUrl,
-    certificate: metadata.certificatePem,
+  // Core reads the IdP's metadata, as an admin would hand it over: the mock IdP's, or the external IdP's (URL or file).
+  const external = config.metadata;
+  const metadataUrl = external ?? `${stack.urls.idp}/saml/metadata`;
+  const metadata =
+    external === undefined
+      ? { xml: (await idp.send<string>('GET', '/saml/metadata', undefined, { accept: 'application/samlmetadata+xml' })).body }
+      : /^https?:\/\//i.test(external)
+        ? { url: external }
+        : { xml: readFileSync(external, 'utf8') };
+  const saml = await core.call<Created & { spEntityId: string; acsUrl: string }>('POST', `${orgPath}/directories/${directory.id}/saml/metadata`, {
+    ...metadata,
     allowIdpInitiated: config.saml.allowIdpInitiated,
     signAuthnRequests: config.saml.signAuthnRequests,
     wantAssertionsSigned: config.saml.wantAssertionsSigned,
     displayNameFromSaml: config.saml.displayNameFromSaml,
-    ...(config.saml.singleLogout && metadata.sloUrl ? { sloUrl: metadata.sloUrl } : {}),
+    singleLogout: config.saml.singleLogout,
   });
-  // The IdP learns the gateway as an admin would teach it: from the SP metadata.
-  await idp.call('POST', '/api/service-providers/import', { url: `${stack.urls.gateway}/saml/${saml.id}/metadata` });
+  // The mock IdP learns the gateway as an admin would teach it: from the SP metadata (an external IdP is taught by you).
+  if (external === undefined) await idp.call('POST', '/api/service-providers/import', { url: `${stack.urls.gateway}/saml/${saml.id}/metadata` });
   for (const d of domains) await core.call('PUT', `${orgPath}/domains/${d.id}/directory`, { directoryId: directory.id });
 
   const applied: AppliedScenario['directories'][number] = {

@@ -36,6 +36,11 @@ export function crossReferenceProblems(s: Scenario): ReferenceProblem[] {
   const groupNames = new Set((s.idp?.groups ?? []).map((g) => g.name));
   const workspaceNames = new Set((s.trello?.workspaces ?? []).map((w) => w.name));
 
+  if (s.idp?.metadata) {
+    const mockOnly = (['users', 'groups', 'provisioning'] as const).filter((k) => (Array.isArray(s.idp![k]) ? s.idp![k].length > 0 : s.idp![k] !== undefined));
+    for (const k of mockOnly) add(['idp', k], `an external IdP (idp.metadata) keeps its own ${k}: remove idp.${k}, or idp.metadata to use the mock IdP`);
+  }
+
   const seen = new Map<string, number>();
   idpUsers.forEach((u, i) => {
     const email = u.email.toLowerCase();

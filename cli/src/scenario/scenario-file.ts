@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { describeIssues } from '@rehearsal/runtime';
 import { scenarioSchema, type Scenario } from './schema.ts';
@@ -33,7 +34,10 @@ export function readScenarioFile(file: string): Scenario {
   } catch (err) {
     throw new ScenarioError([{ file, line: 0, column: 0, path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
   }
-  return parseScenario(text, file);
+  const scenario = parseScenario(text, file);
+  // An external IdP's metadata file is named relative to the scenario.
+  if (scenario.idp?.metadata && !/^https?:\/\//i.test(scenario.idp.metadata)) scenario.idp.metadata = resolve(dirname(file), scenario.idp.metadata);
+  return scenario;
 }
 
 export function parseScenario(text: string, file = '<scenario>'): Scenario {

@@ -98,6 +98,11 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       /** The name of the IdP directory in core. */
       directory: name.default('Mock IdP'),
+      /**
+       * An external IdP instead of the mock one (your Okta, Entra ID or Keycloak tenant): its
+       * metadata URL, or a file beside the scenario. Its users, groups and provisioning are its own.
+       */
+      metadata: z.string().min(1).max(2048).optional(),
       users: z.array(repeatable(idpUser, idpUserRepeat)).default([]),
       groups: z.array(groupInput).default([]),
       saml: z

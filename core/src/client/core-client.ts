@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 
-import type { SamlConnection } from '../directories/saml-connection.ts';
+import type { SamlConnection, serviceProviderDetails } from '../directories/saml-connection.ts';
 import type { LoginDecision } from '../login/login-decision.ts';
 import type { LoginCompletion, PasswordFacts, SsoFacts } from '../login/login-service.ts';
 
@@ -13,6 +13,7 @@ export type { LoginDecision, LoginCompletion, PasswordFacts, SsoFacts };
 
 /** A SAML connection as `GET /api/login/connections/:id` shows it: the IdP to trust and the SP URLs it was given. */
 export type Connection = SamlConnection & { spEntityId: string; acsUrl: string };
+export type ServiceProviderDetails = ReturnType<typeof serviceProviderDetails>;
 
 export class CoreUnavailable extends Error {}
 
@@ -90,6 +91,12 @@ export class CoreClient {
         email: 'email' in facts ? facts.email : facts.nameId,
       };
     return answer.body;
+  }
+
+  /** The SP side of a connection, or of the one an IdP directory will have (its SP metadata): undefined for neither. */
+  async serviceProvider(id: string): Promise<ServiceProviderDetails | undefined> {
+    const answer = await this.call<ServiceProviderDetails>('GET', `/api/login/service-providers/${encodeURIComponent(id)}`);
+    return answer.status === 200 ? answer.body : undefined;
   }
 
   async connection(id: string): Promise<Connection | undefined> {

@@ -7,7 +7,8 @@ import { requireDirectory, requireOrg } from '../store/lookups.ts';
 import { issueScimToken } from '../scim/scim-service.ts';
 import { maxIdpDirectories, type Directory, type ScimSettings } from './directory.ts';
 import { rateOf } from '../scim/scim-limits.ts';
-import { parseCertificate, serviceProviderUrls, type DisplayNameFromSaml, type SamlConnection } from './saml-connection.ts';
+import { parseCertificate, serviceProviderDetails, serviceProviderUrls, type DisplayNameFromSaml, type SamlConnection } from './saml-connection.ts';
+import { fetchIdpMetadata, readIdpMetadata } from './idp-metadata.ts';
 
 export interface SamlConnectionInput {
   idpEntityId: string;
@@ -18,6 +19,19 @@ export interface SamlConnectionInput {
   signAuthnRequests?: boolean;
   wantAssertionsSigned?: boolean;
   displayNameFromSaml?: DisplayNameFromSaml;
+}
+
+export interface SamlMetadataInput {
+  xml?: string;
+  url?: string;
+  /** A PEM certificate the metadata must be signed with. */
+  certificate?: string;
+  allowIdpInitiated?: boolean;
+  signAuthnRequests?: boolean;
+  wantAssertionsSigned?: boolean;
+  displayNameFromSaml?: DisplayNameFromSaml;
+  /** false: leave the IdP's SLO URL out (no single logout), even when the metadata has one. */
+  singleLogout?: boolean;
 }
 
 export class DirectoryService {
@@ -104,7 +118,8 @@ export class DirectoryService {
       const existing = await tx.getConnectionByDirectory(directoryId);
       const now = nowIso(this.ctx);
       const connection: SamlConnection = {
-        id: existing?.id ?? this.ctx.newId(),
+        // The directory's id: the SP details shown before the connection existed stay true (serviceProviderDetails).
+        id: existing?.id ?? directoryId,
         directoryId,
         idpEntityId: input.idpEntityId,
         ssoUrl: input.ssoUrl,
@@ -120,6 +135,44 @@ export class DirectoryService {
       };
       await tx.upsertConnection(connection);
       return this.connectionView(connection);
+    });
+  }
+
+  /**
+   * Imports an IdP's metadata (XML or URL) into the directory's connection:
+   * entity ID, Redirect SSO and SLO URLs, the signing certificate, and whether
+   * it wants signed requests; the metadata's signature is checked when a
+   * certificate is given. The settings given win over what the metadata says.
+   */
+  async importSamlMetadata(orgId: string, directoryId: string, input: SamlMetadataInput) {
+    await this.ctx.store.read(async (tx) => {
+      const directory = await requireDirectory(tx, orgId, directoryId);
+      if (directory.kind !== 'idp')
+        throw unprocessable('saml-requires-idp-directory', 'A SAML connection belongs to an identity provider directory, not the local one.');
+    });
+    const xml = input.xml ?? (await fetchIdpMetadata(input.url!));
+    const idp = readIdpMetadata(xml, { verifyWith: input.certificate, now: this.ctx.clock.now() });
+    const connection = await this.setSaml(orgId, directoryId, {
+      idpEntityId: idp.idpEntityId,
+      ssoUrl: idp.ssoUrl,
+      ...(idp.sloUrl && input.singleLogout !== false ? { sloUrl: idp.sloUrl } : {}),
+      certificate: idp.certificates[0]!,
+      allowIdpInitiated: input.allowIdpInitiated,
+      signAuthnRequests: input.signAuthnRequests ?? idp.wantsSignedRequests,
+      wantAssertionsSigned: input.wantAssertionsSigned,
+      displayNameFromSaml: input.displayNameFromSaml,
+    });
+    return { ...connection, imported: { certificates: idp.certificates.length, metadataSignatureVerified: idp.signatureVerified } };
+  }
+
+  /** The SP details to enter at the IdP: known before the connection is configured. */
+  async serviceProvider(orgId: string, directoryId: string) {
+    return this.ctx.store.read(async (tx) => {
+      const directory = await requireDirectory(tx, orgId, directoryId);
+      if (directory.kind !== 'idp')
+        throw unprocessable('saml-requires-idp-directory', 'A SAML connection belongs to an identity provider directory, not the local one.');
+      const connection = await tx.getConnectionByDirectory(directoryId);
+      return serviceProviderDetails(this.ctx.gatewayUrl, connection?.id ?? directoryId, connection);
     });
   }
 

@@ -94,6 +94,38 @@ export function directoryRoutes(directories: DirectoryService, drift: DriftServi
       handle: ({ params, body }) => directories.setSaml(params.orgId!, params.directoryId!, body),
     }),
     route({
+      method: 'post',
+      path: '/api/orgs/{orgId}/directories/{directoryId}/saml/metadata',
+      tag: 'directories',
+      audience: 'admin',
+      summary: "Configure the directory's SAML connection from the IdP's metadata (XML or URL; signature checked when a certificate is given)",
+      body: z
+        .strictObject({
+          xml: z
+            .string()
+            .min(1)
+            .max(2 * 1024 * 1024)
+            .optional(),
+          url: httpUrl.optional(),
+          certificate: z.string().min(1).max(20_000).optional(),
+          allowIdpInitiated: z.boolean().optional(),
+          signAuthnRequests: z.boolean().optional(),
+          wantAssertionsSigned: z.boolean().optional(),
+          displayNameFromSaml: z.enum(DISPLAY_NAME_FROM_SAML).optional(),
+          singleLogout: z.boolean().optional(),
+        })
+        .refine((b) => (b.xml === undefined) !== (b.url === undefined), 'Send either xml or url.'),
+      handle: ({ params, body }) => directories.importSamlMetadata(params.orgId!, params.directoryId!, body),
+    }),
+    route({
+      method: 'get',
+      path: '/api/orgs/{orgId}/directories/{directoryId}/saml/service-provider',
+      tag: 'directories',
+      audience: 'admin',
+      summary: 'What to enter at the IdP (SP entity ID, ACS, SLO and metadata URLs), known before the connection is configured',
+      handle: ({ params }) => directories.serviceProvider(params.orgId!, params.directoryId!),
+    }),
+    route({
       method: 'get',
       path: '/api/orgs/{orgId}/directories/{directoryId}/saml',
       tag: 'directories',

@@ -92,3 +92,25 @@ export function serviceProviderUrls(gatewayUrl: string, connectionId: string) {
     acsUrl: `${gatewayUrl}/login/callback?connection=saml-${connectionId}`,
   };
 }
+
+/**
+ * What an admin enters at the IdP, known before the IdP side is: a directory's
+ * connection takes the directory's id when it is first made, so its SP
+ * entity ID, ACS and SLO URLs and metadata URL are fixed from the start.
+ */
+export function serviceProviderDetails(
+  gatewayUrl: string,
+  connectionId: string,
+  connection?: Pick<SamlConnection, 'signAuthnRequests' | 'wantAssertionsSigned'>,
+) {
+  return {
+    connectionId,
+    configured: connection !== undefined,
+    ...serviceProviderUrls(gatewayUrl, connectionId),
+    sloUrl: `${gatewayUrl}/logout/callback?connection=saml-${connectionId}`,
+    metadataUrl: `${gatewayUrl}/saml/${connectionId}/metadata`,
+    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    signAuthnRequests: connection?.signAuthnRequests ?? false,
+    wantAssertionsSigned: connection?.wantAssertionsSigned ?? true,
+  };
+}

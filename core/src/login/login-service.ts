@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { nowIso, type CoreContext } from '../context.ts';
 import { SnapshotIndex } from '../orgs/org-snapshot.ts';
 import { decideLogin, type LoginDecision } from './login-decision.ts';
-import { displayNameFromSaml, serviceProviderUrls } from '../directories/saml-connection.ts';
+import { displayNameFromSaml, serviceProviderDetails, serviceProviderUrls } from '../directories/saml-connection.ts';
 import { RehearsalError } from '@rehearsal/runtime';
 import { badRequest, conflict, notFound } from '../reasons.ts';
 import { isTwoStepEnrolled } from '../accounts/account.ts';
@@ -124,6 +124,17 @@ export class LoginService {
    * A SAML connection as the gateway's ACS needs it: the IdP to trust (issuer,
    * certificate) and the SP identity it was shown (entity ID, ACS URL).
    */
+  /** The SP side of a connection, or of the connection a directory will have: what the gateway's SP metadata shows. */
+  async serviceProvider(id: string) {
+    return this.ctx.store.read(async (tx) => {
+      const connection = await tx.getConnection(id);
+      if (connection) return serviceProviderDetails(this.ctx.gatewayUrl, connection.id, connection);
+      const directory = await tx.getDirectory(id);
+      if (directory?.kind === 'idp' && !(await tx.getConnectionByDirectory(id))) return serviceProviderDetails(this.ctx.gatewayUrl, id);
+      throw notFound('connection-not-found', `No SAML connection ${id}, and no identity provider directory waiting for one.`);
+    });
+  }
+
   async connection(id: string) {
     const connection = await this.ctx.store.read((tx) => tx.getConnection(id));
     if (!connection) throw notFound('connection-not-found', `No SAML connection ${id}.`);

@@ -65,6 +65,14 @@ export function loginRoutes(login: LoginService): RouteSpec[] {
       handle: ({ params }) => login.connection(params.connectionId!),
     }),
     route({
+      method: 'get',
+      path: '/api/login/service-providers/:connectionId',
+      tag: 'login',
+      audience: 'gateway',
+      summary: 'The SP side of a connection (or of the one an IdP directory will have): what the SP metadata shows',
+      handle: ({ params }) => login.serviceProvider(params.connectionId!),
+    }),
+    route({
       method: 'post',
       path: '/api/login/password',
       tag: 'login',

@@ -22,10 +22,13 @@ export function samlRoutes(ctx: SamlContext): Router {
   const { core, web, sp, refuse } = ctx;
   const router = Router();
 
-  /** SP metadata of a connection, for IdPs that import it: entity ID, ACS, SLO, NameID format. */
+  /** SP metadata of a connection (or of the one an IdP directory will have), for IdPs that import it. */
   router.get('/saml/:connectionId/metadata', async (req, res) => {
-    const connection = await ctx.connectionFor(String(req.params.connectionId));
-    res.type('application/samlmetadata+xml').send(await sp.metadata(connection));
+    const id = String(req.params.connectionId);
+    const details = await core.serviceProvider(id);
+    if (!details)
+      return refuse(req, res, 'connection-unknown', `No SAML connection ${id}, and no identity provider directory waiting for one.`, { status: 404 });
+    res.type('application/samlmetadata+xml').send(await sp.metadata(details));
   });
 
   // ---- the ACS: the IdP's answer --------------------------------------------------

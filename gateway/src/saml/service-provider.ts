@@ -93,7 +93,7 @@ export class SamlServiceProvider {
   }
 
   /** SP metadata of a connection: its URLs, single logout on both bindings, and the certificate IdPs verify the gateway's signatures with. */
-  async metadata(connection: Connection): Promise<string> {
+  async metadata(connection: Pick<Connection, 'spEntityId' | 'acsUrl' | 'signAuthnRequests' | 'wantAssertionsSigned'>): Promise<string> {
     return spMetadata({
       entityId: connection.spEntityId,
       acsUrl: connection.acsUrl,
@@ -233,7 +233,7 @@ const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 const newId = () => `_${randomBytes(20).toString('hex')}`;
 
 /** Where the IdP answers a LogoutRequest: beside the ACS, same connection parameter. */
-export const sloCallbackUrl = (connection: Connection) => connection.acsUrl.replace('/login/callback', '/logout/callback');
+export const sloCallbackUrl = (connection: Pick<Connection, 'acsUrl'>) => connection.acsUrl.replace('/login/callback', '/logout/callback');
 
 interface SamlRequest extends Request {
   samlConnection?: Connection;
