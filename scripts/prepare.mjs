@@ -44,6 +44,13 @@ export const SUITE_PACKAGES = [
     present: () => pythonHas('onelogin.saml2'),
     needed: "OneLogin's strict SP judging the IdP's faults",
   },
+  {
+    name: 'simplesamlphp',
+    packages: ['simplesamlphp', 'php-cli', 'php-xml', 'php-mbstring'],
+    present: () =>
+      existsSync('/usr/share/simplesamlphp/www') && has('php') && ok('php', ['-r', 'exit(extension_loaded("dom") && extension_loaded("mbstring") ? 0 : 1);']),
+    needed: 'a SAML IdP and SP from another ecosystem (SimpleSAMLphp) in the interoperability tests',
+  },
   { name: 'chromium', packages: ['chromium'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), needed: 'the browser suite' },
   { name: 'docker', packages: ['docker.io'], present: () => has('dockerd') && has('docker'), needed: 'the container suite' },
   { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: 'validating docker-compose.yml' },
