@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { deflateRawSync } from 'node:zlib';
 import { authnRequestXml, formFields, redirectParam } from '../../mock-idp/test/support/idp.ts';
-import { browserCookie, postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
+import { browserLogin, localPath, startStack, type Stack } from './support/stack.ts';
 import { redirectXml } from './support/schemas.ts';
 
 const OTHER_SP = 'https://wiki.example.test/saml';
 const OTHER_SLO = 'https://wiki.example.test/slo';
-const local = (url: string) => url.slice(url.indexOf('/', 'http://'.length));
+const local = localPath;
 
 /**
  * The mock IdP's single logout across its SPs, with the gateway as a real
@@ -29,13 +29,7 @@ describe('mock IdP: single logout propagated to every SP of the session', functi
 
   /** Alice logs in at the IdP's page for the gateway (an IdP session), then silently at the other SP too. */
   async function loginEverywhere() {
-    const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const atIdp = await stack.idp.request('GET', local(start.headers.get('location')!));
-    const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
-    const idpCookie = posted.headers.get('set-cookie')!.split(';')[0]!;
-    const fields = formFields(posted.text);
-    const back = await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start));
-    expect(back.status, back.text).to.equal(303);
+    const { gateway, idp: idpCookie } = await browserLogin(stack);
     const other = await stack.idp.request(
       'GET',
       `/saml/sso?SAMLRequest=${redirectParam(authnRequestXml({ id: '_other-login', issuer: OTHER_SP }))}`,
@@ -47,7 +41,7 @@ describe('mock IdP: single logout propagated to every SP of the session', functi
     expect(formFields(other.text).samlResponse, 'a silent login at the other SP').to.be.a('string');
     const sessions = (await stack.idp.request('GET', '/api/sessions')).body.sessions;
     expect(sessions[0].serviceProviders).to.have.members([stack.connection.spEntityId, OTHER_SP]);
-    return { gateway: sessionCookie(back)!, idp: idpCookie };
+    return { gateway, idp: idpCookie };
   }
   /** Follows a logout through every participant as a browser would: the gateway answers itself, the other SP as `status` says. */
   async function walk(first: string, status = 'Success') {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { generateCredential, parseCertificate } from '@rehearsal/runtime/credentials';
-import { formFields, startIdp } from '../../mock-idp/test/support/idp.ts';
-import { browserCookie, postResponse, startStack, type Stack } from './support/stack.ts';
+import { startIdp } from '../../mock-idp/test/support/idp.ts';
+import { browserLogin, localPath, startStack, type Stack } from './support/stack.ts';
 import { postXml, redirectXml, schemaToolsMissing, validate } from './support/schemas.ts';
 
 /**
@@ -22,7 +22,7 @@ describe('SAML documents against the OASIS schemas (xmllint)', function () {
   beforeEach(async () => (stack = await startStack({ singleLogout: true })));
   afterEach(() => stack.close());
 
-  const local = (url: string) => url.slice(url.indexOf('/', 'http://'.length));
+  const local = localPath;
   const expectValid = (xml: string, schema: 'metadata' | 'protocol', what: string) => {
     const verdict = validate(xml, schema);
     expect(verdict.valid, `${what}: ${verdict.errors}\n${xml.slice(0, 400)}`).to.equal(true);
@@ -112,27 +112,15 @@ describe('SAML documents against the OASIS schemas (xmllint)', function () {
   });
 
   it("the gateway's LogoutRequest and the mock IdP's LogoutResponse", async () => {
-    const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const atIdp = await stack.idp.request('GET', local(start.headers.get('location')!));
-    const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
-    const fields = formFields(posted.text);
-    const back = await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start));
-    const session = back.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('rehearsal_gw_session='))!
-      .split(';')[0]!;
-    const out = await stack.request('POST', '/logout', {}, { cookie: session });
+    const cookies = await browserLogin(stack);
+    const out = await stack.request('POST', '/logout', {}, { cookie: cookies.gateway });
     expectValid(redirectXml(out.body.singleLogout, 'SAMLRequest'), 'protocol', 'LogoutRequest');
-    const answered = await stack.idp.request('GET', local(out.body.singleLogout), undefined, { cookie: posted.headers.get('set-cookie')!.split(';')[0]! });
+    const answered = await stack.idp.request('GET', local(out.body.singleLogout), undefined, { cookie: cookies.idp });
     expectValid(redirectXml(answered.headers.get('location')!, 'SAMLResponse'), 'protocol', 'LogoutResponse');
   });
 
   it("the mock IdP's LogoutRequest (IdP-initiated) and the gateway's LogoutResponse to it", async () => {
-    const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const atIdp = await stack.idp.request('GET', local(start.headers.get('location')!));
-    const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
-    const fields = formFields(posted.text);
-    expect((await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start))).status).to.equal(303);
+    await browserLogin(stack);
     const started = await stack.idp.request('POST', '/api/logout', { user: 'alice@acme.com' });
     expectValid(redirectXml(started.body.next, 'SAMLRequest'), 'protocol', "the IdP's LogoutRequest");
     const answered = await stack.request('GET', local(started.body.next), undefined, { accept: 'text/html' });

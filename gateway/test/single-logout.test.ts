@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { formFields } from '../../mock-idp/test/support/idp.ts';
-import { browserCookie, postResponse, sessionCookie, startStack, type Stack } from './support/stack.ts';
+import { browserLogin, localPath, startStack, type Stack } from './support/stack.ts';
 
 describe('gateway: logout with single logout at an SLO-capable IdP', function () {
   this.timeout(30_000);
@@ -8,22 +7,10 @@ describe('gateway: logout with single logout at an SLO-capable IdP', function ()
   beforeEach(async () => (stack = await startStack({ singleLogout: true })));
   afterEach(() => stack.close());
 
-  const local = (url: string) => url.slice(url.indexOf('/', 'http://'.length));
-
-  /** A login as a browser makes it: the IdP's login page, so that the IdP keeps a session too. */
-  async function browserLogin() {
-    const start = await stack.request('POST', '/login', { email: 'alice@acme.com' });
-    const atIdp = await stack.idp.request('GET', local(start.headers.get('location')!));
-    const posted = await stack.idp.request('POST', atIdp.headers.get('location')!, 'username=alice%40acme.com&password=alice-pass');
-    const idpCookie = posted.headers.get('set-cookie')!.split(';')[0]!;
-    const fields = formFields(posted.text);
-    const back = await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start));
-    expect(back.status, back.text).to.equal(303);
-    return { gateway: sessionCookie(back)!, idp: idpCookie };
-  }
+  const local = localPath;
 
   it('ends the gateway session, sends a LogoutRequest, and accepts the IdP’s signed LogoutResponse', async () => {
-    const cookies = await browserLogin();
+    const cookies = await browserLogin(stack);
     expect((await stack.idp.request('GET', '/api/sessions')).body.sessions).to.have.length(1);
     const out = await stack.request('POST', '/logout', {}, { cookie: cookies.gateway });
     expect(out.body.loggedOut).to.equal(true);

@@ -4,7 +4,7 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { ControllableClock } from '@rehearsal/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
-import { httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
+import { formFields, httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
 import { countingProxy, type CountingProxy } from './counting-proxy.ts';
 import { createGatewayApp } from '../../src/app.ts';
 
@@ -144,4 +144,26 @@ export async function ssoLogin(
 export function postResponse(stack: Stack, samlResponse: string, relayState?: string | null, cookie?: string) {
   const form = `SAMLResponse=${encodeURIComponent(samlResponse)}${relayState ? `&RelayState=${encodeURIComponent(relayState)}` : ''}`;
   return stack.request('POST', `/login/callback?connection=saml-${stack.connection.id}`, form, cookie ? { cookie } : {});
+}
+
+/** A path on a service, from the URL it published (http://localhost:7000/..., :8000/...). */
+export const localPath = (url: string) => url.slice(url.indexOf('/', 'http://'.length));
+
+/**
+ * SP-initiated SSO as a browser makes it: the mock IdP's login page (so the
+ * IdP keeps a session too), the Response posted back from the browser that
+ * started. The gateway's and the IdP's session cookies.
+ */
+export async function browserLogin(stack: Stack, email = 'alice@acme.com', password = 'alice-pass') {
+  const start = await stack.request('POST', '/login', { email });
+  const atIdp = await stack.idp.request('GET', localPath(start.headers.get('location')!));
+  const posted = await stack.idp.request(
+    'POST',
+    atIdp.headers.get('location')!,
+    `username=${encodeURIComponent(email)}&password=${encodeURIComponent(password)}`,
+  );
+  const fields = formFields(posted.text);
+  const back = await postResponse(stack, fields.samlResponse!, fields.relayState, browserCookie(start));
+  if (back.status !== 303) throw new Error(`the gateway refused the login: ${back.text}`);
+  return { gateway: sessionCookie(back)!, idp: posted.headers.get('set-cookie')!.split(';')[0]! };
 }
