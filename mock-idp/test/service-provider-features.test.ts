@@ -1,43 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
 import { ENCRYPTION_ALGORITHMS } from '../src/saml/encryption.ts';
-import { generateCredential, parseCertificate, type SigningCredential } from '@rehearsal/runtime/credentials';
-import { ACS, SP, authnRequestXml, decodeResponse, formFields, pysaml2Judge, redirectParam, run, startIdp, xmlsecVerify, type TestIdp } from './support/idp.ts';
-import { samlifySp, type SamlifyPeer } from './support/samlify-sp.ts';
-
-const SIGNING_SP = 'https://signing.example.test/sp';
-const SIGNING_ACS = 'https://signing.example.test/acs';
-const SIGNING_SLO = 'https://signing.example.test/slo';
-
-let spKey: SigningCredential;
-let strangerKey: SigningCredential;
-before(async () => {
-  [spKey, strangerKey] = await Promise.all([generateCredential('Test SP', new Date()), generateCredential('Not the SP', new Date())]);
-});
+import { ACS, authnRequestXml, decodeResponse, formFields, pysaml2Judge, redirectParam, run, startIdp, xmlsecVerify, type TestIdp } from './support/idp.ts';
+import { type SamlifyPeer } from './support/samlify-sp.ts';
+import { keys, peer, registerSigningSp, SIGNING_ACS, SIGNING_SLO, SIGNING_SP } from './support/signing-sp.ts';
 
 /** The query string (what the signature covers) of a URL samlify built against the IdP's public URL. */
 const queryOf = (url: string) => url.slice(url.indexOf('?') + 1);
 const codeOf = (html: string) => /<code>([^<]+)<\/code>/.exec(html)?.[1];
-
-async function registerSigningSp(idp: TestIdp, extra: Record<string, unknown> = {}) {
-  const res = await idp.request('POST', '/api/service-providers', {
-    entityId: SIGNING_SP,
-    acsUrls: [SIGNING_ACS],
-    sloUrl: SIGNING_SLO,
-    certificate: spKey.certificatePem,
-    wantAuthnRequestsSigned: true,
-    ...extra,
-  });
-  expect(res.status, res.text).to.equal(201);
-}
-
-const peer = (idp: TestIdp, credential = spKey, signRequests = true) =>
-  samlifySp(idp, { entityId: SIGNING_SP, acs: SIGNING_ACS, slo: SIGNING_SLO, credential, signRequests });
 
 describe('mock-idp: signed AuthnRequests, made by samlify', () => {
   let idp: TestIdp;
@@ -71,7 +44,7 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
     const accepted = await idp.request('POST', '/saml/sso', `SAMLRequest=${encodeURIComponent(post.context)}`);
     expect(accepted.status, accepted.text).to.equal(303);
 
-    const stranger = await peer(idp, strangerKey);
+    const stranger = await peer(idp, keys.stranger);
     const forged = stranger.sp.createLoginRequest(stranger.idp, 'post') as { context: string };
     const refused = await idp.request('POST', '/saml/sso', `SAMLRequest=${encodeURIComponent(forged.context)}`);
     expect(refused.status).to.equal(403);
@@ -79,7 +52,7 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
   });
 
   it('refuses an unsigned request from an SP registered as signing, on both bindings', async () => {
-    const { sp, idp: target } = await peer(idp, spKey, false);
+    const { sp, idp: target } = await peer(idp, keys.sp, false);
     const { context } = sp.createLoginRequest(target, 'redirect') as { context: string };
     expect(context).not.to.contain('Signature=');
     const redirect = await idp.request('GET', `/saml/sso?${queryOf(context)}`);
@@ -97,7 +70,7 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
 
   it('refuses rsa-sha1 on the redirect binding, and a signed request from an SP without a certificate', async () => {
     const query = `SAMLRequest=${redirectParam(authnRequestXml({ issuer: SIGNING_SP }))}&SigAlg=${encodeURIComponent('http://www.w3.org/2000/09/xmldsig#rsa-sha1')}`;
-    const signature = sign('sha1', Buffer.from(query), spKey.privateKey).toString('base64');
+    const signature = sign('sha1', Buffer.from(query), keys.sp.privateKey).toString('base64');
     const sha1 = await idp.request('GET', `/saml/sso?${query}&Signature=${encodeURIComponent(signature)}`);
     expect(sha1.status).to.equal(400);
     expect(codeOf(sha1.text)).to.equal('unsupported-signature-algorithm');
@@ -105,7 +78,7 @@ describe('mock-idp: signed AuthnRequests, made by samlify', () => {
     const unsignedSp = `SAMLRequest=${redirectParam(authnRequestXml())}&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
     const noCert = await idp.request(
       'GET',
-      `/saml/sso?${unsignedSp}&Signature=${encodeURIComponent(sign('sha256', Buffer.from(unsignedSp), spKey.privateKey).toString('base64'))}`,
+      `/saml/sso?${unsignedSp}&Signature=${encodeURIComponent(sign('sha256', Buffer.from(unsignedSp), keys.sp.privateKey).toString('base64'))}`,
     );
     expect(noCert.status).to.equal(400);
     expect(codeOf(noCert.text)).to.equal('sp-certificate-missing');
@@ -186,13 +159,13 @@ describe('mock-idp: single logout', () => {
 
   it('refuses an unsigned LogoutRequest from an SP that signs, and one from an SP without an SLO URL; sessions stay', async () => {
     await browserLogin();
-    const unsigned = await peer(idp, spKey, false);
+    const unsigned = await peer(idp, keys.sp, false);
     const { context } = unsigned.sp.createLogoutRequest(unsigned.idp, 'redirect', { logoutNameID: 'alice@acme.com' }) as { context: string };
     const refused = await idp.request('GET', `/saml/slo?${queryOf(context)}`);
     expect(refused.status).to.equal(403);
     expect(codeOf(refused.text)).to.equal('request-unsigned');
 
-    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SIGNING_SP)}`, { acsUrls: [SIGNING_ACS], certificate: spKey.certificatePem });
+    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SIGNING_SP)}`, { acsUrls: [SIGNING_ACS], certificate: keys.sp.certificatePem });
     const noSlo = samlify.sp.createLogoutRequest(samlify.idp, 'redirect', { logoutNameID: 'alice@acme.com' }) as { context: string };
     const missing = await idp.request('GET', `/saml/slo?${queryOf(noSlo.context)}`);
     expect(missing.status).to.equal(400);
@@ -216,7 +189,7 @@ describe('mock-idp: encrypted assertions', () => {
   it('encrypts the signed assertion to the SP’s certificate; xmlsec1 decrypts it and verifies both signatures', async () => {
     const idp = await startIdp();
     try {
-      expect((await idp.request('POST', '/api/service-providers', { ...ENCRYPTED_SP, certificate: spKey.certificatePem })).status).to.equal(201);
+      expect((await idp.request('POST', '/api/service-providers', { ...ENCRYPTED_SP, certificate: keys.sp.certificatePem })).status).to.equal(201);
       const xml = decodeResponse((await idp.request('POST', '/api/login', { sp: ENCRYPTED_SP.entityId, user: 'alice@acme.com' })).body.samlResponse);
       expect(xml).to.contain('<EncryptedAssertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData');
       expect(xml).to.contain('http://www.w3.org/2009/xmlenc11#aes256-gcm');
@@ -227,7 +200,7 @@ describe('mock-idp: encrypted assertions', () => {
       const encrypted = join(idp.dir, 'encrypted.xml');
       const key = join(idp.dir, 'sp-key.pem');
       writeFileSync(encrypted, xml);
-      writeFileSync(key, spKey.privateKeyPem);
+      writeFileSync(key, keys.sp.privateKeyPem);
       const decrypted = await run('xmlsec1', ['--decrypt', '--privkey-pem', key, '--node-xpath', "//*[local-name()='EncryptedData']", encrypted]);
       expect(decrypted.code, decrypted.output).to.equal(0);
       expect(decrypted.output).to.contain('>alice@acme.com</NameID>');
@@ -260,7 +233,7 @@ describe('mock-idp: encrypted assertions', () => {
           ...ENCRYPTED_SP,
           entityId,
           acsUrls: [ACS],
-          certificate: spKey.certificatePem,
+          certificate: keys.sp.certificatePem,
           encryptionAlgorithm: algorithm,
         });
         const res = await idp.request('POST', '/api/login', { sp: entityId, user: 'alice@acme.com', faults });
@@ -268,7 +241,7 @@ describe('mock-idp: encrypted assertions', () => {
         responses.push({ entityId, samlResponse: res.body.samlResponse as string });
       }
       for (const [i, expected] of [true, true, false].entries()) {
-        const [verdict] = await pysaml2Judge(idp, { entityId: responses[i]!.entityId, acs: ACS, keys: spKey }, [responses[i]!]);
+        const [verdict] = await pysaml2Judge(idp, { entityId: responses[i]!.entityId, acs: ACS, keys: keys.sp }, [responses[i]!]);
         expect(verdict!.ok, verdict!.error).to.equal(expected);
         if (expected) expect(verdict!.nameId).to.equal('alice@acme.com');
         else expect(verdict!.error).to.match(/too old/);
@@ -319,110 +292,5 @@ describe('mock-idp: time limits, driven by the harness clock', () => {
     expect((await request()).status, 'silent').to.equal(200);
     await advance('1m');
     expect((await request()).status, 'back to the login page').to.equal(303);
-  });
-});
-
-describe('mock-idp: SP metadata import and certificate rollover', () => {
-  let idp: TestIdp;
-  beforeEach(async () => (idp = await startIdp()));
-  afterEach(() => idp.close());
-
-  async function spMetadata(): Promise<string> {
-    const { sp } = await peer(idp);
-    const withEncryption = (await import('samlify')).ServiceProvider({
-      ...sp.entitySetting,
-      encryptCert: strangerKey.certificatePem,
-    });
-    return withEncryption.getMetadata();
-  }
-
-  it('imports an SP from its metadata XML: ACS, SLO, signing and encryption certificates, signed requests', async () => {
-    const res = await idp.request('POST', '/api/service-providers/import', { xml: await spMetadata(), overrides: { encryptAssertions: true } });
-    expect(res.status, res.text).to.equal(201);
-    expect(res.body).to.include({ entityId: SIGNING_SP, sloUrl: SIGNING_SLO, wantAuthnRequestsSigned: true });
-    expect(res.body.acsUrls).to.deep.equal([SIGNING_ACS]);
-    expect(res.body.certificate).to.equal(parseCertificate(spKey.certificatePem).certificatePem);
-    expect(res.body).to.include({ encryptAssertions: true, encryptionCertificate: parseCertificate(strangerKey.certificatePem).certificatePem });
-  });
-
-  it('imports the same SP again as an update by entity ID (201, then 200), and what GET shows can be PUT back unchanged', async () => {
-    const xml = await spMetadata();
-    expect((await idp.request('POST', '/api/service-providers/import', { xml })).status).to.equal(201);
-    const moved = xml.replaceAll(SIGNING_ACS, `${SIGNING_ACS}/v2`);
-    const again = await idp.request('POST', '/api/service-providers/import', { xml: moved, overrides: { encryptAssertions: true } });
-    expect(again.status, again.text).to.equal(200);
-    expect(again.body.acsUrls).to.deep.equal([`${SIGNING_ACS}/v2`]);
-    expect(
-      (await idp.request('GET', '/api/service-providers')).body.serviceProviders.filter((s: { entityId: string }) => s.entityId === SIGNING_SP),
-    ).to.have.length(1);
-
-    // Every shape of registration survives GET then PUT: signing both ways, short names, persistent NameIDs, encryption.
-    await idp.request('PUT', `/api/service-providers/${encodeURIComponent(SP)}`, {
-      acsUrls: [ACS],
-      attributeNames: 'friendly',
-      nameIdFormat: 'persistent',
-      signing: 'both',
-      signatureAlgorithm: 'rsa-sha512',
-      assertionLifetime: '2m',
-      allowIdpInitiated: false,
-    });
-    for (const entityId of [SIGNING_SP, SP]) {
-      const path = `/api/service-providers/${encodeURIComponent(entityId)}`;
-      const shown = (await idp.request('GET', path)).body;
-      const put = await idp.request('PUT', path, shown);
-      expect(put.status, put.text).to.equal(200);
-      expect(put.body, entityId).to.deep.equal(shown);
-      expect((await idp.request('GET', path)).body, entityId).to.deep.equal(shown);
-    }
-  });
-
-  it('imports from a URL, and says when the URL cannot be read', async () => {
-    const xml = await spMetadata();
-    const server: Server = createServer((req, res) => {
-      if (req.url === '/metadata') res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(xml);
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const imported = await idp.request('POST', '/api/service-providers/import', { url: `${base}/metadata` });
-      expect(imported.status, imported.text).to.equal(201);
-      const missing = await idp.request('POST', '/api/service-providers/import', { url: `${base}/nothing` });
-      expect(missing.status).to.equal(422);
-      expect(missing.body.error.code).to.equal('metadata-unreachable');
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-    const closed = await idp.request('POST', '/api/service-providers/import', { url: `${base}/metadata` });
-    expect(closed.status).to.equal(422);
-  });
-
-  it('refuses bad metadata with a 400 and registers nothing', async () => {
-    const cases: [unknown, string][] = [
-      [{ xml: '<EntityDescriptor' }, 'invalid-metadata'],
-      [{ xml: '<!DOCTYPE x [<!ENTITY a "b">]><EntityDescriptor/>' }, 'xml-doctype'],
-      [{ xml: '<x/>', url: 'http://127.0.0.1:1/m' }, 'invalid-request'],
-      [{ url: 'file:///etc/passwd' }, 'invalid-request'],
-    ];
-    for (const [body, code] of cases) {
-      const res = await idp.request('POST', '/api/service-providers/import', body);
-      expect(res.status, JSON.stringify(body)).to.equal(400);
-      expect(res.body.error.code, JSON.stringify(body)).to.equal(code);
-    }
-    expect((await idp.request('GET', '/api/service-providers')).body.serviceProviders).to.have.length(2);
-  });
-
-  it('publishes a staged certificate beside the signing one, and keeps signing with the current key', async () => {
-    const staged = await startIdp({ stagedCertificate: parseCertificate(strangerKey.certificatePem) });
-    try {
-      const metadata = (await staged.request('GET', '/saml/metadata')).text;
-      expect(metadata).to.contain(staged.credential.certificateBase64);
-      expect(metadata).to.contain(strangerKey.certificateBase64);
-      const xml = decodeResponse((await staged.request('POST', '/api/login', { sp: SP, user: 'alice@acme.com' })).body.samlResponse);
-      expect((await xmlsecVerify(xml, staged.credential.certificatePem, 'Assertion', staged.dir)).code).to.equal(0);
-      expect(xml).not.to.contain(strangerKey.certificateBase64);
-    } finally {
-      await staged.close();
-    }
   });
 });
