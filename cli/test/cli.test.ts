@@ -3,7 +3,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, rehearsal, startUp, stop, type Ran } from './support/cli-process.ts';
+import { answering, BIN, ROOT, rehearsal, startUp, stop, type Ran } from './support/cli-process.ts';
 
 describe('the rehearsal command', function () {
   this.timeout(120_000);
@@ -233,13 +233,7 @@ describe('rehearsal up --processes', function () {
       rmSync(dataDir, { recursive: true, force: true });
     }
     for (const url of [described.urls.core, described.urls.idp, described.urls.gateway]) {
-      expect(
-        await fetch(`${url}/healthz`).then(
-          () => 'answers',
-          () => 'stopped',
-        ),
-        url,
-      ).to.equal('stopped');
+      expect(await answering(url), url).to.equal('stopped');
     }
   });
 });
@@ -339,13 +333,7 @@ describe('rehearsal up: keys, configuration errors, help, dead services (issue 1
     expect(stderr).to.match(/the stack stopped: idp died 2 times/);
     expect(existsSync(join(dataDir, 'stack.json'))).to.equal(false);
     for (const url of [described.urls.core, described.urls.gateway]) {
-      expect(
-        await fetch(`${url}/healthz`).then(
-          () => 'answers',
-          () => 'stopped',
-        ),
-        url,
-      ).to.equal('stopped');
+      expect(await answering(url), url).to.equal('stopped');
     }
   });
 });

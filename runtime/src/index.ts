@@ -16,3 +16,4 @@ export * from './web.ts';
 export * from './reasons.ts';
 export * from './runtime-reasons.ts';
 export * from './fast-routes.ts';
+export * from './fetch-document.ts';

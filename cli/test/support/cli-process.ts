@@ -48,3 +48,10 @@ export const stop = async (child: ChildProcess) => {
   child.kill('SIGTERM');
   await exited;
 };
+
+/** Whether a service still answers at `url`: after a stop, every one must say `stopped`. */
+export const answering = (url: string) =>
+  fetch(`${url}/healthz`).then(
+    () => 'answers',
+    () => 'stopped',
+  );

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { DOMParser, XMLSerializer, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
+import { fetchDocument, FetchFailure } from '@rehearsal/runtime';
 import { badRequest, CORE_REASONS } from '../reasons.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -112,15 +113,10 @@ function verifySignature(xml: string, root: Element, certificate: string): boole
 
 /** The metadata at a URL: http(s) only, 5 seconds, 512 KiB. */
 export async function fetchIdpMetadata(url: string): Promise<string> {
-  if (!/^https?:\/\//i.test(url)) throw refuse('metadata-unreachable', 'The metadata URL must be http or https.');
-  let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'follow' });
+    return await fetchDocument(url, { maxBytes: MAX_METADATA_BYTES, timeoutMs: 5000 });
   } catch (err) {
-    throw refuse('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`);
+    if (!(err instanceof FetchFailure)) throw err;
+    throw refuse(err.reason === 'too-large' ? 'metadata-too-large' : 'metadata-unreachable', err.message);
   }
-  if (!response.ok) throw refuse('metadata-unreachable', `${url} answered ${response.status}.`);
-  const text = await response.text();
-  if (Buffer.byteLength(text) > MAX_METADATA_BYTES) throw refuse('metadata-too-large', `${url} returned more than 512 KiB.`);
-  return text;
 }

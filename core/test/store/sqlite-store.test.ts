@@ -6,32 +6,12 @@ import { join } from 'node:path';
 import type { Account } from '../../src/accounts/account.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { person } from '../rules/org-fixture.ts';
 
 const at = '2026-11-23T09:00:00.000Z';
-const account = (id: string, email: string): Account => ({
-  id,
-  email,
-  displayName: id,
-  publicName: null,
-  jobTitle: null,
-  department: null,
-  organization: null,
-  timezone: null,
-  preferredLanguage: null,
-  active: true,
-  managedBy: null,
-  origin: 'signup',
-  passwordHash: null,
-  passwordChangedAt: null,
-  totpSecret: null,
-  recoveryCodeHashes: [],
-  totpLastStep: null,
-  firstLoginAt: null,
-  lastLoginAt: null,
-  profileSources: {},
-  createdAt: at,
-  updatedAt: at,
-});
+/** An account as the store keeps it (the rule tables' person, with what a fresh signup has). */
+const account = (id: string, email: string): Account =>
+  person(id, { email, managedBy: null, passwordHash: null, passwordChangedAt: null, createdAt: at, updatedAt: at });
 
 describe('store/sqlite-store', () => {
   let dir: string;

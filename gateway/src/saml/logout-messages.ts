@@ -1,7 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
-import { DOMParser, type Element } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import type { GatewayReason } from '../reasons.ts';
-import { SAML, SAMLP, SamlRejection } from './response-checks.ts';
+import { ALLOWED_SIGNATURES, children, DSIG, parseSaml, SAML, SAMLP, SamlRejection } from './response-checks.ts';
 
 /** A logout message as it arrived, on either front-channel binding. */
 export type LogoutDelivery =
@@ -24,8 +24,6 @@ export interface LogoutEnvelope {
 
 const MAX_XML_BYTES = 64 * 1024;
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
-/** Redirect-binding signature algorithms accepted, as in responses: rsa-sha256 and rsa-sha512. */
-const SIG_ALGS = new Set(['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512']);
 
 const codes = (kind: 'request' | 'response') =>
   kind === 'request'
@@ -55,26 +53,18 @@ export function readLogoutMessage(delivery: LogoutDelivery): LogoutEnvelope {
     return reject(invalid, 'The logout message does not decode (the Redirect binding deflates it).');
   }
   if (Buffer.byteLength(xml) > MAX_XML_BYTES) reject(invalid, 'The logout message is too large.');
-  if (/<!DOCTYPE/i.test(xml)) reject(invalid, 'The logout message carries a DOCTYPE, which SAML forbids.');
-  let root: Element | null;
-  try {
-    root = new DOMParser({
-      onError: (level: string, message: string) => void (level !== 'warning' && reject(invalid, `Not well-formed XML: ${message}`)),
-    }).parseFromString(xml, 'text/xml').documentElement;
-  } catch (err) {
-    if (err instanceof SamlRejection) throw err;
-    return reject(invalid, `Not well-formed XML: ${(err as Error).message}`);
-  }
+  const root = parseSaml(xml, 'logout message', { doctype: invalid, malformed: invalid }).documentElement!;
   const expected = kind === 'request' ? 'LogoutRequest' : 'LogoutResponse';
-  if (!root || root.namespaceURI !== SAMLP || root.localName !== expected) return reject(invalid, `Expected a samlp:${expected}.`);
-  const child = (ns: string, name: string) => Array.from(root.childNodes).find((n) => n.nodeType === 1 && n.namespaceURI === ns && n.localName === name);
+  if (root.namespaceURI !== SAMLP || root.localName !== expected) reject(invalid, `Expected a samlp:${expected}.`);
+  const child = (ns: string, name: string): Element | undefined => children(root, ns, name)[0];
   if (delivery.binding === 'redirect') {
     if (!delivery.query.Signature || !delivery.query.SigAlg) reject(unsigned, `The ${expected} is not signed (SAML requires it on this binding).`);
-    if (!SIG_ALGS.has(delivery.query.SigAlg!)) reject(invalid, `Signature algorithm ${delivery.query.SigAlg} is not accepted: rsa-sha256 or rsa-sha512 only.`);
-  } else if (!child('http://www.w3.org/2000/09/xmldsig#', 'Signature')) {
+    if (!ALLOWED_SIGNATURES.has(delivery.query.SigAlg!))
+      reject(invalid, `Signature algorithm ${delivery.query.SigAlg} is not accepted: rsa-sha256 or rsa-sha512 only.`);
+  } else if (!child(DSIG, 'Signature')) {
     reject(unsigned, `The ${expected} is not signed (SAML requires it on this binding).`);
   }
-  const statusCode = child(SAMLP, 'Status') as Element | undefined;
+  const statusCode = child(SAMLP, 'Status');
   const code = statusCode && Array.from(statusCode.getElementsByTagNameNS(SAMLP, 'StatusCode'))[0]?.getAttribute('Value');
   return {
     kind,
@@ -82,12 +72,11 @@ export function readLogoutMessage(delivery: LogoutDelivery): LogoutEnvelope {
     id: root.getAttribute('ID') ?? '',
     inResponseTo: root.getAttribute('InResponseTo') || undefined,
     destination: root.getAttribute('Destination') || undefined,
-    issuer: (child(SAML, 'Issuer') as Element | undefined)?.textContent?.trim(),
+    issuer: child(SAML, 'Issuer')?.textContent?.trim(),
     status: code ?? undefined,
     relayState: values.RelayState,
-    nameId: (child(SAML, 'NameID') as Element | undefined)?.textContent?.trim(),
-    sessionIndexes: Array.from(root.childNodes)
-      .filter((n) => n.nodeType === 1 && n.namespaceURI === SAMLP && n.localName === 'SessionIndex')
+    nameId: child(SAML, 'NameID')?.textContent?.trim(),
+    sessionIndexes: children(root, SAMLP, 'SessionIndex')
       .map((n) => n.textContent?.trim() ?? '')
       .filter(Boolean),
   };

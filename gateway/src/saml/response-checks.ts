@@ -9,7 +9,7 @@ import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 
 export const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 export const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+export const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
 /** base64 of the posted SAMLResponse, and the XML it decodes to. */
@@ -18,7 +18,7 @@ export const MAX_XML_BYTES = 192 * 1024;
 /** How far the IdP's clock may be from ours. */
 export const CLOCK_SKEW_MS = 3 * 60_000;
 
-const ALLOWED_SIGNATURES = new Set(['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512']);
+export const ALLOWED_SIGNATURES = new Set(['http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512']);
 const ALLOWED_DIGESTS = new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']);
 const ALLOWED_TRANSFORMS = new Set([
   'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
@@ -64,7 +64,7 @@ const reject = (code: GatewayReason, message: string): never => {
 };
 
 const elements = (root: Document | Element, ns: string, name: string) => Array.from<Element>(root.getElementsByTagNameNS(ns, name));
-const children = (el: Element, ns: string, name: string) =>
+export const children = (el: Element, ns: string, name: string) =>
   Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === ns && (n as Element).localName === name);
 
 /** Whether an element carries, as a direct child, a signature whose one reference is the element itself. */
@@ -83,8 +83,12 @@ export function decodeSamlResponse(encoded: unknown): string {
   return xml;
 }
 
-function parse(xml: string): Document {
-  if (/<!DOCTYPE/i.test(xml)) reject('saml-doctype', 'The SAMLResponse carries a DOCTYPE, which SAML forbids.');
+/**
+ * Parses a SAML message, refusing a DOCTYPE (entity expansion) before the
+ * parser sees it and anything not well-formed, each with the caller's code.
+ */
+export function parseSaml(xml: string, what: string, codes: { doctype: GatewayReason; malformed: GatewayReason }): Document {
+  if (/<!DOCTYPE/i.test(xml)) reject(codes.doctype, `The ${what} carries a DOCTYPE, which SAML forbids.`);
   let failure: string | undefined;
   let doc: Document | undefined;
   try {
@@ -93,8 +97,7 @@ function parse(xml: string): Document {
     // @xmldom/xmldom 0.9 throws on fatal errors (two roots, unclosed tags, duplicate attributes...).
     failure ??= (err as Error).message;
   }
-  if (failure || !doc?.documentElement)
-    reject('saml-response-malformed', `The SAMLResponse is not well-formed XML${failure ? `: ${failure.split('\n')[0]}` : ''}.`);
+  if (failure || !doc?.documentElement) reject(codes.malformed, `The ${what} is not well-formed XML${failure ? `: ${failure.split('\n')[0]}` : ''}.`);
   return doc!;
 }
 
@@ -114,7 +117,7 @@ export interface ReadResponse {
 }
 
 export function readResponse(xml: string): ReadResponse {
-  const doc = parse(xml);
+  const doc = parseSaml(xml, 'SAMLResponse', { doctype: 'saml-doctype', malformed: 'saml-response-malformed' });
   const root = doc.documentElement!;
   if (root.namespaceURI !== SAMLP || root.localName !== 'Response') reject('saml-response-malformed', `Expected a samlp:Response, got ${root.tagName}.`);
   return { xml, doc, inResponseTo: root.getAttribute('InResponseTo') || undefined };

@@ -4,8 +4,8 @@ import type { Element } from '@xmldom/xmldom';
 import { badRequest } from '../reasons.ts';
 import type { SigningCredential } from '@rehearsal/runtime/credentials';
 import { childElement, childElements, readRequestEnvelope } from './binding.ts';
-import { element, textElement } from '@rehearsal/runtime/xml';
-import { SAML_ASSERTION, SAML_PROTOCOL, samlTime } from './response.ts';
+import { textElement } from '@rehearsal/runtime/xml';
+import { protocolMessage, SAML_ASSERTION, SAML_PROTOCOL, statusElement } from './response.ts';
 import { SIGNATURE_ALGORITHMS, signEnveloped, type SignatureAlgorithm } from './signature.ts';
 
 /** What the IdP needs from a LogoutRequest. */
@@ -73,33 +73,16 @@ export interface LogoutRequestSpec {
 
 /** The IdP's LogoutRequest to a session participant (SAML core §3.7.1). */
 export function buildLogoutRequest(r: LogoutRequestSpec): string {
-  return element(
+  return protocolMessage(
     'samlp:LogoutRequest',
-    { 'xmlns:samlp': SAML_PROTOCOL, Destination: r.destination, ID: r.id, IssueInstant: samlTime(r.issueInstant), Version: '2.0' },
-    textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
+    r,
     textElement('NameID', { xmlns: SAML_ASSERTION, Format: r.nameId.format, SPNameQualifier: r.nameId.spNameQualifier }, r.nameId.value),
     textElement('samlp:SessionIndex', {}, r.sessionIndex),
   );
 }
 
 export function buildLogoutResponse(r: LogoutResponseSpec): string {
-  return element(
-    'samlp:LogoutResponse',
-    {
-      'xmlns:samlp': SAML_PROTOCOL,
-      Destination: r.destination,
-      ID: r.id,
-      InResponseTo: r.inResponseTo,
-      IssueInstant: samlTime(r.issueInstant),
-      Version: '2.0',
-    },
-    textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
-    element(
-      'samlp:Status',
-      {},
-      element('samlp:StatusCode', { Value: r.statusCode }, ...(r.subStatusCode ? [element('samlp:StatusCode', { Value: r.subStatusCode })] : [])),
-    ),
-  );
+  return protocolMessage('samlp:LogoutResponse', r, statusElement(r.statusCode, r.subStatusCode));
 }
 
 export interface Signer {

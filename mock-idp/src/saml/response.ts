@@ -113,26 +113,7 @@ export function buildAssertion(a: AssertionSpec): string {
  * altered by a fault); the Response is signed over it when asked.
  */
 export function buildResponse(r: ResponseSpec, assertionXml: string, signing?: Pick<SigningSpec, 'credential' | 'algorithm'>): string {
-  const status = element(
-    'samlp:Status',
-    {},
-    element('samlp:StatusCode', { Value: r.status.code }, r.status.subCode ? element('samlp:StatusCode', { Value: r.status.subCode }) : ''),
-    r.status.message ? textElement('samlp:StatusMessage', {}, r.status.message) : '',
-  );
-  const xml = element(
-    'samlp:Response',
-    {
-      'xmlns:samlp': SAML_PROTOCOL,
-      Destination: r.destination,
-      ID: r.id,
-      InResponseTo: r.inResponseTo,
-      IssueInstant: samlTime(r.issueInstant),
-      Version: '2.0',
-    },
-    textElement('Issuer', { xmlns: SAML_ASSERTION }, r.issuer),
-    status,
-    assertionXml,
-  );
+  const xml = protocolMessage('samlp:Response', r, statusElement(r.status.code, r.status.subCode, r.status.message), assertionXml);
   return signing ? signEnveloped(xml, r.id, signing.credential, signing.algorithm) : xml;
 }
 
@@ -141,4 +122,38 @@ export function buildSignedResponse(r: ResponseSpec, signing: SigningSpec): stri
   let assertion = r.assertion ? buildAssertion(r.assertion) : '';
   if (r.assertion && signing.assertion) assertion = signEnveloped(assertion, r.assertion.id, signing.credential, signing.algorithm);
   return buildResponse(r, assertion, signing.response ? signing : undefined);
+}
+
+/** A samlp:Status: the top-level code, a second-level one if any, and a message if any. */
+export function statusElement(code: string, subCode?: string, message?: string): string {
+  return element(
+    'samlp:Status',
+    {},
+    element('samlp:StatusCode', { Value: code }, subCode ? element('samlp:StatusCode', { Value: subCode }) : ''),
+    message ? textElement('samlp:StatusMessage', {}, message) : '',
+  );
+}
+
+/**
+ * A samlp message the IdP sends (Response, LogoutRequest, LogoutResponse):
+ * its header attributes and Issuer, then its own children.
+ */
+export function protocolMessage(
+  name: string,
+  m: { id: string; issuer: string; issueInstant: Date; destination: string; inResponseTo?: string },
+  ...children: string[]
+): string {
+  return element(
+    name,
+    {
+      'xmlns:samlp': SAML_PROTOCOL,
+      Destination: m.destination,
+      ID: m.id,
+      InResponseTo: m.inResponseTo,
+      IssueInstant: samlTime(m.issueInstant),
+      Version: '2.0',
+    },
+    textElement('Issuer', { xmlns: SAML_ASSERTION }, m.issuer),
+    ...children,
+  );
 }

@@ -1,7 +1,7 @@
 import { IDP_REASONS } from '../reasons.ts';
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseInput } from '@rehearsal/runtime';
+import { fetchDocument, FetchFailure, parseInput } from '@rehearsal/runtime';
 import type { IdpContext } from '../context.ts';
 import { serviceProviderFromMetadata } from './sp-metadata.ts';
 import { serviceProviderView } from './service-provider.ts';
@@ -43,16 +43,12 @@ export function registryRoutes(ctx: Pick<IdpContext, 'providers' | 'parsers'>): 
   return router;
 }
 
-const METADATA_TIMEOUT_MS = 5000;
+/** SP metadata at a URL: 5 seconds, 512 KiB. */
 async function fetchMetadata(url: string): Promise<string> {
-  let response: globalThis.Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
+    return await fetchDocument(url, { maxBytes: 512 * 1024, timeoutMs: 5000 });
   } catch (err) {
-    throw IDP_REASONS.error('metadata-unreachable', `Could not fetch ${url}: ${(err as Error).message}.`, { status: 422 });
+    if (!(err instanceof FetchFailure)) throw err;
+    throw IDP_REASONS.error(err.reason === 'too-large' ? 'metadata-too-large' : 'metadata-unreachable', err.message, { status: 422 });
   }
-  if (!response.ok) throw IDP_REASONS.error('metadata-unreachable', `${url} answered ${response.status}.`, { status: 422 });
-  const text = await response.text();
-  if (text.length > 512 * 1024) throw IDP_REASONS.error('metadata-too-large', `${url} returned more than 512 KiB.`, { status: 422 });
-  return text;
 }
