@@ -1,7 +1,7 @@
 import { ConfigError } from '@rehearsal/runtime';
 import { EXIT } from './output.ts';
 import { ScenarioError } from './scenario/scenario-file.ts';
-import { ApiError, ServiceUnreachable } from './stack/service-client.ts';
+import { ApiError, ServiceUnreachable } from '@rehearsal/runtime/client';
 import { NoStack } from './stack/stack-file.ts';
 import { ServiceStartError } from './stack/stack.ts';
 

@@ -15,6 +15,6 @@ export { applyScenario, type AppliedScenario } from './scenario/apply.ts';
 export { readScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from './scenario/scenario-file.ts';
 export type { Scenario, ScenarioInput } from './scenario/schema.ts';
 export { headlessLogin, type LoginOptions, type LoginResult } from './login/headless-login.ts';
-export { ServiceClient, ApiError, ServiceUnreachable } from './stack/service-client.ts';
+export { ServiceClient, ApiError, ServiceUnreachable } from '@rehearsal/runtime/client';
 export { run } from './main.ts';
-export { productEffects, type ProductOverwrite, type ProductEffects } from './provisioning/product-overwrites.ts';
+export { productEffects, type ProductOverwrite, type ProductEffects } from '@rehearsal/runtime/client';

@@ -1,3 +1,4 @@
+import { textOf } from '@rehearsal/runtime/client';
 /** How the command talks: human tables by default, one JSON document with --json, progress on stderr. */
 export interface Output {
   json: boolean;
@@ -74,10 +75,3 @@ export const EXIT = {
 
 export class UsageError extends Error {}
 
-/** A value as a person reads it in a table or a sentence: text as is, absent as empty, anything structured as JSON. */
-export function textOf(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
-  return JSON.stringify(v);
-}

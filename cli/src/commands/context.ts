@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Output } from '../output.ts';
 import { UsageError } from '../output.ts';
 import { readStackFile, type StackFile } from '../stack/stack-file.ts';
-import { ServiceClient } from '../stack/service-client.ts';
+import { ServiceClient } from '@rehearsal/runtime/client';
 
 export interface CommandContext {
   out: Output;

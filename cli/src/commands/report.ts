@@ -1,7 +1,7 @@
 import { parseDuration } from '@rehearsal/runtime';
 import { policySettings } from '../scenario/policy-settings.ts';
 import { EXIT, UsageError, table } from '../output.ts';
-import type { AccountPreview, BillingReport, ErrorAnswer, RolloutPreview } from '../stack/answers.ts';
+import type { AccountPreview, BillingReport, ErrorAnswer, RolloutPreview } from '@rehearsal/runtime/client';
 import { options, runningStack, type Command } from './context.ts';
 
 const SETTING_KEYS = ['sso', 'twoStep', 'idleSession', 'sessionExpiry', 'billable'] as const;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { expand } from '../scenario/references.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { ServiceClient } from '../stack/service-client.ts';
+import { ServiceClient } from '@rehearsal/runtime/client';
 import { DEFAULT_PORTS, start, type Stack } from '../stack/stack.ts';
 import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from '../stack/stack-file.ts';
 import { EXIT, UsageError, table } from '../output.ts';

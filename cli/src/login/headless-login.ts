@@ -1,7 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { generateSync } from 'otplib';
-import { ServiceClient, type Reply } from '../stack/service-client.ts';
-import type { ErrorAnswer, GatewayStep, IssuedResponse } from '../stack/answers.ts';
+import { ServiceClient, type Reply } from '@rehearsal/runtime/client';
+import type { ErrorAnswer, GatewayStep, IssuedResponse } from '@rehearsal/runtime/client';
 
 export interface LoginOptions {
   /** Where SSO is optional: which path to take (by default SSO, unless a password is given). */

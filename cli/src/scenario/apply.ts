@@ -1,5 +1,5 @@
 import { pool } from '@rehearsal/runtime';
-import { ServiceClient, type Created } from '../stack/service-client.ts';
+import { ServiceClient, type Created } from '@rehearsal/runtime/client';
 import { readFileSync } from 'node:fs';
 import { policySettings } from './policy-settings.ts';
 import { expand, placements } from './references.ts';

@@ -1,4 +1,4 @@
-import type { ServiceClient } from './service-client.ts';
+import type { ServiceClient } from '@rehearsal/runtime/client';
 
 export interface ClockState {
   now: string;

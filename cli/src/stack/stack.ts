@@ -12,7 +12,7 @@ import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { entryArgs, repositoryRoot } from '../../../scripts/dist.mjs';
 import { StackClock } from './stack-clock.ts';
-import { ServiceClient } from './service-client.ts';
+import { ServiceClient } from '@rehearsal/runtime/client';
 
 export const SERVICES = ['core', 'idp', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];

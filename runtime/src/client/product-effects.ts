@@ -1,5 +1,5 @@
-import { textOf } from '../output.ts';
-import type { ServiceClient } from '../stack/service-client.ts';
+import { textOf } from './text.ts';
+import type { ServiceClient } from './service-client.ts';
 
 /** SCIM attributes that land on a product account's profile in core (see core's user-resource.ts). */
 export const PROFILE_ATTRIBUTES: Record<string, string> = {
