@@ -10,6 +10,7 @@ import { bearerAuth, type Credentials } from './api/auth.ts';
 import { mountRoutes, openApiDocument, type RouteSpec } from './api/route.ts';
 import { BillingService } from './billing/billing-service.ts';
 import { billingRoutes } from './billing/routes.ts';
+import { peopleRoutes } from './people/routes.ts';
 import type { CoreContext } from './context.ts';
 import { DirectoryService } from './directories/directory-service.ts';
 import { directoryRoutes } from './directories/routes.ts';
@@ -103,6 +104,7 @@ export function coreRoutes(ctx: CoreContext, fileUrlTemplate: string): RouteSpec
     ...productRoutes(new ProductService(ctx)),
     ...trelloRoutes(new TrelloService(ctx)),
     ...billingRoutes(new BillingService(ctx)),
+    ...peopleRoutes(ctx),
     ...loginRoutes(new LoginService(ctx)),
     ...auditRoutes(new AuditService(ctx)),
   ];
