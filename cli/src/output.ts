@@ -74,4 +74,3 @@ export const EXIT = {
 } as const;
 
 export class UsageError extends Error {}
-

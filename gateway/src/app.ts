@@ -5,6 +5,7 @@ import { CoreClient, CoreUnavailable } from '@rehearsal/core/client';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { GatewayContext } from './context.ts';
 import { loginRoutes } from './login/login-routes.ts';
+import { LoginTraces, tracedWeb } from './login/login-traces.ts';
 import { passwordRoutes } from './login/password-routes.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { Throttle } from './login/throttle.ts';
@@ -59,7 +60,9 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const core = new CoreClient(options.coreUrl, options.coreKey);
   const store = options.sessionStore ?? new MemorySessionStore(clock);
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
-  const site = web({ secure, csrfCookie: CSRF_COOKIE, logger, page: reasonPage });
+  const traces = new LoginTraces(clock);
+  const site = tracedWeb(web({ secure, csrfCookie: CSRF_COOKIE, logger, page: reasonPage }), traces);
+  const starter = sessionStarter({ sessions, web: site });
   const ctx: GatewayContext = {
     publicUrl,
     clock,
@@ -80,7 +83,18 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
       if (!connection) throw GATEWAY_REASONS.error('connection-unknown', `No SAML connection ${id}: the login link is out of date.`);
       return connection;
     },
-    startSession: sessionStarter({ sessions, web: site }),
+    traces,
+    async startSession(req, res, login, relayState, shown) {
+      traces.finish(
+        res,
+        'logged-in',
+        `${login.method}-login`,
+        `Session started for ${login.email} (${login.method}${login.firstLogin ? ', first login' : ''}).`,
+        'core',
+        login.email,
+      );
+      await starter(req, res, login, relayState, shown);
+    },
     refuse(req, res, code, message, options = {}) {
       const error = GATEWAY_REASONS.error(code, message, options.status === undefined ? {} : { status: options.status });
       site.refuse(req, res, error.status, error.code, error.message, options.headers);

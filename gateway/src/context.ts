@@ -1,6 +1,7 @@
 import type { RequestHandler, Request, Response } from 'express';
 import type { ControllableClock, Logger, Web } from '@rehearsal/runtime';
 import type { Connection, CoreClient, LoginCompletion } from '@rehearsal/core/client';
+import type { LoginTraces } from './login/login-traces.ts';
 import type { PendingLogins } from './login/pending-logins.ts';
 import type { GatewayReason } from './reasons.ts';
 import type { Throttle } from './login/throttle.ts';
@@ -29,6 +30,8 @@ export interface GatewayContext {
   pending: PendingLogins;
   throttle: Throttle;
   identity: IdentityTokens;
+  /** The recent logins, step by step (`GET /api/logins`). */
+  traces: LoginTraces;
   adminKey: string;
   harnessKey: string | undefined;
   parsers: { form: RequestHandler; body: RequestHandler };

@@ -27,8 +27,7 @@ describe('api: people (every managed account, its next login and its bill)', () 
   it('filters by text, policy, reason and billability, and pages', async () => {
     const { org, pilot } = await rolloutFixture(core);
     await core.post(`/api/orgs/${org.id}/policies/${pilot.id}/members`, { emails: ['alice@acme.com'] });
-    const emails = async (query: string) =>
-      ((await core.get(`/api/orgs/${org.id}/people?${query}`)).body.people as { email: string }[]).map((p) => p.email);
+    const emails = async (query: string) => ((await core.get(`/api/orgs/${org.id}/people?${query}`)).body.people as { email: string }[]).map((p) => p.email);
     expect(await emails('q=CAR')).to.deep.equal(['carol@acme.com']);
     expect(await emails(`policy=${pilot.id}`)).to.deep.equal(['alice@acme.com']);
     expect(await emails('reason=policy-sso-enforced')).to.deep.equal(['alice@acme.com']);

@@ -8,7 +8,7 @@ const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
 
 /** The gateway's own admin API (revoking sessions) and, when enabled, the harness (clock, reset). */
 export function adminRoutes(
-  ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers'>,
+  ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers' | 'traces'>,
   harness: boolean,
 ): Router {
   const router = Router();
@@ -20,7 +20,14 @@ export function adminRoutes(
     res.json({ revoked: await ctx.sessions.revoke(input.account) });
   });
 
+  /** Admin: the recent logins, step by step (`?after=VERSION` for what changed since, `email`, `outcome`, `limit`). */
+  router.get('/api/logins', (req, res) => {
+    if (!sameSecret(bearerOf(req), ctx.adminKey)) throw GATEWAY_REASONS.error('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
+    res.json(ctx.traces.list(req.query));
+  });
+
   const reset = async () => {
+    ctx.traces.clear();
     ctx.sp.clear();
     ctx.pending.clear();
     ctx.throttle.clear();

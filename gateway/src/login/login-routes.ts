@@ -20,8 +20,8 @@ const loginLink = loginInput.omit({ csrf: true });
 const connectionLink = z.object({ relayState: z.string().max(2048).optional() }).strict();
 
 /** Step one of every login: the email, and core's decision of the path. */
-export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers' | 'refuse' | 'connectionFor'>): Router {
-  const { core, web, sp, refuse } = ctx;
+export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'logger' | 'parsers' | 'refuse' | 'connectionFor' | 'traces'>): Router {
+  const { core, web, sp, refuse, traces } = ctx;
   const router = Router();
 
   /**
@@ -40,11 +40,13 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
 
   /** SP-initiated login at one connection, no email asked: the IdP says who; the ACS checks that person's policy. */
   router.get('/saml/:connectionId/login', async (req, res) => {
+    traces.begin(res, null, 'sso');
     const { relayState } = parseInput(connectionLink, req.query, 'query');
     if (relayState !== undefined && !isRelativePath(relayState))
       return refuse(req, res, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const connection = await ctx.connectionFor(String(req.params.connectionId));
-    return sp.sendAuthnRequest(req, res, connection, relayState ?? '/');
+    await sp.sendAuthnRequest(req, res, connection, relayState ?? '/');
+    traces.authnRequestSent(res, connection.id);
   });
 
   /**
@@ -61,16 +63,21 @@ export function loginRoutes(ctx: Pick<GatewayContext, 'core' | 'web' | 'sp' | 'l
   });
 
   async function begin(req: Request, res: Response, input: { email: string; relayState?: string; method?: 'sso' | 'password' }) {
+    traces.begin(res, input.email, 'sso');
     if (input.relayState !== undefined && !isRelativePath(input.relayState))
       return refuse(req, res, 'relay-state-not-relative', 'RelayState must be a path on this gateway.');
     const started = await core.startLogin(input.email);
     if (!started) return refuse(req, res, 'email-invalid', 'Core could not read that email address.');
     const { decision, connection } = started;
+    traces.step(res, { service: 'core', step: 'decision', summary: decision.message, reason: decision.reason });
     const sso = decision.allowed && (decision.method === 'sso' || (decision.method === 'sso-or-password' && input.method !== 'password'));
     if (sso && decision.idp) {
       if (!connection) return refuse(req, res, 'connection-unknown', `No SAML connection ${decision.idp.connectionId}: the login link is out of date.`);
-      return sp.sendAuthnRequest(req, res, connection, input.relayState ?? '/');
+      await sp.sendAuthnRequest(req, res, connection, input.relayState ?? '/');
+      return traces.authnRequestSent(res, connection.id);
     }
+    // The password step is a page, not an outcome: that login is traced from the password on.
+    traces.discard(res);
     ctx.logger.debug('password step', { reason: decision.reason });
     const ssoToo = decision.allowed && decision.method === 'sso-or-password';
     if (web.wantsJson(req)) return res.json({ step: 'password', message: 'Enter the password of this account.', ssoToo });

@@ -10,7 +10,10 @@ import type { Attempt } from './throttle.ts';
 
 export const PENDING_COOKIE = 'rehearsal_gw_pending';
 
-export type StepsContext = Pick<GatewayContext, 'core' | 'web' | 'sessions' | 'pending' | 'throttle' | 'logger' | 'parsers' | 'startSession' | 'refuse'>;
+export type StepsContext = Pick<
+  GatewayContext,
+  'core' | 'web' | 'sessions' | 'pending' | 'throttle' | 'logger' | 'parsers' | 'startSession' | 'refuse' | 'traces'
+>;
 
 /**
  * The password path's steps between the first factor and the session: a new
@@ -115,6 +118,8 @@ export function loginSteps(ctx: StepsContext) {
       refuse(req, res, 'login-step-expired', 'This login step expired or was never started: start again from the login page.');
       return undefined;
     }
+    ctx.traces.resume(res, { email: login.email });
+    ctx.traces.step(res, { service: 'gateway', step, summary: `Step ${step} answered.` });
     return login;
   };
 

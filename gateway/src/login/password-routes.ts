@@ -27,6 +27,7 @@ export function passwordRoutes(ctx: StepsContext): Router {
     const input = parseInput(passwordInput, req.body ?? {}, 'body');
     if (!steps.formOk(req, res, 'The login form expired or came from another site: open the login page again.')) return;
     const email = input.email.toLowerCase();
+    ctx.traces.begin(res, email, 'password');
     const attempt = steps.reserve(req, res, `password:${email}`);
     if (!attempt) return;
     const checked = await steps.attempting(attempt, () => core.checkPassword(email, input.password));
@@ -36,6 +37,8 @@ export function passwordRoutes(ctx: StepsContext): Router {
       return refuse(req, res, 'password-invalid', 'Wrong email or password.');
     }
     attempt.succeeded();
+    const said = checked.decision;
+    if (said) ctx.traces.step(res, { service: 'core', step: 'decision', summary: said.message, reason: said.reason });
     if (checked.reason === 'account-deactivated')
       return refuse(req, res, 'account-deactivated', 'This account is deactivated: an admin of your organization can reactivate it.');
     const decision = checked.decision;

@@ -5,7 +5,7 @@ import type { SamlProfile } from './service-provider.ts';
 import { samlErrorOf } from './saml-errors.ts';
 import { fromBoundBrowser } from './browser-binding.ts';
 
-type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession' | 'refuse'>;
+type SamlContext = Pick<GatewayContext, 'core' | 'web' | 'sp' | 'clock' | 'parsers' | 'connectionFor' | 'startSession' | 'refuse' | 'traces'>;
 
 /** The connection a SAML endpoint names in `?connection=saml-<id>`, or undefined. */
 export const connectionParam = (req: Request) => {
@@ -19,7 +19,7 @@ export const connectionParam = (req: Request) => {
  * (one call, `completeLogin`).
  */
 export function samlRoutes(ctx: SamlContext): Router {
-  const { core, web, sp, refuse } = ctx;
+  const { core, web, sp, refuse, traces } = ctx;
   const router = Router();
 
   /** SP metadata of a connection (or of the one an IdP directory will have), for IdPs that import it. */
@@ -45,6 +45,18 @@ export function samlRoutes(ctx: SamlContext): Router {
       read = err;
     }
     const sent = read instanceof SamlRejection ? undefined : sp.sentRequest(read.inResponseTo);
+    const inResponseTo = read instanceof SamlRejection ? undefined : read.inResponseTo;
+    if (!traces.resume(res, { requestId: inResponseTo })) traces.begin(res, null, inResponseTo ? 'sso' : 'idp-initiated');
+    traces.step(
+      res,
+      {
+        service: 'idp',
+        step: 'response',
+        summary: inResponseTo ? `Response to ${inResponseTo}` : 'Unsolicited response',
+        ...(read instanceof SamlRejection ? {} : { xml: read.xml }),
+      },
+      { connectionId },
+    );
     const connection = sent?.connection.id === connectionId ? sent.connection : await ctx.connectionFor(connectionId);
     let checked;
     try {
@@ -83,6 +95,20 @@ export function samlRoutes(ctx: SamlContext): Router {
     }
     const nameId = String(profile.nameID ?? '');
     if (nameId.toLowerCase() !== checked.nameId.toLowerCase()) return refuse(req, res, 'saml-response-invalid', 'The signed NameID differs from the one read.');
+    // Every check this response passed, in order: for the console's trace, and `rehearsal login --trace` asks for them.
+    const around = [
+      checked.inResponseTo === undefined ? 'idp-initiated-allowed' : 'request-outstanding',
+      ...(sent ? ['same-browser'] : []),
+      'signature',
+      'assertion-not-replayed',
+      ...(checked.inResponseTo === undefined ? [] : ['request-answered-once']),
+    ];
+    const checks = [...checked.checks, ...around];
+    traces.step(
+      res,
+      { service: 'gateway', step: 'checks', summary: `${checks.length} checks passed`, checks },
+      traces.of(res)?.email ? {} : { email: nameId.toLowerCase() },
+    );
     const completion = await core.completeLogin({
       method: 'sso',
       connectionId: connection.id,
@@ -91,18 +117,7 @@ export function samlRoutes(ctx: SamlContext): Router {
       ...(typeof profile.sessionIndex === 'string' ? { sessionIndex: profile.sessionIndex } : {}),
     });
     if (!completion.completed) return web.refuse(req, res, 403, completion.reason, completion.message);
-    // For traces (`rehearsal login --trace`): every check this response passed, in order.
-    if (req.get(TRACE_HEADER)) {
-      const around = [
-        checked.inResponseTo === undefined ? 'idp-initiated-allowed' : 'request-outstanding',
-        ...(sent ? ['same-browser'] : []),
-        'signature',
-        'assertion-not-replayed',
-        ...(checked.inResponseTo === undefined ? [] : ['request-answered-once']),
-        'policy-allows-connection',
-      ];
-      res.set('Rehearsal-Checks', [...checked.checks, ...around].join(', '));
-    }
+    if (req.get(TRACE_HEADER)) res.set('Rehearsal-Checks', [...checks, 'policy-allows-connection'].join(', '));
     const relay = fields.RelayState;
     await ctx.startSession(req, res, completion, relay && isRelativePath(relay) ? relay : '/');
   });

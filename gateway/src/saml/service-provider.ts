@@ -173,6 +173,8 @@ export class SamlServiceProvider {
         resolve({ err, user }),
       ) as RequestHandler;
       handler(req, res, (err?: unknown) => resolve({ err, user: undefined }));
+      // A redirect (the AuthnRequest sent) ends the answer without calling back.
+      res.once('finish', () => resolve({ err: undefined, user: undefined }));
     });
   }
 

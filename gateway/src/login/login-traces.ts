@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { parseInput, RehearsalError, type Clock, type Web } from '@rehearsal/runtime';
+
+/** Which service a step of a login happened in, as the console's timeline shows it. */
+export type TraceService = 'gateway' | 'core' | 'idp';
+
+export interface TraceStep {
+  at: string;
+  service: TraceService;
+  /** `email`, `decision`, `authn-request`, `response`, `checks`, `completion`, `session`, `refusal`, `password`, `two-step`. */
+  step: string;
+  summary: string;
+  reason?: string;
+  /** A SAML message, decoded. */
+  xml?: string;
+  /** The response checks passed, in order. */
+  checks?: string[];
+}
+
+/** One login as the gateway saw it, from the email to the session or the refusal. */
+export interface LoginTrace {
+  id: string;
+  /** Bumped on every change: a reader asks for what changed after the last version it saw. */
+  version: number;
+  startedAt: string;
+  email: string | null;
+  method: 'sso' | 'password' | 'idp-initiated';
+  connectionId: string | null;
+  /** The AuthnRequest's ID, which the IdP's ledger and the response refer to. */
+  requestId: string | null;
+  outcome: 'pending' | 'logged-in' | 'refused';
+  reason: string | null;
+  steps: TraceStep[];
+}
+
+const query = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    email: z.string().max(320).optional(),
+    outcome: z.enum(['pending', 'logged-in', 'refused']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+const TRACE = 'rehearsalLoginTrace';
+/** Logins kept: a long-running gateway must not grow without bound. */
+export const TRACE_CAPACITY = 500;
+
+/**
+ * The recent logins, step by step, for the console's live trace: the email,
+ * core's decision, the AuthnRequest, the IdP's response with every check, and the
+ * session or the refusal with its reason code. The trace of the request being
+ * answered rides on `res.locals`, so a refusal anywhere on the path closes it.
+ */
+export class LoginTraces {
+  private readonly traces = new Map<string, LoginTrace>();
+  private readonly byRequest = new Map<string, string>();
+  private version = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** A new login, the trace of this answer from now on. */
+  begin(res: Response, email: string | null, method: LoginTrace['method']): LoginTrace {
+    const trace: LoginTrace = {
+      id: randomUUID(),
+      version: ++this.version,
+      startedAt: this.clock.now().toISOString(),
+      email: email?.toLowerCase() ?? null,
+      method,
+      connectionId: null,
+      requestId: null,
+      outcome: 'pending',
+      reason: null,
+      steps: [],
+    };
+    this.traces.set(trace.id, trace);
+    if (this.traces.size > TRACE_CAPACITY) this.forget(this.traces.keys().next().value!);
+    res.locals[TRACE] = trace;
+    return trace;
+  }
+
+  /** The login an AuthnRequest started, or the newest pending login of an email (a later step of the password path). */
+  resume(res: Response, by: { requestId?: string | undefined; email?: string | undefined }): LoginTrace | undefined {
+    let trace = by.requestId ? this.traces.get(this.byRequest.get(by.requestId) ?? '') : undefined;
+    if (!trace && by.email) {
+      const email = by.email.toLowerCase();
+      trace = [...this.traces.values()].reverse().find((t) => t.email === email && t.outcome === 'pending' && t.method === 'password');
+    }
+    if (trace) res.locals[TRACE] = trace;
+    return trace;
+  }
+
+  of(res: Response): LoginTrace | undefined {
+    return res.locals[TRACE] as LoginTrace | undefined;
+  }
+
+  step(res: Response, step: Omit<TraceStep, 'at'>, fields: Partial<Pick<LoginTrace, 'email' | 'connectionId' | 'requestId'>> = {}): void {
+    const trace = this.of(res);
+    if (!trace) return;
+    trace.steps.push({ at: this.clock.now().toISOString(), ...step });
+    Object.assign(trace, fields, { version: ++this.version });
+    if (fields.requestId) this.byRequest.set(fields.requestId, trace.id);
+  }
+
+  /** The AuthnRequest a redirect carries (the Location passport-saml set), decoded. */
+  authnRequestSent(res: Response, connectionId: string): void {
+    const location = String(res.getHeader('location') ?? '');
+    const encoded = location ? new URL(location).searchParams.get('SAMLRequest') : null;
+    if (!encoded) return;
+    const xml = inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
+    const requestId = /\sID="([^"]+)"/.exec(xml)?.[1];
+    this.step(
+      res,
+      { service: 'gateway', step: 'authn-request', summary: `AuthnRequest sent to ${new URL(location).origin}`, xml },
+      { connectionId, ...(requestId ? { requestId } : {}) },
+    );
+  }
+
+  /** The login ended: a session, or a refusal with its reason code. */
+  finish(res: Response, outcome: 'logged-in' | 'refused', reason: string, summary: string, service: TraceService = 'gateway', email?: string): void {
+    const trace = this.of(res);
+    if (!trace || trace.outcome !== 'pending') return;
+    this.step(res, { service, step: outcome === 'logged-in' ? 'session' : 'refusal', summary, reason }, email ? { email: email.toLowerCase() } : {});
+    trace.outcome = outcome;
+    trace.reason = reason;
+    if (trace.requestId) this.byRequest.delete(trace.requestId);
+  }
+
+  /** The step this answer took was not a login (a page shown before any outcome): nothing to keep. */
+  discard(res: Response): void {
+    const trace = this.of(res);
+    if (trace) this.forget(trace.id);
+    delete res.locals[TRACE];
+  }
+
+  /** Newest last, those changed after `after` (a version), filtered by email and outcome. */
+  list(input: unknown): { logins: LoginTrace[]; version: number } {
+    const q = parseInput(query, input, 'query');
+    const email = q.email?.toLowerCase();
+    const logins = [...this.traces.values()]
+      .filter((t) => (q.after === undefined || t.version > q.after) && (!email || t.email?.includes(email)) && (!q.outcome || t.outcome === q.outcome))
+      .slice(-q.limit);
+    return { logins, version: this.version };
+  }
+
+  clear(): void {
+    this.traces.clear();
+    this.byRequest.clear();
+  }
+
+  private forget(id: string): void {
+    const trace = this.traces.get(id);
+    if (trace?.requestId) this.byRequest.delete(trace.requestId);
+    this.traces.delete(id);
+  }
+}
+
+/** The site's refusals, each closing the login it ends (when the answer belongs to one). */
+export function tracedWeb(site: Web, traces: LoginTraces): Web {
+  return {
+    ...site,
+    refuse(req, res, status, code, message, headers) {
+      traces.finish(res, 'refused', code, message);
+      site.refuse(req, res, status, code, message, headers);
+    },
+    errors(err, req, res, next) {
+      if (err instanceof RehearsalError) traces.finish(res, 'refused', err.code, err.message);
+      site.errors(err, req, res, next);
+    },
+  };
+}
