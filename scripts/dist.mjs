@@ -28,7 +28,13 @@ export function distIsCurrent(root = repositoryRoot()) {
 }
 
 /** Each entry point's TypeScript source: what scripts/build.mjs compiles to dist/<name>.js. */
-export const SOURCES = { rehearsal: 'cli/src/main.ts', core: 'core/src/main.ts', 'mock-idp': 'mock-idp/src/main.ts', gateway: 'gateway/src/main.ts' };
+export const SOURCES = {
+  rehearsal: 'cli/src/main.ts',
+  core: 'core/src/main.ts',
+  'mock-idp': 'mock-idp/src/main.ts',
+  gateway: 'gateway/src/main.ts',
+  console: 'console/src/main.ts',
+};
 
 /** Node's arguments that run `name`: its compiled bundle when dist/ is current, else its TypeScript source through tsx. */
 export function entryArgs(name, root = repositoryRoot()) {

@@ -10,7 +10,7 @@ export {
   type StackCredentials,
   type ServiceName,
 } from './stack/stack.ts';
-export { StackClock, type ClockState } from './stack/stack-clock.ts';
+export { StackClock, type ClockState } from '@rehearsal/runtime/client';
 export { applyScenario, type AppliedScenario } from './scenario/apply.ts';
 export { readScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from './scenario/scenario-file.ts';
 export type { Scenario, ScenarioInput } from './scenario/schema.ts';

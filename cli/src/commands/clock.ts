@@ -1,4 +1,4 @@
-import { StackClock } from '../stack/stack-clock.ts';
+import { StackClock } from '@rehearsal/runtime/client';
 import { harnessClients } from '../stack/stack.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { options, runningStack, type Command } from './context.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { headlessLogin, type LoginStep } from '../login/headless-login.ts';
-import { StackClock } from '../stack/stack-clock.ts';
+import { StackClock } from '@rehearsal/runtime/client';
 import { harnessClients } from '../stack/stack.ts';
 import { EXIT, UsageError, table } from '../output.ts';
 import { runningStack, type Command } from './context.ts';

@@ -69,11 +69,23 @@ async function peopleOf(s: Scenario, coreUrl: string, coreKey: string): Promise<
   return { people, more: Math.max(0, emails.length - SHOWN_PEOPLE) };
 }
 
+/** A one-time link that signs a browser in to the console (it asks for core's admin key otherwise). */
+async function consoleLink(stack: Stack): Promise<string | undefined> {
+  const answer = await new ServiceClient('console', stack.urls.console, stack.credentials.coreAdminKey).send<{ url?: string }>('POST', '/api/sign-in-links');
+  return answer.body.url;
+}
+
 /** `up --json`: every URL and credential a script or another test tool needs. */
-function stackDescription(stack: Stack, people: Person[]) {
+function stackDescription(stack: Stack, people: Person[], consoleSignIn: string | undefined) {
   const { applied } = stack;
   return {
-    urls: { ...stack.urls, login: `${stack.urls.gateway}/login`, idpMetadata: `${stack.urls.idp}/saml/metadata`, openapi: `${stack.urls.core}/openapi.json` },
+    urls: {
+      ...stack.urls,
+      consoleSignIn: consoleSignIn ?? null,
+      login: `${stack.urls.gateway}/login`,
+      idpMetadata: `${stack.urls.idp}/saml/metadata`,
+      openapi: `${stack.urls.core}/openapi.json`,
+    },
     credentials: stack.credentials,
     organization: applied ? { id: applied.orgId } : null,
     directories: applied?.directories ?? [],
@@ -95,7 +107,7 @@ const alive = (pid: number) => {
   }
 };
 
-/** `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N]`: runs until interrupted. */
+/** `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N --console-port N]`: runs until interrupted. */
 export const upCommand: Command = async (args, ctx) => {
   const { values } = options(args, {
     scenario: { type: 'string', short: 's' },
@@ -103,6 +115,7 @@ export const upCommand: Command = async (args, ctx) => {
     'core-port': { type: 'string' },
     'idp-port': { type: 'string' },
     'gateway-port': { type: 'string' },
+    'console-port': { type: 'string' },
   });
   const port = (name: string, fallback: number) => {
     const text = values[name as keyof typeof values] as string | undefined;
@@ -111,7 +124,12 @@ export const upCommand: Command = async (args, ctx) => {
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${name} must be a port number (1-65535)`);
     return n;
   };
-  const ports = { core: port('core-port', DEFAULT_PORTS.core), idp: port('idp-port', DEFAULT_PORTS.idp), gateway: port('gateway-port', DEFAULT_PORTS.gateway) };
+  const ports = {
+    core: port('core-port', DEFAULT_PORTS.core),
+    idp: port('idp-port', DEFAULT_PORTS.idp),
+    gateway: port('gateway-port', DEFAULT_PORTS.gateway),
+    console: port('console-port', DEFAULT_PORTS.console),
+  };
   const scenario = values.scenario ? readScenarioFile(values.scenario) : undefined;
   if (existsSync(stackFilePath(ctx.dataDir))) {
     const previous = readStackFile(ctx.dataDir);
@@ -170,7 +188,8 @@ export const upCommand: Command = async (args, ctx) => {
   process.once('exit', forget);
   const { people, more } = scenario ? await peopleOf(scenario, stack.urls.core, stack.credentials.coreAdminKey) : { people: [], more: 0 };
   // One line of JSON: a script reads the first line of output and has everything.
-  if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people)) + '\n');
+  const signIn = await consoleLink(stack);
+  if (ctx.out.json) process.stdout.write(JSON.stringify(stackDescription(stack, people, signIn)) + '\n');
   else
     printBanner(
       ctx,
@@ -178,6 +197,7 @@ export const upCommand: Command = async (args, ctx) => {
       values.scenario,
       people,
       more,
+      signIn,
       stack.applied
         ? await new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call('GET', `/api/orgs/${stack.applied.orgId}`)
         : undefined,
@@ -207,13 +227,16 @@ function printBanner(
   scenarioFile: string | undefined,
   people: Person[],
   more: number,
+  signIn: string | undefined,
   organization?: { name: string; plan: string; guard: string },
 ) {
   const say = ctx.out.say;
   say('');
   say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
   say('');
-  say(`  Open      ${stack.urls.gateway}/login`);
+  say(`  Console   ${stack.urls.console}`);
+  if (signIn) say(`    Sign in once (this link works one time, for 15 minutes): ${signIn}`);
+  say(`  Log in    ${stack.urls.gateway}/login`);
   say(`  Gateway   ${stack.urls.gateway}`);
   say(`  Mock IdP  ${stack.urls.idp}   (metadata ${stack.urls.idp}/saml/metadata)`);
   say(`  Core      ${stack.urls.core}   (API ${stack.urls.core}/openapi.json)`);

@@ -46,7 +46,7 @@ export class NoStack extends Error {}
 /**
  * The running stack: from stack.json, or, for services started some other way
  * (containers, docker-compose), from REHEARSAL_CORE_URL, REHEARSAL_IDP_URL,
- * REHEARSAL_GATEWAY_URL, and CORE_ADMIN_KEY and REHEARSAL_HARNESS_KEY (or the key files in the data directory).
+ * REHEARSAL_GATEWAY_URL, REHEARSAL_CONSOLE_URL, and CORE_ADMIN_KEY and REHEARSAL_HARNESS_KEY (or the key files in the data directory).
  */
 export function readStackFile(dataDir: string, env: NodeJS.ProcessEnv = process.env): StackFile {
   const path = stackFilePath(dataDir);
@@ -58,6 +58,7 @@ export function readStackFile(dataDir: string, env: NodeJS.ProcessEnv = process.
         core: env.REHEARSAL_CORE_URL,
         idp: env.REHEARSAL_IDP_URL ?? 'http://localhost:7000',
         gateway: env.REHEARSAL_GATEWAY_URL ?? 'http://localhost:8000',
+        console: env.REHEARSAL_CONSOLE_URL ?? 'http://localhost:7900',
       },
       credentials: { coreAdminKey: key('coreAdmin'), gatewayAdminKey: key('gatewayAdmin'), harnessKey: key('harness') },
       applied: null,

@@ -7,18 +7,22 @@ import { freePort } from '@rehearsal/runtime/testing';
 import { serveCore } from '@rehearsal/core/serve';
 import { serveGateway } from '@rehearsal/gateway/serve';
 import { serveIdp } from '@rehearsal/mock-idp/serve';
+import { serveConsole } from '@rehearsal/console/serve';
 import { applyScenario, type AppliedScenario, type Progress } from '../scenario/apply.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { entryArgs, repositoryRoot } from '../../../scripts/dist.mjs';
-import { StackClock } from './stack-clock.ts';
+import { StackClock } from '@rehearsal/runtime/client';
 import { ServiceClient } from '@rehearsal/runtime/client';
 
-export const SERVICES = ['core', 'idp', 'gateway'] as const;
+/** The services in the order they start: the console last, as it reads the other three. */
+export const SERVICES = ['core', 'idp', 'gateway', 'console'] as const;
 export type ServiceName = (typeof SERVICES)[number];
+/** The services with a harness (`/_rehearsal`: clock, reset): all but the console, which only calls theirs. */
+export const HARNESSED = ['core', 'idp', 'gateway'] as const;
 export type StackUrls = Record<ServiceName, string>;
 
-export const DEFAULT_PORTS: Record<ServiceName, number> = { idp: 7000, gateway: 8000, core: 9000 };
+export const DEFAULT_PORTS: Record<ServiceName, number> = { idp: 7000, gateway: 8000, core: 9000, console: 7900 };
 
 /** What happens to a service run as its own process, for `up` to tell. */
 export type ServiceEvent =
@@ -29,7 +33,7 @@ export type ServiceEvent =
 export interface StackOptions {
   /** A scenario file, or one already read. */
   scenario?: string | Scenario;
-  /** `in-process` (default): the three services in this process; `processes`: one child process each. */
+  /** `in-process` (default): the services in this process; `processes`: one child process each. */
   mode?: 'in-process' | 'processes';
   /** Ports to listen on; by default free ones (the `up` command asks for 7000, 8000 and 9000). */
   ports?: Partial<Record<ServiceName, number>>;
@@ -85,7 +89,7 @@ export class ServiceStartError extends Error {
 
 const root = repositoryRoot();
 /** Each service's entry point in dist/ (or, while dist/ is out of date, its TypeScript source through tsx). */
-const ENTRIES: Record<ServiceName, 'core' | 'mock-idp' | 'gateway'> = { core: 'core', idp: 'mock-idp', gateway: 'gateway' };
+const ENTRIES: Record<ServiceName, 'core' | 'mock-idp' | 'gateway' | 'console'> = { core: 'core', idp: 'mock-idp', gateway: 'gateway', console: 'console' };
 /** A dying service is restarted after 1, 2, 4, 8 then 16 seconds; a sixth death stops the stack. */
 const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000];
 /** Lines of a dead service's output shown with the news of its death. */
@@ -101,6 +105,14 @@ function serviceEnv(urls: StackUrls, ports: Record<ServiceName, number>, dataDir
     core: { ...common, CORE_PORT: String(ports.core), CORE_PUBLIC_URL: urls.core, GATEWAY_URL: urls.gateway },
     idp: { ...common, IDP_PORT: String(ports.idp), IDP_PUBLIC_URL: urls.idp },
     gateway: { ...common, GATEWAY_PORT: String(ports.gateway), GATEWAY_PUBLIC_URL: urls.gateway, CORE_URL: urls.core },
+    console: {
+      ...common,
+      CONSOLE_PORT: String(ports.console),
+      CONSOLE_PUBLIC_URL: urls.console,
+      CORE_URL: urls.core,
+      IDP_URL: urls.idp,
+      GATEWAY_URL: urls.gateway,
+    },
   };
 }
 
@@ -113,8 +125,9 @@ export function stackCredentials(env: NodeJS.ProcessEnv, dataDir: string): Stack
   };
 }
 
-/** Clients for the three services' harness endpoints. */
-export const harnessClients = (urls: StackUrls, harnessKey: string) => SERVICES.map((name) => new ServiceClient(name, urls[name], harnessKey));
+/** Clients for the harness endpoints of core, the mock IdP and the gateway. */
+export const harnessClients = (urls: Pick<StackUrls, (typeof HARNESSED)[number]>, harnessKey: string) =>
+  HARNESSED.map((name) => new ServiceClient(name, urls[name], harnessKey));
 
 interface Supervised {
   service: RunningService;
@@ -225,6 +238,7 @@ async function serveInProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promis
   try {
     if (name === 'core') return await serveCore(env, options);
     if (name === 'idp') return await serveIdp(env, options);
+    if (name === 'console') return await serveConsole(env, options);
     return await serveGateway(env, options);
   } catch (err) {
     if (err instanceof ConfigError) throw new ServiceStartError(name, err.problems);

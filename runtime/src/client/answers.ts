@@ -34,22 +34,32 @@ export interface ProvisioningCycle {
   summary?: unknown;
 }
 
+/** One account of core's billing report: billable or not, and why. */
+export interface AccountBilling {
+  accountId: string;
+  email: string;
+  billable: boolean;
+  reason: string;
+  message: string;
+  products: string[];
+}
+
 /** Core's billing report (`GET /api/orgs/:id/billing`). */
 export interface BillingReport {
   billableCount: number;
   estimate: { monthly: number; basis: string };
   ifSubscribed?: { billableCount: number; monthly: number } | null;
   byReason: Record<string, number>;
-  accounts?: Record<string, unknown>[];
+  accounts?: AccountBilling[];
 }
 
 /** Core's rollout preview (`POST /api/orgs/:id/policies/:id/preview`). */
 export interface RolloutPreview {
   summary: { affected: number; lockedOut: number; alreadyInactive: number; alreadyLockedOut: number };
-  billing: { before: number; after: number };
+  billing: { before: number; after: number; delta: number; changes: { accountId: string; email: string; before: AccountBilling; after: AccountBilling }[] };
   accounts: AccountPreview[];
   warnings: { code: string; message: string }[];
-  adminWarnings: { code: string; message: string }[];
+  adminWarnings: { code: string; message: string; email: string }[];
   refused: { email: string; code: string; message: string }[];
 }
 
@@ -57,11 +67,12 @@ export interface RolloutPreview {
 export interface AccountPreview {
   email: string;
   why: string[];
-  before: { method: string | null; reason: string };
+  before: { method: string | null; reason: string; nextLogin: string };
   after: { method: string | null; reason: string; nextLogin: string };
   category: 'locked-out' | 'already-inactive' | 'already-locked-out' | 'fine';
-  lockOutReasons: { code: string }[];
+  lockOutReasons: { code: string; message: string }[];
   admin: boolean;
+  billing: { before: { billable: boolean; reason: string }; after: { billable: boolean; reason: string } };
 }
 
 /** Any service's refusal body. */

@@ -4,3 +4,4 @@ export * from './service-client.ts';
 export type * from './answers.ts';
 export * from './product-effects.ts';
 export { textOf } from './text.ts';
+export * from './stack-clock.ts';

@@ -1,4 +1,4 @@
-import type { ServiceClient } from '@rehearsal/runtime/client';
+import type { ServiceClient } from './service-client.ts';
 
 export interface ClockState {
   now: string;
@@ -34,6 +34,11 @@ export class StackClock {
 
   unfreeze() {
     return this.change({ freeze: false });
+  }
+
+  /** Every clock back to real time, running. */
+  reset() {
+    return this.change({ reset: true });
   }
 
   private async change(body: Record<string, unknown>): Promise<Record<string, ClockState>> {

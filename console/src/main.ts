@@ -1,0 +1,4 @@
+import { runMain } from '@rehearsal/runtime';
+import { serveConsole } from './serve.ts';
+
+await runMain('console', serveConsole);

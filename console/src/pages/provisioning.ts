@@ -1,0 +1,256 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { PROFILE_ATTRIBUTES, textOf } from '@rehearsal/runtime/client';
+import { checkForm } from '../web/forms.ts';
+import { html, query } from '../web/html.ts';
+import { describedBy, fieldError, options, table } from '../web/layout.ts';
+import { formOf, csrfField, orgOf, send, type Organization, type PageContext } from '../web/render.ts';
+import { planPage, PLAN_PAGE, sourceOf, targetPath, targetsOf, type Cycle, type Target } from './provisioning-data.ts';
+
+const pageQuery = z
+  .object({
+    target: z.string().max(128).optional(),
+    page: z
+      .string()
+      .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
+      .optional(),
+  })
+  .strict();
+const runForm = z
+  .object({
+    csrf: z.string().optional(),
+    target: z.string().min(1, 'Choose a target.').max(128),
+    kind: z.enum(['incremental', 'initial'], 'Incremental or initial.'),
+  })
+  .strict();
+
+/** A cycle's progress, as the bar and its words show it (the page's script keeps them live). */
+export const progressOf = (cycle: Cycle) => ({
+  status: cycle.status,
+  phase: cycle.phase,
+  done: cycle.done,
+  total: cycle.total,
+  words: `${cycle.status}: ${cycle.phase}, ${cycle.done} of ${cycle.total} (${cycle.reads} reads, ${cycle.writes} writes${
+    Object.keys(cycle.counts).length
+      ? `; ${Object.entries(cycle.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : ''
+  })${cycle.error ? ` ${cycle.error}` : ''}`,
+});
+
+/** Provisioning: the next cycle's plan as a diff, the product values it overwrites, running a cycle with live progress, the last cycles. */
+export function provisioningRoutes(ctx: PageContext): Router {
+  const router = Router();
+  const { idp } = ctx.services;
+
+  const chosenTarget = async (req: Request, id: string | undefined): Promise<{ targets: Target[]; target: Target | undefined }> => {
+    const targets = await targetsOf(ctx.services, req);
+    return { targets, target: targets.find((t) => t.id === id) ?? (id === undefined ? targets[0] : undefined) };
+  };
+
+  const show = async (
+    req: Request,
+    res: Response,
+    org: Organization,
+    input: { target?: string; page?: string },
+    errors: Record<string, string>,
+    status = 200,
+  ) => {
+    const { targets, target } = await chosenTarget(req, input.target);
+    const base = `/orgs/${encodeURIComponent(org.id)}/provisioning`;
+    if (!target) {
+      const why = input.target
+        ? `No SCIM target ${input.target} provisions this organization.`
+        : 'No SCIM target provisions this organization: a scenario with idp.provisioning makes one.';
+      return send(ctx, res, { title: 'Provisioning', current: '/provisioning', org, notice: { kind: 'error', text: why } }, '', input.target ? 404 : 200);
+    }
+    const pageNumber = Number(input.page ?? 1);
+    const [{ plan, users, changing, overwrites }, { cycles }] = await Promise.all([
+      planPage(ctx.services, req, target, pageNumber),
+      idp.call<{ cycles: Cycle[] }>('GET', targetPath(target, '/cycles')),
+    ]);
+    const pages = Math.max(1, Math.ceil(changing / PLAN_PAGE));
+    const overwriteOf = new Map(overwrites.map((o) => [`${o.user.toLowerCase()} ${o.field}`, o]));
+    const rows = users.flatMap((u) => {
+      const changed = u.attributes.filter((a) => a.change !== 'unchanged');
+      const list = changed.length ? changed : [undefined];
+      return list.map((a, i) => {
+        const field = a ? PROFILE_ATTRIBUTES[a.path] : undefined;
+        const over = field ? overwriteOf.get(`${u.user.toLowerCase()} ${field}`) : undefined;
+        return html`<tr class="${a?.change === 'overwrite' || over ? 'overwrite' : ''}">
+          ${
+            i === 0
+              ? html`<td rowspan="${list.length}">${u.user}</td>
+                  <td rowspan="${list.length}">${u.operation}</td>`
+              : ''
+          }
+          <td>${a?.path ?? '-'}</td>
+          <td>${a ? textOf(a.desired) : ''}</td>
+          <td>${a ? textOf(over?.product ?? a.current) : ''}</td>
+          <td>
+            ${a ? html`<span class="change ${a.change}">${over && a.change !== 'overwrite' ? `${a.change}, overwrites the product` : a.change}</span>` : ''}
+          </td>
+          <td>${a ? sourceOf(a, over) : ''}</td>
+        </tr>`;
+      });
+    });
+    const summary =
+      Object.entries(plan.summary)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'nothing to do';
+    await send(
+      ctx,
+      res,
+      { title: 'Provisioning', current: '/provisioning', org },
+      html` ${
+          targets.length > 1
+            ? html`<form method="get" class="card filters">
+                <div class="field">
+                  <label for="target">Target</label
+                  ><select id="target" name="target">
+                    ${options(
+                      targets.map((t) => ({ value: t.id, label: t.name ?? t.id })),
+                      target.id,
+                    )}
+                  </select>
+                </div>
+                <button type="submit">Show</button>
+              </form>`
+            : ''
+        }
+        ${target.quarantine ? html`<p class="notice error" role="alert">This target is quarantined: ${target.quarantine.reason ?? ''}</p>` : ''}
+        <form method="post" action="${base}/cycles" class="card run">
+          ${csrfField(res)}<input type="hidden" name="target" value="${target.id}" />
+          <div class="field">
+            <label for="kind">Cycle</label
+            ><select id="kind" name="kind" ${describedBy('kind', errors)}>
+              ${options(
+                [
+                  { value: 'incremental', label: 'incremental (what changed)' },
+                  { value: 'initial', label: 'initial (everyone in scope)' },
+                ],
+                'incremental',
+              )}</select
+            >${fieldError('kind', errors)}${fieldError('target', errors)}
+          </div>
+          <button type="submit" class="primary">Run the cycle now</button>
+        </form>
+        <section class="card">
+          <h2>Next cycle’s plan</h2>
+          <p class="summary" id="plan-summary">Target ${target.name ?? target.id} (${target.baseUrl}): ${summary}.</p>
+          ${errors.page ? html`<p>${fieldError('page', errors)}</p>` : ''}
+          ${table(`Attributes, person by person (${changing} people change${changing > PLAN_PAGE ? `; page ${pageNumber} of ${pages}` : ''})`, ['Person', 'Operation', 'Attribute', 'IdP value', 'Product value', 'Change', 'Product value came from'], rows, 'Nobody changes.')}
+          ${pages > 1 ? html`<nav class="pager" aria-label="Pages of the plan">${pageNumber > 1 ? html`<a href="${base}${query({ target: target.id, page: pageNumber - 1 })}" rel="prev">Previous</a>` : ''} <span>Page ${pageNumber} of ${pages}</span> ${pageNumber < pages ? html`<a href="${base}${query({ target: target.id, page: pageNumber + 1 })}" rel="next">Next</a>` : ''}</nav>` : ''}
+          ${table(
+            'Group changes',
+            ['Group', 'Operation', 'Members added', 'Members removed'],
+            plan.groups
+              .filter((g) => g.operation !== 'none')
+              .map(
+                (g) =>
+                  html`<tr>
+                    <td>${g.group}</td>
+                    <td>${g.operation}</td>
+                    <td>${g.addMembers.length}</td>
+                    <td>${g.removeMembers.length}</td>
+                  </tr>`,
+              ),
+            'No group changes.',
+          )}
+        </section>
+        ${table(
+          'Last cycles',
+          ['Started', 'Kind', 'Status', 'Progress', 'Log'],
+          [...cycles]
+            .reverse()
+            .slice(0, 10)
+            .map(
+              (c) =>
+                html`<tr>
+                  <td>${c.startedAt.replace('T', ' ').slice(0, 19)}</td>
+                  <td>${c.kind}</td>
+                  <td>${c.status}</td>
+                  <td>${progressOf(c).words}</td>
+                  <td><a href="${base}/cycles/${encodeURIComponent(c.id)}${query({ target: target.id })}">log</a></td>
+                </tr>`,
+            ),
+          'No cycle has run yet.',
+        )}`,
+      status,
+    );
+  };
+
+  router.get('/orgs/:orgId/provisioning', async (req, res) => {
+    const org = await orgOf(ctx, req);
+    const checked = checkForm(pageQuery, req.query);
+    const q = req.query as Record<string, string | undefined>;
+    if (!checked.ok) return show(req, res, org, { ...(q.target ? { target: q.target } : {}) }, checked.errors, 400);
+    await show(req, res, org, checked.value, {});
+  });
+
+  router.post('/orgs/:orgId/provisioning/cycles', async (req, res) => {
+    const org = await orgOf(ctx, req);
+    const checked = checkForm(runForm, req.body);
+    const posted = formOf(req).target;
+    const target = typeof posted === 'string' ? posted : undefined;
+    if (!checked.ok) return show(req, res, org, target ? { target } : {}, checked.errors, 400);
+    const { target: found } = await chosenTarget(req, checked.value.target);
+    if (!found) return show(req, res, org, { target: checked.value.target }, { target: 'No such target for this organization.' }, 404);
+    const cycle = await idp.call<Cycle>('POST', targetPath(found, '/cycles'), { kind: checked.value.kind });
+    res.redirect(303, `/orgs/${encodeURIComponent(org.id)}/provisioning/cycles/${encodeURIComponent(cycle.id)}${query({ target: found.id })}`);
+  });
+
+  /** One cycle: a progress bar kept live by the page's script (from the .json twin), then its log. */
+  router.get('/orgs/:orgId/provisioning/cycles/:cycle', async (req, res) => {
+    const org = await orgOf(ctx, req);
+    const { target } = await chosenTarget(req, (req.query as Record<string, string | undefined>).target);
+    if (!target) return show(req, res, org, {}, { target: 'No such target for this organization.' }, 404);
+    const id = String(req.params.cycle);
+    if (id.endsWith('.json')) {
+      const cycle = await idp.call<Cycle>('GET', targetPath(target, `/cycles/${encodeURIComponent(id.slice(0, -5))}`));
+      return void res.json(progressOf(cycle));
+    }
+    const [cycle, log] = await Promise.all([
+      idp.call<Cycle>('GET', targetPath(target, `/cycles/${encodeURIComponent(id)}`)),
+      idp.call<{
+        entries: { seq: number; user?: string; group?: string; operation: string; method: string; status: number; outcome: string; reason?: string }[];
+      }>('GET', targetPath(target, `/log?cycle=${encodeURIComponent(id)}&limit=200`)),
+    ]);
+    const progress = progressOf(cycle);
+    await send(
+      ctx,
+      res,
+      { title: `Provisioning cycle (${cycle.kind})`, current: '/provisioning', org },
+      html`<section
+          class="card"
+          data-progress="/orgs/${encodeURIComponent(org.id)}/provisioning/cycles/${encodeURIComponent(id)}.json${query({ target: target.id })}"
+        >
+          <label for="cycle-progress">Progress</label>
+          <progress id="cycle-progress" max="${Math.max(progress.total, 1)}" value="${progress.done}">${progress.done} of ${progress.total}</progress>
+          <p id="cycle-status" role="status" aria-live="polite" data-status="${progress.status}">${progress.words}</p>
+          <p class="when-done" ${cycle.status === 'running' ? html` hidden` : ''}>
+            <a href="/orgs/${encodeURIComponent(org.id)}/provisioning${query({ target: target.id })}">Back to the plan</a> ·
+            <a href="/orgs/${encodeURIComponent(org.id)}/billing">See the bill now</a>
+          </p>
+        </section>
+        ${table(
+          `Log (${log.entries.length} requests${log.entries.length === 200 ? ', the last 200' : ''})`,
+          ['#', 'Person or group', 'Operation', 'Request', 'Status', 'Outcome'],
+          log.entries.map(
+            (e) =>
+              html`<tr>
+                <td>${e.seq}</td>
+                <td>${e.user ?? e.group ?? ''}</td>
+                <td>${e.operation}</td>
+                <td>${e.method}</td>
+                <td>${e.status}</td>
+                <td>${e.outcome}${e.reason ? html` <code>${e.reason}</code>` : ''}</td>
+              </tr>`,
+          ),
+          cycle.status === 'running' ? 'Running: reload for the log once it ends.' : 'No request was sent.',
+        )}`,
+    );
+  });
+  return router;
+}
