@@ -9,8 +9,8 @@ export function reasonChart(byReason: Record<string, number>, billableReasons: R
   const entries = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
   const max = Math.max(1, ...entries.map(([, n]) => n));
   const row = 34;
-  const labelWidth = 260;
-  const barWidth = 420;
+  const labelWidth = 220;
+  const barWidth = 300;
   const height = Math.max(row, entries.length * row);
   return html`<svg
     class="chart"

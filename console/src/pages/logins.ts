@@ -51,10 +51,44 @@ const filters = z
 
 const SERVICE_NAMES = { gateway: 'Gateway', core: 'Core', idp: 'IdP' } as const;
 
+/** One step of a timeline: the gateway's record of it, or the IdP ledger's. */
+const stepItem = (item: { step?: Step; entry?: LedgerEntry }) => {
+  const { step: s, entry: e } = item;
+  if (e)
+    return html`<li class="step idp">
+      <span class="service">IdP ledger</span> <span class="step-name">${e.direction} ${e.message}</span> ${e.user ?? ''} <code>${e.outcome}</code>${
+        e.faults.length ? ` (faults: ${e.faults.map((f) => f.kind).join(', ')})` : ''
+      }
+    </li>`;
+  if (!s) return '';
+  return html`<li class="step ${s.service}">
+    <span class="service">${SERVICE_NAMES[s.service]}</span>
+    <span class="step-name">${s.step}</span> ${s.summary}${s.reason ? html` <code>${s.reason}</code>` : ''}
+    ${
+      s.checks
+        ? html`<ul class="checks">
+            ${s.checks.map((c) => html`<li>✓ ${c}</li>`)}
+          </ul>`
+        : ''
+    }
+    ${
+      s.xml
+        ? html`<details class="xml">
+            <summary>${s.step === 'authn-request' ? 'AuthnRequest' : 'Response'}, decoded</summary>
+            <pre><code>${prettyXml(s.xml)}</code></pre>
+          </details>`
+        : ''
+    }
+  </li>`;
+};
+
 /** One login's timeline: each step with its service, reason code, checks and SAML message, decoded and laid out. */
 export function traceItem(trace: Trace, ledger: LedgerEntry[]): Html {
   // The IdP's own view of this login, from its ledger: the AuthnRequest it took, the Response it sent.
   const atIdp = trace.requestId ? ledger.filter((e) => e.id === trace.requestId || e.inResponseTo === trace.requestId) : [];
+  const timeline = [...trace.steps.map((s) => ({ at: s.at, step: s })), ...atIdp.map((e) => ({ at: e.time, entry: e }))].sort(
+    (a, b) => Date.parse(a.at) - Date.parse(b.at),
+  );
   return html`<li class="login ${trace.outcome}" data-trace="${trace.id}" data-version="${trace.version}">
     <details>
       <summary>
@@ -62,29 +96,7 @@ export function traceItem(trace: Trace, ledger: LedgerEntry[]): Html {
         ${trace.method} · <span class="outcome">${trace.outcome}</span>${trace.reason ? html` <code>${trace.reason}</code>` : ''}
       </summary>
       <ol class="timeline">
-        ${trace.steps.map(
-          (s) =>
-            html`<li class="step ${s.service}">
-              <span class="service">${SERVICE_NAMES[s.service]}</span>
-              <span class="step-name">${s.step}</span> ${s.summary}${s.reason ? html` <code>${s.reason}</code>` : ''}
-              ${
-                s.checks
-                  ? html`<ul class="checks">
-                      ${s.checks.map((c) => html`<li>✓ ${c}</li>`)}
-                    </ul>`
-                  : ''
-              }
-              ${
-                s.xml
-                  ? html`<details class="xml">
-                      <summary>${s.step === 'authn-request' ? 'AuthnRequest' : 'Response'}, decoded</summary>
-                      <pre><code>${prettyXml(s.xml)}</code></pre>
-                    </details>`
-                  : ''
-              }
-            </li>`,
-        )}
-        ${atIdp.map((e) => html`<li class="step idp"><span class="service">IdP ledger</span> <span class="step-name">${e.direction} ${e.message}</span> ${e.user ?? ''} <code>${e.outcome}</code>${e.faults.length ? ` (faults: ${e.faults.map((f) => f.kind).join(', ')})` : ''}</li>`)}
+        ${timeline.map(stepItem)}
       </ol>
     </details>
   </li>`;

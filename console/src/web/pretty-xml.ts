@@ -21,10 +21,13 @@ export function prettyXml(xml: string): string {
     } else if (token.startsWith('<')) {
       const text = tokens[i + 1];
       const close = tokens[i + 2];
-      // <Tag>text</Tag> on one line.
+      // <Tag>text</Tag> and <Tag></Tag> on one line.
       if (text !== undefined && !text.startsWith('<') && close?.startsWith('</')) {
         lines.push(pad + token + text + close);
         i += 2;
+      } else if (text?.startsWith('</')) {
+        lines.push(pad + token + text);
+        i += 1;
       } else {
         lines.push(pad + token);
         depth++;
