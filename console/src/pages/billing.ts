@@ -140,7 +140,7 @@ export function billingRoutes(ctx: PageContext): Router {
               : html`<p>Choose a bar or a reason to see its accounts.</p>`
           }
         </section>`,
-      status,
+      Object.keys(listErrors).length ? 400 : status,
     );
   };
 

@@ -177,6 +177,7 @@ export function loginRoutes(ctx: PageContext): Router {
           ${logins.map((t) => traceItem(t, ledger))}
         </ol>
         ${logins.length ? '' : html`<p id="no-logins">No login yet: log someone in at <a href="${ctx.services.urls.gateway}/login">${ctx.services.urls.gateway}/login</a>.</p>`}`,
+      checked.ok ? 200 : 400,
     );
   });
   return router;

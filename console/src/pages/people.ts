@@ -151,6 +151,7 @@ export function peopleRoutes(ctx: PageContext): Router {
               </nav>`
             : ''
         }`,
+      checked.ok ? 200 : 400,
     );
   });
   return router;
