@@ -1,4 +1,4 @@
-# Rehearsal's three services, one target each: core, mock-idp, gateway.
+# Rehearsal's services, one target each: core, mock-idp, gateway, console.
 #
 #   bash scripts/docker-base-image.sh            # rehearsal-node:20, from this machine's Node
 #   docker build --network host --target core -t rehearsal-core .
@@ -18,7 +18,7 @@ RUN test -d node_modules/better-sqlite3/build || { echo 'The build context has n
 RUN ["node", "scripts/build.mjs"]
 RUN ["npm", "prune", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts", "--offline"]
 # Tests, benches and end-to-end suites stay out of the images.
-RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'runtime/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench']) require('fs').rmSync(d, { recursive: true, force: true })"]
+RUN ["node", "-e", "for (const d of ['e2e/test', 'e2e/scenarios', 'cli/test', 'runtime/test', 'core/test', 'core/bench', 'mock-idp/test', 'mock-idp/bench', 'gateway/test', 'gateway/bench', 'console/test']) require('fs').rmSync(d, { recursive: true, force: true })"]
 
 FROM ${BASE} AS runtime
 WORKDIR /app
@@ -44,3 +44,8 @@ FROM runtime AS gateway
 ENV REHEARSAL_SERVICE=gateway GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=8000
 EXPOSE 8000
 CMD ["node", "dist/gateway.js"]
+
+FROM runtime AS console
+ENV REHEARSAL_SERVICE=console CONSOLE_HOST=0.0.0.0 CONSOLE_PORT=7900
+EXPOSE 7900
+CMD ["node", "dist/console.js"]

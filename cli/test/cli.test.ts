@@ -43,6 +43,13 @@ describe('the rehearsal command', function () {
     expect((await scim.json()).totalResults).to.equal(1);
     const orgs = await fetch(`${described.urls.core}/api/orgs`, { headers: { authorization: `Bearer ${described.credentials.coreAdminKey}` } });
     expect(orgs.status).to.equal(200);
+    // The console, and a link that signs a browser in to it once.
+    expect(described.urls.console).to.match(/^http:\/\/localhost:\d+$/);
+    expect(described.urls.consoleSignIn).to.match(new RegExp(`^${described.urls.console}/sign-in/once/[\\w-]{43}$`));
+    const signedIn = await fetch(described.urls.consoleSignIn, { redirect: 'manual' });
+    expect(signedIn.status).to.equal(303);
+    expect(signedIn.headers.get('set-cookie')).to.match(/^rehearsal_console_session=/);
+    expect((await fetch(described.urls.consoleSignIn, { redirect: 'manual' })).status).to.equal(410);
   });
 
   it('login: the pilot user goes through the IdP; the path, outcome and reason are printed', async () => {
@@ -228,11 +235,16 @@ describe('rehearsal up --processes', function () {
     try {
       expect(described.mode).to.equal('processes');
       expect(JSON.parse((await rehearsal(['login', 'alice@acme.com', '--json'], dataDir)).stdout)).to.include({ reason: 'sso-login' });
+      const pids = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')).pids as Record<string, number>;
+      expect(Object.keys(pids).sort()).to.deep.equal(['console', 'core', 'gateway', 'idp']);
+      expect(new Set(Object.values(pids)).size).to.equal(4);
+      expect((await fetch(`${described.urls.console}/healthz`)).status).to.equal(200);
+      expect((await fetch(described.urls.consoleSignIn, { redirect: 'manual' })).status).to.equal(303);
     } finally {
       await stop(up);
       rmSync(dataDir, { recursive: true, force: true });
     }
-    for (const url of [described.urls.core, described.urls.idp, described.urls.gateway]) {
+    for (const url of [described.urls.core, described.urls.idp, described.urls.gateway, described.urls.console]) {
       expect(await answering(url), url).to.equal('stopped');
     }
   });

@@ -17,6 +17,7 @@ function mask(line: string, dataDir: string): string {
     .join('.rehearsal')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
     .replace(/rhsc_[A-Za-z0-9_-]+/g, 'rhsc_<token>')
+    .replace(/\/sign-in\/once\/[A-Za-z0-9_-]+/g, '/sign-in/once/<token>')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/\b[0-9a-f]{5}-[0-9a-f]{5}\b/g, '<code>')
     .replace(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g, '<key>')
@@ -76,7 +77,7 @@ describe('README walkthroughs, run as written', function () {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'rehearsal-readme-'));
-    const ports = { core: await freePort(), idp: await freePort(), gateway: await freePort() };
+    const ports = { core: await freePort(), idp: await freePort(), gateway: await freePort(), console: await freePort() };
     up = spawn(
       process.execPath,
       [
@@ -90,6 +91,8 @@ describe('README walkthroughs, run as written', function () {
         String(ports.idp),
         '--gateway-port',
         String(ports.gateway),
+        '--console-port',
+        String(ports.console),
       ],
       {
         cwd: ROOT,

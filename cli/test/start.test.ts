@@ -15,9 +15,10 @@ describe('start(): the stack for test suites, in this process', function () {
 
   const orgs = () => new ServiceClient('core', stack.urls.core, stack.credentials.coreAdminKey).call<any>('GET', '/api/orgs');
 
-  it('starts the three services on free loopback ports with the scenario applied', async () => {
+  it('starts the three services and the console on free loopback ports with the scenario applied', async () => {
     expect(stack.mode).to.equal('in-process');
-    expect(new Set(Object.values(stack.urls)).size).to.equal(3);
+    expect(Object.keys(stack.urls).sort()).to.deep.equal(['console', 'core', 'gateway', 'idp']);
+    expect(new Set(Object.values(stack.urls)).size).to.equal(4);
     for (const url of Object.values(stack.urls)) expect((await fetch(`${url}/healthz`)).status).to.equal(200);
     expect(stack.applied!.policies.map((p) => p.name)).to.include.members(['SSO pilot', 'Everyone else']);
     expect((await headlessLogin(stack.urls, 'alice@acme.com')).reason).to.equal('sso-login');

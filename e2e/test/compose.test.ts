@@ -20,11 +20,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('is valid and brings up core, the mock IdP and the gateway, each from its Dockerfile target', () => {
+  it('is valid and brings up core, the mock IdP, the gateway and the console, each from its Dockerfile target', () => {
     for (const [service, target] of [
       ['core', 'core'],
       ['mock-idp', 'mock-idp'],
       ['gateway', 'gateway'],
+      ['console', 'console'],
     ]) {
       expect(config.services[service!].build, service).to.include({ target, network: 'host' });
     }
@@ -36,7 +37,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every service the data volume for keys and the database, and waits for health before the scenario', () => {
-    for (const service of ['core', 'mock-idp', 'gateway', 'scenario'])
+    for (const service of ['core', 'mock-idp', 'gateway', 'console', 'scenario'])
       expect(config.services[service].volumes, service).to.deep.include('rehearsal-data:/data:rw');
     expect(config.services.scenario.depends_on).to.deep.equal({
       core: { condition: 'service_healthy' },
@@ -44,5 +45,6 @@ describe('docker-compose.yml', () => {
       gateway: { condition: 'service_healthy' },
     });
     expect(config.services.gateway.depends_on).to.deep.equal({ core: { condition: 'service_healthy' } });
+    expect(config.services.console.depends_on).to.deep.equal(config.services.scenario.depends_on);
   });
 });

@@ -14,12 +14,13 @@ import { scenarioPath } from './support/e2e-stack.ts';
 describe('in containers (Dockerfile images, testcontainers)', function () {
   this.timeout(900_000);
   const containers: StartedTestContainer[] = [];
-  let urls: { core: string; idp: string; gateway: string };
+  let urls: { core: string; idp: string; gateway: string; console: string };
   let applied: AppliedScenario;
   let core: ServiceClient;
   const coreAdminKey = randomBytes(24).toString('base64url');
   // Each container has a /data of its own here: the one harness key of the stack comes from the environment.
   const harnessKey = randomBytes(24).toString('base64url');
+  const gatewayAdminKey = randomBytes(24).toString('base64url');
 
   before(async function () {
     const missing = await dockerMissing();
@@ -33,8 +34,13 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
     process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
     const { GenericContainer, Wait } = await import('testcontainers');
     await buildImages();
-    const [corePort, idpPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
-    urls = { core: `http://localhost:${corePort}`, idp: `http://localhost:${idpPort}`, gateway: `http://localhost:${gatewayPort}` };
+    const [corePort, idpPort, gatewayPort, consolePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    urls = {
+      core: `http://localhost:${corePort}`,
+      idp: `http://localhost:${idpPort}`,
+      gateway: `http://localhost:${gatewayPort}`,
+      console: `http://localhost:${consolePort}`,
+    };
     const gatewayKey = randomBytes(24).toString('base64url');
     const env: Record<(typeof TARGETS)[number], Record<string, string>> = {
       core: {
@@ -52,6 +58,18 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
         GATEWAY_PUBLIC_URL: urls.gateway,
         CORE_URL: urls.core,
         CORE_GATEWAY_KEY: gatewayKey,
+        GATEWAY_ADMIN_KEY: gatewayAdminKey,
+      },
+      // The console keeps no key of its own: it calls the others with theirs.
+      console: {
+        CONSOLE_HOST: '127.0.0.1',
+        CONSOLE_PORT: String(consolePort),
+        CONSOLE_PUBLIC_URL: urls.console,
+        CORE_URL: urls.core,
+        IDP_URL: urls.idp,
+        GATEWAY_URL: urls.gateway,
+        CORE_ADMIN_KEY: coreAdminKey,
+        GATEWAY_ADMIN_KEY: gatewayAdminKey,
       },
     };
     for (const target of TARGETS) {
@@ -73,12 +91,24 @@ describe('in containers (Dockerfile images, testcontainers)', function () {
   });
 
   it('each service runs as the unprivileged user and keeps its keys in the /data volume', async () => {
-    for (const container of containers) {
+    for (const [i, container] of containers.entries()) {
       const who = await container.exec(['node', '-e', 'console.log(process.getuid(), require("fs").readdirSync("/data").sort().join(","))']);
       const [uid, files] = who.output.trim().split(' ');
       expect(uid).to.equal('10001');
-      expect(files).to.not.equal('');
+      if (TARGETS[i] !== 'console') expect(files).to.not.equal('');
     }
+  });
+
+  it('the console signs in with a one-time link and shows the organization, through the other containers', async () => {
+    const { url } = await new ServiceClient('console', urls.console, coreAdminKey).call<{ url: string }>('POST', '/api/sign-in-links');
+    const signedIn = await fetch(url, { redirect: 'manual' });
+    expect(signedIn.status).to.equal(303);
+    const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const overview = await fetch(`${urls.console}/orgs/${applied.orgId}`, { headers: { cookie } });
+    expect(overview.status).to.equal(200);
+    expect(await overview.text()).to.contain('Overview of Acme');
+    const logins = await fetch(`${urls.console}/orgs/${applied.orgId}/logins`, { headers: { cookie } });
+    expect(logins.status).to.equal(200);
   });
 
   it('the pilot user logs in through the IdP and sees the Trello boards', async () => {

@@ -23,10 +23,25 @@ export function rehearsal(args: string[], dataDir: string): Promise<Ran> {
 
 /** `rehearsal up --json` on free ports, ready once it prints its one JSON line (or failed when it exits first). */
 export async function startUp(args: string[], dataDir: string): Promise<{ up: ChildProcess; described: any }> {
-  const [core, idp, gateway] = [await freePort(), await freePort(), await freePort()];
+  const [core, idp, gateway, console] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const up = spawn(
     process.execPath,
-    [BIN, 'up', ...args, '--json', '--data-dir', dataDir, '--core-port', String(core), '--idp-port', String(idp), '--gateway-port', String(gateway)],
+    [
+      BIN,
+      'up',
+      ...args,
+      '--json',
+      '--data-dir',
+      dataDir,
+      '--core-port',
+      String(core),
+      '--idp-port',
+      String(idp),
+      '--gateway-port',
+      String(gateway),
+      '--console-port',
+      String(console),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -5,7 +5,7 @@ import { ROOT } from './e2e-stack.ts';
 
 const run = promisify(execFile);
 export const BASE_IMAGE = 'rehearsal-node:20';
-export const TARGETS = ['core', 'mock-idp', 'gateway'] as const;
+export const TARGETS = ['core', 'mock-idp', 'gateway', 'console'] as const;
 export const imageOf = (target: (typeof TARGETS)[number]) => `rehearsal-${target}:e2e`;
 
 /**
