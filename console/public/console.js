@@ -67,6 +67,20 @@ function liveLogins() {
   }, 1000);
 }
 
+/** Parts of a page that take longer to work out (the bill after a pending cycle) are filled in once it is shown. */
+function fillLater() {
+  for (const slot of document.querySelectorAll('[data-fill]')) {
+    slot.textContent = 'Working it out…';
+    getJson(slot.dataset.fill)
+      .then((answer) => {
+        const template = document.createElement('template');
+        template.innerHTML = answer ? answer.html : '<p>It could not be worked out: reload the page.</p>';
+        slot.replaceWith(template.content);
+      })
+      .catch(() => undefined);
+  }
+}
+
 function csvFiles() {
   for (const input of document.querySelectorAll('input[type=file][data-into]')) {
     input.addEventListener('change', async () => {
@@ -84,3 +98,4 @@ liveClock();
 liveProgress();
 liveLogins();
 csvFiles();
+fillLater();

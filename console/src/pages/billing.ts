@@ -25,6 +25,7 @@ const listQuery = z
       .string()
       .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
       .optional(),
+    pending: z.literal('1', 'pending=1 works out the bill after the pending cycle.').optional(),
   })
   .strict();
 
@@ -49,6 +50,16 @@ async function provisioningWhatIf(ctx: PageContext, req: Request): Promise<{ pre
   return { preview, policy: landing.name, newAccounts: preview.refused.filter((r) => r.code === 'account-not-found').length };
 }
 
+/** The pending cycle's bill, in words. */
+async function pendingWhatIf(ctx: PageContext, req: Request): Promise<Html> {
+  const pending = await provisioningWhatIf(ctx, req);
+  if (!pending) return html`<p id="what-if-provisioning">No pending provisioning changes.</p>`;
+  return html`<p id="what-if-provisioning">
+    Its accounts land in “${pending.policy}”: billable users
+    ${delta(pending.preview)}.${pending.newAccounts ? ` ${pending.newAccounts} new accounts are not counted (no product access yet).` : ''}
+  </p>`;
+}
+
 const delta = (p: Preview) =>
   html`${p.billing.before} → <strong>${p.billing.after}</strong> (<span class="${p.billing.delta > 0 ? 'bad' : ''}"
       >${p.billing.delta >= 0 ? '+' : ''}${p.billing.delta}</span
@@ -63,9 +74,12 @@ export function billingRoutes(ctx: PageContext): Router {
     const checked = checkForm(listQuery, req.query);
     const listErrors = checked.ok ? {} : checked.errors;
     const chosen = checked.ok ? checked.value : {};
+    // The pending cycle's bill needs the IdP's whole plan (seconds for thousands of users): the page's
+    // script fetches it once the page is shown; without the script, `?pending=1` works it out here.
+    const inline = (req.query as Record<string, string | undefined>).pending === '1';
     const [report, pending, policies] = await Promise.all([
       core.call<Report>('GET', orgPath(req, '/billing?accounts=true')),
-      provisioningWhatIf(ctx, req),
+      inline ? pendingWhatIf(ctx, req) : undefined,
       core.call<{ id: string; name: string }[]>('GET', orgPath(req, '/policies')),
     ]);
     const base = `/orgs/${encodeURIComponent(org.id)}/billing`;
@@ -102,12 +116,10 @@ export function billingRoutes(ctx: PageContext): Router {
             <h2 id="what-if-title">What if</h2>
             <h3>After the pending provisioning cycle</h3>
             ${
-              pending
-                ? html`<p id="what-if-provisioning">
-                    Its accounts land in “${pending.policy}”: billable users
-                    ${delta(pending.preview)}.${pending.newAccounts ? ` ${pending.newAccounts} new accounts are not counted (no product access yet).` : ''}
-                  </p>`
-                : html`<p>No pending provisioning changes.</p>`
+              pending ??
+              html`<p id="what-if-provisioning" data-fill="${base}/pending.json" aria-live="polite">
+                <a href="${base}?pending=1">Work out the bill after the pending cycle</a>
+              </p>`
             }
             <h3>After a rollout</h3>
             <form method="post" action="${base}/what-if" class="stacked">
@@ -145,6 +157,12 @@ export function billingRoutes(ctx: PageContext): Router {
   };
 
   router.get('/orgs/:orgId/billing', async (req, res) => show(req, res, await orgOf(ctx, req), ''));
+
+  /** The pending cycle's bill, for the page's script to fill in. */
+  router.get('/orgs/:orgId/billing/pending.json', async (req, res) => {
+    await orgOf(ctx, req);
+    res.json({ html: (await pendingWhatIf(ctx, req)).text });
+  });
 
   router.post('/orgs/:orgId/billing/what-if', async (req, res) => {
     const org = await orgOf(ctx, req);

@@ -42,6 +42,8 @@ export const rolloutFields = z
     action: z.enum(['preview', 'apply'], 'Preview or apply.').default('preview'),
     policy: z.string().min(1, 'Choose a policy.').max(64),
     people: z.string().max(1_000_000).default(''),
+    /** One person found by the search box, added to the list. */
+    find: z.string().max(320).default(''),
     sso: choice(['enforced', 'optional', 'disabled'], 'Enforced, optional, disabled, or unchanged.'),
     twoStep: choice(['optional', 'mandatory', 'idp'], 'Optional, mandatory, left to the IdP, or unchanged.'),
     idleSession: z.string().max(32).default(''),
@@ -62,7 +64,11 @@ export function checkRollout(input: unknown): { fields: Partial<RolloutFields>; 
   const checked: Checked<RolloutFields> = checkForm(rolloutFields, input);
   const fields = (checked.ok ? checked.value : (input ?? {})) as Partial<RolloutFields>;
   const errors = checked.ok ? {} : { ...checked.errors };
-  const { emails, problem } = emailsOf(typeof fields.people === 'string' ? fields.people : '');
+  const listed = [fields.people, fields.find].filter((t): t is string => typeof t === 'string' && t.trim() !== '').join('\n');
+  const { emails, problem } = emailsOf(listed);
+  // The person found joins the list: the preview's apply form carries the whole list on.
+  fields.people = listed;
+  fields.find = '';
   if (problem) errors.people = problem;
   let idleMinutes: number | undefined;
   if (typeof fields.idleSession === 'string' && fields.idleSession.trim()) {

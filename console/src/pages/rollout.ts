@@ -73,7 +73,11 @@ export function rolloutRoutes(ctx: PageContext): Router {
     extra: { errors?: Record<string, string>; preview?: Preview; change?: RolloutChange; notice?: { kind: 'ok' | 'error'; text: string } },
     status = 200,
   ) => {
-    const policies = await core.call<Policy[]>('GET', orgPath(req, '/policies'));
+    const [policies, people] = await Promise.all([
+      core.call<Policy[]>('GET', orgPath(req, '/policies')),
+      // The search box suggests the organization's people (the first thousand, by email).
+      core.call<{ people: { email: string; displayName: string | null; policy: { name: string } | null }[] }>('GET', orgPath(req, '/people?limit=1000')),
+    ]);
     const errors = extra.errors ?? {};
     const policy = policies.find((p) => p.id === fields.policy);
     const value = (key: keyof RolloutFields) => (typeof fields[key] === 'string' ? fields[key] : '');
@@ -103,6 +107,13 @@ export function rolloutRoutes(ctx: PageContext): Router {
               ${options([{ value: '', label: 'Choose a policy' }, ...policies.map((p) => ({ value: p.id, label: p.name }))], fields.policy)}</select
             >${fieldError('policy', errors)}
             ${policy ? html`<small>Now: SSO ${policy.sso}, two-step ${policy.twoStep}, idle session ${minutesWords(policy.idleMinutes)}, ${policy.billable ? 'billable' : 'not billable'}.</small>` : ''}
+          </div>
+          <div class="field wide">
+            <label for="find">Find a person to add</label>
+            <input id="find" name="find" type="search" list="people-emails" autocomplete="off" placeholder="email or name" />
+            <datalist id="people-emails">
+              ${people.people.map((p) => html`<option value="${p.email}">${p.displayName ?? ''} (${p.policy?.name ?? 'no policy'})</option>`)}
+            </datalist>
           </div>
           <div class="field wide">
             <label for="people">People to add (emails, or a CSV with an <code>email</code> column; up to ${MAX_PEOPLE.toLocaleString('en')})</label>

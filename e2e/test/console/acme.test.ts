@@ -85,8 +85,10 @@ describe('console in Chromium: the pilot (examples/acme.yaml)', function () {
     expect(await page.locator('form.apply').count()).to.equal(0);
     await screenshot(page, 'rollout-lock-out');
 
-    // bob alone: nobody locked out; applying needs the box ticked.
-    await page.fill('#people', 'bob@acme.com');
+    // bob alone, found with the search box: nobody locked out; applying needs the box ticked.
+    await page.fill('#people', '');
+    expect(await page.locator('#people-emails option[value="bob@acme.com"]').count()).to.equal(1);
+    await page.fill('#find', 'bob@acme.com');
     await page.click('form.rollout button[type=submit]');
     expect(await textOf(page, '#preview .summary')).to.contain('1 affected, 0 locked out');
     await page.click('form.apply button[type=submit]');
@@ -100,6 +102,24 @@ describe('console in Chromium: the pilot (examples/acme.yaml)', function () {
     await page.click('form.apply button[type=submit]');
     expect(await textOf(page, '.notice.ok')).to.contain('Applied: 1 people affected');
     expect((await members()).sort()).to.deep.equal(['alice@acme.com', 'bob@acme.com']);
+  });
+
+  it('Rollout: a CSV file is read into the list of people', async () => {
+    await page.goto(stack.orgPage('/rollout'));
+    await page.setInputFiles('#people-file', { name: 'pilot.csv', mimeType: 'text/csv', buffer: Buffer.from('name,email\nCarol,carol@acme.com\n') });
+    await page.waitForFunction(() => (document.querySelector('#people') as HTMLTextAreaElement).value.includes('carol@acme.com'));
+    await page.selectOption('#policy', { label: 'Everyone else' });
+    await page.click('form.rollout button[type=submit]');
+    expect(await textOf(page, '#preview .summary')).to.match(/^1 affected/);
+    expect(await page.locator('#preview tr:has-text("carol@acme.com")').count()).to.equal(1);
+  });
+
+  it('reads on a narrow window: nothing but the wide tables scrolls sideways', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    for (const path of ['', '/people', '/rollout', '/billing', '/logins', '/clock']) {
+      await page.goto(stack.orgPage(path));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).to.be.at.most(400);
+    }
   });
 
   it('Rollout: bad input gets a message beside its field, and nothing changes', async () => {

@@ -115,6 +115,16 @@ describe('console over HTTP: sign-in, CSRF, headers and hostile input', function
     expect((await admin.get('/assets/console.js')).headers.get('content-type')).to.match(/javascript/);
   });
 
+  it('works without the page script: the pending cycle’s bill is worked out in the page when asked', async () => {
+    const later = await admin.get(orgPath('/billing'));
+    expect(later.text).to.match(/data-fill="[^"]+\/billing\/pending\.json"/);
+    const inline = await admin.get(orgPath('/billing?pending=1'));
+    expect(inline.status).to.equal(200);
+    expect(inline.text).to.match(/id="what-if-provisioning"[^>]*>\s*No pending provisioning changes\./);
+    const json = JSON.parse((await admin.get(orgPath('/billing/pending.json'), { accept: 'application/json' })).text);
+    expect(json.html).to.contain('No pending provisioning changes.');
+  });
+
   it('a change without the session’s CSRF token is refused and changes nothing', async () => {
     const before = await stack.core.call<{ members: unknown[] }>('GET', `/api/orgs/${stack.orgId}/policies/${stack.policy('SSO pilot')}/members`);
     const change = { action: 'apply', confirm: 'yes', policy: stack.policy('SSO pilot'), people: 'bob@acme.com' };

@@ -92,6 +92,8 @@ describe('console in Chromium: provisioning and the bill', function () {
         .evaluateAll((links) => links.map((a) => [a.getAttribute('data-reason'), Number(a.getAttribute('data-count'))]));
       expect(Object.fromEntries(bars)).to.deep.equal(report.byReason);
       expect(await textOf(page, '#billable-count')).to.contain(`Billable users: ${report.billableCount}`);
+      // Worked out after the page is shown, by the page's script.
+      await page.waitForSelector('#what-if-provisioning:not([data-fill])', { timeout: 120_000 });
       expect(await textOf(page, '#what-if-provisioning')).to.contain(`billable users ${report.billableCount} → 3406 (+3400)`);
       await screenshot(page, 'billing');
       await page.click('svg.chart a[data-reason="non-billable-policy"]');
