@@ -8,12 +8,10 @@ import { prettyXml } from '../src/web/pretty-xml.ts';
 describe('console: its parts', () => {
   it('escapes every interpolated value, and only Html passes as markup', () => {
     const name = `<img src=x onerror="alert('1')">&`;
+    // prettier-ignore
     expect(html`<td>${name}</td>`.text).to.equal('<td>&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;</td>');
-    expect(
-      html`<ul>
-        ${['<a>', html`<li>ok</li>`]}
-      </ul>`.text,
-    ).to.equal('<ul>&lt;a&gt;<li>ok</li></ul>');
+    // prettier-ignore
+    expect(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.text).to.equal('<ul>&lt;a&gt;<li>ok</li></ul>');
     expect(html`${null}${undefined}${false}${0}`.text).to.equal('0');
     expect(query({ q: 'a&b', page: 2, empty: '', none: undefined })).to.equal('?q=a%26b&page=2');
   });

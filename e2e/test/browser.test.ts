@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissing, launch, SCREENSHOTS } from './support/browser.ts';
+import { launch, SCREENSHOTS, skipWithoutChromium } from './support/browser.ts';
 import { startProcesses, type E2eStack } from './support/e2e-stack.ts';
 
 /** The login flows clicked through in Chromium, against the services as separate processes. */
@@ -13,11 +13,7 @@ describe('in a real browser (Chromium)', function () {
   let page: Page;
 
   before(async function () {
-    const missing = chromiumMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     stack = await startProcesses('staged-rollout.yaml');
     await stack.clock.freeze(new Date('2026-11-23T09:00:00Z'));
     await stack.core.call('POST', `${stack.org}/policies/${stack.policy('SSO pilot')}/members`, { emails: ['alice@acme.com'] });

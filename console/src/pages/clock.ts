@@ -4,7 +4,7 @@ import { parseDuration } from '@rehearsal/runtime';
 import { ApiError, type ClockState } from '@rehearsal/runtime/client';
 import { checkForm } from '../web/forms.ts';
 import { html } from '../web/html.ts';
-import { clockWords, describedBy, fieldError, table } from '../web/layout.ts';
+import { clockWords, fieldError, inputField, table } from '../web/layout.ts';
 import { csrfField, orgOf, send, type Organization, type PageContext } from '../web/render.ts';
 
 const change = z
@@ -49,10 +49,7 @@ export function clockRoutes(ctx: PageContext): Router {
           <form method="post" action="${action}" class="card">
             <h2>Advance</h2>
             ${csrf}<input type="hidden" name="action" value="advance" />
-            <div class="field">
-              <label for="duration">By</label
-              ><input id="duration" name="duration" placeholder="31m, 8h, 30d" required${describedBy('duration', errors)} />${fieldError('duration', errors)}
-            </div>
+            ${inputField({ name: 'duration', label: 'By', value: '', placeholder: '31m, 8h, 30d', required: true, errors })}
             <button type="submit">Advance every clock</button>
           </form>
           <form method="post" action="${action}" class="card">

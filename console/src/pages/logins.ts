@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { checkForm } from '../web/forms.ts';
 import { html, query, type Html } from '../web/html.ts';
-import { describedBy, fieldError, options } from '../web/layout.ts';
+import { ANY, fieldError, inputField, selectField } from '../web/layout.ts';
 import { prettyXml } from '../web/pretty-xml.ts';
 import { orgOf, orgPath, send, type PageContext } from '../web/render.ts';
 
@@ -144,31 +144,8 @@ export function loginRoutes(ctx: PageContext): Router {
       res,
       { title: 'Logins', current: '/logins', org },
       html`<form method="get" class="card filters" role="search" aria-label="Filter logins">
-          <div class="field">
-            <label for="person">Person</label
-            ><input
-              id="person"
-              name="person"
-              type="search"
-              value="${chosen.person ?? ''}"
-              placeholder="email or part of it"
-              ${describedBy('person', errors)}
-            />${fieldError('person', errors)}
-          </div>
-          <div class="field">
-            <label for="outcome">Outcome</label
-            ><select id="outcome" name="outcome" ${describedBy('outcome', errors)}>
-              ${options(
-                [
-                  { value: '', label: 'any' },
-                  { value: 'logged-in', label: 'logged in' },
-                  { value: 'refused', label: 'refused' },
-                  { value: 'pending', label: 'pending' },
-                ],
-                chosen.outcome,
-              )}</select
-            >${fieldError('outcome', errors)}
-          </div>
+          ${inputField({ name: 'person', label: 'Person', type: 'search', value: chosen.person ?? '', placeholder: 'email or part of it', errors })}
+          ${selectField({ name: 'outcome', label: 'Outcome', choices: [ANY, { value: 'logged-in', label: 'logged in' }, { value: 'refused', label: 'refused' }, { value: 'pending', label: 'pending' }], chosen: chosen.outcome, errors })}
           ${errors.after ? fieldError('after', errors) : ''}
           <div class="field"><button type="submit">Filter</button></div>
         </form>

@@ -1,38 +1,10 @@
 import { Router } from 'express';
+import type { PeoplePage, Person } from '@rehearsal/core/client';
 import { z } from 'zod';
 import { checkForm } from '../web/forms.ts';
 import { html, query } from '../web/html.ts';
-import { describedBy, fieldError, options, table } from '../web/layout.ts';
+import { ANY, fieldError, inputField, selectField, table, UNCHANGED_YES_NO } from '../web/layout.ts';
 import { orgOf, orgPath, send, type PageContext } from '../web/render.ts';
-
-export interface Person {
-  accountId: string;
-  email: string;
-  displayName: string | null;
-  active: boolean;
-  managed: boolean;
-  admin: boolean;
-  directory: { id: string; name: string } | null;
-  policy: { id: string; name: string } | null;
-  twoStepEnrolled: boolean;
-  lastLoginAt: string | null;
-  billable: boolean;
-  billingReason: string;
-  products: string[];
-  login: { method: string | null; reason: string; message: string; next: string };
-}
-
-interface PeoplePage {
-  total: number;
-  all: number;
-  people: Person[];
-  facets: {
-    policies: { id: string; name: string; count: number }[];
-    directories: { id: string; name: string; count: number }[];
-    loginReasons: Record<string, number>;
-    billingReasons: Record<string, number>;
-  };
-}
 
 /** People shown per page: a page of the 4,005 people of billing-surprise renders at once. */
 export const PAGE_SIZE = 100;
@@ -97,47 +69,11 @@ export function peopleRoutes(ctx: PageContext): Router {
       res,
       { title: 'People', current: '/people', org },
       html` <form method="get" class="filters card" role="search" aria-label="Filter people">
-          <div class="field">
-            <label for="q">Search</label
-            ><input id="q" name="q" type="search" value="${chosen.q ?? ''}" placeholder="email or name" ${describedBy('q', errors)} />${fieldError('q', errors)}
-          </div>
-          <div class="field">
-            <label for="policy">Policy</label
-            ><select id="policy" name="policy">
-              ${options([{ value: '', label: 'any' }, ...found.facets.policies.map((p) => ({ value: p.id, label: `${p.name} (${p.count})` }))], chosen.policy)}
-            </select>
-          </div>
-          <div class="field">
-            <label for="directory">Directory</label
-            ><select id="directory" name="directory">
-              ${options([{ value: '', label: 'any' }, ...found.facets.directories.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }))], chosen.directory)}
-            </select>
-          </div>
-          <div class="field">
-            <label for="billable">Billable</label
-            ><select id="billable" name="billable" ${describedBy('billable', errors)}>
-              ${options(
-                [
-                  { value: '', label: 'any' },
-                  { value: 'true', label: 'yes' },
-                  { value: 'false', label: 'no' },
-                ],
-                chosen.billable,
-              )}</select
-            >${fieldError('billable', errors)}
-          </div>
-          <div class="field">
-            <label for="reason">Reason</label
-            ><select id="reason" name="reason" ${describedBy('reason', errors)}>
-              ${options(
-                [
-                  { value: '', label: 'any' },
-                  ...reasons.map((r) => ({ value: r, label: `${r} (${(found.facets.loginReasons[r] ?? 0) + (found.facets.billingReasons[r] ?? 0)})` })),
-                ],
-                chosen.reason,
-              )}</select
-            >${fieldError('reason', errors)}
-          </div>
+          ${inputField({ name: 'q', label: 'Search', type: 'search', value: chosen.q ?? '', placeholder: 'email or name', errors })}
+          ${selectField({ name: 'policy', label: 'Policy', choices: [ANY, ...found.facets.policies.map((p) => ({ value: p.id, label: `${p.name} (${p.count})` }))], chosen: chosen.policy, errors })}
+          ${selectField({ name: 'directory', label: 'Directory', choices: [ANY, ...found.facets.directories.map((d) => ({ value: d.id, label: `${d.name} (${d.count})` }))], chosen: chosen.directory, errors })}
+          ${selectField({ name: 'billable', label: 'Billable', choices: [ANY, ...UNCHANGED_YES_NO.slice(1)], chosen: chosen.billable, errors })}
+          ${selectField({ name: 'reason', label: 'Reason', choices: [ANY, ...reasons.map((r) => ({ value: r, label: `${r} (${(found.facets.loginReasons[r] ?? 0) + (found.facets.billingReasons[r] ?? 0)})` }))], chosen: chosen.reason, errors })}
           ${errors.page ? html`<div class="field">${fieldError('page', errors)}</div>` : ''}
           <div class="field"><button type="submit">Filter</button> <a href="/orgs/${encodeURIComponent(org.id)}/people">Clear</a></div>
         </form>

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PROFILE_ATTRIBUTES, textOf } from '@rehearsal/runtime/client';
 import { checkForm } from '../web/forms.ts';
 import { html, query } from '../web/html.ts';
-import { describedBy, fieldError, options, table } from '../web/layout.ts';
+import { fieldError, selectField, table } from '../web/layout.ts';
 import { formOf, csrfField, orgOf, send, type Organization, type PageContext } from '../web/render.ts';
 import { planPage, PLAN_PAGE, sourceOf, targetPath, targetsOf, type Cycle, type Target } from './provisioning-data.ts';
 
@@ -106,15 +106,7 @@ export function provisioningRoutes(ctx: PageContext): Router {
       html` ${
           targets.length > 1
             ? html`<form method="get" class="card filters">
-                <div class="field">
-                  <label for="target">Target</label
-                  ><select id="target" name="target">
-                    ${options(
-                      targets.map((t) => ({ value: t.id, label: t.name ?? t.id })),
-                      target.id,
-                    )}
-                  </select>
-                </div>
+                ${selectField({ name: 'target', label: 'Target', choices: targets.map((t) => ({ value: t.id, label: t.name ?? t.id })), chosen: target.id, errors: {} })}
                 <button type="submit">Show</button>
               </form>`
             : ''
@@ -122,18 +114,16 @@ export function provisioningRoutes(ctx: PageContext): Router {
         ${target.quarantine ? html`<p class="notice error" role="alert">This target is quarantined: ${target.quarantine.reason ?? ''}</p>` : ''}
         <form method="post" action="${base}/cycles" class="card run">
           ${csrfField(res)}<input type="hidden" name="target" value="${target.id}" />
-          <div class="field">
-            <label for="kind">Cycle</label
-            ><select id="kind" name="kind" ${describedBy('kind', errors)}>
-              ${options(
-                [
-                  { value: 'incremental', label: 'incremental (what changed)' },
-                  { value: 'initial', label: 'initial (everyone in scope)' },
-                ],
-                'incremental',
-              )}</select
-            >${fieldError('kind', errors)}${fieldError('target', errors)}
-          </div>
+          ${selectField({
+            name: 'kind',
+            label: 'Cycle',
+            choices: [
+              { value: 'incremental', label: 'incremental (what changed)' },
+              { value: 'initial', label: 'initial (everyone in scope)' },
+            ],
+            chosen: 'incremental',
+            errors,
+          })}${fieldError('target', errors)}
           <button type="submit" class="primary">Run the cycle now</button>
         </form>
         <section class="card">

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { ApiError, type RolloutPreview } from '@rehearsal/runtime/client';
 import { html, type Html } from '../web/html.ts';
-import { describedBy, fieldError, options, table } from '../web/layout.ts';
+import { describedBy, fieldError, inputField, policyChoices, selectField, table, UNCHANGED, UNCHANGED_YES_NO } from '../web/layout.ts';
 import { csrfField, orgOf, orgPath, send, type Organization, type PageContext } from '../web/render.ts';
 import { minutesWords } from './overview.ts';
 import { checkRollout, MAX_PEOPLE, type RolloutChange, type RolloutFields } from './rollout-form.ts';
@@ -101,13 +101,8 @@ export function rolloutRoutes(ctx: PageContext): Router {
       { title: 'Rollout', current: '/rollout', org, ...(extra.notice ? { notice: extra.notice } : {}) },
       html` <form method="post" class="card rollout" action="/orgs/${encodeURIComponent(org.id)}/rollout" novalidate>
           ${csrfField(res)}<input type="hidden" name="action" value="preview" />
-          <div class="field">
-            <label for="policy">Policy</label
-            ><select id="policy" name="policy" required${describedBy('policy', errors)}>
-              ${options([{ value: '', label: 'Choose a policy' }, ...policies.map((p) => ({ value: p.id, label: p.name }))], fields.policy)}</select
-            >${fieldError('policy', errors)}
-            ${policy ? html`<small>Now: SSO ${policy.sso}, two-step ${policy.twoStep}, idle session ${minutesWords(policy.idleMinutes)}, ${policy.billable ? 'billable' : 'not billable'}.</small>` : ''}
-          </div>
+          ${selectField({ name: 'policy', label: 'Policy', choices: policyChoices(policies), chosen: fields.policy, errors, required: true })}
+          ${policy ? html`<small>Now: SSO ${policy.sso}, two-step ${policy.twoStep}, idle session ${minutesWords(policy.idleMinutes)}, ${policy.billable ? 'billable' : 'not billable'}.</small>` : ''}
           <div class="field wide">
             <label for="find">Find a person to add</label>
             <input id="find" name="find" type="search" list="people-emails" autocomplete="off" placeholder="email or name" />
@@ -123,57 +118,10 @@ export function rolloutRoutes(ctx: PageContext): Router {
           </div>
           <fieldset>
             <legend>Settings to change (leave unchanged to keep them)</legend>
-            <div class="field">
-              <label for="sso">SSO</label
-              ><select id="sso" name="sso" ${describedBy('sso', errors)}>
-                ${options(
-                  [
-                    { value: '', label: 'unchanged' },
-                    { value: 'enforced', label: 'enforced' },
-                    { value: 'optional', label: 'optional' },
-                    { value: 'disabled', label: 'disabled' },
-                  ],
-                  value('sso'),
-                )}</select
-              >${fieldError('sso', errors)}
-            </div>
-            <div class="field">
-              <label for="twoStep">Two-step verification</label
-              ><select id="twoStep" name="twoStep" ${describedBy('twoStep', errors)}>
-                ${options(
-                  [
-                    { value: '', label: 'unchanged' },
-                    { value: 'mandatory', label: 'mandatory' },
-                    { value: 'optional', label: 'optional' },
-                    { value: 'idp', label: 'left to the IdP' },
-                  ],
-                  value('twoStep'),
-                )}</select
-              >${fieldError('twoStep', errors)}
-            </div>
-            <div class="field">
-              <label for="idleSession">Idle session timeout</label
-              ><input
-                id="idleSession"
-                name="idleSession"
-                value="${value('idleSession')}"
-                placeholder="unchanged, or 30m, 8h, 30d"
-                ${describedBy('idleSession', errors)}
-              />${fieldError('idleSession', errors)}
-            </div>
-            <div class="field">
-              <label for="billable">Billable</label
-              ><select id="billable" name="billable" ${describedBy('billable', errors)}>
-                ${options(
-                  [
-                    { value: '', label: 'unchanged' },
-                    { value: 'true', label: 'yes' },
-                    { value: 'false', label: 'no' },
-                  ],
-                  value('billable'),
-                )}</select
-              >${fieldError('billable', errors)}
-            </div>
+            ${selectField({ name: 'sso', label: 'SSO', choices: [UNCHANGED, { value: 'enforced', label: 'enforced' }, { value: 'optional', label: 'optional' }, { value: 'disabled', label: 'disabled' }], chosen: value('sso'), errors })}
+            ${selectField({ name: 'twoStep', label: 'Two-step verification', choices: [UNCHANGED, { value: 'mandatory', label: 'mandatory' }, { value: 'optional', label: 'optional' }, { value: 'idp', label: 'left to the IdP' }], chosen: value('twoStep'), errors })}
+            ${inputField({ name: 'idleSession', label: 'Idle session timeout', value: value('idleSession'), placeholder: 'unchanged, or 30m, 8h, 30d', errors })}
+            ${selectField({ name: 'billable', label: 'Billable', choices: UNCHANGED_YES_NO, chosen: value('billable'), errors })}
           </fieldset>
           ${errors.form ? html`<p class="field-error" role="alert">${errors.form}</p>` : ''}
           <button type="submit">Preview</button>

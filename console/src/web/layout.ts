@@ -120,3 +120,64 @@ export const table = (caption: string, headers: string[], rows: Printable[], emp
 /** Options of a select, the chosen one selected. */
 export const options = (choices: { value: string; label: string }[], chosen: string | undefined) =>
   choices.map((c) => html`<option value="${c.value}" ${c.value === (chosen ?? '') ? html` selected` : ''}>${c.label}</option>`);
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+export const ANY: Choice = { value: '', label: 'any' };
+export const UNCHANGED: Choice = { value: '', label: 'unchanged' };
+
+/** Keep as it is, yes or no: a boolean setting a form may leave alone. */
+export const UNCHANGED_YES_NO: Choice[] = [UNCHANGED, { value: 'true', label: 'yes' }, { value: 'false', label: 'no' }];
+
+/**
+ * A labelled select with its message beside it. Errors are keyed by the field's
+ * name; `id` differs from the name only where two forms of a page share a name.
+ */
+export function selectField(field: {
+  name: string;
+  id?: string;
+  label: Printable;
+  choices: Choice[];
+  chosen: string | undefined;
+  errors: Record<string, string>;
+  required?: boolean;
+}) {
+  const id = field.id ?? field.name;
+  return html`<div class="field">
+    <label for="${id}">${field.label}</label
+    ><select id="${id}" name="${field.name}" ${field.required ? html` required` : ''}${describedBy(field.name, field.errors)}>
+      ${options(field.choices, field.chosen)}</select
+    >${fieldError(field.name, field.errors)}
+  </div>`;
+}
+
+/** The policies of an organization to choose from, none chosen first. */
+export const policyChoices = (policies: { id: string; name: string }[]): Choice[] => [
+  { value: '', label: 'Choose a policy' },
+  ...policies.map((p) => ({ value: p.id, label: p.name })),
+];
+
+/** A labelled text input with its message beside it (errors keyed by the field's name). */
+export function inputField(field: {
+  name: string;
+  label: Printable;
+  value: string;
+  errors: Record<string, string>;
+  type?: 'text' | 'search';
+  placeholder?: string;
+  required?: boolean;
+}) {
+  return html`<div class="field">
+    <label for="${field.name}">${field.label}</label
+    ><input
+      id="${field.name}"
+      name="${field.name}"
+      type="${field.type ?? 'text'}"
+      value="${field.value}"
+      ${field.placeholder ? html` placeholder="${field.placeholder}"` : ''}${field.required ? html` required` : ''}${describedBy(field.name, field.errors)}
+    />${fieldError(field.name, field.errors)}
+  </div>`;
+}

@@ -10,6 +10,8 @@ import type { LoginCompletion, PasswordFacts, SsoFacts } from '../login/login-se
  * (DESIGN.md). The types are core's own, so both sides change together.
  */
 export type { LoginDecision, LoginCompletion, PasswordFacts, SsoFacts };
+/** What `GET /api/orgs/{id}/people` answers (the console's People page reads it). */
+export type { Person, PeoplePage } from '../people/people.ts';
 
 /** A SAML connection as `GET /api/login/connections/:id` shows it: the IdP to trust and the SP URLs it was given. */
 export type Connection = SamlConnection & { spEntityId: string; acsUrl: string };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissing, launch } from '../support/browser.ts';
+import { launch, skipWithoutChromium } from '../support/browser.ts';
 import { screenshot, signIn, startWithConsole, textOf, type ConsoleStack } from './console-support.ts';
 
 /** The console in Chromium on examples/acme.yaml: every page, the rollout that would lock carol out, a live login trace. */
@@ -11,11 +11,7 @@ describe('console in Chromium: the pilot (examples/acme.yaml)', function () {
   let page: Page;
 
   before(async function () {
-    const missing = chromiumMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     stack = await startWithConsole('acme.yaml');
     browser = await launch();
   });

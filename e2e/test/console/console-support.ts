@@ -33,6 +33,9 @@ export async function startWithConsole(example: string): Promise<ConsoleStack> {
 }
 
 export async function signIn(page: Page, stack: ConsoleStack): Promise<void> {
+  // Pages of 4,006 people on a busy 2-core CI machine: a ceiling, not a wait.
+  page.setDefaultTimeout(120_000);
+  page.setDefaultNavigationTimeout(120_000);
   await page.goto(await stack.signInLink());
   await page.waitForURL(stack.orgPage());
 }

@@ -1,18 +1,14 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BillingReport } from '@rehearsal/runtime/client';
-import { chromiumMissing, launch } from '../support/browser.ts';
+import { chromiumMissing, launch, skipWithoutChromium } from '../support/browser.ts';
 import { screenshot, signIn, startWithConsole, textOf, type ConsoleStack } from './console-support.ts';
 
 /** The console in Chromium on the attribute-overwrite and billing-surprise examples: the plan's overwrites, a cycle with progress, the bill. */
 describe('console in Chromium: provisioning and the bill', function () {
   let browser: Browser;
   before(function () {
-    const missing = chromiumMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      return this.skip();
-    }
+    skipWithoutChromium(this);
   });
   after(async () => browser?.close());
 

@@ -35,3 +35,11 @@ export function launch(): Promise<Browser> {
     ],
   });
 }
+
+/** In a `before` hook: skips the suite, with one line saying why, where there is no Chromium (never in CI). */
+export function skipWithoutChromium(hook: Mocha.Context): void {
+  const missing = chromiumMissing();
+  if (!missing) return;
+  console.log(`    skipped: ${missing}`);
+  hook.skip();
+}
