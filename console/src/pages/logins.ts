@@ -109,18 +109,22 @@ export function loginRoutes(ctx: PageContext): Router {
 
   /** This organization's logins: people on its domains, or through its connections (a connection has its directory's id). */
   const traces = async (req: Request, chosen: z.output<typeof filters>) => {
-    const [domains, directories, found, ledger] = await Promise.all([
+    const [domains, directories, found] = await Promise.all([
       core.call<{ name: string }[]>('GET', orgPath(req, '/domains')),
       core.call<{ id: string }[]>('GET', orgPath(req, '/directories')),
       gateway.call<{ logins: Trace[]; version: number }>(
         'GET',
         `/api/logins${query({ email: chosen.person, outcome: chosen.outcome, after: chosen.after, limit: 100 })}`,
       ),
-      idp.call<{ entries: LedgerEntry[] }>('GET', '/api/ledger?limit=1000').catch(() => ({ entries: [] as LedgerEntry[] })),
     ]);
     const names = new Set(domains.map((d) => d.name.toLowerCase()));
     const ids = new Set(directories.map((d) => d.id));
     const ours = found.logins.filter((t) => (t.email && names.has(t.email.slice(t.email.lastIndexOf('@') + 1))) || (t.connectionId && ids.has(t.connectionId)));
+    // The IdP's side of these logins: its newest ledger entries (each holds a whole message), only as many as they can need.
+    const asked = ours.filter((t) => t.requestId).length;
+    const ledger = asked
+      ? await idp.call<{ entries: LedgerEntry[] }>('GET', `/api/ledger?limit=${Math.min(1000, 20 + 4 * asked)}`).catch(() => ({ entries: [] as LedgerEntry[] }))
+      : { entries: [] as LedgerEntry[] };
     return { logins: ours.reverse(), version: found.version, ledger: ledger.entries };
   };
 

@@ -10,7 +10,7 @@ export type TraceService = 'gateway' | 'core' | 'idp';
 export interface TraceStep {
   at: string;
   service: TraceService;
-  /** `email`, `decision`, `authn-request`, `response`, `checks`, `completion`, `session`, `refusal`, `password`, `two-step`. */
+  /** `decision`, `authn-request`, `response`, `checks`, `session` or `refusal`, and the password path's later steps (`two-step`, `password-change`...). */
   step: string;
   summary: string;
   reason?: string;
