@@ -110,6 +110,25 @@ describe('console in Chromium: the pilot (examples/acme.yaml)', function () {
     expect(await page.locator('#preview tr:has-text("carol@acme.com")').count()).to.equal(1);
   });
 
+  it('has a label on every control of every page, and works from the keyboard', async () => {
+    for (const path of ['', '/people', '/rollout', '/provisioning', '/billing', '/logins', '/clock']) {
+      await page.goto(stack.orgPage(path));
+      const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (controls) =>
+        controls.filter((c) => !(c as HTMLInputElement).labels?.length).map((c) => c.id || c.outerHTML),
+      );
+      expect(unlabelled, path).to.deep.equal([]);
+    }
+    // The skip link first, then the page's own controls: search People without a mouse.
+    await page.goto(stack.orgPage('/people'));
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Skip to content');
+    await page.focus('#q');
+    await page.keyboard.type('carol');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=carol/);
+    expect(await textOf(page, '#people-count')).to.equal('1 of 4 people.');
+  });
+
   it('reads on a narrow window: nothing but the wide tables scrolls sideways', async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     for (const path of ['', '/people', '/rollout', '/billing', '/logins', '/clock']) {
