@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { PeoplePage } from '@rehearsal/core/client';
 import { ApiError, type RolloutPreview } from '@rehearsal/runtime/client';
 import { html, type Html } from '../web/html.ts';
 import { describedBy, fieldError, inputField, policyChoices, selectField, table, UNCHANGED, UNCHANGED_YES_NO } from '../web/layout.ts';
@@ -76,7 +77,7 @@ export function rolloutRoutes(ctx: PageContext): Router {
     const [policies, people] = await Promise.all([
       core.call<Policy[]>('GET', orgPath(req, '/policies')),
       // The search box suggests the organization's people (the first thousand, by email).
-      core.call<{ people: { email: string; displayName: string | null; policy: { name: string } | null }[] }>('GET', orgPath(req, '/people?limit=1000')),
+      core.call<PeoplePage>('GET', orgPath(req, '/people?limit=1000')),
     ]);
     const errors = extra.errors ?? {};
     const policy = policies.find((p) => p.id === fields.policy);
