@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { PROFILE_ATTRIBUTES, textOf } from '@rehearsal/runtime/client';
 import { checkForm } from '../web/forms.ts';
 import { html, query } from '../web/html.ts';
 import { fieldError, selectField, table } from '../web/layout.ts';
 import { formOf, csrfField, orgOf, send, type Organization, type PageContext } from '../web/render.ts';
-import { planPage, PLAN_PAGE, sourceOf, targetPath, targetsOf, type Cycle, type Target } from './provisioning-data.ts';
+import { targetPath, targetsOf, type Cycle, type Target } from './provisioning-data.ts';
+import { planSection } from './provisioning-plan.ts';
 
 const pageQuery = z
   .object({
@@ -14,6 +14,7 @@ const pageQuery = z
       .string()
       .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
       .optional(),
+    plan: z.literal('now', 'plan=now shows the plan in the page.').optional(),
   })
   .strict();
 const runForm = z
@@ -53,7 +54,7 @@ export function provisioningRoutes(ctx: PageContext): Router {
     req: Request,
     res: Response,
     org: Organization,
-    input: { target?: string; page?: string },
+    input: { target?: string; page?: string; plan?: 'now' },
     errors: Record<string, string>,
     status = 200,
   ) => {
@@ -66,39 +67,17 @@ export function provisioningRoutes(ctx: PageContext): Router {
       return send(ctx, res, { title: 'Provisioning', current: '/provisioning', org, notice: { kind: 'error', text: why } }, '', input.target ? 404 : 200);
     }
     const pageNumber = Number(input.page ?? 1);
-    const [{ plan, users, changing, overwrites }, { cycles }] = await Promise.all([
-      planPage(ctx.services, req, target, pageNumber),
-      idp.call<{ cycles: Cycle[] }>('GET', targetPath(target, '/cycles')),
-    ]);
-    const pages = Math.max(1, Math.ceil(changing / PLAN_PAGE));
-    const overwriteOf = new Map(overwrites.map((o) => [`${o.user.toLowerCase()} ${o.field}`, o]));
-    const rows = users.flatMap((u) => {
-      const changed = u.attributes.filter((a) => a.change !== 'unchanged');
-      const list = changed.length ? changed : [undefined];
-      return list.map((a, i) => {
-        const field = a ? PROFILE_ATTRIBUTES[a.path] : undefined;
-        const over = field ? overwriteOf.get(`${u.user.toLowerCase()} ${field}`) : undefined;
-        return html`<tr class="${a?.change === 'overwrite' || over ? 'overwrite' : ''}">
-          ${
-            i === 0
-              ? html`<td rowspan="${list.length}">${u.user}</td>
-                  <td rowspan="${list.length}">${u.operation}</td>`
-              : ''
-          }
-          <td>${a?.path ?? '-'}</td>
-          <td>${a ? textOf(a.desired) : ''}</td>
-          <td>${a ? textOf(over?.product ?? a.current) : ''}</td>
-          <td>
-            ${a ? html`<span class="change ${a.change}">${over && a.change !== 'overwrite' ? `${a.change}, overwrites the product` : a.change}</span>` : ''}
-          </td>
-          <td>${a ? sourceOf(a, over) : ''}</td>
-        </tr>`;
-      });
-    });
-    const summary =
-      Object.entries(plan.summary)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ') || 'nothing to do';
+    const { cycles } = await idp.call<{ cycles: Cycle[] }>('GET', targetPath(target, '/cycles'));
+    // The plan reads everyone the target holds (seconds for thousands): the page's script fills it in once the
+    // page is shown; without the script, `?plan=now` works it out here.
+    const planUrl = `${base}/plan.json${query({ target: target.id, page: input.page })}`;
+    const plan =
+      input.plan === 'now'
+        ? await planSection(ctx.services, req, org, target, pageNumber, errors)
+        : html`<section class="card" id="plan" data-fill="${planUrl}" aria-live="polite">
+            <h2>Next cycle’s plan</h2>
+            <p><a href="${base}${query({ target: target.id, page: input.page, plan: 'now' })}">Show the next cycle’s plan</a></p>
+          </section>`;
     await send(
       ctx,
       res,
@@ -126,29 +105,7 @@ export function provisioningRoutes(ctx: PageContext): Router {
           })}${fieldError('target', errors)}
           <button type="submit" class="primary">Run the cycle now</button>
         </form>
-        <section class="card">
-          <h2>Next cycle’s plan</h2>
-          <p class="summary" id="plan-summary">Target ${target.name ?? target.id} (${target.baseUrl}): ${summary}.</p>
-          ${errors.page ? html`<p>${fieldError('page', errors)}</p>` : ''}
-          ${table(`Attributes, person by person (${changing} people change${changing > PLAN_PAGE ? `; page ${pageNumber} of ${pages}` : ''})`, ['Person', 'Operation', 'Attribute', 'IdP value', 'Product value', 'Change', 'Product value came from'], rows, 'Nobody changes.')}
-          ${pages > 1 ? html`<nav class="pager" aria-label="Pages of the plan">${pageNumber > 1 ? html`<a href="${base}${query({ target: target.id, page: pageNumber - 1 })}" rel="prev">Previous</a>` : ''} <span>Page ${pageNumber} of ${pages}</span> ${pageNumber < pages ? html`<a href="${base}${query({ target: target.id, page: pageNumber + 1 })}" rel="next">Next</a>` : ''}</nav>` : ''}
-          ${table(
-            'Group changes',
-            ['Group', 'Operation', 'Members added', 'Members removed'],
-            plan.groups
-              .filter((g) => g.operation !== 'none')
-              .map(
-                (g) =>
-                  html`<tr>
-                    <td>${g.group}</td>
-                    <td>${g.operation}</td>
-                    <td>${g.addMembers.length}</td>
-                    <td>${g.removeMembers.length}</td>
-                  </tr>`,
-              ),
-            'No group changes.',
-          )}
-        </section>
+        ${plan}
         ${table(
           'Last cycles',
           ['Started', 'Kind', 'Status', 'Progress', 'Log'],
@@ -170,6 +127,16 @@ export function provisioningRoutes(ctx: PageContext): Router {
       status,
     );
   };
+
+  /** The plan's section, for the page's script to fill in. */
+  router.get('/orgs/:orgId/provisioning/plan.json', async (req, res) => {
+    const org = await orgOf(ctx, req);
+    const checked = checkForm(pageQuery, req.query);
+    if (!checked.ok) return void res.status(400).json({ error: { code: 'invalid-filter', message: Object.values(checked.errors).join(' ') } });
+    const { target } = await chosenTarget(req, checked.value.target);
+    if (!target) return void res.status(404).json({ error: { code: 'target-not-found', message: 'No such target for this organization.' } });
+    res.json({ html: (await planSection(ctx.services, req, org, target, Number(checked.value.page ?? 1), {})).text });
+  });
 
   router.get('/orgs/:orgId/provisioning', async (req, res) => {
     const org = await orgOf(ctx, req);

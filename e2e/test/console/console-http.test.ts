@@ -115,7 +115,7 @@ describe('console over HTTP: sign-in, CSRF, headers and hostile input', function
     expect((await admin.get('/assets/console.js')).headers.get('content-type')).to.match(/javascript/);
   });
 
-  it('works without the page script: the pending cycle’s bill is worked out in the page when asked', async () => {
+  it('works without the page script: the pending cycle’s bill and the provisioning plan are worked out in the page when asked', async () => {
     const later = await admin.get(orgPath('/billing'));
     expect(later.text).to.match(/data-fill="[^"]+\/billing\/pending\.json"/);
     const inline = await admin.get(orgPath('/billing?pending=1'));
@@ -123,6 +123,12 @@ describe('console over HTTP: sign-in, CSRF, headers and hostile input', function
     expect(inline.text).to.match(/id="what-if-provisioning"[^>]*>\s*No pending provisioning changes\./);
     const json = JSON.parse((await admin.get(orgPath('/billing/pending.json'), { accept: 'application/json' })).text);
     expect(json.html).to.contain('No pending provisioning changes.');
+    // The provisioning plan likewise.
+    expect((await admin.get(orgPath('/provisioning'))).text).to.match(/data-fill="[^"]+\/provisioning\/plan\.json\?target=/);
+    expect((await admin.get(orgPath('/provisioning?plan=now'))).text).to.match(/id="plan-summary"[^>]*>[^<]*nothing to do\./);
+    const plan = JSON.parse((await admin.get(orgPath('/provisioning/plan.json'), { accept: 'application/json' })).text);
+    expect(plan.html).to.contain('id="plan-summary"');
+    expect((await admin.get(orgPath('/provisioning/plan.json?target=nope'))).status).to.equal(404);
   });
 
   it('a change without the session’s CSRF token is refused and changes nothing', async () => {

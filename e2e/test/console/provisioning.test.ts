@@ -118,6 +118,7 @@ describe('console in Chromium: provisioning and the bill', function () {
     it('Provisioning: the 4,005-user cycle runs with live progress, and the bill follows', async () => {
       const { page, stack } = t;
       await page.goto(stack.orgPage('/provisioning'));
+      // The plan of 4,005 people comes once the page is shown (the page's script fills it in).
       expect(await textOf(page, '#plan-summary')).to.contain('users.create 4005');
       expect(await textOf(page, 'main')).to.contain('page 1 of 41');
       await page.click('form.run button[type=submit]');
