@@ -50,7 +50,8 @@ export function createConsoleApp(options: ConsoleAppOptions): Express {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const secure = publicUrl.startsWith('https:');
   const logger = options.logger ?? silentLogger;
-  const sessions = new ConsoleSessions(options.clock ?? systemClock);
+  const clock = options.clock ?? systemClock;
+  const sessions = new ConsoleSessions(clock);
   const ctx: PageContext = { services: servicesOf(options.services, options.keys) };
 
   const app = express();
@@ -72,7 +73,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Express {
   app.use(rejectRepeatedQuery);
   // Forms only (a pasted list of 10,000 emails fits); JSON is never taken, so no cross-site script can post any.
   app.use(urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 }));
-  app.use(authRoutes({ sessions, adminKey: options.keys.coreAdmin, publicUrl, secure }));
+  app.use(authRoutes({ sessions, clock, adminKey: options.keys.coreAdmin, publicUrl, secure }));
 
   // Everything below needs a signed-in browser; every change, its session's CSRF token.
   app.use((req, res, next) => {

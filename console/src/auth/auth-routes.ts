@@ -1,17 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { bearerOf, cookieOf, sameSecret } from '@rehearsal/runtime';
+import { bearerOf, cookieOf, sameSecret, type Clock } from '@rehearsal/runtime';
 import { html } from '../web/html.ts';
 import { describedBy, fieldError, page } from '../web/layout.ts';
 import type { ConsoleSessions } from './console-sessions.ts';
 
 export const SESSION_COOKIE = 'rehearsal_console_session';
+/** Ten wrong keys from one address in five minutes, and that address waits. */
+export const MAX_WRONG_KEYS = 10;
+const WRONG_KEY_WINDOW_MS = 5 * 60_000;
 /** The sign-in form's own CSRF token (double-submit): nobody can sign a browser in to their console from another site. */
 const SIGN_IN_COOKIE = 'rehearsal_console_signin';
 
 export interface AuthOptions {
   sessions: ConsoleSessions;
+  /** Counts wrong keys (the console's own time, not the stack's). */
+  clock: Clock;
   /** Core's admin key: what signs in. */
   adminKey: string;
   publicUrl: string;
@@ -27,6 +32,14 @@ export const localPath = (value: string | undefined) => (value && /^\/(?![/\\])[
 export function authRoutes(options: AuthOptions): Router {
   const { sessions } = options;
   const router = Router();
+  // Wrong keys per address: a few tries are typos, many are guessing.
+  const wrongKeys = new Map<string, number[]>();
+  const recent = (from: string) => (wrongKeys.get(from) ?? []).filter((at) => at > options.clock.now().getTime() - WRONG_KEY_WINDOW_MS);
+  const tooManyWrongKeys = (from: string) => recent(from).length >= MAX_WRONG_KEYS;
+  const wrongKey = (from: string) => {
+    if (wrongKeys.size > 10_000) wrongKeys.clear();
+    wrongKeys.set(from, [...recent(from), options.clock.now().getTime()]);
+  };
   const cookie = { httpOnly: true, sameSite: 'strict', secure: options.secure, path: '/' } as const;
   const signedIn = (res: Response, next: string) => {
     const session = sessions.start();
@@ -68,7 +81,13 @@ export function authRoutes(options: AuthOptions): Router {
     if (!parsed.success || !expected || !sameSecret(input.csrf, expected))
       return showForm(req, res, input.next, { key: 'The form expired or came from another site: sign in again.' }, 403);
     if (!input.key) return showForm(req, res, input.next, { key: 'Enter core’s admin key.' }, 400);
-    if (!sameSecret(input.key, options.adminKey)) return showForm(req, res, input.next, { key: 'That is not core’s admin key.' }, 401);
+    const from = req.socket.remoteAddress ?? '';
+    if (tooManyWrongKeys(from))
+      return showForm(req, res, input.next, { key: 'Too many wrong keys from here: wait a few minutes, or use the link `rehearsal up` printed.' }, 429);
+    if (!sameSecret(input.key, options.adminKey)) {
+      wrongKey(from);
+      return showForm(req, res, input.next, { key: 'That is not core’s admin key.' }, 401);
+    }
     signedIn(res, input.next);
   });
 

@@ -213,4 +213,23 @@ describe('console over HTTP: sign-in, CSRF, headers and hostile input', function
     stale.cookies.set('rehearsal_console_session', cookie);
     expect((await stale.get(orgPath())).status).to.equal(303);
   });
+
+  it('stops taking keys from an address after ten wrong ones (links still work)', async () => {
+    const guesser = new Visitor(stack.urls.console);
+    let form = await guesser.get('/sign-in');
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const answer = await guesser.post('/sign-in', { csrf: csrfOf(form.text), key: `guess-${i}` });
+      statuses.push(answer.status);
+      form = answer;
+    }
+    // The test's earlier tests sent one wrong key from this address too.
+    expect(statuses.filter((s) => s === 429).length).to.be.at.least(1);
+    expect(statuses.at(-1)).to.equal(429);
+    const right = await guesser.post('/sign-in', { csrf: csrfOf(form.text), key: stack.credentials.coreAdminKey });
+    expect(right.status).to.equal(429);
+    expect(right.text).to.contain('Too many wrong keys');
+    const link = new URL(await stack.signInLink());
+    expect((await new Visitor(stack.urls.console).get(link.pathname)).status).to.equal(303);
+  });
 });
