@@ -67,6 +67,26 @@ describe('console in Chromium: provisioning and the bill', function () {
   describe('examples/billing-surprise.yaml', () => {
     const t = withExample('billing-surprise.yaml');
 
+    it('walks every page: each answers at once, says no error, and is kept as a screenshot', async () => {
+      const { page, stack } = t;
+      for (const [path, title] of [
+        ['', 'Overview of Acme'],
+        ['/people', 'People'],
+        ['/rollout', 'Rollout'],
+        ['/provisioning', 'Provisioning'],
+        ['/billing', 'Billing'],
+        ['/logins', 'Logins'],
+        ['/clock', 'Clock'],
+      ] as const) {
+        const answer = await page.goto(stack.orgPage(path));
+        expect(answer!.status(), path).to.equal(200);
+        expect(await textOf(page, 'h1'), path).to.equal(title);
+        expect(await page.locator('.notice.error').count(), path).to.equal(0);
+        await screenshot(page, `billing-surprise-${path.slice(1) || 'overview'}`);
+      }
+      expect(await textOf(page, '#stack-clock')).to.match(/^Stack time: /);
+    });
+
     it('People renders the 4,006 accounts a page at a time', async () => {
       const { page, stack } = t;
       await page.goto(stack.orgPage('/people'));
