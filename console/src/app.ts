@@ -105,7 +105,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Express {
       res,
       { title: 'Organizations' },
       orgs.length
-        ? html`<ul class="orgs">
+        ? html`<ul>
             ${orgs.map((o) => html`<li><a href="/orgs/${encodeURIComponent(o.id)}">${o.name}</a></li>`)}
           </ul>`
         : html`<p>No organization yet: apply a scenario (<code>rehearsal scenario apply examples/acme.yaml</code>) and reload.</p>`,

@@ -114,7 +114,7 @@ export function rolloutRoutes(ctx: PageContext): Router {
           <div class="field wide">
             <label for="people">People to add (emails, or a CSV with an <code>email</code> column; up to ${MAX_PEOPLE.toLocaleString('en')})</label>
             <textarea id="people" name="people" rows="5" ${describedBy('people', errors)}>${value('people')}</textarea>${fieldError('people', errors)}
-            <label for="people-file" class="file">Or read a CSV file into the list</label>
+            <label for="people-file">Or read a CSV file into the list</label>
             <input type="file" id="people-file" accept=".csv,text/csv,text/plain" data-into="people" />
           </div>
           <fieldset>
