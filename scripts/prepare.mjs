@@ -5,7 +5,7 @@
 // what was found, what was done, or exactly what to install.
 // Only Node built-ins here: it runs before anything else is installed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,18 @@ export const SUITE_PACKAGES = [
   { name: 'chromium', packages: ['chromium'], present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'), needed: 'the browser suite' },
   { name: 'docker', packages: ['docker.io'], present: () => has('dockerd') && has('docker'), needed: 'the container suite' },
   { name: 'docker-compose', packages: ['docker-compose'], present: () => has('docker-compose'), needed: 'validating docker-compose.yml' },
+  {
+    name: 'postgresql',
+    packages: ['postgresql'],
+    present: () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`)),
+    needed: 'real PostgreSQL servers, each started in a temporary directory by the tests',
+  },
+  {
+    name: 'redis-server',
+    packages: ['redis-server'],
+    present: () => has('redis-server'),
+    needed: 'real Redis servers, each started on a loopback port by the tests',
+  },
 ];
 
 /** What to tell when something cannot be prepared here: what it is for, and the command that installs it. */

@@ -19,7 +19,7 @@ describe('npm test: the prerequisites step', function () {
       ),
     );
     const lines = stdout.split('\n').filter((l) => l.startsWith('[prepare] ') && !l.startsWith('[prepare] installing'));
-    for (const name of ['openssl', 'xmlsec1', 'pysaml2', 'python3-saml', 'chromium', 'docker', 'docker-compose']) {
+    for (const name of ['openssl', 'xmlsec1', 'pysaml2', 'python3-saml', 'chromium', 'docker', 'docker-compose', 'postgresql', 'redis-server']) {
       const about = lines.filter((l) => new RegExp(`^\\[prepare\\] (ready|prepared|missing): ${name}( |:|$)`).test(l));
       expect(about, `${name} in\n${stdout}`).to.have.length(1);
       if (about[0]!.includes('missing:')) expect(about[0]).to.match(/install it with `sudo apt-get install -y [a-z0-9.-]+/);

@@ -27,3 +27,4 @@ export async function waitUntilHealthy(baseUrl: string, name = baseUrl, timeoutM
   }
   throw new Error(`${name} did not start within ${timeoutMs / 1000} s`);
 }
+export * from './test-servers.ts';
