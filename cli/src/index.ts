@@ -10,11 +10,18 @@ export {
   type StackCredentials,
   type ServiceName,
 } from './stack/stack.ts';
-export { StackClock, type ClockState } from '@rehearsal/runtime/client';
 export { applyScenario, type AppliedScenario } from './scenario/apply.ts';
 export { readScenarioFile, parseScenario, ScenarioError, type ScenarioProblem } from './scenario/scenario-file.ts';
 export type { Scenario, ScenarioInput } from './scenario/schema.ts';
 export { headlessLogin, type LoginOptions, type LoginResult } from './login/headless-login.ts';
-export { ServiceClient, ApiError, ServiceUnreachable } from '@rehearsal/runtime/client';
 export { run } from './main.ts';
-export { productEffects, type ProductOverwrite, type ProductEffects } from '@rehearsal/runtime/client';
+export {
+  StackClock,
+  ServiceClient,
+  ApiError,
+  ServiceUnreachable,
+  productEffects,
+  type ClockState,
+  type ProductOverwrite,
+  type ProductEffects,
+} from '@rehearsal/runtime/client';

@@ -1,7 +1,6 @@
-import { productEffects } from '@rehearsal/runtime/client';
+import { productEffects, type ProvisioningCycle, type ProvisioningPlan } from '@rehearsal/runtime/client';
 import { PROVISIONING_TARGET } from '../scenario/apply.ts';
 import { EXIT, UsageError, table } from '../output.ts';
-import type { ProvisioningCycle, ProvisioningPlan } from '@rehearsal/runtime/client';
 import { options, runningStack, type Command } from './context.ts';
 
 /** `provision plan [--initial]`: what the next cycle would send; `provision run [--initial]`: run it, with progress. */

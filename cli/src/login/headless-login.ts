@@ -1,7 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { generateSync } from 'otplib';
-import { ServiceClient, type Reply } from '@rehearsal/runtime/client';
-import type { ErrorAnswer, GatewayStep, IssuedResponse } from '@rehearsal/runtime/client';
+import { ServiceClient, type ErrorAnswer, type GatewayStep, type IssuedResponse, type Reply } from '@rehearsal/runtime/client';
 
 export interface LoginOptions {
   /** Where SSO is optional: which path to take (by default SSO, unless a password is given). */

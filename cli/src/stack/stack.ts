@@ -12,8 +12,7 @@ import { applyScenario, type AppliedScenario, type Progress } from '../scenario/
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { entryArgs, repositoryRoot } from '../../../scripts/dist.mjs';
-import { StackClock } from '@rehearsal/runtime/client';
-import { ServiceClient } from '@rehearsal/runtime/client';
+import { ServiceClient, StackClock } from '@rehearsal/runtime/client';
 
 /** The services in the order they start: the console last, as it reads the other three. */
 export const SERVICES = ['core', 'idp', 'gateway', 'console'] as const;
