@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { scenarioPath } from './support/e2e-stack.ts';
 import { serviceRoutes, type Route } from './support/routes.ts';
-import { start, type Stack } from '@rehearsal/cli';
+import { ServiceClient, start, type Stack } from '@rehearsal/cli';
 
-type ServiceName = 'core' | 'idp' | 'gateway';
+type ServiceName = 'core' | 'idp' | 'gateway' | 'console';
 
 /** One hostile request: headers, a query string and a body as bytes, sent as they are. */
 interface Hostile {
@@ -100,10 +100,15 @@ const HOSTILE_PARAMS = [
   encodeURIComponent('é\u202e'),
 ];
 
-function send(baseUrl: string, method: string, path: string, input: Hostile, authorization: string | undefined): Promise<number> {
+function send(baseUrl: string, method: string, path: string, input: Hostile, authorization: string | undefined, cookie?: string): Promise<number> {
   const url = new URL(baseUrl);
   const body = input.body === undefined ? undefined : Buffer.isBuffer(input.body) ? input.body : Buffer.from(input.body, 'latin1');
-  const headers: Record<string, string | number> = { accept: 'application/json', ...(authorization ? { authorization } : {}), ...input.headers };
+  const headers: Record<string, string | number> = {
+    accept: 'application/json',
+    ...(authorization ? { authorization } : {}),
+    ...(cookie ? { cookie } : {}),
+    ...input.headers,
+  };
   if (body) Object.assign(headers, { 'content-type': input.contentType ?? 'application/octet-stream', 'content-length': body.length });
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -134,13 +139,18 @@ function sendRaw(baseUrl: string, raw: string): Promise<string> {
  * Issue 13.3: every route of the three services, started as processes, gets
  * every hostile input; no answer is a 5xx and no process dies.
  */
-describe('hostile input on every route of the three services, started as processes', function () {
+describe('hostile input on every route of the three services and the console, started as processes', function () {
   this.timeout(600_000);
   let stack: Stack;
   let routes: Record<ServiceName, Route[]>;
+  /** The console's routes answer a signed-in browser: its session cookie (a hostile cookie replaces it). */
+  let consoleSession: string;
 
   before(async () => {
     [stack, routes] = await Promise.all([start({ scenario: scenarioPath('examples/acme.yaml'), mode: 'processes' }), serviceRoutes()]);
+    const link = await new ServiceClient('console', stack.urls.console, stack.credentials.coreAdminKey).call<{ url: string }>('POST', '/api/sign-in-links');
+    const signedIn = await fetch(link.url, { redirect: 'manual' });
+    consoleSession = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
   });
   after(() => stack?.close());
 
@@ -151,6 +161,7 @@ describe('hostile input on every route of the three services, started as process
     if (service === 'core' && path.startsWith('/scim/')) return applied!.directories.find((d) => d.scim)!.scim!.token;
     if (service === 'core') return credentials.coreAdminKey;
     if (service === 'gateway') return credentials.gatewayAdminKey;
+    if (service === 'console' && path === '/api/sign-in-links') return credentials.coreAdminKey;
     return undefined;
   };
   /** Real ids, where the scenario has one for a parameter of that name. */
@@ -169,12 +180,12 @@ describe('hostile input on every route of the three services, started as process
   };
   const fill = (path: string, value: (name: string) => string) => path.replace(/:(\w+)/g, (_m, name: string) => value(name)).replace(/\*\w*/g, 'x');
 
-  const services: ServiceName[] = ['core', 'idp', 'gateway'];
+  const services: ServiceName[] = ['core', 'idp', 'gateway', 'console'];
   for (const service of services) {
     it(`${service}: no 5xx for any hostile input on any route, and the process lives`, async () => {
       const fiveHundreds: string[] = [];
       const table = routes[service];
-      expect(table.length, 'routes found in the table').to.be.greaterThan(service === 'gateway' ? 15 : 25);
+      expect(table.length, 'routes found in the table').to.be.greaterThan({ gateway: 15, console: 20 }[service as string] ?? 25);
       const base = stack.urls[service];
       // Destructive routes with real ids would empty the stack for the routes after them: they get hostile ids only.
       const destructive = (r: Route) => r.method === 'DELETE' || /reset|scim-token/.test(r.path);
@@ -187,10 +198,11 @@ describe('hostile input on every route of the three services, started as process
         for (const path of [...new Set(paths)]) {
           // Once without credentials, then every hostile input with the route's key.
           const anonymous = await send(base, route.method, path, { name: 'nothing' }, undefined);
+          const cookie = service === 'console' ? consoleSession : undefined;
           if (anonymous >= 500) fiveHundreds.push(`${service} ${route.method} ${path} (no key): ${anonymous}`);
           for (const input of HOSTILE) {
             const key = keyFor(service, route.path);
-            const status = await send(base, route.method, path, input, input.headers?.authorization ? undefined : key ? `Bearer ${key}` : undefined);
+            const status = await send(base, route.method, path, input, input.headers?.authorization ? undefined : key ? `Bearer ${key}` : undefined, cookie);
             sent++;
             if (status >= 500) fiveHundreds.push(`${service} ${route.method} ${path} [${input.name}]: ${status}`);
           }

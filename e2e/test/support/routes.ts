@@ -3,6 +3,7 @@ import { createCoreApp } from '@rehearsal/core';
 import { generateCredential } from '@rehearsal/runtime/credentials';
 import { createGatewayApp } from '@rehearsal/gateway';
 import { createIdpApp } from '@rehearsal/mock-idp';
+import { createConsoleApp } from '@rehearsal/console';
 import { SqliteStore } from '../../../core/src/store/sqlite-store.ts';
 
 /** One route of a service: `GET /api/orgs/:orgId`, as express holds it. */
@@ -37,10 +38,10 @@ export function routesOf(app: Express): Route[] {
 }
 
 /**
- * The route tables of the three services, read from apps built in this
+ * The route tables of the services and the console, read from apps built in this
  * process for that purpose only (the services under test run as processes).
  */
-export async function serviceRoutes(): Promise<Record<'core' | 'idp' | 'gateway', Route[]>> {
+export async function serviceRoutes(): Promise<Record<'core' | 'idp' | 'gateway' | 'console', Route[]>> {
   const store = new SqliteStore(':memory:');
   const core = createCoreApp({
     store,
@@ -54,7 +55,12 @@ export async function serviceRoutes(): Promise<Record<'core' | 'idp' | 'gateway'
     coreKey: 'route-table-gateway-key-0123',
     adminKey: 'route-table-admin-key-0123',
   });
-  const tables = { core: routesOf(core), idp: routesOf(idp), gateway: routesOf(gateway) };
+  const console = createConsoleApp({
+    publicUrl: 'http://localhost:7900',
+    services: { core: 'http://localhost:9000', idp: 'http://localhost:7000', gateway: 'http://localhost:8000' },
+    keys: { coreAdmin: 'route-table-admin-key-0123', gatewayAdmin: 'route-table-admin-key-0123', harness: 'route-table-admin-key-0123' },
+  });
+  const tables = { core: routesOf(core), idp: routesOf(idp), gateway: routesOf(gateway), console: routesOf(console) };
   await store.close();
   // The product API is answered before express (see the gateway's product-api.ts): it is a route all the same.
   tables.gateway.push({ method: 'GET', path: '/api/products/:product' });
