@@ -29,6 +29,16 @@ export function listen(app: Express, port: number, host: string): Promise<Server
   });
 }
 
+/** Whether a process of this id is running (signal 0 asks without disturbing it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const portOf = (server: Server) => (server.address() as AddressInfo).port;
 
 export const closeServer = (server: Server) =>

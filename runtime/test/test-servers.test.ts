@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { postgresBin, serversMissing, startPostgres, startRedis, type TestServer } from '../src/testing.ts';
+import { isAlive } from '../src/service.ts';
 
 /** One Redis command over a raw socket (RESP inline form): its first reply line. */
 const redis = (port: number, command: string) =>
@@ -13,15 +14,6 @@ const redis = (port: number, command: string) =>
     });
     socket.once('error', reject);
   });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The real servers the scale-out suites run against: Debian's PostgreSQL and Redis, each in a temporary directory. */
 describe('runtime/testing: PostgreSQL and Redis from Debian, started for a test', function () {
@@ -44,7 +36,7 @@ describe('runtime/testing: PostgreSQL and Redis from Debian, started for a test'
     } finally {
       await server.stop();
     }
-    expect(alive(server.pid)).to.equal(false);
+    expect(isAlive(server.pid)).to.equal(false);
   });
 
   it('starts a PostgreSQL cluster of its own (as the postgres user when root), answers SQL, and stops', async () => {
@@ -58,7 +50,7 @@ describe('runtime/testing: PostgreSQL and Redis from Debian, started for a test'
     } finally {
       await server.stop();
     }
-    expect(alive(server.pid)).to.equal(false);
+    expect(isAlive(server.pid)).to.equal(false);
   });
 
   it('runs two clusters side by side, each on its own port', async () => {

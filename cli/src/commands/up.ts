@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isAlive } from '@rehearsal/runtime';
 import { expand } from '../scenario/references.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -98,15 +99,6 @@ function stackDescription(stack: Stack, people: Person[], consoleSignIn: string 
   };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N --console-port N]`: runs until interrupted. */
 export const upCommand: Command = async (args, ctx) => {
   const { values } = options(args, {
@@ -133,7 +125,7 @@ export const upCommand: Command = async (args, ctx) => {
   const scenario = values.scenario ? readScenarioFile(values.scenario) : undefined;
   if (existsSync(stackFilePath(ctx.dataDir))) {
     const previous = readStackFile(ctx.dataDir);
-    if (previous.pid > 0 && alive(previous.pid) && previous.pid !== process.pid)
+    if (previous.pid > 0 && isAlive(previous.pid) && previous.pid !== process.pid)
       throw new UsageError(`A stack is already running from ${ctx.dataDir} (process ${previous.pid}). Stop it first, or use another --data-dir.`);
   }
 

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AccountBilling, BillingReport } from '@rehearsal/runtime/client';
-import { checkForm } from '../web/forms.ts';
+import { checkForm, pageParam, reasonParam } from '../web/forms.ts';
 import { html, query, type Html } from '../web/html.ts';
 import { table } from '../web/layout.ts';
 import { formOf, csrfField, orgOf, orgPath, send, type Organization, type PageContext } from '../web/render.ts';
@@ -16,15 +16,8 @@ type Report = BillingReport & { accounts: AccountBilling[] };
 const LIST_PAGE = 100;
 const listQuery = z
   .object({
-    reason: z
-      .string()
-      .max(64)
-      .regex(/^[a-z0-9-]+$/, 'A reason code is lower-case words joined by hyphens.')
-      .optional(),
-    page: z
-      .string()
-      .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
-      .optional(),
+    reason: reasonParam,
+    page: pageParam,
     pending: z.literal('1', 'pending=1 works out the bill after the pending cycle.').optional(),
   })
   .strict();

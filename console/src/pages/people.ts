@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { PeoplePage, Person } from '@rehearsal/core/client';
 import { z } from 'zod';
-import { checkForm } from '../web/forms.ts';
+import { checkForm, pageParam, reasonParam } from '../web/forms.ts';
 import { html, query } from '../web/html.ts';
 import { ANY, fieldError, inputField, selectField, table, UNCHANGED_YES_NO } from '../web/layout.ts';
 import { orgOf, orgPath, send, type PageContext } from '../web/render.ts';
@@ -15,15 +15,8 @@ const filters = z
     policy: z.string().max(64).optional(),
     directory: z.string().max(64).optional(),
     billable: z.enum(['', 'true', 'false'], 'Choose yes, no or any.').optional(),
-    reason: z
-      .string()
-      .max(64)
-      .regex(/^[a-z0-9-]*$/, 'A reason code is lower-case words joined by hyphens.')
-      .optional(),
-    page: z
-      .string()
-      .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
-      .optional(),
+    reason: reasonParam,
+    page: pageParam,
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { checkForm } from '../web/forms.ts';
+import { checkForm, pageParam } from '../web/forms.ts';
 import { html, query } from '../web/html.ts';
 import { fieldError, selectField, table } from '../web/layout.ts';
 import { formOf, csrfField, orgOf, send, type Organization, type PageContext } from '../web/render.ts';
@@ -10,10 +10,7 @@ import { planSection } from './provisioning-plan.ts';
 const pageQuery = z
   .object({
     target: z.string().max(128).optional(),
-    page: z
-      .string()
-      .regex(/^[1-9]\d{0,5}$/, 'A page is a whole number from 1.')
-      .optional(),
+    page: pageParam,
     plan: z.literal('now', 'plan=now shows the plan in the page.').optional(),
   })
   .strict();
