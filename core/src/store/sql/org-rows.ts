@@ -6,37 +6,37 @@ import { toOrg, toDomain, toDirectory, rateLimitColumn, toConnection } from './r
 import { Statements } from './statements.ts';
 
 /** Organizations, their domains, directories and SAML connections, and the identities directories hold. */
-export class OrgRows extends Statements {
+export abstract class OrgRows extends Statements {
   // organizations
   async insertOrg(o: Organization) {
-    this.run('INSERT INTO orgs (id, name, plan, subscription, created_at) VALUES (?, ?, ?, ?, ?)', [o.id, o.name, o.plan, o.subscription, o.createdAt]);
+    await this.run('INSERT INTO orgs (id, name, plan, subscription, created_at) VALUES (?, ?, ?, ?, ?)', [o.id, o.name, o.plan, o.subscription, o.createdAt]);
   }
   async getOrg(id: string) {
-    const r = this.one('SELECT * FROM orgs WHERE id = ?', [id]);
+    const r = await this.one('SELECT * FROM orgs WHERE id = ?', [id]);
     return r && toOrg(r);
   }
   async listOrgs() {
-    return this.all('SELECT * FROM orgs ORDER BY created_at, id').map(toOrg);
+    return (await this.all('SELECT * FROM orgs ORDER BY created_at, id')).map(toOrg);
   }
   async updateOrg(id: string, patch: Partial<Pick<Organization, 'name' | 'plan' | 'subscription'>>) {
-    this.update('orgs', { name: 'name', plan: 'plan', subscription: 'subscription' }, id, patch);
+    await this.update('orgs', { name: 'name', plan: 'plan', subscription: 'subscription' }, id, patch);
   }
   async addOrgAdmin(orgId: string, accountId: string) {
-    this.run('INSERT OR IGNORE INTO org_admins (org_id, account_id) VALUES (?, ?)', [orgId, accountId]);
+    await this.run('INSERT INTO org_admins (org_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [orgId, accountId]);
   }
   async removeOrgAdmin(orgId: string, accountId: string) {
-    this.run('DELETE FROM org_admins WHERE org_id = ? AND account_id = ?', [orgId, accountId]);
+    await this.run('DELETE FROM org_admins WHERE org_id = ? AND account_id = ?', [orgId, accountId]);
   }
   async listOrgAdminIds(orgId: string) {
-    return this.all('SELECT account_id FROM org_admins WHERE org_id = ? ORDER BY account_id', [orgId]).map((r) => String(r.account_id));
+    return (await this.all('SELECT account_id FROM org_admins WHERE org_id = ? ORDER BY account_id', [orgId])).map((r) => String(r.account_id));
   }
   async listAdminOrgIds(accountId: string) {
-    return this.all('SELECT org_id FROM org_admins WHERE account_id = ?', [accountId]).map((r) => String(r.org_id));
+    return (await this.all('SELECT org_id FROM org_admins WHERE account_id = ?', [accountId])).map((r) => String(r.org_id));
   }
 
   // domains
   async insertDomain(d: Domain) {
-    this.run('INSERT INTO domains (id, org_id, name, status, token, method, verified_at, directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    await this.run('INSERT INTO domains (id, org_id, name, status, token, method, verified_at, directory_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       d.id,
       d.orgId,
       d.name,
@@ -49,26 +49,26 @@ export class OrgRows extends Statements {
     ]);
   }
   async getDomain(id: string) {
-    const r = this.one('SELECT * FROM domains WHERE id = ?', [id]);
+    const r = await this.one('SELECT * FROM domains WHERE id = ?', [id]);
     return r && toDomain(r);
   }
   async listDomains(orgId: string) {
-    return this.all('SELECT * FROM domains WHERE org_id = ? ORDER BY name', [orgId]).map(toDomain);
+    return (await this.all('SELECT * FROM domains WHERE org_id = ? ORDER BY name', [orgId])).map(toDomain);
   }
   async findVerifiedDomain(name: string) {
-    const r = this.one(`SELECT * FROM domains WHERE name = ? AND status = 'verified'`, [name]);
+    const r = await this.one(`SELECT * FROM domains WHERE name = ? AND status = 'verified'`, [name]);
     return r && toDomain(r);
   }
   async updateDomain(id: string, patch: Partial<Pick<Domain, 'status' | 'method' | 'verifiedAt' | 'directoryId' | 'token'>>) {
-    this.update('domains', { status: 'status', method: 'method', verifiedAt: 'verified_at', directoryId: 'directory_id', token: 'token' }, id, patch);
+    await this.update('domains', { status: 'status', method: 'method', verifiedAt: 'verified_at', directoryId: 'directory_id', token: 'token' }, id, patch);
   }
   async deleteDomain(id: string) {
-    this.run('DELETE FROM domains WHERE id = ?', [id]);
+    await this.run('DELETE FROM domains WHERE id = ?', [id]);
   }
 
   // directories and connections
   async insertDirectory(d: Directory) {
-    this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, scim_rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    await this.run('INSERT INTO directories (id, org_id, kind, name, scim_fidelity, scim_rate_limit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       d.id,
       d.orgId,
       d.kind,
@@ -79,14 +79,14 @@ export class OrgRows extends Statements {
     ]);
   }
   async getDirectory(id: string) {
-    const r = this.one('SELECT * FROM directories WHERE id = ?', [id]);
+    const r = await this.one('SELECT * FROM directories WHERE id = ?', [id]);
     return r && toDirectory(r);
   }
   async listDirectories(orgId: string) {
-    return this.all(`SELECT * FROM directories WHERE org_id = ? ORDER BY kind = 'idp', created_at, id`, [orgId]).map(toDirectory);
+    return (await this.all(`SELECT * FROM directories WHERE org_id = ? ORDER BY kind = 'idp', created_at, id`, [orgId])).map(toDirectory);
   }
   async upsertConnection(c: SamlConnection) {
-    this.run(
+    await this.run(
       `INSERT INTO saml_connections (id, directory_id, idp_entity_id, sso_url, slo_url, certificate, allow_idp_initiated, sign_authn_requests, want_assertions_signed, display_name_from_saml, last_login_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (directory_id) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, sso_url = excluded.sso_url, slo_url = excluded.slo_url,
@@ -110,28 +110,32 @@ export class OrgRows extends Statements {
     );
   }
   async recordConnectionLogin(id: string, at: string) {
-    this.run('UPDATE saml_connections SET last_login_at = ? WHERE id = ?', [at, id]);
+    await this.run('UPDATE saml_connections SET last_login_at = ? WHERE id = ?', [at, id]);
   }
   async getConnectionByDirectory(directoryId: string) {
-    const r = this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);
+    const r = await this.one('SELECT * FROM saml_connections WHERE directory_id = ?', [directoryId]);
     return r && toConnection(r);
   }
   async getConnection(id: string) {
-    const r = this.one('SELECT * FROM saml_connections WHERE id = ?', [id]);
+    const r = await this.one('SELECT * FROM saml_connections WHERE id = ?', [id]);
     return r && toConnection(r);
   }
   async deleteConnection(directoryId: string) {
-    this.run('DELETE FROM saml_connections WHERE directory_id = ?', [directoryId]);
+    await this.run('DELETE FROM saml_connections WHERE directory_id = ?', [directoryId]);
   }
   async accountHasIdentity(accountId: string) {
-    return this.one('SELECT 1 AS x FROM directory_identities WHERE account_id = ? LIMIT 1', [accountId]) !== undefined;
+    return (await this.one('SELECT 1 AS x FROM directory_identities WHERE account_id = ? LIMIT 1', [accountId])) !== undefined;
   }
   async addIdentity(directoryId: string, accountId: string, createdAt: string) {
-    this.run('INSERT OR IGNORE INTO directory_identities (directory_id, account_id, created_at) VALUES (?, ?, ?)', [directoryId, accountId, createdAt]);
+    await this.run('INSERT INTO directory_identities (directory_id, account_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+      directoryId,
+      accountId,
+      createdAt,
+    ]);
   }
   async identityOrgIds(accountId: string) {
     // Oldest first: the first organization to provision an account is the one that created it.
-    const rows = this.all(
+    const rows = await this.all(
       'SELECT d.org_id FROM directory_identities i JOIN directories d ON d.id = i.directory_id WHERE i.account_id = ? ORDER BY i.created_at',
       [accountId],
     );

@@ -20,7 +20,7 @@ export const str = (v: unknown) => (v === null || v === undefined ? null : text(
 /** A JSON column, parsed; `fallback` when it is NULL. */
 export const json = <T>(v: unknown, fallback: T): T => (v === null || v === undefined ? fallback : (JSON.parse(text(v)) as T));
 export const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-/** SQLite takes a JSON array for `IN (SELECT value FROM json_each(?))`: one statement for any list size. */
+/** A list travels as one JSON-array parameter (see `Dialect.ids`): one statement for any list size. */
 export const list = (ids: readonly string[]) => JSON.stringify(ids);
 
 export const toOrg = (r: Row): Organization => ({

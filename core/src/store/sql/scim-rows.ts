@@ -2,59 +2,59 @@ import type { ScimSettings } from '../../directories/directory.ts';
 import type { SiteProduct } from '../../products/product.ts';
 import { indexedUserFields, type ScimGroupRecord, type ScimListQuery, type ScimMember, type ScimUserRecord } from '../../scim/scim-records.ts';
 import type { ResourceKind } from '../../scim/filter.ts';
-import { compileFilter, sortColumn } from '../scim-filter-sql.ts';
+import { compileFilter, sortColumn } from './scim-filter-sql.ts';
 import { list, toAccount, toDirectory, rateLimitColumn, toScimUser, toScimGroup, SCIM_USER_COLUMNS, scimUserValues, type Row } from './rows.ts';
 import { TrelloRows } from './trello-rows.ts';
 
 /** SCIM: tokens and settings, users and groups with their filters, members and group-to-product mappings. */
-export class ScimRows extends TrelloRows {
+export abstract class ScimRows extends TrelloRows {
   // SCIM
   async setScimToken(directoryId: string, tokenHash: string) {
-    this.run('UPDATE directories SET scim_token_hash = ? WHERE id = ?', [tokenHash, directoryId]);
+    await this.run('UPDATE directories SET scim_token_hash = ? WHERE id = ?', [tokenHash, directoryId]);
   }
   async findDirectoryByScimToken(tokenHash: string) {
-    const r = this.one('SELECT * FROM directories WHERE scim_token_hash = ?', [tokenHash]);
+    const r = await this.one('SELECT * FROM directories WHERE scim_token_hash = ?', [tokenHash]);
     return r && toDirectory(r);
   }
   async setScimSettings(directoryId: string, settings: ScimSettings) {
-    this.run('UPDATE directories SET scim_fidelity = ?, scim_rate_limit = ? WHERE id = ?', [
+    await this.run('UPDATE directories SET scim_fidelity = ?, scim_rate_limit = ? WHERE id = ?', [
       settings.scimFidelity,
       rateLimitColumn(settings.scimRateLimit),
       directoryId,
     ]);
   }
-  protected writeEmails(u: ScimUserRecord, replacing: boolean) {
-    if (replacing) this.run('DELETE FROM scim_user_emails WHERE user_id = ?', [u.id]);
+  protected async writeEmails(u: ScimUserRecord, replacing: boolean) {
+    if (replacing) await this.run('DELETE FROM scim_user_emails WHERE user_id = ?', [u.id]);
     for (const e of indexedUserFields(u.resource).emails) {
-      this.run('INSERT INTO scim_user_emails (user_id, value, type, is_primary) VALUES (?, ?, ?, ?)', [u.id, e.value, e.type, e.primary ? 1 : 0]);
+      await this.run('INSERT INTO scim_user_emails (user_id, value, type, is_primary) VALUES (?, ?, ?, ?)', [u.id, e.value, e.type, e.primary ? 1 : 0]);
     }
   }
   async insertScimUser(u: ScimUserRecord) {
-    this.run(`INSERT INTO scim_users (id, directory_id, ${SCIM_USER_COLUMNS.join(', ')}) VALUES (?, ?, ${SCIM_USER_COLUMNS.map(() => '?').join(', ')})`, [
+    await this.run(`INSERT INTO scim_users (id, directory_id, ${SCIM_USER_COLUMNS.join(', ')}) VALUES (?, ?, ${SCIM_USER_COLUMNS.map(() => '?').join(', ')})`, [
       u.id,
       u.directoryId,
       ...scimUserValues(u),
     ]);
-    this.writeEmails(u, false);
+    await this.writeEmails(u, false);
   }
   async updateScimUser(u: ScimUserRecord) {
-    this.run(`UPDATE scim_users SET ${SCIM_USER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...scimUserValues(u), u.id]);
-    this.writeEmails(u, true);
+    await this.run(`UPDATE scim_users SET ${SCIM_USER_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...scimUserValues(u), u.id]);
+    await this.writeEmails(u, true);
   }
   async getScimUser(directoryId: string, id: string) {
-    const r = this.one('SELECT * FROM scim_users WHERE id = ? AND directory_id = ?', [id, directoryId]);
+    const r = await this.one('SELECT * FROM scim_users WHERE id = ? AND directory_id = ?', [id, directoryId]);
     return r && toScimUser(r);
   }
   async findScimUserByUserName(directoryId: string, userName: string) {
-    const r = this.one('SELECT * FROM scim_users WHERE directory_id = ? AND user_name = ?', [directoryId, userName]);
+    const r = await this.one('SELECT * FROM scim_users WHERE directory_id = ? AND user_name = ?', [directoryId, userName]);
     return r && toScimUser(r);
   }
   async findScimUserByAccount(directoryId: string, accountId: string) {
-    const r = this.one('SELECT * FROM scim_users WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
+    const r = await this.one('SELECT * FROM scim_users WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
     return r && toScimUser(r);
   }
   async listLinkedScimUsers(directoryId: string) {
-    const rows = this.all(
+    const rows = await this.all(
       `SELECT u.*, a.id AS a_id, a.email AS a_email, a.display_name AS a_display_name, a.public_name AS a_public_name, a.job_title AS a_job_title,
               a.department AS a_department, a.organization AS a_organization, a.timezone AS a_timezone, a.preferred_language AS a_preferred_language,
               a.active AS a_active, a.managed_by AS a_managed_by, a.origin AS a_origin, a.password_hash AS a_password_hash,
@@ -75,18 +75,18 @@ export class ScimRows extends TrelloRows {
     return rows.map((r) => ({ record: toScimUser(r), account: accountOf(r) }));
   }
   async listScimUsersOfAccount(accountId: string) {
-    return this.all('SELECT * FROM scim_users WHERE account_id = ?', [accountId]).map(toScimUser);
+    return (await this.all('SELECT * FROM scim_users WHERE account_id = ?', [accountId])).map(toScimUser);
   }
   async deleteScimUser(id: string) {
-    this.run('DELETE FROM scim_users WHERE id = ?', [id]);
+    await this.run('DELETE FROM scim_users WHERE id = ?', [id]);
   }
-  protected listScim(kind: ResourceKind, table: string, directoryId: string, query: ScimListQuery) {
-    const where = compileFilter(kind, query.filter);
+  protected async listScim(kind: ResourceKind, table: string, directoryId: string, query: ScimListQuery) {
+    const where = compileFilter(this.dialect, kind, query.filter);
     const params = [directoryId, ...where.params];
-    const total = Number(this.one(`SELECT count(*) AS n FROM ${table} r WHERE r.directory_id = ? AND ${where.sql}`, params)?.n ?? 0);
+    const total = Number((await this.one(`SELECT count(*) AS n FROM ${table} r WHERE r.directory_id = ? AND ${where.sql}`, params))?.n ?? 0);
     if (query.count === 0) return { total, rows: [] as Row[] };
     const order = `${sortColumn(kind, query.sortBy)} ${query.descending ? 'DESC' : 'ASC'}`;
-    const rows = this.all(`SELECT r.* FROM ${table} r WHERE r.directory_id = ? AND ${where.sql} ORDER BY ${order}, r.id LIMIT ? OFFSET ?`, [
+    const rows = await this.all(`SELECT r.* FROM ${table} r WHERE r.directory_id = ? AND ${where.sql} ORDER BY ${order}, r.id LIMIT ? OFFSET ?`, [
       ...params,
       query.count,
       query.startIndex - 1,
@@ -94,14 +94,14 @@ export class ScimRows extends TrelloRows {
     return { total, rows };
   }
   async listScimUsers(directoryId: string, query: ScimListQuery) {
-    const { total, rows } = this.listScim('User', 'scim_users', directoryId, query);
+    const { total, rows } = await this.listScim('User', 'scim_users', directoryId, query);
     return { total, users: rows.map(toScimUser) };
   }
   async countScimUsers(directoryId: string) {
-    return Number(this.one('SELECT count(*) AS n FROM scim_users WHERE directory_id = ?', [directoryId])?.n ?? 0);
+    return Number((await this.one('SELECT count(*) AS n FROM scim_users WHERE directory_id = ?', [directoryId]))?.n ?? 0);
   }
   async insertScimGroup(g: ScimGroupRecord) {
-    this.run('INSERT INTO scim_groups (id, directory_id, display_name, external_id, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    await this.run('INSERT INTO scim_groups (id, directory_id, display_name, external_id, version, created, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       g.id,
       g.directoryId,
       g.displayName,
@@ -112,7 +112,7 @@ export class ScimRows extends TrelloRows {
     ]);
   }
   async updateScimGroup(g: ScimGroupRecord) {
-    this.run('UPDATE scim_groups SET display_name = ?, external_id = ?, version = ?, last_modified = ? WHERE id = ?', [
+    await this.run('UPDATE scim_groups SET display_name = ?, external_id = ?, version = ?, last_modified = ? WHERE id = ?', [
       g.displayName,
       g.externalId,
       g.version,
@@ -121,25 +121,28 @@ export class ScimRows extends TrelloRows {
     ]);
   }
   async getScimGroup(directoryId: string, id: string) {
-    const r = this.one('SELECT * FROM scim_groups WHERE id = ? AND directory_id = ?', [id, directoryId]);
+    const r = await this.one('SELECT * FROM scim_groups WHERE id = ? AND directory_id = ?', [id, directoryId]);
     return r && toScimGroup(r);
   }
   async findScimGroupByName(directoryId: string, displayName: string) {
-    const r = this.one('SELECT * FROM scim_groups WHERE directory_id = ? AND display_name = ?', [directoryId, displayName]);
+    const r = await this.one('SELECT * FROM scim_groups WHERE directory_id = ? AND display_name = ?', [directoryId, displayName]);
     return r && toScimGroup(r);
   }
   async deleteScimGroup(id: string) {
-    this.run('DELETE FROM scim_groups WHERE id = ?', [id]);
-    this.run('DELETE FROM scim_group_members WHERE member_id = ?', [id]);
+    await this.run('DELETE FROM scim_groups WHERE id = ?', [id]);
+    await this.run('DELETE FROM scim_group_members WHERE member_id = ?', [id]);
   }
   async listScimGroups(directoryId: string, query: ScimListQuery) {
-    const { total, rows } = this.listScim('Group', 'scim_groups', directoryId, query);
+    const { total, rows } = await this.listScim('Group', 'scim_groups', directoryId, query);
     return { total, groups: rows.map(toScimGroup) };
   }
   async listGroupMembers(groupIds: string[]) {
-    return this.all('SELECT group_id, member_id, member_type FROM scim_group_members WHERE group_id IN (SELECT value FROM json_each(?)) ORDER BY rowid', [
-      list(groupIds),
-    ]).map((r) => ({
+    return (
+      await this.all(
+        `SELECT group_id, member_id, member_type FROM scim_group_members WHERE group_id ${this.inList()} ORDER BY ${this.dialect.insertionOrder}`,
+        [list(groupIds)],
+      )
+    ).map((r) => ({
       groupId: String(r.group_id),
       memberId: String(r.member_id),
       type: r.member_type as ScimMember['type'],
@@ -147,50 +150,52 @@ export class ScimRows extends TrelloRows {
   }
   async countGroupMembers(groupId: string, type?: ScimMember['type']) {
     const sql = `SELECT count(*) AS n FROM scim_group_members WHERE group_id = ?${type ? ' AND member_type = ?' : ''}`;
-    return Number(this.one(sql, type ? [groupId, type] : [groupId])?.n ?? 0);
+    return Number((await this.one(sql, type ? [groupId, type] : [groupId]))?.n ?? 0);
   }
   async addGroupMembers(groupId: string, members: ScimMember[]) {
-    return this.run(
-      `INSERT OR IGNORE INTO scim_group_members (group_id, member_id, member_type)
-       SELECT ?, json_extract(value, '$.memberId'), json_extract(value, '$.type') FROM json_each(?)`,
+    return await this.run(
+      `INSERT INTO scim_group_members (group_id, member_id, member_type)
+       SELECT ?, memberId, type FROM ${this.dialect.records('?', ['memberId', 'type'])} AS m WHERE true ON CONFLICT DO NOTHING`,
       [groupId, JSON.stringify(members)],
     );
   }
   async removeGroupMembers(groupId: string, memberIds: string[] | 'all') {
-    if (memberIds === 'all') return this.run('DELETE FROM scim_group_members WHERE group_id = ?', [groupId]);
-    return this.run('DELETE FROM scim_group_members WHERE group_id = ? AND member_id IN (SELECT value FROM json_each(?))', [groupId, list(memberIds)]);
+    if (memberIds === 'all') return await this.run('DELETE FROM scim_group_members WHERE group_id = ?', [groupId]);
+    return await this.run(`DELETE FROM scim_group_members WHERE group_id = ? AND member_id ${this.inList()}`, [groupId, list(memberIds)]);
   }
   async removeMemberEverywhere(memberId: string) {
-    this.run('DELETE FROM scim_group_members WHERE member_id = ?', [memberId]);
+    await this.run('DELETE FROM scim_group_members WHERE member_id = ?', [memberId]);
   }
   async resolveDirectoryMembers(directoryId: string, ids: string[]) {
     // CROSS JOIN fixes the join order: probe each id by primary key instead of
     // scanning every user of the directory (150,000 of them) through directory_id.
-    const rows = this.all(
-      `SELECT u.id, 'User' AS type FROM json_each(:ids) j CROSS JOIN scim_users u ON u.id = j.value WHERE u.directory_id = :d
-       UNION ALL SELECT g.id, 'Group' AS type FROM json_each(:ids) j CROSS JOIN scim_groups g ON g.id = j.value WHERE g.directory_id = :d`,
+    const rows = await this.all(
+      `SELECT u.id, 'User' AS type FROM ${this.dialect.ids(':ids', 'j')} CROSS JOIN scim_users u ON u.id = j.value WHERE u.directory_id = :d
+       UNION ALL SELECT g.id, 'Group' AS type FROM ${this.dialect.ids(':ids', 'j')} CROSS JOIN scim_groups g ON g.id = j.value WHERE g.directory_id = :d`,
       { d: directoryId, ids: list(ids) },
     );
     return new Map(rows.map((r) => [String(r.id), r.type as ScimMember['type']]));
   }
   async listGroupsOfMembers(memberIds: string[]) {
-    return this.all(
-      `SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
-       WHERE m.member_id IN (SELECT value FROM json_each(?)) ORDER BY g.display_name`,
-      [list(memberIds)],
+    return (
+      await this.all(
+        `SELECT m.member_id, g.id, g.display_name FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+       WHERE m.member_id ${this.inList()} ORDER BY g.display_name`,
+        [list(memberIds)],
+      )
     ).map((r) => ({ memberId: String(r.member_id), groupId: String(r.id), displayName: String(r.display_name) }));
   }
   async removeIdentity(directoryId: string, accountId: string) {
-    this.run('DELETE FROM directory_identities WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
+    await this.run('DELETE FROM directory_identities WHERE directory_id = ? AND account_id = ?', [directoryId, accountId]);
   }
   async setGroupProductMapping(orgId: string, groupName: string, product: SiteProduct) {
-    this.run('INSERT OR IGNORE INTO group_product_mappings (org_id, group_name, product) VALUES (?, ?, ?)', [orgId, groupName, product]);
+    await this.run('INSERT INTO group_product_mappings (org_id, group_name, product) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [orgId, groupName, product]);
   }
   async deleteGroupProductMapping(orgId: string, groupName: string, product: SiteProduct) {
-    return this.run('DELETE FROM group_product_mappings WHERE org_id = ? AND group_name = ? AND product = ?', [orgId, groupName, product]);
+    return await this.run('DELETE FROM group_product_mappings WHERE org_id = ? AND group_name = ? AND product = ?', [orgId, groupName, product]);
   }
   async listGroupProductMappings(orgId: string) {
-    return this.all('SELECT group_name, product FROM group_product_mappings WHERE org_id = ? ORDER BY group_name, product', [orgId]).map((r) => ({
+    return (await this.all('SELECT group_name, product FROM group_product_mappings WHERE org_id = ? ORDER BY group_name, product', [orgId])).map((r) => ({
       groupName: String(r.group_name),
       product: r.product as SiteProduct,
     }));

@@ -1,8 +1,9 @@
-import type { CompareOp, FilterNode, FilterValue, ResourceKind } from '../scim/filter.ts';
-import { FILTERABLE } from '../scim/filter.ts';
+import type { CompareOp, FilterNode, FilterValue, ResourceKind } from '../../scim/filter.ts';
+import { FILTERABLE } from '../../scim/filter.ts';
+import type { Dialect } from './dialect.ts';
 
 /**
- * Compiles a checked SCIM filter AST to a parameterized SQLite WHERE clause. Column
+ * Compiles a checked SCIM filter AST to a parameterized WHERE clause in the store's dialect. Column
  * names come only from the tables below; every value travels as a parameter.
  */
 interface Column {
@@ -65,58 +66,59 @@ export interface SqlFragment {
 
 const escapeLike = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function comparison(kind: ResourceKind, attr: string, op: CompareOp, value: FilterValue, expr: string): SqlFragment {
+function comparison(dialect: Dialect, kind: ResourceKind, attr: string, op: CompareOp, value: FilterValue, expr: string): SqlFragment {
   const type = FILTERABLE[kind][attr]!;
   if (value === null) return { sql: op === 'eq' ? `${expr} IS NULL` : `${expr} IS NOT NULL`, params: [] };
   if (type === 'boolean') return { sql: `${expr} ${op === 'eq' ? '=' : '<>'} ?`, params: [value ? 1 : 0] };
   let v = String(value);
   if (type === 'dateTime') v = new Date(v).toISOString();
   const exact = type === 'caseExactString' || type === 'dateTime';
-  const collate = exact ? '' : ' COLLATE NOCASE';
+  const compare = (sqlOp: string) => (exact ? `${expr} ${sqlOp} ?` : dialect.compareNoCase(expr, sqlOp));
   switch (op) {
     case 'eq':
-      return { sql: `${expr} = ?${collate}`, params: [v] };
+      return { sql: compare('='), params: [v] };
     case 'ne':
-      return { sql: `(${expr} IS NULL OR ${expr} <> ?${collate})`, params: [v] };
+      return { sql: `(${expr} IS NULL OR ${compare('<>')})`, params: [v] };
     case 'gt':
     case 'ge':
     case 'lt':
     case 'le':
-      return { sql: `${expr} ${{ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]} ?${collate}`, params: [v] };
+      return { sql: compare({ gt: '>', ge: '>=', lt: '<', le: '<=' }[op]), params: [v] };
     case 'co':
     case 'sw':
     case 'ew': {
       if (exact) {
-        if (op === 'co') return { sql: `instr(${expr}, ?) > 0`, params: [v] };
-        if (op === 'sw') return { sql: `substr(${expr}, 1, length(?)) = ?`, params: [v, v] };
-        return { sql: `substr(${expr}, -length(?)) = ?`, params: [v, v] };
+        if (op === 'co') return { sql: dialect.containsExact(expr), params: [v] };
+        if (op === 'sw') return { sql: dialect.startsWithExact(expr), params: [v, v] };
+        return { sql: dialect.endsWithExact(expr), params: [v, v] };
       }
       const pattern = op === 'co' ? `%${escapeLike(v)}%` : op === 'sw' ? `${escapeLike(v)}%` : `%${escapeLike(v)}`;
-      return { sql: `${expr} LIKE ? ESCAPE '\\'`, params: [pattern] };
+      return { sql: dialect.likeNoCase(expr), params: [pattern] };
     }
   }
 }
 
-function compile(kind: ResourceKind, node: FilterNode, insideVia: boolean): SqlFragment {
+function compile(dialect: Dialect, kind: ResourceKind, node: FilterNode, insideVia: boolean): SqlFragment {
   switch (node.op) {
     case 'and':
     case 'or': {
-      const parts = node.filters.map((f) => compile(kind, f, insideVia));
+      const parts = node.filters.map((f) => compile(dialect, kind, f, insideVia));
       return { sql: `(${parts.map((p) => p.sql).join(` ${node.op.toUpperCase()} `)})`, params: parts.flatMap((p) => p.params) };
     }
     case 'not': {
       // coalesce: SQL's NULL would make NOT (unknown) unknown; SCIM's not is two-valued.
-      const inner = compile(kind, node.filter, insideVia);
-      return { sql: `NOT coalesce(${inner.sql}, 0)`, params: inner.params };
+      const inner = compile(dialect, kind, node.filter, insideVia);
+      return { sql: `NOT coalesce(${inner.sql}, false)`, params: inner.params };
     }
     case 'has': {
       const via = VIA[node.attr]!;
-      const inner = compile(kind, node.filter, true);
+      const inner = compile(dialect, kind, node.filter, true);
       return { sql: `EXISTS (SELECT 1 FROM ${via.table} ${via.alias} WHERE ${via.key} AND ${inner.sql})`, params: inner.params };
     }
     case 'pr': {
       const column = COLUMNS[kind][node.attr]!;
-      const leaf = `(${column.expr} IS NOT NULL AND ${column.expr} <> '')`;
+      // A flag is present when set; a string when it is not empty.
+      const leaf = FILTERABLE[kind][node.attr] === 'boolean' ? `${column.expr} IS NOT NULL` : `(${column.expr} IS NOT NULL AND ${column.expr} <> '')`;
       return {
         sql: column.via && !insideVia ? `EXISTS (SELECT 1 FROM ${column.via.table} ${column.via.alias} WHERE ${column.via.key} AND ${leaf})` : leaf,
         params: [],
@@ -124,7 +126,7 @@ function compile(kind: ResourceKind, node: FilterNode, insideVia: boolean): SqlF
     }
     default: {
       const column = COLUMNS[kind][node.attr]!;
-      const leaf = comparison(kind, node.attr, node.op, node.value, column.expr);
+      const leaf = comparison(dialect, kind, node.attr, node.op, node.value, column.expr);
       if (!column.via || insideVia) return leaf;
       return { sql: `EXISTS (SELECT 1 FROM ${column.via.table} ${column.via.alias} WHERE ${column.via.key} AND ${leaf.sql})`, params: leaf.params };
     }
@@ -132,8 +134,8 @@ function compile(kind: ResourceKind, node: FilterNode, insideVia: boolean): SqlF
 }
 
 /** `r` is the alias of the resource table in the caller's query. */
-export function compileFilter(kind: ResourceKind, filter: FilterNode | undefined): SqlFragment {
-  return filter ? compile(kind, filter, false) : { sql: '1', params: [] };
+export function compileFilter(dialect: Dialect, kind: ResourceKind, filter: FilterNode | undefined): SqlFragment {
+  return filter ? compile(dialect, kind, filter, false) : { sql: 'true', params: [] };
 }
 
 export function sortColumn(kind: ResourceKind, attr: string | undefined): string {
