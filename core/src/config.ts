@@ -11,6 +11,13 @@ const coreEnv = z.object({
     .optional(),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   CORE_DB: env.optionalText(),
+  /** PostgreSQL instead of the SQLite file (`postgres://user@host:port/db`): several cores can share it. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
+  /** The PostgreSQL schema core's tables live in: one database can hold several stacks. */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL name such as public or staging')
+    .default('public'),
   CORE_ADMIN_KEY: env.key(),
   /** Encrypts TOTP secrets at rest; by default generated into the data directory. */
   CORE_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -14,6 +14,8 @@ export const CORE_REASONS = reasons({
   'identity-token-expired': { status: 401, sentence: 'The identity token has expired: the gateway signs a new one for each request.' },
   'identity-token-claims': { status: 401, sentence: "The identity token's issuer or audience is not the gateway and core." },
   'identity-token-invalid': { status: 401, sentence: "The identity token's signature does not verify with the gateway's published keys." },
+  // the store
+  'store-unavailable': { status: 503, sentence: 'The database (PostgreSQL) cannot be reached: try again shortly; core reconnects by itself.' },
   // organizations, admins, subscriptions
   'org-not-found': { status: 404, sentence: 'No organization has this id.' },
   'admin-not-found': { status: 404, sentence: 'The account is not an admin of this organization.' },

@@ -16,7 +16,7 @@ import {
   type RunningService,
   type ServeOptions,
 } from '@rehearsal/runtime';
-import { SqliteStore } from './store/sqlite-store.ts';
+import { openStore } from './store/open-store.ts';
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
 export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
@@ -29,7 +29,12 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
   const gateway = stackKey('coreGateway', env, dataDir);
   const harnessKey = stackKey('harness', env, dataDir);
   const secrets = secretFrom(config.CORE_SECRETS_KEY, join(dataDir, 'core-secrets-key'), () => randomBytes(32).toString('base64url'));
-  const store = new SqliteStore(dbPath);
+  const { store, description: storeDescription } = await openStore({
+    databaseUrl: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    sqlitePath: dbPath,
+    logger,
+  });
   const app = createCoreApp({
     store,
     credentials: { adminKey: admin.value, gatewayKey: gateway.value },
@@ -57,7 +62,7 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
   }
   const port = portOf(server);
   const url = config.CORE_PUBLIC_URL ?? `http://localhost:${port}`;
-  logger.info('core listening', { url, db: dbPath, harness: config.REHEARSAL_HARNESS, adminKeySource: admin.source });
+  logger.info('core listening', { url, db: storeDescription, harness: config.REHEARSAL_HARNESS, adminKeySource: admin.source });
   return {
     url,
     port,
@@ -67,7 +72,7 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
       `  Admin key (${admin.source}):`,
       `    ${admin.value}`,
       `  Try: curl -H "Authorization: Bearer ${admin.value}" ${url}/api/orgs`,
-      `  Store: ${dbPath}${config.REHEARSAL_HARNESS ? '; harness endpoints under /_rehearsal' : ''}`,
+      `  Store: ${storeDescription}${config.REHEARSAL_HARNESS ? '; harness endpoints under /_rehearsal' : ''}`,
     ],
     close: async () => {
       await closeServer(server);

@@ -15,6 +15,12 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** A PostgreSQL server that can also be taken down and brought back on the same port and data (a restart). */
+export interface PostgresServer extends TestServer {
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
 /** Debian keeps PostgreSQL's programs under /usr/lib/postgresql/<major>/bin: the newest one installed. */
 export function postgresBin(program: 'initdb' | 'postgres'): string | undefined {
   const root = '/usr/lib/postgresql';
@@ -96,7 +102,7 @@ export async function startRedis(): Promise<TestServer> {
  * authentication for the `rehearsal` role on loopback only. PostgreSQL refuses
  * to run as root: as root, it runs as Debian's `postgres` user.
  */
-export async function startPostgres(): Promise<TestServer> {
+export async function startPostgres(): Promise<PostgresServer> {
   const initdb = postgresBin('initdb');
   const postgres = postgresBin('postgres');
   if (!initdb || !postgres) throw new Error('PostgreSQL is not installed (apt-get install -y postgresql)');
@@ -113,14 +119,25 @@ export async function startPostgres(): Promise<TestServer> {
   });
   if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}${init.stderr}`);
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off'];
-  const child = await startProcess(postgres, args, /database system is ready to accept connections/, 'postgres', { ...user });
+  const run = () => startProcess(postgres, args, /database system is ready to accept connections/, 'postgres', { ...user });
+  let child: ChildProcess | undefined = await run();
   return {
     url: `postgres://rehearsal@127.0.0.1:${port}/postgres`,
     port,
-    pid: child.pid!,
+    get pid() {
+      return child?.pid ?? 0;
+    },
+    // SIGINT: PostgreSQL's fast shutdown, which ends the sessions of every client.
+    down: async () => {
+      if (child) await stopProcess(child, 'SIGINT');
+      child = undefined;
+    },
+    up: async () => {
+      child ??= await run();
+    },
     stop: async () => {
-      // SIGINT: PostgreSQL's fast shutdown.
-      await stopProcess(child, 'SIGINT');
+      if (child) await stopProcess(child, 'SIGINT');
+      child = undefined;
       rmSync(dir, { recursive: true, force: true });
     },
   };

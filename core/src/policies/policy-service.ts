@@ -2,6 +2,7 @@ import { badRequest, conflict, notFound, unprocessable, type CoreReason } from '
 import { nowIso, type CoreContext } from '../context.ts';
 import { previewRollout, rolloutBlockers } from '../rollout/rollout-preview.ts';
 import type { StoreTx } from '../store/store.ts';
+import { uniqueViolationTable } from '../store/store-errors.ts';
 import { defaultPolicyOf, localDirectory, requireAccount, requireDirectory, requireOrg, requirePolicy } from '../store/lookups.ts';
 import { checkPolicy, defaultPolicySettings, memberRefusal, type Policy, type PolicySettings, type PolicyViolation } from './policy.ts';
 import { requireGuard } from '../orgs/organization.ts';
@@ -21,7 +22,7 @@ function refuse(violations: PolicyViolation[]): never {
   );
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+const isUniqueViolation = (err: unknown) => uniqueViolationTable(err) !== undefined;
 
 export class PolicyService {
   constructor(private readonly ctx: CoreContext) {}

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCoreApp, type CoreAppOptions } from '../../src/app.ts';
 import { ControllableClock } from '@rehearsal/runtime';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { openTestStore } from './test-store.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const GATEWAY_KEY = 'test-gateway-key-0123456789abcdef';
@@ -25,12 +26,11 @@ export interface RequestOptions {
   raw?: string;
 }
 
-/** A real core on a loopback port with a real SQLite file in a temporary folder. */
+/** A real core on a loopback port with a real store: a SQLite file in a temporary folder, or a PostgreSQL schema of its own (DATABASE_URL). */
 export interface TestCore {
   url: string;
-  dbPath: string;
   clock: ControllableClock;
-  store: SqliteStore;
+  store: Store;
   request<T = any>(method: string, path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>>;
   get<T = any>(path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   post<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>>;
@@ -42,8 +42,7 @@ export interface TestCore {
 
 export async function startCore(overrides: Partial<CoreAppOptions> = {}): Promise<TestCore> {
   const dir = mkdtempSync(join(tmpdir(), 'rehearsal-core-'));
-  const dbPath = join(dir, 'core.sqlite');
-  const store = new SqliteStore(dbPath);
+  const store = await openTestStore(dir);
   const clock = new ControllableClock();
   clock.freeze(new Date('2026-11-23T09:00:00Z'));
   const app = createCoreApp({
@@ -81,7 +80,6 @@ export async function startCore(overrides: Partial<CoreAppOptions> = {}): Promis
 
   return {
     url,
-    dbPath,
     clock,
     store,
     request,

@@ -47,7 +47,7 @@ export abstract class AccountRows extends OrgRows {
     return r && toAccount(r);
   }
   async getAccountsByEmail(emails: string[]) {
-    return (await this.all(`SELECT * FROM accounts WHERE email ${this.inList()}`, [list(emails)])).map(toAccount);
+    return (await this.all(`SELECT * FROM accounts WHERE email ${this.inList('?', true)}`, [list(emails)])).map(toAccount);
   }
   async updateAccount(id: string, patch: AccountPatch, updatedAt: string) {
     const columns = { ...ACCOUNT_COLUMNS, updatedAt: 'updated_at', emailDomain: 'email_domain' } as Record<string, string>;

@@ -8,10 +8,14 @@ export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
   /** A table of the strings in a JSON-array parameter (see `list`), with the column `value`. */
   ids(param: string, alias: string): string;
+  /** A value as a case-insensitive string, to compare with a case-insensitive column. */
+  noCase(expr: string): string;
   /** A table of the objects in a JSON-array parameter, one text column per field. */
   records(param: string, fields: readonly string[]): string;
   /** The hidden column that orders a table's rows as they were inserted. */
   readonly insertionOrder: string;
+  /** A join done in the order written (SQLite's planner takes CROSS JOIN as that order); it takes an ON clause. */
+  readonly orderedJoin: string;
   /** `expr <op> ?`, comparing as SCIM's caseExact=false strings do. */
   compareNoCase(expr: string, op: string): string;
   /** `expr` LIKE a pattern parameter, ignoring case, `\` escaping. */
@@ -27,8 +31,11 @@ export interface Dialect {
 export const SQLITE: Dialect = {
   name: 'sqlite',
   ids: (param, alias) => `json_each(${param}) ${alias}`,
+  // The column's NOCASE collation decides the comparison.
+  noCase: (expr) => expr,
   records: (param, fields) => `(SELECT ${fields.map((f) => `json_extract(value, '$.${f}') AS ${f}`).join(', ')} FROM json_each(${param}))`,
   insertionOrder: 'rowid',
+  orderedJoin: 'CROSS JOIN',
   compareNoCase: (expr, op) => `${expr} ${op} ? COLLATE NOCASE`,
   // SQLite's LIKE ignores ASCII case already.
   likeNoCase: (expr) => `${expr} LIKE ? ESCAPE '\\'`,
@@ -41,9 +48,11 @@ export const SQLITE: Dialect = {
 export const POSTGRES: Dialect = {
   name: 'postgres',
   ids: (param, alias) => `jsonb_array_elements_text(CAST(${param} AS jsonb)) AS ${alias}(value)`,
+  noCase: (expr) => `CAST(${expr} AS citext)`,
   records: (param, fields) =>
     `(SELECT ${fields.map((f) => `value ->> '${f}' AS ${f}`).join(', ')} FROM jsonb_array_elements(CAST(${param} AS jsonb)) AS j(value))`,
   insertionOrder: 'seq',
+  orderedJoin: 'JOIN',
   compareNoCase: (expr, op) => `${expr} ${op} CAST(? AS citext)`,
   likeNoCase: (expr) => `${expr} ILIKE ? ESCAPE '\\'`,
   containsExact: (expr) => `strpos(CAST(${expr} AS text), CAST(? AS text)) > 0`,

@@ -170,8 +170,8 @@ export abstract class ScimRows extends TrelloRows {
     // CROSS JOIN fixes the join order: probe each id by primary key instead of
     // scanning every user of the directory (150,000 of them) through directory_id.
     const rows = await this.all(
-      `SELECT u.id, 'User' AS type FROM ${this.dialect.ids(':ids', 'j')} CROSS JOIN scim_users u ON u.id = j.value WHERE u.directory_id = :d
-       UNION ALL SELECT g.id, 'Group' AS type FROM ${this.dialect.ids(':ids', 'j')} CROSS JOIN scim_groups g ON g.id = j.value WHERE g.directory_id = :d`,
+      `SELECT u.id, 'User' AS type FROM ${this.dialect.ids(':ids', 'j')} ${this.dialect.orderedJoin} scim_users u ON u.id = j.value WHERE u.directory_id = :d
+       UNION ALL SELECT g.id, 'Group' AS type FROM ${this.dialect.ids(':ids', 'j')} ${this.dialect.orderedJoin} scim_groups g ON g.id = j.value WHERE g.directory_id = :d`,
       { d: directoryId, ids: list(ids) },
     );
     return new Map(rows.map((r) => [String(r.id), r.type as ScimMember['type']]));

@@ -13,7 +13,7 @@ export abstract class SqlTx extends AuditRows implements StoreTx {
     if (!org) return undefined;
     // The org's people: managed accounts, admins, and anyone granted one of its products.
     const people = onlyAccountIds
-      ? `SELECT value AS id FROM ${this.dialect.ids(':only', 'only')}`
+      ? `SELECT value AS id FROM ${this.dialect.ids(':only', 'listed')}`
       : `SELECT id FROM accounts WHERE managed_by = :org
          UNION SELECT account_id FROM org_admins WHERE org_id = :org
          UNION SELECT account_id FROM product_access WHERE org_id = :org

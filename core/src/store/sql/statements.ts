@@ -17,9 +17,9 @@ export abstract class Statements {
   /** Runs a write; resolves to the number of rows it changed. */
   protected abstract run(sql: string, params?: Params): Promise<number>;
 
-  /** `IN (...)` over the strings of a JSON-array parameter. */
-  protected inList(param = '?'): string {
-    return `IN (SELECT value FROM ${this.dialect.ids(param, 'ids')})`;
+  /** `IN (...)` over the strings of a JSON-array parameter; `noCase` to match a case-insensitive column. */
+  protected inList(param = '?', noCase = false): string {
+    return `IN (SELECT ${noCase ? this.dialect.noCase('value') : 'value'} FROM ${this.dialect.ids(param, 'ids')})`;
   }
   protected async update(table: string, columns: Record<string, string>, id: string, patch: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const entries = Object.entries({ ...patch, ...extra }).filter(([k, v]) => v !== undefined && columns[k] !== undefined);
