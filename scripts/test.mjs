@@ -1,8 +1,12 @@
 // `npm test`: prepare what the suites need beyond npm packages (scripts/prepare.mjs:
 // Debian packages, the Docker engine, the base image), type-check, lint and
-// format-check the whole repository, run every package's mocha suite, then print one closing line
-// "Tests: N passed, N failed, N skipped". An engine started here is stopped at the end.
-import { spawnSync } from 'node:child_process';
+// format-check the whole repository, run every package's mocha suite, run the suites of the
+// services that keep state in PostgreSQL or Redis a second time against real servers of
+// both, then print one closing line "Tests: N passed, N failed, N skipped". An engine and
+// servers started here are stopped at the end.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,15 +38,16 @@ const prettier = spawnSync(bin('prettier'), ['--check', '--log-level', 'warn', '
 if (prettier.status !== 0) failedSteps.push('format (run npm run format)');
 else console.log('every file is formatted');
 
-for (const workspace of pkg.workspaces) {
+/** One workspace's mocha suite, its counts added to the totals; `label` names a second run. */
+function runSuite(workspace, env = {}, label = '') {
   const dir = join(root, workspace);
-  if (!existsSync(join(dir, '.mocharc.json'))) continue;
-  console.log(`\n== ${workspace} ==`);
-  const statsFile = join(statsDir, `${workspace}.json`);
+  if (!existsSync(join(dir, '.mocharc.json'))) return;
+  console.log(`\n== ${workspace}${label} ==`);
+  const statsFile = join(statsDir, `${workspace}${label ? '-shared' : ''}.json`);
   const run = spawnSync(bin('mocha'), ['--reporter', join(root, 'scripts', 'mocha-summary-reporter.cjs')], {
     cwd: dir,
     stdio: 'inherit',
-    env: { ...process.env, REHEARSAL_STATS_FILE: statsFile },
+    env: { ...process.env, ...env, REHEARSAL_STATS_FILE: statsFile },
   });
   if (existsSync(statsFile)) {
     const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
@@ -52,8 +57,28 @@ for (const workspace of pkg.workspaces) {
   } else {
     totals.failures += 1; // the suite crashed before reporting
   }
-  if (run.status !== 0) failedSteps.push(workspace);
+  if (run.status !== 0) failedSteps.push(`${workspace}${label}`);
 }
+
+for (const workspace of pkg.workspaces) runSuite(workspace);
+
+// The second run: the suites whose services keep state in PostgreSQL or Redis,
+// again against real servers (shared staging's set-up), each test on a schema of its own.
+const SHARED_SUITES = ['core'];
+console.log('\n== shared staging: PostgreSQL and Redis (scripts/shared-servers.ts) ==');
+const servers = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'shared-servers.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: servers.stdout });
+const line = await Promise.race([once(lines, 'line').then(([l]) => l), once(lines, 'close').then(() => undefined)]);
+const shared = line ? JSON.parse(line) : { missing: 'scripts/shared-servers.ts ended without starting them (see above)' };
+if (shared.missing) {
+  console.log(`cannot run the suites against PostgreSQL and Redis: ${shared.missing}`);
+  failedSteps.push('shared staging');
+} else {
+  console.log(`DATABASE_URL=${shared.DATABASE_URL} REDIS_URL=${shared.REDIS_URL}`);
+  for (const workspace of SHARED_SUITES) runSuite(workspace, { DATABASE_URL: shared.DATABASE_URL, REDIS_URL: shared.REDIS_URL }, ' (PostgreSQL, Redis)');
+}
+servers.stdin.end();
+await once(servers, 'exit');
 rmSync(statsDir, { recursive: true, force: true });
 engine.stop();
 
