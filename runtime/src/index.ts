@@ -17,3 +17,7 @@ export * from './reasons.ts';
 export * from './runtime-reasons.ts';
 export * from './fast-routes.ts';
 export * from './fetch-document.ts';
+export * from './shared-state/shared-state.ts';
+export * from './shared-state/expiring-store.ts';
+export * from './shared-state/redis-expiring-store.ts';
+export * from './shared-state/lua-script.ts';
