@@ -64,7 +64,7 @@ for (const workspace of pkg.workspaces) runSuite(workspace);
 
 // The second run: the suites whose services keep state in PostgreSQL or Redis,
 // again against real servers (shared staging's set-up), each test on a schema of its own.
-const SHARED_SUITES = ['core'];
+const SHARED_SUITES = ['core', 'gateway'];
 console.log('\n== shared staging: PostgreSQL and Redis (scripts/shared-servers.ts) ==');
 const servers = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'shared-servers.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = createInterface({ input: servers.stdout });

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import express, { json, urlencoded, type Express, type NextFunction, type Request, type Response } from 'express';
-import { ControllableClock, rejectRepeatedQuery, routeNotFound, silentLogger, web, withFastRoutes, type Clock, type Logger } from '@rehearsal/runtime';
+import {
+  ControllableClock,
+  memoryState,
+  rejectRepeatedQuery,
+  routeNotFound,
+  silentLogger,
+  web,
+  withFastRoutes,
+  type Clock,
+  type Logger,
+  type SharedState,
+} from '@rehearsal/runtime';
 import { CoreClient, CoreUnavailable } from '@rehearsal/core/client';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { GatewayContext } from './context.ts';
@@ -8,7 +19,7 @@ import { loginRoutes } from './login/login-routes.ts';
 import { LoginTraces, tracedWeb } from './login/login-traces.ts';
 import { passwordRoutes } from './login/password-routes.ts';
 import { PendingLogins } from './login/pending-logins.ts';
-import { Throttle } from './login/throttle.ts';
+import { throttleFor } from './login/throttle.ts';
 import { twoStepRoutes } from './login/two-step-routes.ts';
 import { reasonPage } from './pages.ts';
 import { GATEWAY_REASONS } from './reasons.ts';
@@ -20,6 +31,7 @@ import { logoutRoutes } from './saml/logout-routes.ts';
 import { SamlServiceProvider } from './saml/service-provider.ts';
 import { sessionRoutes } from './sessions/session-routes.ts';
 import { sessionStarter } from './sessions/session-start.ts';
+import { RedisSessionStore } from './sessions/redis-session-store.ts';
 import { MemorySessionStore, type SessionStore } from './sessions/session-store.ts';
 import { Sessions } from './sessions/sessions.ts';
 
@@ -42,6 +54,12 @@ export interface GatewayAppOptions {
   /** Its certificate, published in the SP metadata of connections that sign; made for the key when absent. */
   spCertificatePem?: string;
   sessionStore?: SessionStore;
+  /**
+   * Where logins in progress, the replay cache, throttles and (unless
+   * `sessionStore` is given) sessions live: this process's memory by default, or
+   * Redis, shared by every replica (serve.ts makes it from REDIS_URL).
+   */
+  state?: SharedState;
   /** PEM (PKCS#8) of the EC P-256 key that signs identity tokens for core; generated when absent. */
   identityKeyPem?: string;
   clock?: Clock;
@@ -58,7 +76,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
   const logger = options.logger ?? silentLogger;
   const core = new CoreClient(options.coreUrl, options.coreKey);
-  const store = options.sessionStore ?? new MemorySessionStore(clock);
+  const state = options.state ?? memoryState(clock, 'gateway');
+  const store = options.sessionStore ?? (state.redis ? new RedisSessionStore(state.redis, `${state.prefix}sessions:`, clock) : new MemorySessionStore(clock));
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
   const traces = new LoginTraces(clock);
   const site = tracedWeb(web({ secure, csrfCookie: CSRF_COOKIE, logger, page: reasonPage }), traces);
@@ -71,9 +90,9 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     web: site,
     store,
     sessions,
-    sp: new SamlServiceProvider(clock, { privateKeyPem: options.spPrivateKeyPem, certificatePem: options.spCertificatePem }, secure),
-    pending: new PendingLogins(clock),
-    throttle: new Throttle(clock),
+    sp: new SamlServiceProvider(clock, state, { privateKeyPem: options.spPrivateKeyPem, certificatePem: options.spCertificatePem }, secure),
+    pending: new PendingLogins(clock, state),
+    throttle: throttleFor(state, clock),
     identity: new IdentityTokens(publicUrl, clock, options.identityKeyPem),
     adminKey: options.adminKey,
     harnessKey: options.harnessKey,

@@ -16,6 +16,8 @@ const gatewayEnv = z.object({
   GATEWAY_ADMIN_KEY: env.key(),
   GATEWAY_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
+  /** Redis for sessions, logins in progress, the replay cache and throttles (`redis://host:port`): several gateways can share it. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional(),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),
   LOG_LEVEL: env.logLevel(),

@@ -8,6 +8,8 @@ import {
   listen,
   portOf,
   secretFrom,
+  shareSecret,
+  sharedState,
   stackKey,
   systemClock,
   type RunningService,
@@ -39,22 +41,34 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
+  // With REDIS_URL, replicas share their state and converge on the first one's secrets and keys.
+  const state = await sharedState(config.REDIS_URL, systemClock, 'gateway');
+  const spShared = JSON.parse(
+    await shareSecret(state, 'sp-credential', JSON.stringify({ privateKeyPem: sp.credential.privateKeyPem, certificatePem: sp.credential.certificatePem })),
+  ) as { privateKeyPem: string; certificatePem: string };
   const app = createGatewayApp({
     publicUrl,
     coreUrl: config.CORE_URL,
     coreKey: coreKey.value,
     harnessKey: harnessKey.value,
     adminKey: admin.value,
-    cookieSecret: Buffer.from(cookieSecret.value),
-    spPrivateKeyPem: sp.credential.privateKeyPem,
-    spCertificatePem: sp.credential.certificatePem,
-    identityKeyPem: identityKey.value,
+    cookieSecret: Buffer.from(await shareSecret(state, 'cookie-secret', cookieSecret.value)),
+    spPrivateKeyPem: spShared.privateKeyPem,
+    spCertificatePem: spShared.certificatePem,
+    identityKeyPem: await shareSecret(state, 'identity-key', identityKey.value),
+    state,
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,
   });
-  const server = await listen(app, config.GATEWAY_PORT, config.GATEWAY_HOST);
-  logger.info('gateway listening', { url: publicUrl });
+  let server;
+  try {
+    server = await listen(app, config.GATEWAY_PORT, config.GATEWAY_HOST);
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
+  logger.info('gateway listening', { url: publicUrl, state: state.where });
   return {
     url: publicUrl,
     port: portOf(server),
@@ -62,8 +76,12 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
       `Rehearsal gateway is up at ${publicUrl}`,
       `  Log in: ${publicUrl}/login`,
       `  Core: ${config.CORE_URL}`,
+      `  Sessions and logins in progress: ${state.where}`,
       `  Admin key (for POST /api/sessions/revoke): ${admin.source}`,
     ],
-    close: () => closeServer(server),
+    close: async () => {
+      await closeServer(server);
+      await state.close();
+    },
   };
 }

@@ -58,14 +58,6 @@ function expiringStoreContract(open: (clock: ControllableClock) => Promise<Share
 describe('runtime: shared state (ExpiringStore)', () => {
   describe('in memory', () => {
     expiringStoreContract((clock) => Promise.resolve(memoryState(clock, 'test')));
-
-    it('stays bounded under a flood: the oldest give way', async () => {
-      const clock = new ControllableClock();
-      const store = memoryState(clock, 'test').store<number>('flood', 3);
-      for (let i = 0; i < 5; i++) await store.set(`k${i}`, i, clock.now().getTime() + 60_000);
-      expect(await store.get('k0')).to.equal(undefined);
-      expect(await store.get('k4')).to.equal(4);
-    });
   });
 
   describe('in Redis (a real redis-server)', function () {

@@ -28,10 +28,7 @@ export function adminRoutes(
 
   const reset = async () => {
     ctx.traces.clear();
-    ctx.sp.clear();
-    ctx.pending.clear();
-    ctx.throttle.clear();
-    await ctx.store.clear();
+    await Promise.all([ctx.sp.clear(), ctx.pending.clear(), ctx.throttle.clear(), ctx.store.clear()]);
   };
   if (harness) router.use(harnessRouter({ clock: ctx.clock, reset, keys: [ctx.adminKey, ...(ctx.harnessKey ? [ctx.harnessKey] : [])] }));
   return router;

@@ -67,8 +67,8 @@ export function loginSteps(ctx: StepsContext) {
 
   /** Answers with the next step, or completes the login. */
   const next = async (req: Request, res: Response, decision: LoginDecision, relayState: string, after: 'password' | 'password-change') => {
-    const current = pending.get(sessions.unsign(cookieOf(req, PENDING_COOKIE)));
-    if (current) pending.end(current.id);
+    const current = await pending.get(sessions.unsign(cookieOf(req, PENDING_COOKIE)));
+    if (current) await pending.end(current.id);
     let step: PendingLogin['step'] | undefined;
     if (after === 'password' && decision.password.expired) step = 'password-change';
     else if (decision.twoStep.required) step = decision.twoStep.enrolled ? 'two-step' : 'two-step-enrolment';
@@ -78,7 +78,7 @@ export function loginSteps(ctx: StepsContext) {
       return;
     }
     const secret = step === 'two-step-enrolment' ? generateSecret() : undefined;
-    const login = pending.start({ email: decision.email, step, decision, relayState, ...(secret ? { secret } : {}) });
+    const login = await pending.start({ email: decision.email, step, decision, relayState, ...(secret ? { secret } : {}) });
     web.setCookie(res, PENDING_COOKIE, sessions.sign(login.id));
     await showStep(req, res, login);
   };
@@ -88,8 +88,8 @@ export function loginSteps(ctx: StepsContext) {
    * answers 429 with Retry-After: the limit holds however many guesses arrive
    * at once, from however many sessions.
    */
-  const reserve = (req: Request, res: Response, key: string): Attempt | undefined => {
-    const reservation = throttle.reserve(key);
+  const reserve = async (req: Request, res: Response, key: string): Promise<Attempt | undefined> => {
+    const reservation = await throttle.reserve(key);
     if (reservation.attempt) return reservation.attempt;
     const wait = reservation.retryAfterSeconds;
     refuse(
@@ -107,13 +107,13 @@ export function loginSteps(ctx: StepsContext) {
     try {
       return await check();
     } catch (err) {
-      attempt.abandoned();
+      await attempt.abandoned();
       throw err;
     }
   };
 
-  const pendingFor = (req: Request, res: Response, step: PendingLogin['step']): PendingLogin | undefined => {
-    const login = pending.get(sessions.unsign(cookieOf(req, PENDING_COOKIE)));
+  const pendingFor = async (req: Request, res: Response, step: PendingLogin['step']): Promise<PendingLogin | undefined> => {
+    const login = await pending.get(sessions.unsign(cookieOf(req, PENDING_COOKIE)));
     if (!login || login.step !== step) {
       refuse(req, res, 'login-step-expired', 'This login step expired or was never started: start again from the login page.');
       return undefined;

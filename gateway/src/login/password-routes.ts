@@ -28,15 +28,15 @@ export function passwordRoutes(ctx: StepsContext): Router {
     if (!steps.formOk(req, res, 'The login form expired or came from another site: open the login page again.')) return;
     const email = input.email.toLowerCase();
     ctx.traces.begin(res, email, 'password');
-    const attempt = steps.reserve(req, res, `password:${email}`);
+    const attempt = await steps.reserve(req, res, `password:${email}`);
     if (!attempt) return;
     const checked = await steps.attempting(attempt, () => core.checkPassword(email, input.password));
     if (!checked.valid && checked.reason !== 'account-deactivated') {
-      attempt.failed();
+      await attempt.failed();
       ctx.logger.info('password refused', { reason: checked.reason });
       return refuse(req, res, 'password-invalid', 'Wrong email or password.');
     }
-    attempt.succeeded();
+    await attempt.succeeded();
     const said = checked.decision;
     if (said) ctx.traces.step(res, { service: 'core', step: 'decision', summary: said.message, reason: said.reason });
     if (checked.reason === 'account-deactivated')
@@ -50,7 +50,7 @@ export function passwordRoutes(ctx: StepsContext): Router {
   router.post('/login/password/change', ...parsers, async (req, res) => {
     const input = parseInput(newPasswordInput, req.body ?? {}, 'body');
     if (!steps.formOk(req, res)) return;
-    const login = steps.pendingFor(req, res, 'password-change');
+    const login = await steps.pendingFor(req, res, 'password-change');
     if (!login) return;
     const changed = await core.changePassword(login.email, input.password);
     if (changed.status !== 200) {

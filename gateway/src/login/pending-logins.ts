@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@rehearsal/runtime';
+import type { Clock, ExpiringStore, SharedState } from '@rehearsal/runtime';
 import type { LoginDecision } from '@rehearsal/core/client';
-import { ExpiringMap } from '../expiring-map.ts';
 
 /** A first factor passed, a step to go: it opens nothing but that step. */
 export interface PendingLogin {
@@ -18,31 +17,35 @@ export interface PendingLogin {
 /** How long the second step may take. */
 export const PENDING_TTL_MS = 10 * 60_000;
 
-/** Bounds memory under a flood of first factors. */
+/** Bounds memory under a flood of first factors (in memory; Redis bounds by TTL). */
 const MAX_PENDING = 100_000;
 
+/** Logins between their first factor and their last step, in the shared state: the next step may reach any replica. */
 export class PendingLogins {
-  private readonly pending: ExpiringMap<PendingLogin>;
+  private readonly pending: ExpiringStore<PendingLogin>;
 
-  constructor(private readonly clock: Clock) {
-    this.pending = new ExpiringMap(clock, MAX_PENDING);
+  constructor(
+    private readonly clock: Clock,
+    state: SharedState,
+  ) {
+    this.pending = state.store('pending-logins', MAX_PENDING);
   }
 
-  start(fields: Omit<PendingLogin, 'id' | 'expiresAt'>): PendingLogin {
+  async start(fields: Omit<PendingLogin, 'id' | 'expiresAt'>): Promise<PendingLogin> {
     const login: PendingLogin = { ...fields, id: randomBytes(32).toString('base64url'), expiresAt: this.clock.now().getTime() + PENDING_TTL_MS };
-    this.pending.set(login.id, login, login.expiresAt);
+    await this.pending.set(login.id, login, login.expiresAt);
     return login;
   }
 
-  get(id: string | undefined): PendingLogin | undefined {
+  async get(id: string | undefined): Promise<PendingLogin | undefined> {
     return id ? this.pending.get(id) : undefined;
   }
 
-  end(id: string): void {
-    this.pending.delete(id);
+  async end(id: string): Promise<void> {
+    await this.pending.delete(id);
   }
 
-  clear(): void {
-    this.pending.clear();
+  clear(): Promise<void> {
+    return this.pending.clear();
   }
 }

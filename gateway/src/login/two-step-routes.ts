@@ -28,9 +28,9 @@ export function twoStepRoutes(ctx: StepsContext): Router {
   router.post('/login/two-step', ...parsers, async (req, res) => {
     const input = parseInput(codeInput, req.body ?? {}, 'body');
     if (!steps.formOk(req, res)) return;
-    const login = steps.pendingFor(req, res, 'two-step');
+    const login = await steps.pendingFor(req, res, 'two-step');
     if (!login) return;
-    const attempt = steps.reserve(req, res, `totp:${login.email}`);
+    const attempt = await steps.reserve(req, res, `totp:${login.email}`);
     if (!attempt) return;
     const done = await steps.attempting(attempt, () =>
       steps.complete(req, res, { method: 'password', email: login.email, twoStep: { code: input.code } }, login.relayState, (c) => ({
@@ -40,22 +40,22 @@ export function twoStepRoutes(ctx: StepsContext): Router {
     );
     if (!done.completed) {
       if (!WRONG_CODES.has(done.reason)) {
-        attempt.abandoned();
+        await attempt.abandoned();
         return web.refuse(req, res, 403, done.reason, done.message);
       }
-      attempt.failed();
+      await attempt.failed();
       return wrongCode(req, res, login, done.reason, GATEWAY_REASONS.table[done.reason as GatewayReason].sentence);
     }
-    attempt.succeeded();
-    pending.end(login.id);
+    await attempt.succeeded();
+    await pending.end(login.id);
   });
 
   router.post('/login/two-step/enrol', ...parsers, async (req, res) => {
     const input = parseInput(codeInput, req.body ?? {}, 'body');
     if (!steps.formOk(req, res)) return;
-    const login = steps.pendingFor(req, res, 'two-step-enrolment');
+    const login = await steps.pendingFor(req, res, 'two-step-enrolment');
     if (!login) return;
-    const attempt = steps.reserve(req, res, `totp:${login.email}`);
+    const attempt = await steps.reserve(req, res, `totp:${login.email}`);
     if (!attempt) return;
     // Browsers see the recovery codes once, on a page of their own, then continue; API clients get them in the JSON.
     const shown = (c: { recoveryCodes: string[] | null }) =>
@@ -65,14 +65,14 @@ export function twoStepRoutes(ctx: StepsContext): Router {
     );
     if (!done.completed) {
       if (done.reason === 'two-step-enrolled') {
-        attempt.abandoned();
+        await attempt.abandoned();
         return refuse(req, res, 'two-step-enrolled', 'This account is enrolled in two-step verification already: log in again to use it.');
       }
       if (done.reason !== 'two-step-code-invalid') {
-        attempt.abandoned();
+        await attempt.abandoned();
         return web.refuse(req, res, 403, done.reason, done.message);
       }
-      attempt.failed();
+      await attempt.failed();
       return wrongCode(
         req,
         res,
@@ -81,8 +81,8 @@ export function twoStepRoutes(ctx: StepsContext): Router {
         'That code does not match the secret: check the authenticator app and the time on the phone, then type the code it shows now.',
       );
     }
-    attempt.succeeded();
-    pending.end(login.id);
+    await attempt.succeeded();
+    await pending.end(login.id);
   });
   return router;
 }

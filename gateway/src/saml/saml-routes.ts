@@ -44,7 +44,7 @@ export function samlRoutes(ctx: SamlContext): Router {
       if (!(err instanceof SamlRejection)) throw err;
       read = err;
     }
-    const sent = read instanceof SamlRejection ? undefined : sp.sentRequest(read.inResponseTo);
+    const sent = read instanceof SamlRejection ? undefined : await sp.sentRequest(read.inResponseTo);
     const inResponseTo = read instanceof SamlRejection ? undefined : read.inResponseTo;
     if (!traces.resume(res, { requestId: inResponseTo })) traces.begin(res, null, inResponseTo ? 'sso' : 'idp-initiated');
     traces.step(
@@ -68,7 +68,7 @@ export function samlRoutes(ctx: SamlContext): Router {
         now: ctx.clock.now(),
         wantAssertionsSigned: connection.wantAssertionsSigned,
       });
-      if (checked.inResponseTo !== undefined && !sp.requests.has(checked.inResponseTo)) throw unknownRequest();
+      if (checked.inResponseTo !== undefined && !(await sp.outstanding(checked.inResponseTo))) throw unknownRequest();
       if (sent && !fromBoundBrowser(req, sent.browser)) {
         throw new SamlRejection('saml-response-other-browser', 'This response answers a login started in another browser: start the login again here.');
       }
@@ -85,11 +85,11 @@ export function samlRoutes(ctx: SamlContext): Router {
       return refuse(req, res, refusal.code, `The SAML response was refused: ${refusal.message}.`);
     }
     // A response is good once: its assertion ID is remembered until it expires.
-    if (!sp.seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime())) {
+    if (!(await sp.seenAssertions.add(checked.assertionId, connection.id, checked.notOnOrAfter.getTime()))) {
       return refuse(req, res, 'saml-assertion-replayed', 'This assertion was used already.');
     }
     // The request is answered only now: a response that failed left it for the genuine one.
-    if (checked.inResponseTo !== undefined && !sp.answered(checked.inResponseTo)) {
+    if (checked.inResponseTo !== undefined && !(await sp.answered(checked.inResponseTo))) {
       const gone = unknownRequest();
       return refuse(req, res, gone.code, gone.message);
     }

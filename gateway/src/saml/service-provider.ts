@@ -3,10 +3,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import passport from 'passport';
 import { SAML } from '@node-saml/node-saml';
 import { MultiSamlStrategy, type Profile, type SamlConfig } from '@node-saml/passport-saml';
-import type { Clock } from '@rehearsal/runtime';
+import type { Clock, ExpiringStore, SharedState } from '@rehearsal/runtime';
 import { certify } from '@rehearsal/runtime/credentials';
 import type { Connection } from '@rehearsal/core/client';
-import { ExpiringMap } from '../expiring-map.ts';
 import { ExpiringKeys, REQUEST_TTL_MS } from './request-store.ts';
 import { bindBrowser } from './browser-binding.ts';
 import { spMetadata } from './sp-metadata.ts';
@@ -22,17 +21,22 @@ export type SamlProfile = Record<string, unknown> & { nameID?: string; sessionIn
  * connection's certificate, the Audience and the Issuer, and reads the profile
  * only from signed content; response-checks.ts adds what it leaves out, and
  * time is checked there on the injected clock (so the library's own clock
- * check is off). It holds the protocol's state: outstanding AuthnRequests (and
- * the connection each went to, so the ACS needs no second look-up) and the
+ * check is off). It holds the protocol's state in the shared state (memory, or
+ * Redis for several replicas): outstanding AuthnRequests (and the connection
+ * and browser each went to, so the ACS needs no second look-up) and the
  * assertion replay cache.
  */
 export class SamlServiceProvider {
-  /** Outstanding AuthnRequest IDs: node-saml's InResponseTo cache. */
-  readonly requests: ExpiringKeys;
+  /**
+   * Outstanding requests (AuthnRequests, and LogoutRequests the gateway sent):
+   * node-saml's InResponseTo cache, and for an AuthnRequest the connection it
+   * went through (as core described it then) and the browser it was sent from.
+   */
+  private readonly requests: ExpiringStore<OutstandingRequest>;
   /** Assertion IDs seen, until their NotOnOrAfter. */
   readonly seenAssertions: ExpiringKeys;
-  /** Each outstanding AuthnRequest: the connection it went through (as core described it then) and the browser it was sent from. */
-  private readonly sent: ExpiringMap<SentRequest>;
+  /** What an AuthnRequest being built was sent for, until node-saml saves its ID (within the same request). */
+  private readonly minted = new Map<string, SentRequest>();
   /**
    * node-saml's view of the outstanding requests: it reads them, and never
    * removes one. It would remove the ID when a response fails, so anyone who
@@ -46,16 +50,23 @@ export class SamlServiceProvider {
 
   constructor(
     private readonly clock: Clock,
+    state: SharedState,
     keys: { privateKeyPem?: string; certificatePem?: string },
     /** Whether the gateway is served over https (its cookies are then Secure). */
     private readonly secure = false,
   ) {
-    this.requests = new ExpiringKeys(clock);
-    this.seenAssertions = new ExpiringKeys(clock);
-    this.sent = new ExpiringMap(clock, 100_000);
+    this.requests = state.store('sp-requests', MAX_OUTSTANDING);
+    this.seenAssertions = new ExpiringKeys(state.store('sp-assertions', MAX_OUTSTANDING), clock);
     this.libraryCache = {
-      saveAsync: (key, value) => this.requests.saveAsync(key, value),
-      getAsync: (key) => this.requests.getAsync(key),
+      // node-saml saves a request's ID before the browser is sent on: the connection and browser go with it, in one write.
+      saveAsync: async (key, value) => {
+        const sent = this.minted.get(key);
+        this.minted.delete(key);
+        const createdAt = this.clock.now().getTime();
+        await this.requests.set(key, { instant: value, ...(sent ? { sent } : {}) }, createdAt + REQUEST_TTL_MS);
+        return { value, createdAt };
+      },
+      getAsync: async (key) => (await this.requests.get(key))?.instant ?? null,
       removeAsync: () => Promise.resolve(null),
     };
     this.privateKeyPem =
@@ -74,15 +85,19 @@ export class SamlServiceProvider {
     if (err) throw err instanceof Error ? err : new Error('passport-saml could not send the AuthnRequest', { cause: err });
   }
 
-  /** An outstanding AuthnRequest (its connection and browser), if this gateway sent it and it has not expired. */
-  sentRequest(requestId: string | undefined): SentRequest | undefined {
-    return requestId === undefined ? undefined : this.sent.get(requestId);
+  /** An outstanding AuthnRequest (its connection and browser), if a gateway of this stack sent it and it has not expired. */
+  async sentRequest(requestId: string | undefined): Promise<SentRequest | undefined> {
+    return requestId === undefined ? undefined : (await this.requests.get(requestId))?.sent;
   }
 
-  /** Marks a request answered by an accepted response; false when another response took it first. */
-  answered(requestId: string): boolean {
-    this.sent.delete(requestId);
-    return this.requests.delete(requestId);
+  /** Whether a request is outstanding. */
+  async outstanding(requestId: string): Promise<boolean> {
+    return (await this.requests.get(requestId)) !== undefined;
+  }
+
+  /** Marks a request answered by an accepted response; false when another response (to any replica) took it first. */
+  async answered(requestId: string): Promise<boolean> {
+    return (await this.requests.take(requestId)) !== undefined;
   }
 
   /** Validates the posted response's signature, Audience and Issuer with passport-saml; the profile, or the library's error. */
@@ -138,7 +153,7 @@ export class SamlServiceProvider {
   async verifyLogoutResponse(connection: Connection, delivery: LogoutDelivery, envelope: LogoutEnvelope): Promise<void> {
     checkLogoutResponse(envelope, { issuer: connection.idpEntityId, destination: sloCallbackUrl(connection) });
     const answers = envelope.inResponseTo;
-    if (answers === undefined || !this.requests.has(answers))
+    if (answers === undefined || !(await this.outstanding(answers)))
       throw new SamlRejection('slo-response-invalid', 'The LogoutResponse answers no logout this gateway is waiting for.');
     // InResponseTo is checked above: node-saml looks for it on a Response element only, which a LogoutResponse is not.
     const saml = new SAML({ ...this.options(connection), validateInResponseTo: 'never' as SamlConfig['validateInResponseTo'] });
@@ -148,7 +163,7 @@ export class SamlServiceProvider {
     } catch (err) {
       throw new SamlRejection('slo-response-invalid', `The IdP's LogoutResponse was refused: ${(err as Error).message}.`);
     }
-    this.answered(answers);
+    await this.answered(answers);
   }
 
   /** The LogoutResponse to an IdP's LogoutRequest, as a Redirect URL to the IdP's SLO URL (signed when the connection signs). */
@@ -156,10 +171,9 @@ export class SamlServiceProvider {
     return new SAML(this.options(connection)).getLogoutResponseUrlAsync({ ID: requestId } as never, relayState ?? '', {}, success);
   }
 
-  clear(): void {
-    this.requests.clear();
-    this.seenAssertions.clear();
-    this.sent.clear();
+  async clear(): Promise<void> {
+    this.minted.clear();
+    await Promise.all([this.requests.clear(), this.seenAssertions.clear()]);
   }
 
   private certificatePem(): Promise<string> {
@@ -206,7 +220,9 @@ export class SamlServiceProvider {
     const instance = new passport.Passport() as unknown as passport.PassportStatic;
     const remembering = (request: SentRequest) => () => {
       const id = newId();
-      this.sent.set(id, request, this.clock.now().getTime() + REQUEST_TTL_MS);
+      // Requests node-saml never saved (it failed before) must not pile up.
+      if (this.minted.size >= 1000) this.minted.clear();
+      this.minted.set(id, request);
       return id;
     };
     const verified = (_req: Request, profile: Profile | null, done: (err: Error | null, user?: Record<string, unknown>) => void) =>
@@ -240,6 +256,15 @@ export const sloCallbackUrl = (connection: Pick<Connection, 'acsUrl'>) => connec
 interface SamlRequest extends Request {
   samlConnection?: Connection;
   samlBrowser?: string;
+}
+
+/** Bounds memory under a flood of login attempts (in memory; Redis bounds by TTL). */
+const MAX_OUTSTANDING = 100_000;
+
+interface OutstandingRequest {
+  /** What node-saml saved: the request's issue instant. */
+  instant: string;
+  sent?: SentRequest;
 }
 
 export interface SentRequest {

@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { ControllableClock } from '@rehearsal/runtime';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ControllableClock, sharedState, type SharedState } from '@rehearsal/runtime';
 import { GATEWAY_KEY, startCore, type TestCore } from '../../../core/test/support/core.ts';
 import { rolloutFixture } from '../../../core/test/support/org-fixture.ts';
 import { formFields, httpRequest, startIdp, type HttpReply, type TestIdp } from '../../../mock-idp/test/support/idp.ts';
 import { countingProxy, type CountingProxy } from './counting-proxy.ts';
+import { roundRobinProxy } from './round-robin-proxy.ts';
 import { createGatewayApp } from '../../src/app.ts';
 
 export const ADMIN_KEY = 'gateway-admin-key-0123456789';
@@ -29,6 +31,10 @@ export interface Stack {
   connection: { id: string; spEntityId: string; acsUrl: string };
   /** With `countCoreCalls`: what the gateway asked core, by path. */
   coreCalls: CountingProxy | undefined;
+  /** Where the gateway keeps its state: memory, or Redis (REDIS_URL; every replica shares it). */
+  state: SharedState;
+  /** With `replicas`: the round-robin proxy in front of them (`url` is the proxy's). */
+  balancer: Awaited<ReturnType<typeof roundRobinProxy>> | undefined;
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
@@ -44,6 +50,8 @@ export async function startStack(
     spPrivateKeyPem?: string;
     publicUrl?: string;
     countCoreCalls?: boolean;
+    /** Several gateways on one shared state (Redis: REDIS_URL must be set), each request to the next in turn. */
+    replicas?: number;
   } = {},
 ): Promise<Stack> {
   // Core checks identity tokens against the gateway's JWKS, whose port is known once the gateway listens.
@@ -76,18 +84,36 @@ export async function startStack(
   const clock = new ControllableClock();
   clock.freeze(NOW);
   const proxy = options.countCoreCalls ? await countingProxy(core.url) : undefined;
-  const app = createGatewayApp({
-    publicUrl: options.publicUrl ?? 'http://localhost:8000',
-    coreUrl: proxy?.url ?? core.url,
-    coreKey: GATEWAY_KEY,
-    adminKey: ADMIN_KEY,
-    clock,
-    ...(options.spPrivateKeyPem ? { spPrivateKeyPem: options.spPrivateKeyPem } : {}),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // With REDIS_URL (npm test's second run), the state lives in Redis, in a namespace of this stack's own.
+  if ((options.replicas ?? 1) > 1 && !process.env.REDIS_URL) throw new Error('replicas share their state in Redis: set REDIS_URL');
+  const state = await sharedState(process.env.REDIS_URL, clock, `gateway-test-${randomBytes(6).toString('hex')}`);
+  // Replicas hold the same secrets and keys (serve.ts shares them through Redis).
+  const shared = {
+    cookieSecret: randomBytes(32),
+    identityKeyPem: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    spPrivateKeyPem:
+      options.spPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+  const servers: Server[] = [];
+  for (let i = 0; i < (options.replicas ?? 1); i++) {
+    const app = createGatewayApp({
+      publicUrl: options.publicUrl ?? 'http://localhost:8000',
+      coreUrl: proxy?.url ?? core.url,
+      coreKey: GATEWAY_KEY,
+      adminKey: ADMIN_KEY,
+      clock,
+      state,
+      ...shared,
+    });
+    servers.push(
+      await new Promise((resolve) => {
+        const s = app.listen(0, '127.0.0.1', () => resolve(s));
+      }),
+    );
+  }
+  const urls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+  const balancer = urls.length > 1 ? await roundRobinProxy(urls) : undefined;
+  const url = balancer?.url ?? urls[0]!;
   jwks.get = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
   return {
     core,
@@ -99,10 +125,15 @@ export async function startStack(
     directoryId: directory.id,
     connection,
     coreCalls: proxy,
+    state,
+    balancer,
     // The gateway answers JSON when asked: tests ask unless they say otherwise.
     request: (method, path, body, headers = {}) => httpRequest(url, method, path, body, { accept: 'application/json', ...headers }),
     close: async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await balancer?.close();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      await state.clear();
+      await state.close();
       await Promise.all([core.close(), idp.close(), proxy?.close()]);
     },
   };

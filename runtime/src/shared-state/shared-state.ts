@@ -68,3 +68,16 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
 export function sharedState(url: string | undefined, clock: Clock, namespace: string): Promise<SharedState> {
   return url ? redisState(url, clock, namespace) : Promise.resolve(memoryState(clock, namespace));
 }
+
+/**
+ * A secret every replica must hold alike (the cookie-signing secret, a signing
+ * key): with Redis, the first replica's own value is kept there and every other
+ * replica takes it; in memory, the local value. Kept outside the namespace the
+ * harness reset clears, with no expiry.
+ */
+export async function shareSecret(state: SharedState, name: string, local: string): Promise<string> {
+  if (!state.redis) return local;
+  const key = `${state.prefix.slice(0, -1)}-keys:${name}`;
+  await state.redis.set(key, local, 'NX');
+  return (await state.redis.get(key)) ?? local;
+}

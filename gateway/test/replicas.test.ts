@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { serversMissing, startRedis, type TestServer } from '@rehearsal/runtime/testing';
+import { postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
+
+const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
+
+/**
+ * Two gateways sharing their state in Redis, each request handed to the next in
+ * turn (no stickiness): every step of a login may land on the other replica,
+ * and nothing a replica holds alone may matter.
+ */
+describe('gateway: two replicas on one Redis, no sticky sessions', function () {
+  this.timeout(60_000);
+  let redis: TestServer | undefined;
+  let saved: string | undefined;
+  let stack: Stack;
+  before(async function () {
+    saved = process.env.REDIS_URL;
+    if (!saved) {
+      const missing = serversMissing();
+      if (missing) {
+        console.log(`    skipped: ${missing}`);
+        this.skip();
+      }
+      redis = await startRedis();
+      process.env.REDIS_URL = redis.url;
+    }
+  });
+  after(async () => {
+    if (redis) {
+      delete process.env.REDIS_URL;
+      await redis.stop();
+    }
+  });
+  beforeEach(async () => {
+    stack = await startStack({ replicas: 2 });
+  });
+  afterEach(() => stack.close());
+
+  const me = (cookie: string) => stack.request('GET', '/me', undefined, { cookie });
+
+  it('finishes on one replica an SSO login started on the other, and both know the session', async () => {
+    expect(stack.state.redis, 'state in Redis').not.to.equal(undefined);
+    const { start, callback } = await ssoLogin(stack, 'alice@acme.com');
+    expect(start.status).to.equal(302);
+    expect(callback.status).to.equal(303);
+    const cookie = sessionCookie(callback)!;
+    for (let i = 0; i < 4; i++) expect((await me(cookie)).body).to.include({ email: 'alice@acme.com', method: 'sso' });
+    const [first, second] = stack.balancer!.served();
+    expect(first).to.be.greaterThan(2);
+    expect(second).to.be.greaterThan(2);
+  });
+
+  it('answers an AuthnRequest once: a second post of its response, to the other replica, finds it answered', async () => {
+    const { callback, samlResponse, browser } = await ssoLogin(stack, 'alice@acme.com');
+    expect(callback.status).to.equal(303);
+    // The balancer hands the second post to the replica that did not take the first.
+    const again = await postResponse(stack, samlResponse!, undefined, browser);
+    expect([again.status, again.body.error.code]).to.deep.equal([401, 'saml-in-response-to-unknown']);
+  });
+
+  it('refuses an unsolicited assertion replayed to the other replica (the replay cache is shared)', async () => {
+    await stack.close();
+    stack = await startStack({ replicas: 2, allowIdpInitiated: true });
+    const issued = await stack.idp.request('POST', '/api/login', { sp: stack.connection.spEntityId, user: 'alice@acme.com', relayState: '/jira' });
+    expect((await postResponse(stack, issued.body.samlResponse, '/jira')).status).to.equal(303);
+    const replay = await postResponse(stack, issued.body.samlResponse, '/jira');
+    expect([replay.status, replay.body.error.code]).to.deep.equal([401, 'saml-assertion-replayed']);
+    expect(stack.balancer!.served()).to.deep.equal([1, 1]);
+  });
+
+  it('counts wrong passwords once across replicas: the sixth guess is throttled whichever replica takes it', async () => {
+    for (let i = 0; i < 5; i++) {
+      const wrong = await stack.request('POST', '/login/password', { ...BOB, password: `wrong-${i}` });
+      expect(wrong.body.error.code).to.equal('password-invalid');
+    }
+    for (let i = 0; i < 2; i++) {
+      const blocked = await stack.request('POST', '/login/password', BOB);
+      expect([blocked.status, blocked.body.error.code]).to.deep.equal([429, 'too-many-attempts']);
+    }
+    stack.clock.advance(15 * 60_000);
+    expect((await stack.request('POST', '/login/password', BOB)).body).to.include({ loggedIn: true });
+  });
+
+  it('holds parallel guesses at the limit while they are in flight on both replicas', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => stack.request('POST', '/login/password', { ...BOB, password: `wrong-${i}` })));
+    const checked = answers.filter((a) => a.body.error?.code === 'password-invalid').length;
+    expect(checked).to.be.at.most(5);
+    expect(answers.filter((a) => a.status === 429).length).to.equal(12 - checked);
+  });
+
+  it('ends a session on both replicas: idle on the shared clock, and logout on either', async () => {
+    await stack.core.patch(`/api/orgs/${stack.org.id}/policies/${stack.pilot.id}`, { idleMinutes: 60 });
+    const first = sessionCookie((await ssoLogin(stack, 'alice@acme.com')).callback)!;
+    stack.clock.advance(59 * 60_000);
+    expect((await me(first)).status).to.equal(200);
+    expect((await me(first)).status).to.equal(200);
+    stack.clock.advance(61 * 60_000);
+    for (let i = 0; i < 2; i++) expect((await me(first)).status).to.equal(401);
+
+    const second = sessionCookie((await ssoLogin(stack, 'alice@acme.com')).callback)!;
+    expect((await stack.request('POST', '/logout', {}, { cookie: second })).status).to.be.lessThan(400);
+    for (let i = 0; i < 2; i++) expect((await me(second)).status).to.equal(401);
+  });
+
+  it('revokes an account’s sessions on every replica at once', async () => {
+    const cookie = sessionCookie((await ssoLogin(stack, 'alice@acme.com')).callback)!;
+    const revoked = await stack.request(
+      'POST',
+      '/api/sessions/revoke',
+      { account: 'alice@acme.com' },
+      { authorization: 'Bearer gateway-admin-key-0123456789' },
+    );
+    expect(revoked.body).to.deep.equal({ revoked: 1 });
+    for (let i = 0; i < 2; i++) expect((await me(cookie)).status).to.equal(401);
+  });
+});
