@@ -63,6 +63,8 @@ export interface CoreAppOptions {
   secretsKey?: string;
   /** The key the harness endpoints take besides the admin key (REHEARSAL_HARNESS_KEY, shared by the stack). */
   harnessKey?: string;
+  /** The other replicas of core, which harness calls are passed on to. */
+  siblings?: string[];
   /** How domains are verified when the harness has nothing published. */
   verifier?: DomainVerifier;
   /** Where the HTTPS verification file is looked for; `{domain}` is replaced. */
@@ -160,13 +162,14 @@ export function createCoreApp(options: CoreAppOptions): Express {
       harnessRouter({
         clock,
         keys,
+        siblings: options.siblings ?? [],
         reset: async () => {
           await options.store.wipe();
           harnessDns.clear();
         },
       }),
     );
-    app.use(harnessDnsRouter(harnessDns, keys));
+    app.use(harnessDnsRouter(harnessDns, keys, options.siblings ?? []));
   }
   // Product requests: the person the gateway vouches for, by a signed identity token rather than a key.
   const identityKeys = options.identityKeys ?? createRemoteJWKSet(new URL(`${ctx.gatewayUrl}/.well-known/jwks.json`));

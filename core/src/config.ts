@@ -43,6 +43,8 @@ const coreEnv = z.object({
     .default('https://{domain}/atlassian-domain-verification.html'),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),
+  /** The other replicas of core (their own URLs): harness calls (clock, reset, DNS) reach each of them too. */
+  REHEARSAL_SIBLINGS: env.urls(),
   LOG_LEVEL: env.logLevel(),
 });
 

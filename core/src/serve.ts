@@ -46,6 +46,7 @@ export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = 
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,
+    siblings: config.REHEARSAL_SIBLINGS,
     domainFileUrlTemplate: config.CORE_DOMAIN_FILE_URL,
     verifier: new NetworkDomainVerifier({
       dnsServers: config.CORE_DNS_SERVERS,

@@ -60,6 +60,8 @@ export interface GatewayAppOptions {
    * Redis, shared by every replica (serve.ts makes it from REDIS_URL).
    */
   state?: SharedState;
+  /** The other replicas of the gateway, which harness calls are passed on to. */
+  siblings?: string[];
   /** PEM (PKCS#8) of the EC P-256 key that signs identity tokens for core; generated when absent. */
   identityKeyPem?: string;
   clock?: Clock;
@@ -96,6 +98,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
     identity: new IdentityTokens(publicUrl, clock, options.identityKeyPem),
     adminKey: options.adminKey,
     harnessKey: options.harnessKey,
+    siblings: options.siblings ?? [],
     parsers: { form: urlencoded({ extended: false, limit: '384kb' }), body: json({ limit: '64kb' }) },
     async connectionFor(id) {
       const connection = await core.connection(id);

@@ -20,6 +20,8 @@ const gatewayEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional(),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),
+  /** The other replicas of the gateway (their own URLs): harness calls (clock, reset) reach each of them too. */
+  REHEARSAL_SIBLINGS: env.urls(),
   LOG_LEVEL: env.logLevel(),
 });
 

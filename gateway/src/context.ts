@@ -34,6 +34,8 @@ export interface GatewayContext {
   traces: LoginTraces;
   adminKey: string;
   harnessKey: string | undefined;
+  /** The other replicas, which harness calls are passed on to. */
+  siblings: string[];
   parsers: { form: RequestHandler; body: RequestHandler };
   /** A refusal of the gateway's own (its status from GATEWAY_REASONS): a page for browsers, JSON for API clients. */
   refuse(req: Request, res: Response, code: GatewayReason, message?: string, options?: { status?: number; headers?: Record<string, string> }): void;

@@ -60,6 +60,7 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
     clock: systemClock,
     logger,
     harness: config.REHEARSAL_HARNESS,
+    siblings: config.REHEARSAL_SIBLINGS,
   });
   let server;
   try {

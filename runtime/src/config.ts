@@ -55,5 +55,19 @@ export const env = {
   logLevel: () => z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** A key or secret given in the environment (otherwise generated into the data directory). */
   key: () => z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Comma-separated http(s) URLs (the other replicas of a service); none when unset. */
+  urls: () =>
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        v
+          ? v
+              .split(',')
+              .map((u) => withoutTrailingSlash(u.trim()))
+              .filter(Boolean)
+          : [],
+      )
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) URLs' }))),
   milliseconds: (fallback: number) => z.string().regex(/^\d+$/, 'expected a whole number of milliseconds').transform(Number).default(fallback),
 };

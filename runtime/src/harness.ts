@@ -1,4 +1,4 @@
-import { Router, json, type RequestHandler } from 'express';
+import { Router, json, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ControllableClock } from './clock.ts';
 import { parseDuration } from './clock.ts';
@@ -18,6 +18,50 @@ export interface HarnessOptions {
   reset: () => void | Promise<void>;
   /** Bearer keys accepted: the harness key, and the service's admin key where it has one. */
   keys: string[];
+  /**
+   * The other replicas of this service (their own URLs, not the proxy's): a clock
+   * change or a reset made here is passed on to each, so that the stack's clock
+   * stays one clock whichever replica the proxy hands the call to.
+   */
+  siblings?: string[];
+}
+
+/** Marks a call passed on from a sibling: it is applied, not passed on again. */
+export const FROM_SIBLING = 'x-rehearsal-from-sibling';
+/** How long a sibling may take to answer before it is reported as unreached (a replica that was just killed). */
+const SIBLING_TIMEOUT_MS = 2000;
+
+/** The replicas a harness call was passed on to: how many applied it, and which could not be reached. */
+export interface SiblingsReached {
+  reached: number;
+  unreached: string[];
+}
+
+/**
+ * Replays a harness call on every sibling replica with the caller's key, unless
+ * it came from a sibling itself (then undefined); names those that could not be
+ * reached (a replica that was just killed is not waited for).
+ */
+export async function passOn(siblings: string[], req: Pick<Request, 'get'>, method: string, path: string, body: unknown): Promise<SiblingsReached | undefined> {
+  if (!siblings.length || req.get(FROM_SIBLING)) return undefined;
+  const authorization = req.get('authorization');
+  const outcomes = await Promise.all(
+    siblings.map(async (url) => {
+      try {
+        const answer = await fetch(url + path, {
+          method,
+          headers: { 'content-type': 'application/json', [FROM_SIBLING]: '1', ...(authorization ? { authorization } : {}) },
+          ...(method === 'DELETE' ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(SIBLING_TIMEOUT_MS),
+        });
+        await answer.arrayBuffer();
+        return answer.ok;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  return { reached: outcomes.filter(Boolean).length, unreached: siblings.filter((_, i) => !outcomes[i]) };
 }
 
 /** Refuses a harness call without one of `keys` as its bearer token (401, `harness-key-required`). */
@@ -50,12 +94,13 @@ const clockChange = z
 export function harnessRouter(options: HarnessOptions): Router {
   const router = Router();
   const keyed = requireHarnessKey(options.keys);
+  const siblings = options.siblings ?? [];
   router.use('/_rehearsal', json({ limit: '64kb' }));
   // Reading the clock tells the time and nothing else (a headless client computes TOTP codes from it).
   router.get('/_rehearsal/clock', (_req, res) => {
     res.json(options.clock.state());
   });
-  router.post('/_rehearsal/clock', keyed, (req, res) => {
+  router.post('/_rehearsal/clock', keyed, async (req, res) => {
     const change = parseInput(clockChange, req.body ?? {}, 'body');
     const advanceMs = change.advance === undefined ? undefined : toMs(change.advance);
     const { clock } = options;
@@ -64,12 +109,16 @@ export function harnessRouter(options: HarnessOptions): Router {
     if (change.freeze === true) clock.freeze();
     if (change.freeze === false) clock.unfreeze();
     if (advanceMs !== undefined) clock.advance(advanceMs);
-    res.json(clock.state());
+    const state = clock.state();
+    // The siblings take the resulting time, not the change: they end on the same instant whatever they read before.
+    const replicas = await passOn(siblings, req, 'POST', '/_rehearsal/clock', { at: state.now, freeze: state.frozen });
+    res.json({ ...state, ...(replicas ? { replicas } : {}) });
   });
-  router.post('/_rehearsal/reset', keyed, async (_req, res) => {
+  router.post('/_rehearsal/reset', keyed, async (req, res) => {
     await options.reset();
     options.clock.reset();
-    res.json({ reset: true, clock: options.clock.state() });
+    const replicas = await passOn(siblings, req, 'POST', '/_rehearsal/reset', {});
+    res.json({ reset: true, clock: options.clock.state(), ...(replicas ? { replicas } : {}) });
   });
   return router;
 }

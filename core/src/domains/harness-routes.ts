@@ -1,6 +1,6 @@
 import { Router, json } from 'express';
 import { z } from 'zod';
-import { parseInput, requireHarnessKey } from '@rehearsal/runtime';
+import { parseInput, passOn, requireHarnessKey } from '@rehearsal/runtime';
 import { badRequest, notFound } from '../reasons.ts';
 import { normalizeDomainName } from './domain.ts';
 import type { HarnessDns } from './verifier.ts';
@@ -16,14 +16,17 @@ const publication = z.strictObject({
   file: z.string().max(65536).nullable().optional(),
 });
 
-/** Every call needs the harness key: the records are verification tokens, and publishing one verifies a domain. */
-export function harnessDnsRouter(dns: HarnessDns, keys: string[]): Router {
+/**
+ * Every call needs the harness key: the records are verification tokens, and publishing one verifies a domain.
+ * Changes are passed on to core's other replicas, any of which may run the verification.
+ */
+export function harnessDnsRouter(dns: HarnessDns, keys: string[], siblings: string[] = []): Router {
   const router = Router();
   router.use('/_rehearsal/dns', requireHarnessKey(keys), json({ limit: '256kb' }));
   router.get('/_rehearsal/dns', (_req, res) => {
     res.json({ active: dns.active, records: dns.list() });
   });
-  router.post('/_rehearsal/dns', (req, res) => {
+  router.post('/_rehearsal/dns', async (req, res) => {
     const body = parseInput(publication, req.body, 'body');
     const domain = normalizeDomainName(body.domain);
     if (!domain) throw badRequest('invalid-domain', `"${body.domain}" is not a domain name.`, [{ path: 'body.domain', message: 'not a domain name' }]);
@@ -33,15 +36,19 @@ export function harnessDnsRouter(dns: HarnessDns, keys: string[]): Router {
       ]);
     }
     const txt = body.txt === undefined ? undefined : Array.isArray(body.txt) ? body.txt : [body.txt];
-    res.status(201).json({ domain, ...dns.publish(domain, { txt, file: body.file }) });
+    const published = dns.publish(domain, { txt, file: body.file });
+    await passOn(siblings, req, 'POST', '/_rehearsal/dns', req.body);
+    res.status(201).json({ domain, ...published });
   });
-  router.delete('/_rehearsal/dns/:domain', (req, res) => {
+  router.delete('/_rehearsal/dns/:domain', async (req, res) => {
     const domain = normalizeDomainName(req.params.domain);
     if (!domain || !dns.remove(domain)) throw notFound('dns-records-not-found', `Nothing is published for ${req.params.domain}.`);
+    await passOn(siblings, req, 'DELETE', `/_rehearsal/dns/${encodeURIComponent(domain)}`, undefined);
     res.status(204).end();
   });
-  router.delete('/_rehearsal/dns', (_req, res) => {
+  router.delete('/_rehearsal/dns', async (req, res) => {
     dns.clear();
+    await passOn(siblings, req, 'DELETE', '/_rehearsal/dns', undefined);
     res.status(204).end();
   });
   return router;

@@ -8,7 +8,7 @@ const revokeInput = z.object({ account: z.string().min(1).max(320) }).strict();
 
 /** The gateway's own admin API (revoking sessions) and, when enabled, the harness (clock, reset). */
 export function adminRoutes(
-  ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'parsers' | 'traces'>,
+  ctx: Pick<GatewayContext, 'sessions' | 'store' | 'sp' | 'pending' | 'throttle' | 'clock' | 'adminKey' | 'harnessKey' | 'siblings' | 'parsers' | 'traces'>,
   harness: boolean,
 ): Router {
   const router = Router();
@@ -30,6 +30,7 @@ export function adminRoutes(
     ctx.traces.clear();
     await Promise.all([ctx.sp.clear(), ctx.pending.clear(), ctx.throttle.clear(), ctx.store.clear()]);
   };
-  if (harness) router.use(harnessRouter({ clock: ctx.clock, reset, keys: [ctx.adminKey, ...(ctx.harnessKey ? [ctx.harnessKey] : [])] }));
+  if (harness)
+    router.use(harnessRouter({ clock: ctx.clock, reset, keys: [ctx.adminKey, ...(ctx.harnessKey ? [ctx.harnessKey] : [])], siblings: ctx.siblings }));
   return router;
 }
