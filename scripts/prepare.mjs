@@ -66,6 +66,12 @@ export const SUITE_PACKAGES = [
     present: () => has('redis-server'),
     needed: 'real Redis servers, each started on a loopback port by the tests',
   },
+  {
+    name: 'haproxy',
+    packages: ['haproxy'],
+    present: () => ['/usr/sbin/haproxy', '/usr/bin/haproxy'].some((p) => existsSync(p)),
+    needed: 'the load balancer in front of core and gateway replicas (up --replicas)',
+  },
 ];
 
 /** What to tell when something cannot be prepared here: what it is for, and the command that installs it. */

@@ -34,13 +34,18 @@ a service refusing a change); 2 usage; 3 no stack answers; 4 invalid scenario.`;
 /** `rehearsal COMMAND --help`: each command's own usage, options and what it prints. */
 export const COMMAND_HELP: Record<string, string> = {
   up: `Usage: rehearsal up [--scenario FILE] [--processes] [--core-port N] [--idp-port N] [--gateway-port N] [--json]
+                    [--database-url postgres://...] [--redis-url redis://...] [--replicas N]
 
 Starts core, the mock IdP and the gateway (in this process, or one process each
 with --processes), applies the scenario, and prints the URLs, the keys and whom
 to log in as; --json prints the same as one line of JSON. Runs until Ctrl-C.
 With --processes, a service that dies is restarted (after 1, 2, 4, 8, 16 s);
 a sixth death stops the stack with exit status 1. Other commands find the stack
-through <data dir>/stack.json, removed when up stops.`,
+through <data dir>/stack.json, removed when up stops.
+--database-url keeps core's data in PostgreSQL (DATABASE_URL), --redis-url the
+gateway's sessions and logins in progress in Redis (REDIS_URL). With both and
+--processes, --replicas N runs N cores and N gateways behind HAProxy (Debian's
+haproxy), health-checked, on the usual ports; clock and reset reach them all.`,
   scenario: `Usage: rehearsal scenario validate FILE
        rehearsal scenario apply FILE [--keep]
 

@@ -40,7 +40,7 @@ async function watchCycle(idp: ServiceClient, id: string, until: (cycle: { done:
 /** Kills a service of the stack with SIGKILL and resolves once the stack's supervisor has it running again. */
 function killAndAwaitRestart(stack: Stack, events: { kind: string; service: string }[], service: ServiceName): Promise<void> {
   const before = events.filter((e) => e.kind === 'restarted' && e.service === service).length;
-  process.kill(stack.pids()[service], 'SIGKILL');
+  process.kill(stack.pids()[service]!, 'SIGKILL');
   return new Promise((resolve) => {
     const check = () => (events.filter((e) => e.kind === 'restarted' && e.service === service).length > before ? resolve() : setTimeout(check, 25));
     check();

@@ -222,7 +222,7 @@ describe('hostile input on every route of the three services and the console, st
       expect(sent).to.be.greaterThan(table.length * HOSTILE.length - 1);
       // The process lives, and still does its job.
       expect((await fetch(`${base}/healthz`)).status).to.equal(200);
-      expect(() => process.kill(stack.pids()[service], 0)).not.to.throw();
+      expect(() => process.kill(stack.pids()[service]!, 0)).not.to.throw();
     });
   }
 

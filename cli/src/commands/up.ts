@@ -4,6 +4,7 @@ import { expand } from '../scenario/references.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { ServiceClient } from '@rehearsal/runtime/client';
+import { replicaProblems } from '../stack/replicas.ts';
 import { DEFAULT_PORTS, start, type Stack } from '../stack/stack.ts';
 import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from '../stack/stack-file.ts';
 import { EXIT, UsageError, table } from '../output.ts';
@@ -96,10 +97,14 @@ function stackDescription(stack: Stack, people: Person[], consoleSignIn: string 
     dataDir: stack.dataDir,
     stackFile: stackFilePath(stack.dataDir),
     mode: stack.mode,
+    replicas: stack.replicas,
   };
 }
 
-/** `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N --console-port N]`: runs until interrupted. */
+/**
+ * `up [--scenario F] [--processes] [--core-port N --idp-port N --gateway-port N --console-port N]
+ * [--database-url URL] [--redis-url URL] [--replicas N]`: runs until interrupted.
+ */
 export const upCommand: Command = async (args, ctx) => {
   const { values } = options(args, {
     scenario: { type: 'string', short: 's' },
@@ -108,6 +113,10 @@ export const upCommand: Command = async (args, ctx) => {
     'idp-port': { type: 'string' },
     'gateway-port': { type: 'string' },
     'console-port': { type: 'string' },
+    'database-url': { type: 'string' },
+    'database-schema': { type: 'string' },
+    'redis-url': { type: 'string' },
+    replicas: { type: 'string' },
   });
   const port = (name: string, fallback: number) => {
     const text = values[name as keyof typeof values] as string | undefined;
@@ -130,6 +139,17 @@ export const upCommand: Command = async (args, ctx) => {
   }
 
   const mode = values.processes ? 'processes' : 'in-process';
+  const replicas = values.replicas === undefined ? 1 : Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) throw new UsageError('--replicas must be a whole number from 1 to 8');
+  // The flags, else the variables every service reads (DATABASE_URL, REDIS_URL).
+  const shared = {
+    replicas,
+    ...((values['database-url'] ?? process.env.DATABASE_URL) ? { databaseUrl: values['database-url'] ?? process.env.DATABASE_URL } : {}),
+    ...(values['database-schema'] ? { databaseSchema: values['database-schema'] } : {}),
+    ...((values['redis-url'] ?? process.env.REDIS_URL) ? { redisUrl: values['redis-url'] ?? process.env.REDIS_URL } : {}),
+  };
+  const problems = replicaProblems(shared, mode);
+  if (problems.length) throw new UsageError(problems.join('; '));
   // How long a dead service waits before it is restarted, one wait per restart (REHEARSAL_RESTART_BACKOFF_MS=1000,2000,...).
   const backoff = process.env.REHEARSAL_RESTART_BACKOFF_MS?.split(',').map(Number);
   if (backoff?.some((ms) => !Number.isInteger(ms) || ms < 0))
@@ -140,12 +160,13 @@ export const upCommand: Command = async (args, ctx) => {
   const stack = await start({
     mode,
     ports,
+    shared,
     dataDir: ctx.dataDir,
     ...(scenario ? { scenario, progress: ctx.out.progress } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
     ...(backoff ? { restartBackoffMs: backoff } : {}),
     ...(mode === 'processes' && !ctx.out.json
-      ? { output: (name, line) => (/ is up at |^\s/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) }
+      ? { output: (name, line) => (/ is up at |^\s|^$/.test(line) ? undefined : process.stderr.write(`[${name}] ${line}\n`)) }
       : {}),
     // A dead service is news even with --json (on stderr): which one, why, its last words, and what happens next.
     onServiceEvent: (event) => {
@@ -224,7 +245,9 @@ function printBanner(
 ) {
   const say = ctx.out.say;
   say('');
-  say(`Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}).`);
+  say(
+    `Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}${stack.replicas > 1 ? `; ${stack.replicas} cores and ${stack.replicas} gateways behind HAProxy` : ''}).`,
+  );
   say('');
   say(`  Console   ${stack.urls.console}`);
   if (signIn) say(`    Sign in once (this link works one time, for 15 minutes): ${signIn}`);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,9 @@ import { serveConsole } from '@rehearsal/console/serve';
 import { applyScenario, type AppliedScenario, type Progress } from '../scenario/apply.ts';
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { entryArgs, repositoryRoot } from '../../../scripts/dist.mjs';
+import { LAST_LINES, ServiceStartError, spawnService } from './child-service.ts';
+import { planInstances, replicaProblems, type Instance, type SharedBackends } from './replicas.ts';
+import { HEALTH_CHECK_INTERVAL_MS, startHaproxy } from './haproxy.ts';
 import { ServiceClient, StackClock } from '@rehearsal/runtime/client';
 
 /** The services in the order they start: the console last, as it reads the other three. */
@@ -25,9 +26,9 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = { idp: 7000, gateway: 
 
 /** What happens to a service run as its own process, for `up` to tell. */
 export type ServiceEvent =
-  | { kind: 'died'; service: ServiceName; status: string; lastLines: string[]; restartInMs: number | null }
-  | { kind: 'restarted'; service: ServiceName; pid: number }
-  | { kind: 'gave-up'; service: ServiceName; reason: string };
+  | { kind: 'died'; service: string; status: string; lastLines: string[]; restartInMs: number | null }
+  | { kind: 'restarted'; service: string; pid: number }
+  | { kind: 'gave-up'; service: string; reason: string };
 
 export interface StackOptions {
   /** A scenario file, or one already read. */
@@ -40,12 +41,14 @@ export interface StackOptions {
   dataDir?: string;
   logLevel?: string;
   /** Where the child processes' output goes (processes mode); by default it is kept for error messages only. */
-  output?: (service: ServiceName, line: string) => void;
+  output?: (service: string, line: string) => void;
   progress?: Progress;
   /** Processes mode: a service that dies is restarted after these waits, one per restart; once they are used up, the stack stops. */
   restartBackoffMs?: number[];
-  /** Processes mode: what happened to a service (died, restarted, given up on). */
+  /** Processes mode: what happened to a service (died, restarted, given up on); a replica is named `core-2`. */
   onServiceEvent?: (event: ServiceEvent) => void;
+  /** Core on PostgreSQL, the gateway on Redis, and how many replicas of each run behind HAProxy (processes mode). */
+  shared?: Partial<SharedBackends>;
 }
 
 export interface StackCredentials {
@@ -62,37 +65,27 @@ export interface Stack {
   credentials: StackCredentials;
   dataDir: string;
   mode: 'in-process' | 'processes';
+  /** How many replicas of core and of the gateway run behind HAProxy (1: none, no proxy). */
+  replicas: number;
   /** What the scenario made (undefined without a scenario). */
   applied: AppliedScenario | undefined;
   /** The three services' clocks, moved together. */
   clock: StackClock;
-  /** Each service's process id (processes mode; this process's in process). */
-  pids(): Record<ServiceName, number>;
+  /** Each process's id by name (processes mode; this process's in process): `core`, or `core-1`, `core-2`... and `haproxy` with replicas. */
+  pids(): Record<string, number>;
   /** Settles when the stack stops by itself: a service died more often than it may be restarted (processes mode). */
-  stopped: Promise<{ service: ServiceName; reason: string }>;
+  stopped: Promise<{ service: string; reason: string }>;
   /** Empties every service and applies the scenario again. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Thrown when a service cannot start: its own words (a configuration problem, a port in use). */
-export class ServiceStartError extends Error {
-  constructor(
-    readonly service: ServiceName,
-    readonly problems: string[],
-  ) {
-    super(`${service} did not start:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ServiceStartError';
-  }
-}
+export { ServiceStartError };
 
-const root = repositoryRoot();
 /** Each service's entry point in dist/ (or, while dist/ is out of date, its TypeScript source through tsx). */
 const ENTRIES: Record<ServiceName, 'core' | 'mock-idp' | 'gateway' | 'console'> = { core: 'core', idp: 'mock-idp', gateway: 'gateway', console: 'console' };
 /** A dying service is restarted after 1, 2, 4, 8 then 16 seconds; a sixth death stops the stack. */
 const RESTART_BACKOFF_MS = [1000, 2000, 4000, 8000, 16_000];
-/** Lines of a dead service's output shown with the news of its death. */
-const LAST_LINES = 20;
 
 /**
  * Each service's environment: this process's (the configuration reference applies
@@ -149,32 +142,37 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://localhost:${ports[name]}`])) as StackUrls;
   const env = serviceEnv(urls, ports, dataDir, options.logLevel ?? 'warn');
 
-  const running = new Map<ServiceName, Supervised>();
+  const shared: SharedBackends = { replicas: 1, ...options.shared };
+  const { instances, frontends } = await planInstances(SERVICES, env, urls, shared);
+  const running = new Map<string, Supervised>();
+  let proxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
   let closing = false;
-  let stop!: (why: { service: ServiceName; reason: string }) => void;
-  const stopped = new Promise<{ service: ServiceName; reason: string }>((resolve) => (stop = resolve));
+  let stop!: (why: { service: string; reason: string }) => void;
+  const stopped = new Promise<{ service: string; reason: string }>((resolve) => (stop = resolve));
   const closeAll = async () => {
     closing = true;
+    await proxy?.close();
     await Promise.all([...running.values()].map((r) => r.service.close()));
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
+  const giveUp = (name: string, reason: string) => {
+    options.onServiceEvent?.({ kind: 'gave-up', service: name, reason });
+    void closeAll().then(() => stop({ service: name, reason }));
+  };
+  const spawnInstance = (instance: Instance) => spawnService(instance.name, ENTRIES[instance.service], instance.env, options.output, supervise(instance));
 
   /** A child that died on its own: said, then restarted after a wait, or the stack stops once the waits are used up. */
-  const supervise = (name: ServiceName) => (status: string, lastLines: string[]) => {
+  const supervise = (instance: Instance) => (status: string, lastLines: string[]) => {
+    const name = instance.name;
     if (closing) return;
     const entry = running.get(name)!;
     const backoff = options.restartBackoffMs ?? RESTART_BACKOFF_MS;
     const wait = backoff[entry.restarts];
     options.onServiceEvent?.({ kind: 'died', service: name, status, lastLines, restartInMs: wait ?? null });
-    if (wait === undefined) {
-      const reason = `${name} died ${entry.restarts + 1} times (last: ${status})`;
-      options.onServiceEvent?.({ kind: 'gave-up', service: name, reason });
-      void closeAll().then(() => stop({ service: name, reason }));
-      return;
-    }
+    if (wait === undefined) return giveUp(name, `${name} died ${entry.restarts + 1} times (last: ${status})`);
     setTimeout(() => {
       if (closing) return;
-      spawnService(name, env[name], options.output, supervise(name)).then(
+      spawnInstance(instance).then(
         (service) => {
           if (closing) return void service.close();
           running.set(name, { service, restarts: entry.restarts + 1 });
@@ -182,7 +180,7 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
         },
         (err: unknown) => {
           running.set(name, { ...entry, restarts: entry.restarts + 1 });
-          supervise(name)(
+          supervise(instance)(
             'did not start again',
             String((err as Error).message)
               .split('\n')
@@ -194,12 +192,18 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    const problems = replicaProblems(shared, mode);
+    if (problems.length) throw new ServiceStartError('the stack', problems);
     // One source for every key: made here, before any service, which then all read the same files.
     const credentials = stackCredentials(env.core, dataDir);
-    // Core first: the gateway asks it for connections as soon as a login comes.
-    for (const name of SERVICES) {
-      const service = mode === 'processes' ? await spawnService(name, env[name], options.output, supervise(name)) : await serveInProcess(name, env[name]);
-      running.set(name, { service, restarts: 0 });
+    // Core first: the gateway asks it for connections as soon as a login comes; the console last, through the proxy.
+    for (const instance of instances) {
+      if (instance.service === 'console' && frontends.length) {
+        proxy = await startHaproxy(dataDir, frontends, (status) => giveUp('haproxy', `HAProxy ${status}`));
+        await untilHealthy(frontends.map((f) => urls[f.name]));
+      }
+      const service = mode === 'processes' ? await spawnInstance(instance) : await serveInProcess(instance.service, instance.env);
+      running.set(instance.name, { service, restarts: 0 });
     }
     const endpoints = { urls, coreAdminKey: credentials.coreAdminKey };
     const stack: Stack = {
@@ -207,9 +211,13 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
       credentials,
       dataDir,
       mode,
+      replicas: shared.replicas,
       applied: undefined,
       clock: new StackClock(harnessClients(urls, credentials.harnessKey)),
-      pids: () => Object.fromEntries(SERVICES.map((name) => [name, running.get(name)?.service.pid ?? process.pid])) as Record<ServiceName, number>,
+      pids: () => ({
+        ...Object.fromEntries(instances.map((i) => [i.name, running.get(i.name)?.service.pid ?? process.pid])),
+        ...(proxy ? { haproxy: proxy.pid } : {}),
+      }),
       stopped,
       reset: async () => {
         await resetServices(urls, credentials.harnessKey);
@@ -223,6 +231,22 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** Waits until each URL answers /healthz through HAProxy: its health checks have found a live replica. */
+async function untilHealthy(urls: string[]): Promise<void> {
+  const deadline = Date.now() + 10 * HEALTH_CHECK_INTERVAL_MS;
+  for (const url of urls) {
+    while (
+      (await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    ) {
+      if (Date.now() > deadline) throw new ServiceStartError('haproxy', [`${url}/healthz does not answer through HAProxy`]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
 
@@ -244,73 +268,4 @@ async function serveInProcess(name: ServiceName, env: NodeJS.ProcessEnv): Promis
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ServiceStartError(name, [(err as Error).message]);
     throw err;
   }
-}
-
-/**
- * A service as its own process, ready once it prints its banner (or failed when
- * it exits first). Once ready, an exit nobody asked for is reported to
- * `onDeath` with the service's last lines.
- */
-async function spawnService(
-  name: ServiceName,
-  env: NodeJS.ProcessEnv,
-  output: ((service: ServiceName, line: string) => void) | undefined,
-  onDeath: (status: string, lastLines: string[]) => void,
-): Promise<RunningService> {
-  const child: ChildProcess = spawn(process.execPath, entryArgs(ENTRIES[name], root), {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let banner: string[] = [];
-  let stopping = false;
-  const ready = new Promise<void>((resolve, reject) => {
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (lines.length > 200) lines.shift();
-      output?.(name, line);
-      if (/ is up at /.test(line)) banner = [line];
-      else if (banner.length && line.trim()) banner.push(line);
-      if (/ is up at /.test(line)) resolve();
-    };
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const parts = buffered.split('\n');
-        buffered = parts.pop()!;
-        parts.forEach(onLine);
-      });
-    }
-    child.once('exit', (code, signal) => {
-      // Status 2 is a configuration problem or a port in use, in the service's own sentences.
-      if (code === 2)
-        reject(
-          new ServiceStartError(
-            name,
-            lines.filter((l) => l.trim()).map((l) => l.replace(/^rehearsal [\w-]+: /, '')),
-          ),
-        );
-      else reject(new Error(`${name} exited (${signal ?? `status ${code}`}) before it was ready:\n${lines.slice(-LAST_LINES).join('\n')}`));
-    });
-  });
-  await ready;
-  child.once('exit', (code, signal) => {
-    if (!stopping) onDeath(signal ? `killed by ${signal}` : `exited with status ${code}`, lines.slice(-LAST_LINES));
-  });
-  const url = /is up at (\S+)/.exec(banner[0] ?? '')?.[1] ?? '';
-  return {
-    url,
-    port: Number(new URL(url).port),
-    pid: child.pid,
-    banner,
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+/** One public port and the replicas behind it. */
+export interface Frontend {
+  name: string;
+  port: number;
+  backends: number[];
+}
+
+/** How often HAProxy asks each replica's /healthz; two failures in a row take it out of the rotation. */
+export const HEALTH_CHECK_INTERVAL_MS = 1000;
+
+export const haproxyBin = (): string | undefined => ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
+
+/**
+ * HAProxy's configuration for the stack: each frontend on loopback hands
+ * requests to its replicas in turn (no stickiness: any replica can finish a
+ * login another started), health-checked on /healthz. A request that could not
+ * reach a replica (refused) is retried on another at once; one a replica dies
+ * answering gets HAProxy's 502.
+ */
+export function haproxyConfig(frontends: Frontend[]): string {
+  const lines = [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout http-keep-alive 10s',
+    // A failed attempt goes to another replica at once, not to the same one again.
+    '  option redispatch 1',
+    '  retries 2',
+    // Only requests that never reached a replica are retried: one cut mid-answer may have been applied (an AuthnRequest consumed).
+    '  retry-on conn-failure',
+    // A connection to a replica is not kept for the next request: one to a replica that died would fail it unretried.
+    '  http-reuse never',
+  ];
+  for (const f of frontends) {
+    lines.push(
+      `frontend ${f.name}`,
+      `  bind 127.0.0.1:${f.port}`,
+      `  default_backend ${f.name}-replicas`,
+      `backend ${f.name}-replicas`,
+      '  balance roundrobin',
+      '  option httpchk GET /healthz',
+      '  http-check expect status 200',
+      `  default-server inter ${HEALTH_CHECK_INTERVAL_MS}ms fall 2 rise 1`,
+      ...f.backends.map((port, i) => `  server ${f.name}-${i + 1} 127.0.0.1:${port} check`),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/** Debian's HAProxy in the foreground with the stack's configuration, ready once every frontend accepts connections. */
+export async function startHaproxy(dir: string, frontends: Frontend[], onExit: (status: string) => void) {
+  const bin = haproxyBin();
+  if (!bin) throw new Error('Replicas run behind HAProxy, which is not installed here (apt-get install -y haproxy).');
+  const config = join(dir, 'haproxy.cfg');
+  writeFileSync(config, haproxyConfig(frontends));
+  const child = spawn(bin, ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000)));
+  let stopping = false;
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with status ${code}`)));
+  void exited.then((status) => {
+    if (!stopping) onExit(`${status}: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+  });
+  // HAProxy says nothing when it is ready: it is once its ports accept connections.
+  for (;;) {
+    const ready = await Promise.race([
+      Promise.all(frontends.map((f) => accepts(f.port))).then((all) => all.every(Boolean)),
+      exited.then(() => 'exited' as const),
+    ]);
+    if (ready === 'exited') throw new Error(`HAProxy did not start: ${output.trim()}`);
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    pid: child.pid!,
+    close: async () => {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { freePort } from '@rehearsal/runtime/testing';
+import type { ServiceName, StackUrls } from './stack.ts';
+
+/** Where replicas share their state: core's PostgreSQL, the gateway's Redis. */
+export interface SharedBackends {
+  databaseUrl?: string;
+  databaseSchema?: string;
+  redisUrl?: string;
+  /** Core and the gateway each run as this many processes behind HAProxy (1: no proxy). */
+  replicas: number;
+}
+
+/** One process of the stack: a service, or one replica of it (`core-2`). */
+export interface Instance {
+  name: string;
+  service: ServiceName;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The services that run as replicas behind HAProxy: the others keep state a replica would not share. */
+export const REPLICATED = ['core', 'gateway'] as const;
+
+/**
+ * The stack's processes, in the order they start. With replicas, each
+ * replicated service's replicas listen on free ports of their own while its
+ * public port is HAProxy's; each knows its siblings (harness calls reach them
+ * all) and is told where the shared state is.
+ */
+export async function planInstances(
+  services: readonly ServiceName[],
+  env: Record<ServiceName, NodeJS.ProcessEnv>,
+  urls: StackUrls,
+  shared: SharedBackends,
+): Promise<{ instances: Instance[]; frontends: { name: ServiceName; port: number; backends: number[] }[] }> {
+  const backends: NodeJS.ProcessEnv = {
+    ...(shared.databaseUrl ? { DATABASE_URL: shared.databaseUrl } : {}),
+    ...(shared.databaseSchema ? { DATABASE_SCHEMA: shared.databaseSchema } : {}),
+    ...(shared.redisUrl ? { REDIS_URL: shared.redisUrl } : {}),
+  };
+  const instances: Instance[] = [];
+  const frontends: { name: ServiceName; port: number; backends: number[] }[] = [];
+  for (const service of services) {
+    const own = { ...env[service], ...(service === 'core' || service === 'gateway' ? backends : {}) };
+    if (shared.replicas <= 1 || !(REPLICATED as readonly string[]).includes(service)) {
+      instances.push({ name: service, service, env: own });
+      continue;
+    }
+    const ports = await Promise.all(Array.from({ length: shared.replicas }, () => freePort()));
+    const portVariable = service === 'core' ? 'CORE_PORT' : 'GATEWAY_PORT';
+    ports.forEach((port, i) =>
+      instances.push({
+        name: `${service}-${i + 1}`,
+        service,
+        env: {
+          ...own,
+          [portVariable]: String(port),
+          REHEARSAL_SIBLINGS: ports
+            .filter((p) => p !== port)
+            .map((p) => `http://127.0.0.1:${p}`)
+            .join(','),
+        },
+      }),
+    );
+    frontends.push({ name: service, port: Number(new URL(urls[service]).port), backends: ports });
+  }
+  return { instances, frontends };
+}
+
+/** What `up` checks before it starts replicas: each needs the state it shares. */
+export function replicaProblems(shared: SharedBackends, mode: 'in-process' | 'processes'): string[] {
+  if (shared.replicas <= 1) return [];
+  return [
+    mode !== 'processes' && '--replicas runs each replica as its own process: add --processes',
+    !shared.databaseUrl && '--replicas needs --database-url (the cores share one PostgreSQL database)',
+    !shared.redisUrl && '--replicas needs --redis-url (the gateways share their sessions in Redis)',
+  ].filter((p): p is string => Boolean(p));
+}
