@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { haproxyConfig } from '../../cli/src/stack/haproxy.ts';
 import { ROOT } from './support/e2e-stack.ts';
 
 const run = promisify(execFile);
@@ -9,9 +12,13 @@ const run = promisify(execFile);
 /** docker-compose.yml as docker-compose itself reads it (Compose v1 from Debian; v2 is not packaged). */
 describe('docker-compose.yml', () => {
   let config: any;
+  let staging: any;
   before(async function () {
     try {
       config = parse((await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT })).stdout);
+      staging = parse(
+        (await run('docker-compose', ['-f', 'docker-compose.yml', '--env-file', 'deploy/staging.env', '--profile', 'staging', 'config'], { cwd: ROOT })).stdout,
+      );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       if (process.env.CI === 'true') throw new Error('docker-compose is not installed; CI must validate the compose file', { cause: err });
@@ -46,5 +53,54 @@ describe('docker-compose.yml', () => {
     });
     expect(config.services.gateway.depends_on).to.deep.equal({ core: { condition: 'service_healthy' } });
     expect(config.services.console.depends_on).to.deep.equal(config.services.scenario.depends_on);
+  });
+
+  it('runs one core and one gateway on SQLite and memory by default; the rest only in the staging profile', () => {
+    const byProfile = (profile: string | undefined) =>
+      Object.entries<{ profiles?: string[] }>(config.services)
+        .filter(([, service]) => service.profiles?.[0] === profile)
+        .map(([name]) => name)
+        .sort();
+    expect(byProfile(undefined)).to.deep.equal(['console', 'core', 'gateway', 'mock-idp', 'scenario']);
+    expect(byProfile('staging')).to.deep.equal(['core-2', 'gateway-2', 'haproxy', 'postgres', 'redis']);
+    expect(config.services.core.environment).to.include({ CORE_PORT: '9000' });
+    expect(config.services.core.environment.DATABASE_URL ?? '').to.equal('');
+    expect(config.services.gateway.environment.REDIS_URL ?? '').to.equal('');
+  });
+
+  it('has a staging profile: PostgreSQL, Redis, two cores, two gateways and HAProxy in front on 9000 and 8000', () => {
+    expect(Object.keys(staging.services).sort()).to.deep.equal(
+      ['console', 'core', 'core-2', 'gateway', 'gateway-2', 'haproxy', 'mock-idp', 'postgres', 'redis', 'scenario'].sort(),
+    );
+    const env = (name: string) => staging.services[name].environment as Record<string, string>;
+    expect(env('core')).to.include({
+      CORE_PORT: '9001',
+      REHEARSAL_SIBLINGS: 'http://127.0.0.1:9002',
+      DATABASE_URL: 'postgres://rehearsal@127.0.0.1:5432/rehearsal',
+    });
+    expect(env('core-2')).to.include({
+      CORE_PORT: '9002',
+      REHEARSAL_SIBLINGS: 'http://127.0.0.1:9001',
+      DATABASE_URL: 'postgres://rehearsal@127.0.0.1:5432/rehearsal',
+    });
+    expect(env('gateway')).to.include({ GATEWAY_PORT: '8001', REHEARSAL_SIBLINGS: 'http://127.0.0.1:8002', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(env('gateway-2')).to.include({ GATEWAY_PORT: '8002', REHEARSAL_SIBLINGS: 'http://127.0.0.1:8001', REDIS_URL: 'redis://127.0.0.1:6379' });
+    // The replicas keep the stack's public URLs: HAProxy's ports.
+    for (const name of ['core', 'core-2', 'gateway', 'gateway-2'])
+      expect(env(name)).to.include({ CORE_PUBLIC_URL: 'http://localhost:9000', GATEWAY_PUBLIC_URL: 'http://localhost:8000' });
+    for (const service of Object.values<{ network_mode: string }>(staging.services)) expect(service.network_mode).to.equal('host');
+    expect(staging.services['core-2'].depends_on).to.deep.equal({ postgres: { condition: 'service_healthy' } });
+    expect(staging.services['gateway-2'].depends_on).to.deep.equal({ redis: { condition: 'service_healthy' } });
+  });
+
+  it('gives HAProxy the configuration `up --replicas 2` writes for those ports', () => {
+    const committed = readFileSync(join(ROOT, 'deploy', 'haproxy-staging.cfg'), 'utf8');
+    expect(committed).to.equal(
+      haproxyConfig([
+        { name: 'core', port: 9000, backends: [9001, 9002] },
+        { name: 'gateway', port: 8000, backends: [8001, 8002] },
+      ]),
+    );
+    expect(staging.services.haproxy.volumes.join(' ')).to.match(/deploy\/haproxy-staging\.cfg:\/usr\/local\/etc\/haproxy\/haproxy\.cfg:ro/);
   });
 });

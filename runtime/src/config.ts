@@ -14,7 +14,8 @@ export class ConfigError extends Error {
 }
 
 export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
-  const result = schema.safeParse(env);
+  // An empty variable is an unset one (what `${DATABASE_URL:-}` gives in docker-compose.yml).
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (result.success) return result.data;
   throw new ConfigError(
     describeIssues(result.error.issues, '').map((d) => {
