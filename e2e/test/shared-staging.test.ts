@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { headlessLogin, ServiceClient, start, type Stack } from '@rehearsal/cli';
-import { serversMissing, startPostgres, startRedis, type PostgresServer, type TestServer } from '@rehearsal/runtime/testing';
+import { skipWithoutServers, startPostgres, startRedis, type PostgresServer, type TestServer } from '@rehearsal/runtime/testing';
 import { product, scenarioPath } from './support/e2e-stack.ts';
 
 const TARGET = '/api/provisioning/targets/core';
@@ -21,11 +21,7 @@ describe('shared staging: replicas behind HAProxy, one killed mid-load', functio
   let redis: TestServer | undefined;
   let schema = 0;
   before(async function () {
-    const missing = serversMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    skipWithoutServers(this);
     [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   });
   after(async () => {

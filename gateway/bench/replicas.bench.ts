@@ -12,21 +12,19 @@
  *   BENCH_SECONDS=2 npm run bench
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ControllableClock, redisState } from '@rehearsal/runtime';
 import { freePort, serversMissing, startRedis, waitUntilHealthy } from '@rehearsal/runtime/testing';
 import { entryArgs } from '../../scripts/dist.mjs';
+import { ADMIN_KEY, benchClient, rate, ssoLogin, ssoPilot } from './bench-support.ts';
 import { RedisSessionStore } from '../src/sessions/redis-session-store.ts';
 import { MemorySessionStore, type Session } from '../src/sessions/session-store.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SESSIONS = 100_000;
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 const missing = serversMissing();
 if (missing) {
@@ -53,50 +51,8 @@ const start = (entry: 'core' | 'mock-idp' | 'gateway', env: Record<string, strin
   return child;
 };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        agent,
-        headers: { ...options.headers, ...(options.body ? { 'content-length': Buffer.byteLength(options.body) } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-const json = async (url: string, method: string, body?: unknown) => {
-  const r = await request(url, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', accept: 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.text.slice(0, 300)}`);
-  return r.text ? JSON.parse(r.text) : undefined;
-};
-
-async function rate(concurrency: number, work: () => Promise<void>): Promise<number> {
-  const t0 = performance.now();
-  let count = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() - t0 < SECONDS * 1000) {
-        await work();
-        count++;
-      }
-    }),
-  );
-  return count / ((performance.now() - t0) / 1000);
-}
+const client = benchClient(32);
+const { request } = client;
 
 /** Bytes Redis holds for data (INFO memory's used_memory). */
 async function redisBytes(state: Awaited<ReturnType<typeof redisState>>): Promise<number> {
@@ -139,47 +95,14 @@ try {
   );
   await Promise.all(gateways.map((url) => waitUntilHealthy(url, 'a gateway')));
 
-  const org = await json(`${coreUrl}/api/orgs`, 'POST', { name: 'Bench', plan: 'enterprise', admins: ['root@bench.example'] });
-  const domain = await json(`${coreUrl}/api/orgs/${org.id}/domains`, 'POST', { name: 'bench.example' });
-  await json(`${coreUrl}/_rehearsal/dns`, 'POST', { domain: 'bench.example', txt: domain.verification.dns.value });
-  await json(`${coreUrl}/api/orgs/${org.id}/domains/${domain.id}/verify`, 'POST', { method: 'dns' });
-  const directory = await json(`${coreUrl}/api/orgs/${org.id}/directories`, 'POST', { name: 'Mock IdP' });
-  const saml = await json(`${coreUrl}/api/orgs/${org.id}/directories/${directory.id}/saml`, 'PUT', {
-    idpEntityId: `${idpUrl}/saml/metadata`,
-    ssoUrl: `${idpUrl}/saml/sso`,
-    certificate: readFileSync(join(dir, 'idp-signing.cert.pem'), 'utf8'),
-  });
-  await json(`${coreUrl}/api/orgs/${org.id}/domains/${domain.id}/directory`, 'PUT', { directoryId: directory.id });
-  const pilot = await json(`${coreUrl}/api/orgs/${org.id}/policies`, 'POST', { name: 'Pilot', directoryId: directory.id, sso: 'enforced' });
-  await json(`${coreUrl}/api/accounts`, 'POST', { email: 'alice@bench.example', password: 'alice-long-passphrase-1' });
-  await json(`${coreUrl}/api/orgs/${org.id}/policies/${pilot.id}/members`, 'POST', { emails: ['alice@bench.example'] });
-  await json(`${coreUrl}/api/orgs/${org.id}/products/jira-software`, 'PUT', { plan: 'standard' });
-  await json(`${coreUrl}/api/orgs/${org.id}/products/jira-software/access`, 'POST', { emails: ['alice@bench.example'] });
-  await json(`${idpUrl}/api/users`, 'POST', { email: 'alice@bench.example', givenName: 'Alice', surname: 'Bench' });
-  await json(`${idpUrl}/api/service-providers`, 'POST', { entityId: saml.spEntityId, acsUrls: [saml.acsUrl] });
+  const { saml } = await ssoPilot(client, coreUrl, idpUrl, dir);
 
   /** The next gateway for each request: one of them, or each in turn. */
   const picker = (count: number) => {
     let next = 0;
     return () => gateways[next++ % count]!;
   };
-  const login = async (pick: () => string): Promise<string> => {
-    const begin = await request(`${pick()}/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ email: 'alice@bench.example' }),
-    });
-    const issued = await json(`${idpUrl}/api/login`, 'POST', { sp: saml.spEntityId, user: 'alice@bench.example', authnRequest: begin.headers.location });
-    const acs = new URL(saml.acsUrl);
-    const browser = String((begin.headers['set-cookie'] ?? []).find((c) => c.startsWith('rehearsal_gw_authn='))!.split(';')[0]);
-    const done = await request(`${pick()}${acs.pathname}${acs.search}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser },
-      body: `SAMLResponse=${encodeURIComponent(issued.samlResponse)}&RelayState=%2F`,
-    });
-    if (done.status !== 303) throw new Error(`login failed: ${done.status} ${done.text.slice(0, 300)}`);
-    return String((done.headers['set-cookie'] ?? []).find((c) => c.startsWith('rehearsal_gw_session='))!.split(';')[0]);
-  };
+  const login = (pick: () => string) => ssoLogin(client, pick, idpUrl, saml);
   const cookie = await login(picker(2));
   const product = (pick: () => string) => async () => {
     const r = await request(`${pick()}/api/products/jira`, { headers: { cookie, accept: 'application/json' } });
@@ -187,10 +110,10 @@ try {
   };
   for (let i = 0; i < 100; i++) await product(picker(2))();
 
-  const loginsOne = await rate(4, async () => void (await login(picker(1))));
-  const loginsTwo = await rate(4, async () => void (await login(picker(2))));
-  const productsOne = await rate(8, product(picker(1)));
-  const productsTwo = await rate(8, product(picker(2)));
+  const loginsOne = await rate(SECONDS, 4, async () => void (await login(picker(1))));
+  const loginsTwo = await rate(SECONDS, 4, async () => void (await login(picker(2))));
+  const productsOne = await rate(SECONDS, 8, product(picker(1)));
+  const productsTwo = await rate(SECONDS, 8, product(picker(2)));
 
   // Memory per 100,000 sessions: in a gateway's memory (V8 heap), and in Redis (its own accounting).
   const clock = new ControllableClock();
@@ -221,7 +144,7 @@ try {
   );
   console.log(`  100,000 live sessions in Redis:              ${mib(redisUsed)} (the session, and its account and email indexes)`);
 } finally {
-  agent.destroy();
+  client.close();
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))));
   await redis.stop();

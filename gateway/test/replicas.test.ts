@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { serversMissing, startRedis, type TestServer } from '@rehearsal/runtime/testing';
+import { skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
 import { postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
@@ -17,11 +17,7 @@ describe('gateway: two replicas on one Redis, no sticky sessions', function () {
   before(async function () {
     saved = process.env.REDIS_URL;
     if (!saved) {
-      const missing = serversMissing();
-      if (missing) {
-        console.log(`    skipped: ${missing}`);
-        this.skip();
-      }
+      skipWithoutServers(this);
       redis = await startRedis();
       process.env.REDIS_URL = redis.url;
     }

@@ -44,6 +44,14 @@ export function serversMissing(): string | undefined {
   return why;
 }
 
+/** In a mocha `before` hook: skips the suite, saying why, when the real servers are missing here (an error in CI). */
+export function skipWithoutServers(suite: { skip(): void }): void {
+  const missing = serversMissing();
+  if (!missing) return;
+  console.log(`    skipped: ${missing}`);
+  suite.skip();
+}
+
 /** A child process, ready once a line of its output matches `ready`; rejected with its output when it exits first. */
 function startProcess(command: string, args: string[], ready: RegExp, name: string, user: { uid?: number; gid?: number } = {}): Promise<ChildProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...user });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ControllableClock } from '../src/clock.ts';
 import { memoryState, redisState, type SharedState } from '../src/shared-state/shared-state.ts';
-import { serversMissing, startRedis, type TestServer } from '../src/testing.ts';
+import { skipWithoutServers, startRedis, type TestServer } from '../src/testing.ts';
 
 /** What every replica relies on, in memory and in a real Redis alike: expiry on the injected clock, one-use keys used once. */
 function expiringStoreContract(open: (clock: ControllableClock) => Promise<SharedState>) {
@@ -64,11 +64,7 @@ describe('runtime: shared state (ExpiringStore)', () => {
     this.timeout(60_000);
     let server: TestServer | undefined;
     before(async function () {
-      const missing = serversMissing();
-      if (missing) {
-        console.log(`    skipped: ${missing}`);
-        this.skip();
-      }
+      skipWithoutServers(this);
       server = await startRedis();
     });
     after(() => server?.stop());

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { postgresBin, serversMissing, startPostgres, startRedis, type TestServer } from '../src/testing.ts';
+import { postgresBin, skipWithoutServers, startPostgres, startRedis, type TestServer } from '../src/testing.ts';
 import { isAlive } from '../src/service.ts';
 
 /** One Redis command over a raw socket (RESP inline form): its first reply line. */
@@ -19,11 +19,7 @@ const redis = (port: number, command: string) =>
 describe('runtime/testing: PostgreSQL and Redis from Debian, started for a test', function () {
   this.timeout(120_000);
   before(function () {
-    const missing = serversMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    skipWithoutServers(this);
   });
 
   it('starts redis-server on a free loopback port, answers, and stops by its process id', async () => {

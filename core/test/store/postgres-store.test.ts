@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { serversMissing, startPostgres, type PostgresServer } from '@rehearsal/runtime/testing';
+import { skipWithoutServers, startPostgres, type PostgresServer } from '@rehearsal/runtime/testing';
 import type { RunningService } from '@rehearsal/runtime';
 import { serveCore } from '../../src/serve.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
@@ -33,11 +33,7 @@ describe('store: PostgreSQL, against a real server', function () {
   let server: PostgresServer | undefined;
   let admin: pg.Client;
   before(async function () {
-    const missing = serversMissing();
-    if (missing) {
-      console.log(`    skipped: ${missing}`);
-      this.skip();
-    }
+    skipWithoutServers(this);
     server = await startPostgres();
     admin = new pg.Client({ connectionString: server.url });
     // The restart tests below end this session too; nothing uses it after them.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serversMissing, startPostgres, type PostgresServer } from '@rehearsal/runtime/testing';
+import { skipWithoutServers, startPostgres, type PostgresServer } from '@rehearsal/runtime/testing';
 import type { Account } from '../../src/accounts/account.ts';
 import { parseFilter } from '../../src/scim/filter.ts';
 import { PostgresStore } from '../../src/store/postgres-store.ts';
@@ -275,11 +275,7 @@ describe('store: the same contract on SQLite and PostgreSQL', () => {
     let server: PostgresServer | undefined;
     let schema: string;
     before(async function () {
-      const missing = serversMissing();
-      if (missing) {
-        console.log(`    skipped: ${missing}`);
-        this.skip();
-      }
+      skipWithoutServers(this);
       server = await startPostgres();
     });
     after(() => server?.stop());
