@@ -211,6 +211,24 @@ describe('the rehearsal command', function () {
     expect(none.stderr).to.contain('No running stack');
   });
 
+  it('up --replicas says what it needs before starting anything: processes, both URLs, a sensible count', async () => {
+    const db = ['--database-url', 'postgres://rehearsal@127.0.0.1:1/rehearsal'];
+    const redis = ['--redis-url', 'redis://127.0.0.1:1'];
+    const cases: [string[], RegExp][] = [
+      [['up', '--replicas', '2', ...db, ...redis], /--replicas runs each replica as its own process: add --processes/],
+      [['up', '--processes', '--replicas', '2', ...redis], /--replicas needs --database-url/],
+      [['up', '--processes', '--replicas', '2', ...db], /--replicas needs --redis-url/],
+      [['up', '--processes', '--replicas', '0', ...db, ...redis], /--replicas must be a whole number from 1 to 8/],
+      [['up', '--processes', '--replicas', 'two', ...db, ...redis], /--replicas must be a whole number from 1 to 8/],
+    ];
+    for (const [args, message] of cases) {
+      const refused = await rehearsal(args, join(dataDir, 'replicas'));
+      expect(refused.code, args.join(' ')).to.equal(2);
+      expect(refused.stderr).to.match(message);
+      expect(existsSync(join(dataDir, 'replicas', 'stack.json'))).to.equal(false);
+    }
+  });
+
   it('reset empties every service and applies the scenario again; clocks go back to real time', async () => {
     const reset = await rehearsal(['reset', '--json'], dataDir);
     expect(reset.code).to.equal(0);
