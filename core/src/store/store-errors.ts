@@ -15,6 +15,22 @@ export class StoreUnavailableError extends RehearsalError {
   }
 }
 
+/**
+ * A value the store cannot hold: PostgreSQL keeps no NUL character in text (SQLite
+ * does). Inputs are checked before they reach the store; an id taken from a path is
+ * not, and a request carrying one is a bad request, never a failure of the service.
+ */
+export class StoreValueError extends RehearsalError {
+  constructor(cause: unknown) {
+    super('invalid-request', 'A value in the request holds a character that cannot be stored or looked up (NUL).', { status: 400 });
+    this.name = 'StoreValueError';
+    this.cause = cause;
+  }
+}
+
+/** PostgreSQL's answer to a NUL in text, or to a character its encoding has no room for. */
+export const isUnstorableValue = (err: unknown) => ['22021', '22P05'].includes((err as { code?: string })?.code ?? '');
+
 /** The table whose uniqueness rule a write broke, or undefined when the error is anything else. */
 export function uniqueViolationTable(err: unknown): string | undefined {
   const e = err as { code?: string; table?: string; message?: string };

@@ -153,6 +153,16 @@ describe('store: PostgreSQL, against a real server', function () {
       expect(banner).not.to.contain('s3cret');
     });
 
+    it('answers 400, never 5xx, for a NUL in an id taken from the path (PostgreSQL keeps no NUL in text)', async () => {
+      core = await serveCore(env(testSchema()));
+      for (const path of ['/api/orgs/a%00b', '/api/accounts/%00', '/api/orgs/%00/policies']) {
+        const answer = await call(path);
+        expect(answer.status, path).to.equal(400);
+        expect(answer.body.error.code).to.equal('invalid-request');
+      }
+      expect((await call('/api/orgs')).status).to.equal(200);
+    });
+
     it('answers 503 store-unavailable while PostgreSQL restarts, then serves again without a restart of its own', async () => {
       core = await serveCore(env(testSchema()));
       expect((await call('/api/orgs', { method: 'POST', body: JSON.stringify({ name: 'Acme', plan: 'free', admins: ['root@acme.com'] }) })).status).to.equal(

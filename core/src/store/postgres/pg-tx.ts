@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { POSTGRES } from '../sql/dialect.ts';
 import type { Params, Row } from '../sql/rows.ts';
 import { SqlTx } from '../sql/sql-tx.ts';
+import { isUnstorableValue, StoreValueError } from '../store-errors.ts';
 import { toPositional } from './placeholders.ts';
 
 const names = new Map<string, string>();
@@ -23,7 +24,11 @@ export class PgTx extends SqlTx {
 
   private async query(sql: string, params?: Params) {
     const { text, values } = toPositional(sql, params);
-    return this.client.query<Row>({ name: nameOf(text), text, values });
+    try {
+      return await this.client.query<Row>({ name: nameOf(text), text, values });
+    } catch (err) {
+      throw isUnstorableValue(err) ? new StoreValueError(err) : err;
+    }
   }
   protected async all(sql: string, params?: Params): Promise<Row[]> {
     return (await this.query(sql, params)).rows;
