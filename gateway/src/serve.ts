@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateCredential } from '@rehearsal/runtime/credentials';
 import {
   closeServer,
+  ControllableClock,
   createLogger,
   ensureDataDir,
   listen,
@@ -41,8 +42,10 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   const identityKey = secretFrom(undefined, join(config.REHEARSAL_DATA_DIR, 'gateway-identity-key.pem'), () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim(),
   );
+  // The harness moves this clock; the state's expiries are read on it too, never on the system clock.
+  const clock = new ControllableClock(systemClock);
   // With REDIS_URL, replicas share their state and converge on the first one's secrets and keys.
-  const state = await sharedState(config.REDIS_URL, systemClock, 'gateway');
+  const state = await sharedState(config.REDIS_URL, clock, 'gateway');
   const spShared = JSON.parse(
     await shareSecret(state, 'sp-credential', JSON.stringify({ privateKeyPem: sp.credential.privateKeyPem, certificatePem: sp.credential.certificatePem })),
   ) as { privateKeyPem: string; certificatePem: string };
@@ -57,7 +60,7 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
     spCertificatePem: spShared.certificatePem,
     identityKeyPem: await shareSecret(state, 'identity-key', identityKey.value),
     state,
-    clock: systemClock,
+    clock,
     logger,
     harness: config.REHEARSAL_HARNESS,
     siblings: config.REHEARSAL_SIBLINGS,

@@ -130,11 +130,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   const args = ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off'];
   const run = () => startProcess(postgres, args, /database system is ready to accept connections/, 'postgres', { ...user });
   let child: ChildProcess | undefined = await run();
+  // The last server's process id, also once it is stopped (a test checks that it is gone).
+  let pid = child.pid!;
   return {
     url: `postgres://rehearsal@127.0.0.1:${port}/postgres`,
     port,
     get pid() {
-      return child?.pid ?? 0;
+      return pid;
     },
     // SIGINT: PostgreSQL's fast shutdown, which ends the sessions of every client.
     down: async () => {
@@ -143,6 +145,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     up: async () => {
       child ??= await run();
+      pid = child.pid!;
     },
     stop: async () => {
       if (child) await stopProcess(child, 'SIGINT');
