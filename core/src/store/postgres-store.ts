@@ -39,6 +39,8 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * alongside them on a repeatable-read snapshot.
  */
 export class PostgresStore implements Store {
+  private closing: Promise<void> | undefined;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
@@ -87,9 +89,13 @@ export class PostgresStore implements Store {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.options.dropSchemaOnClose) await this.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.schema)} CASCADE`);
-    await this.pool.end();
+  /** Ends the pool once; closing again (a test's core closed twice) is answered by the first close. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.options.dropSchemaOnClose) await this.pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.schema)} CASCADE`);
+      await this.pool.end();
+    })();
+    return this.closing;
   }
 
   private async connect(): Promise<PoolClient> {

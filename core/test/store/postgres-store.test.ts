@@ -120,6 +120,8 @@ describe('store: PostgreSQL, against a real server', function () {
     }
     expect((await store.read((tx) => tx.getOrg('o1')))?.name).to.equal('Acme');
     await store.close();
+    // As SQLite's, closing twice is harmless (a test stack closes a core it already stopped).
+    await store.close();
   });
 
   describe('a core on PostgreSQL (DATABASE_URL)', () => {
