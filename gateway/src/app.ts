@@ -78,6 +78,8 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const clock = options.clock instanceof ControllableClock ? options.clock : new ControllableClock(options.clock);
   const logger = options.logger ?? silentLogger;
   const core = new CoreClient(options.coreUrl, options.coreKey);
+  // Expiries in the state are read on its clock: it must be the one the harness moves.
+  if (options.state && options.state.clock !== clock) throw new Error("the gateway's shared state must read the gateway's own clock: pass it as `clock`");
   const state = options.state ?? memoryState(clock, 'gateway');
   const store = options.sessionStore ?? (state.redis ? new RedisSessionStore(state.redis, `${state.prefix}sessions:`, clock) : new MemorySessionStore(clock));
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { ControllableClock, memoryState } from '@rehearsal/runtime';
+import { createGatewayApp } from '../src/app.ts';
 import { skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
 import { postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
@@ -109,5 +111,14 @@ describe('gateway: two replicas on one Redis, no sticky sessions', function () {
     );
     expect(revoked.body).to.deep.equal({ revoked: 1 });
     for (let i = 0; i < 2; i++) expect((await me(cookie)).status).to.equal(401);
+  });
+});
+
+describe('gateway: its shared state reads its own clock', () => {
+  it('refuses a state made on another clock (expiries would not follow the harness)', () => {
+    const clock = new ControllableClock();
+    const options = { publicUrl: 'http://localhost:8000', coreUrl: 'http://127.0.0.1:1', coreKey: 'k'.repeat(20), adminKey: 'a'.repeat(20) };
+    expect(() => createGatewayApp({ ...options, clock, state: memoryState(new ControllableClock(), 'gateway') })).to.throw(/own clock/);
+    expect(() => createGatewayApp({ ...options, clock, state: memoryState(clock, 'gateway') })).not.to.throw();
   });
 });

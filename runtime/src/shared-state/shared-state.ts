@@ -15,6 +15,8 @@ export interface SharedState {
   readonly redis: Redis | undefined;
   /** The key prefix of this service's state (`<namespace>:`). */
   readonly prefix: string;
+  /** The clock expiries are read on: the service's own (the harness moves it). */
+  readonly clock: Clock;
   /** An expiring store named `name`; in memory, at most `maxEntries` entries. */
   store<V>(name: string, maxEntries: number): ExpiringStore<V>;
   /** Forgets everything this service keeps here (the harness reset). */
@@ -28,6 +30,7 @@ export function memoryState(clock: Clock, namespace: string): SharedState {
     where: 'memory',
     redis: undefined,
     prefix: `${namespace}:`,
+    clock,
     store<V>(_name: string, maxEntries: number) {
       const store = new MemoryExpiringStore<V>(clock, maxEntries);
       stores.push(store);
@@ -54,6 +57,7 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
     where: where.toString(),
     redis,
     prefix,
+    clock,
     store<V>(name: string) {
       return new RedisExpiringStore<V>(redis, clock, `${prefix}${name}:`);
     },
