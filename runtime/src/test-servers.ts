@@ -33,11 +33,11 @@ export function postgresBin(program: 'initdb' | 'postgres'): string | undefined 
 }
 
 export const redisServerBin = (): string | undefined => ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+export const haproxyBin = (): string | undefined => ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
 
 /** Why a real-server test cannot run here (PostgreSQL, Redis, HAProxy), or undefined; in CI (CI=true), where npm test installs them, their absence is an error. */
 export function serversMissing(): string | undefined {
-  const haproxy = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].some((p) => existsSync(p));
-  const missing = [!postgresBin('postgres') && 'postgresql', !redisServerBin() && 'redis-server', !haproxy && 'haproxy'].filter(Boolean);
+  const missing = [!postgresBin('postgres') && 'postgresql', !redisServerBin() && 'redis-server', !haproxyBin() && 'haproxy'].filter(Boolean);
   if (!missing.length) return undefined;
   const why = `no ${missing.join(' or ')} here (apt-get install -y ${missing.join(' ')})`;
   if (process.env.CI === 'true') throw new Error(`${why}; CI must run these tests`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { haproxyBin, waitUntilHealthy } from '@rehearsal/runtime/testing';
 import { join } from 'node:path';
 
 /** One public port and the replicas behind it. */
@@ -12,8 +12,6 @@ export interface Frontend {
 
 /** How often HAProxy asks each replica's /healthz; two failures in a row take it out of the rotation. */
 export const HEALTH_CHECK_INTERVAL_MS = 1000;
-
-export const haproxyBin = (): string | undefined => ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
 
 /**
  * HAProxy's configuration for the stack: each frontend on loopback hands
@@ -56,16 +54,7 @@ export function haproxyConfig(frontends: Frontend[]): string {
   return lines.join('\n') + '\n';
 }
 
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
-/** Debian's HAProxy in the foreground with the stack's configuration, ready once every frontend accepts connections. */
+/** Debian's HAProxy in the foreground with the stack's configuration, ready once each frontend's /healthz answers through it (a live replica found). */
 export async function startHaproxy(dir: string, frontends: Frontend[], onExit: (status: string) => void) {
   const bin = haproxyBin();
   if (!bin) throw new Error('Replicas run behind HAProxy, which is not installed here (apt-get install -y haproxy).');
@@ -79,15 +68,19 @@ export async function startHaproxy(dir: string, frontends: Frontend[], onExit: (
   void exited.then((status) => {
     if (!stopping) onExit(`${status}: ${output.trim().split('\n').slice(-5).join(' | ')}`);
   });
-  // HAProxy says nothing when it is ready: it is once its ports accept connections.
-  for (;;) {
-    const ready = await Promise.race([
-      Promise.all(frontends.map((f) => accepts(f.port))).then((all) => all.every(Boolean)),
-      exited.then(() => 'exited' as const),
-    ]);
-    if (ready === 'exited') throw new Error(`HAProxy did not start: ${output.trim()}`);
-    if (ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // HAProxy says nothing when it is ready: it is once its health checks have found a replica behind each frontend.
+  const healthy = Promise.all(
+    frontends.map((f) => waitUntilHealthy(`http://127.0.0.1:${f.port}`, `${f.name} through HAProxy`, 10 * HEALTH_CHECK_INTERVAL_MS)),
+  ).then(
+    () => 'healthy' as const,
+    (err: Error) => err,
+  );
+  const started = await Promise.race([healthy, exited.then(() => 'exited' as const)]);
+  if (started === 'exited') throw new Error(`HAProxy did not start: ${output.trim()}`);
+  if (started instanceof Error) {
+    stopping = true;
+    child.kill('SIGTERM');
+    throw started;
   }
   return {
     pid: child.pid!,

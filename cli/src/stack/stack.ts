@@ -12,7 +12,7 @@ import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { LAST_LINES, ServiceStartError, spawnService } from './child-service.ts';
 import { planInstances, replicaProblems, type Instance, type SharedBackends } from './replicas.ts';
-import { HEALTH_CHECK_INTERVAL_MS, startHaproxy } from './haproxy.ts';
+import { startHaproxy } from './haproxy.ts';
 import { ServiceClient, StackClock } from '@rehearsal/runtime/client';
 
 /** The services in the order they start: the console last, as it reads the other three. */
@@ -200,7 +200,6 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
     for (const instance of instances) {
       if (instance.service === 'console' && frontends.length) {
         proxy = await startHaproxy(dataDir, frontends, (status) => giveUp('haproxy', `HAProxy ${status}`));
-        await untilHealthy(frontends.map((f) => urls[f.name]));
       }
       const service = mode === 'processes' ? await spawnInstance(instance) : await serveInProcess(instance.service, instance.env);
       running.set(instance.name, { service, restarts: 0 });
@@ -231,22 +230,6 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   } catch (err) {
     await closeAll();
     throw err;
-  }
-}
-
-/** Waits until each URL answers /healthz through HAProxy: its health checks have found a live replica. */
-async function untilHealthy(urls: string[]): Promise<void> {
-  const deadline = Date.now() + 10 * HEALTH_CHECK_INTERVAL_MS;
-  for (const url of urls) {
-    while (
-      (await fetch(`${url}/healthz`).then(
-        (r) => r.status,
-        () => 0,
-      )) !== 200
-    ) {
-      if (Date.now() > deadline) throw new ServiceStartError('haproxy', [`${url}/healthz does not answer through HAProxy`]);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 }
 

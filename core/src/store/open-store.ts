@@ -1,4 +1,4 @@
-import type { Logger } from '@rehearsal/runtime';
+import { withoutPassword, type Logger } from '@rehearsal/runtime';
 import { PostgresStore } from './postgres-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { Store } from './store.ts';
@@ -18,12 +18,5 @@ export async function openStore(choice: StoreChoice): Promise<{ store: Store; de
     ...(choice.schema ? { schema: choice.schema } : {}),
     onIdleError: (err) => choice.logger?.warn('PostgreSQL connection lost while idle', { err: err.message }),
   });
-  return { store, description: `${redact(choice.databaseUrl)} (schema ${choice.schema ?? 'public'})` };
-}
-
-/** The URL without its password, for logs and banners. */
-export function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
+  return { store, description: `${withoutPassword(choice.databaseUrl)} (schema ${choice.schema ?? 'public'})` };
 }

@@ -40,12 +40,16 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  */
 export class PostgresStore implements Store {
   private closing: Promise<void> | undefined;
+  /** The second key of this schema's write lock. */
+  private readonly writeLock: number;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
     private readonly options: PostgresStoreOptions,
-  ) {}
+  ) {
+    this.writeLock = lockKey(schema);
+  }
 
   /** Connects and runs the migrations the schema lacks, under a lock so that cores starting together do not race. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -112,7 +116,7 @@ export class PostgresStore implements Store {
     let broken = false;
     try {
       await client.query(begin);
-      if (writes) await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, lockKey(this.schema)]);
+      if (writes) await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, this.writeLock]);
       const value = await work(client);
       await client.query('COMMIT');
       return value;

@@ -174,6 +174,24 @@ function storeContract(open: () => Promise<Store>, reopen: () => Promise<Store>)
         () => 'committed',
         (err: unknown) => (uniqueViolationTable(err) ? `unique ${uniqueViolationTable(err)}` : isCheckViolation(err) ? 'check' : String(err)),
       );
+    /** A policy of o1's local directory, the default unless `extra` says otherwise. */
+    const policy = (id: string, extra: object = {}) => ({
+      id,
+      orgId: 'o1',
+      directoryId: 'd1',
+      name: id,
+      sso: 'disabled' as const,
+      twoStep: 'optional' as const,
+      passwordMinStrength: null,
+      passwordExpiryDays: null,
+      idleMinutes: 60,
+      sessionExpiryMinutes: null,
+      billable: true,
+      isDefault: true,
+      createdAt: at,
+      updatedAt: at,
+      ...extra,
+    });
 
     it('one account per email, case-insensitively', async () => {
       await store.transaction((tx) => tx.insertAccount(account('a1', 'alice@acme.com')));
@@ -204,23 +222,6 @@ function storeContract(open: () => Promise<Store>, reopen: () => Promise<Store>)
           tx.insertDirectory({ id: 'd2', orgId: 'o1', kind: 'local', name: 'Other', scimFidelity: 'rfc', scimRateLimit: null, createdAt: at }),
         ),
       ).to.equal('unique directories');
-      const policy = (id: string, extra: object = {}) => ({
-        id,
-        orgId: 'o1',
-        directoryId: 'd1',
-        name: id,
-        sso: 'disabled' as const,
-        twoStep: 'optional' as const,
-        passwordMinStrength: null,
-        passwordExpiryDays: null,
-        idleMinutes: 60,
-        sessionExpiryMinutes: null,
-        billable: true,
-        isDefault: true,
-        createdAt: at,
-        updatedAt: at,
-        ...extra,
-      });
       await store.transaction((tx) => tx.insertPolicy(policy('p1')));
       expect(await fails((tx) => tx.insertPolicy(policy('p2')))).to.equal('unique policies');
       expect(await fails((tx) => tx.insertPolicy(policy('p3', { isDefault: false, billable: false, sso: 'enforced' })))).to.equal('check');
@@ -234,22 +235,7 @@ function storeContract(open: () => Promise<Store>, reopen: () => Promise<Store>)
           ['p1', true],
           ['p2', false],
         ] as const) {
-          await tx.insertPolicy({
-            id,
-            orgId: 'o1',
-            directoryId: 'd1',
-            name: id,
-            sso: 'disabled',
-            twoStep: 'optional',
-            passwordMinStrength: null,
-            passwordExpiryDays: null,
-            idleMinutes: 60,
-            sessionExpiryMinutes: null,
-            billable: true,
-            isDefault,
-            createdAt: at,
-            updatedAt: at,
-          });
+          await tx.insertPolicy(policy(id, { isDefault }));
         }
         await tx.setMembership(['a1'], 'p1', at);
         await tx.setMembership(['a1'], 'p2', at);

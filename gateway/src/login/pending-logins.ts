@@ -24,11 +24,11 @@ const MAX_PENDING = 100_000;
 export class PendingLogins {
   private readonly pending: ExpiringStore<PendingLogin>;
 
-  constructor(
-    private readonly clock: Clock,
-    state: SharedState,
-  ) {
+  private readonly clock: Clock;
+
+  constructor(state: SharedState) {
     this.pending = state.store('pending-logins', MAX_PENDING);
+    this.clock = state.clock;
   }
 
   async start(fields: Omit<PendingLogin, 'id' | 'expiresAt'>): Promise<PendingLogin> {

@@ -35,8 +35,8 @@ const LIMIT = 5;
 const WINDOW_MS = 15 * 60_000;
 
 /** The throttle as configured: in Redis when the state is there (one count for every replica), else in memory. */
-export const throttleFor = (state: SharedState, clock: Clock): Throttle =>
-  state.redis ? new RedisThrottle(state.redis, `${state.prefix}throttle:`, clock) : new MemoryThrottle(clock);
+export const throttleFor = (state: SharedState): Throttle =>
+  state.redis ? new RedisThrottle(state.redis, `${state.prefix}throttle:`, state.clock) : new MemoryThrottle(state.clock);
 
 /** The throttle of one gateway process. */
 export class MemoryThrottle implements Throttle {

@@ -6,7 +6,6 @@ import { MultiSamlStrategy, type Profile, type SamlConfig } from '@node-saml/pas
 import type { Clock, ExpiringStore, SharedState } from '@rehearsal/runtime';
 import { certify } from '@rehearsal/runtime/credentials';
 import type { Connection } from '@rehearsal/core/client';
-import { ExpiringKeys, REQUEST_TTL_MS } from './request-store.ts';
 import { bindBrowser } from './browser-binding.ts';
 import { spMetadata } from './sp-metadata.ts';
 import { checkLogoutResponse, type LogoutDelivery, type LogoutEnvelope } from './logout-messages.ts';
@@ -33,8 +32,8 @@ export class SamlServiceProvider {
    * went through (as core described it then) and the browser it was sent from.
    */
   private readonly requests: ExpiringStore<OutstandingRequest>;
-  /** Assertion IDs seen, until their NotOnOrAfter. */
-  readonly seenAssertions: ExpiringKeys;
+  /** Assertion IDs seen, until their NotOnOrAfter (the replay cache: `add` is false for one seen already, on any replica). */
+  readonly seenAssertions: ExpiringStore<string>;
   /** What an AuthnRequest being built was sent for, until node-saml saves its ID (within the same request). */
   private readonly minted = new Map<string, SentRequest>();
   /**
@@ -43,7 +42,7 @@ export class SamlServiceProvider {
    * saw a request ID in the redirect could spoil the genuine answer with a bad
    * response; the ACS removes an ID once a response for it is accepted.
    */
-  private readonly libraryCache: Pick<ExpiringKeys, 'saveAsync' | 'getAsync' | 'removeAsync'>;
+  private readonly libraryCache: NonNullable<SamlConfig['cacheProvider']>;
   private readonly privateKeyPem: string;
   private certificate: Promise<string> | undefined;
   private readonly passport: passport.PassportStatic;
@@ -56,7 +55,7 @@ export class SamlServiceProvider {
     private readonly secure = false,
   ) {
     this.requests = state.store('sp-requests', MAX_OUTSTANDING);
-    this.seenAssertions = new ExpiringKeys(state.store('sp-assertions', MAX_OUTSTANDING), clock);
+    this.seenAssertions = state.store('sp-assertions', MAX_OUTSTANDING);
     this.libraryCache = {
       // node-saml saves a request's ID before the browser is sent on: the connection and browser go with it, in one write.
       saveAsync: async (key, value) => {
@@ -258,6 +257,8 @@ interface SamlRequest extends Request {
   samlBrowser?: string;
 }
 
+/** How long an AuthnRequest may wait for its answer. */
+export const REQUEST_TTL_MS = 10 * 60_000;
 /** Bounds memory under a flood of login attempts (in memory; Redis bounds by TTL). */
 const MAX_OUTSTANDING = 100_000;
 

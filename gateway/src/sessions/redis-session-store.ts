@@ -41,8 +41,7 @@ export class RedisSessionStore implements SessionStore {
 
   async destroy(id: string): Promise<void> {
     const session = await this.get(id);
-    await this.remove(session ? [session] : []);
-    await this.redis.del(this.key(id));
+    if (session) await this.remove([session]);
   }
 
   async destroyAccount(key: string): Promise<number> {

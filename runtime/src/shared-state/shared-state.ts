@@ -51,10 +51,8 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
   redis.on('error', () => undefined);
   await redis.connect();
   const prefix = `${namespace}:`;
-  const where = new URL(url);
-  if (where.password) where.password = '***';
   return {
-    where: where.toString(),
+    where: withoutPassword(url),
     redis,
     prefix,
     clock,
@@ -66,6 +64,13 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** A server URL as logs and banners show it: the password masked. */
+export function withoutPassword(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
 }
 
 /** The state as configured: Redis when a URL is given, else memory. */
