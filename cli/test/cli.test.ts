@@ -221,8 +221,10 @@ describe('the rehearsal command', function () {
       [['up', '--processes', '--replicas', '0', ...db, ...redis], /--replicas must be a whole number from 1 to 8/],
       [['up', '--processes', '--replicas', 'two', ...db, ...redis], /--replicas must be a whole number from 1 to 8/],
     ];
+    // Whatever servers npm test's second run names in the environment: these cases name their own, or none.
+    const unset = { ...process.env, DATABASE_URL: '', REDIS_URL: '' };
     for (const [args, message] of cases) {
-      const refused = await rehearsal(args, join(dataDir, 'replicas'));
+      const refused = await rehearsal(args, join(dataDir, 'replicas'), unset);
       expect(refused.code, args.join(' ')).to.equal(2);
       expect(refused.stderr).to.match(message);
       expect(existsSync(join(dataDir, 'replicas', 'stack.json'))).to.equal(false);

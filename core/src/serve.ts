@@ -17,6 +17,10 @@ import {
   type ServeOptions,
 } from '@rehearsal/runtime';
 import { openStore } from './store/open-store.ts';
+import { PostgresStore } from './store/postgres-store.ts';
+
+/** Drops a PostgreSQL schema core kept its tables in (an ephemeral stack's). */
+export const dropDatabaseSchema = (url: string, schema: string) => PostgresStore.dropSchema(url, schema);
 
 /** Core as configured by environment variables (see config.ts): keys, store and all. */
 export async function serveCore(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {

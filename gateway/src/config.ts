@@ -18,6 +18,8 @@ const gatewayEnv = z.object({
   REHEARSAL_DATA_DIR: env.text('.rehearsal'),
   /** Redis for sessions, logins in progress, the replay cache and throttles (`redis://host:port`): several gateways can share it. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional(),
+  /** The prefix of this stack's keys in Redis (`<namespace>:gateway:`). */
+  REDIS_NAMESPACE: env.redisNamespace(),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),
   /** The other replicas of the gateway (their own URLs): harness calls (clock, reset) reach each of them too. */

@@ -45,7 +45,7 @@ export async function serveGateway(env: NodeJS.ProcessEnv, options: ServeOptions
   // The harness moves this clock; the state's expiries are read on it too, never on the system clock.
   const clock = new ControllableClock(systemClock);
   // With REDIS_URL, replicas share their state and converge on the first one's secrets and keys.
-  const state = await sharedState(config.REDIS_URL, clock, 'gateway');
+  const state = await sharedState(config.REDIS_URL, clock, `${config.REDIS_NAMESPACE}:gateway`);
   const spShared = JSON.parse(
     await shareSecret(state, 'sp-credential', JSON.stringify({ privateKeyPem: sp.credential.privateKeyPem, certificatePem: sp.credential.certificatePem })),
   ) as { privateKeyPem: string; certificatePem: string };

@@ -32,7 +32,8 @@ import { headlessLoginFastRoute, headlessLoginRoutes } from './saml/headless-log
 import { ServiceProviderRegistry } from './service-providers/registry.ts';
 import { registryRoutes } from './service-providers/registry-routes.ts';
 import type { ServiceProviderInput } from './service-providers/service-provider.ts';
-import { MemoryState, type StatePort } from './state/state-file.ts';
+import { MemoryState, type SharedStatePort, type StatePort } from './state/state-file.ts';
+import { followReplicas } from './state/replica-sync.ts';
 
 export { SESSION_COOKIE } from './context.ts';
 export const IDP_VERSION = '0.1.0';
@@ -79,8 +80,10 @@ export interface IdpAppOptions {
   harness?: boolean;
   /** The key the harness endpoints and `POST /api/reset` take (REHEARSAL_HARNESS_KEY); without one, nobody can call them. */
   harnessKey?: string;
-  /** Where users, groups, SPs, fault rules and provisioning targets are kept; in memory when absent. */
+  /** Where users, groups, SPs, fault rules and provisioning targets are kept; in memory when absent. Shared by replicas (Redis), it holds sessions and pending logins too. */
   state?: StatePort;
+  /** The other replicas of the IdP (their own URLs): harness calls (clock, reset) reach each of them too. */
+  siblings?: string[];
 }
 
 /** Waits on the clock: a frozen (test) clock moves forward by `ms` at once; a running one really waits. */
@@ -128,6 +131,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
         (faultKey ??= options.faultCredential
           ? Promise.resolve(options.faultCredential)
           : generateCredential('Rehearsal fault key (not the IdP)', clock.now())),
+      ...(isShared(state) ? { shared: state } : {}),
     }),
     parsers: { form: urlencoded({ extended: false, limit: '256kb' }), body: json({ limit: '1mb' }) },
   };
@@ -174,9 +178,25 @@ export function createIdpApp(options: IdpAppOptions): Express {
     reset();
     res.json({ reset: true });
   });
-  if (options.harness ?? true) app.use(harnessRouter({ clock, reset, keys: harnessKeys }));
+  if (options.harness ?? true) app.use(harnessRouter({ clock, reset, keys: harnessKeys, siblings: options.siblings ?? [] }));
   app.use(routeNotFound);
   // Browser-facing SAML endpoints answer with a page; the API answers with JSON.
   app.use(ctx.web.errors);
-  return withFastRoutes(app, [headlessLoginFastRoute(ctx, logger)], logger);
+  const served = withFastRoutes(app, [headlessLoginFastRoute(ctx, logger)], logger);
+  if (!isShared(state)) return served;
+  // Providers before the logins that name them, the directory before the fault rules that name its users.
+  return followReplicas(
+    served,
+    state,
+    (changes) => {
+      providers.refresh(changes);
+      directory.refresh(changes);
+      faults.refresh(changes);
+      ctx.provisioning.refresh(changes);
+      ctx.sso.refresh(changes);
+    },
+    logger,
+  );
 }
+
+const isShared = (state: StatePort): state is SharedStatePort => 'catchUp' in state;

@@ -19,6 +19,12 @@ const idpEnv = z.object({
   IDP_NEXT_CERT: env.optionalText(),
   /** Where users, groups, SPs, fault rules and provisioning targets are kept across restarts, or `:memory:`. */
   IDP_STATE: env.optionalText(),
+  /** Redis for all of that and the IDP's sessions and pending logins (`redis://host:port`): several IdPs can share it. IDP_STATE is then unused. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' }).optional(),
+  /** The prefix of this stack's keys in Redis (`<namespace>:idp:`). */
+  REDIS_NAMESPACE: env.redisNamespace(),
+  /** The other replicas of the IdP (their own URLs): harness calls (clock, reset) reach each of them too. */
+  REHEARSAL_SIBLINGS: env.urls(),
   REHEARSAL_HARNESS: env.flag(true),
   REHEARSAL_HARNESS_KEY: env.key(),
   LOG_LEVEL: env.logLevel(),

@@ -23,6 +23,7 @@ export const IDP_REASONS = reasons({
   'not-a-logout-response': { status: 400, sentence: 'The SAMLResponse at the SLO endpoint is not a samlp:LogoutResponse.' },
   'invalid-logout-response': { status: 400, sentence: 'The LogoutResponse has no ID, no Issuer, or is not SAML 2.0.' },
   'logout-not-found': { status: 404, sentence: 'No logout is waiting for this LogoutResponse (it answered already, expired, or was never asked).' },
+  'state-unavailable': { status: 503, sentence: "The IdP's shared state (Redis) does not answer: try again once it is back." },
   'csrf-token-invalid': { status: 403, sentence: 'The form expired or came from another site.' },
   'session-not-found': { status: 404, sentence: 'No live IdP session matches: nobody to log out.' },
   'slo-url-missing': { status: 400, sentence: 'The service provider registered no SLO URL, so its LogoutRequest cannot be answered.' },

@@ -9,16 +9,18 @@ import {
   ensureDataDir,
   listen,
   portOf,
+  shareSecret,
   stackKey,
   systemClock,
   type RunningService,
   type ServeOptions,
 } from '@rehearsal/runtime';
-import { MemoryState, StateFile, type StatePort } from './state/state-file.ts';
+import type { StatePort } from './state/state-file.ts';
+import { openIdpState } from './state/open-state.ts';
 import { createIdpApp } from './app.ts';
 import { readIdpConfig } from './config.ts';
 import { readIdpFile } from './idp-config-file.ts';
-import { loadOrCreateCredential, parseCertificate } from '@rehearsal/runtime/credentials';
+import { credentialFrom, loadOrCreateCredential, parseCertificate } from '@rehearsal/runtime/credentials';
 
 /** The mock IdP as configured by environment variables (see config.ts), its signing key created on first start. */
 export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<RunningService> {
@@ -39,27 +41,42 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
   } catch (err) {
     throw new ConfigError([(err as Error).message]);
   }
-  const statePath = config.IDP_STATE ?? join(dataDir, 'idp-state.jsonl');
-  const state = statePath === ':memory:' ? new MemoryState() : new StateFile(statePath);
-  const resumed = resumeOrStartOver(state, content);
-  let app;
+  const opened = await openIdpState(config, logger);
+  const { state } = opened;
+  let started;
   try {
-    app = createIdpApp({
-      state,
-      harnessKey: harnessKey.value,
-      publicUrl,
-      entityId: config.IDP_ENTITY_ID,
-      credential,
-      stagedCertificate: config.IDP_NEXT_CERT ? parseCertificate(readFileSync(config.IDP_NEXT_CERT, 'utf8')) : undefined,
-      directory: content.directory,
-      serviceProviders: content.serviceProviders,
-      faultRules: content.faultRules,
-      provisioning: content.provisioning,
-      clock: systemClock,
-      logger,
-      harness: config.REHEARSAL_HARNESS,
+    // Replicas sign with the first one's key: an SP trusts one certificate.
+    const signing = opened.shared
+      ? (JSON.parse(
+          await shareSecret(
+            opened.shared,
+            'signing-credential',
+            JSON.stringify({ privateKeyPem: credential.privateKeyPem, certificatePem: credential.certificatePem }),
+          ),
+        ) as { privateKeyPem: string; certificatePem: string })
+      : credential;
+    started = await opened.starting(() => {
+      const resumed = resumeOrStartOver(state, content);
+      const app = createIdpApp({
+        state,
+        harnessKey: harnessKey.value,
+        publicUrl,
+        entityId: config.IDP_ENTITY_ID,
+        credential: signing === credential ? credential : credentialFrom(signing.privateKeyPem, signing.certificatePem),
+        stagedCertificate: config.IDP_NEXT_CERT ? parseCertificate(readFileSync(config.IDP_NEXT_CERT, 'utf8')) : undefined,
+        directory: content.directory,
+        serviceProviders: content.serviceProviders,
+        faultRules: content.faultRules,
+        provisioning: content.provisioning,
+        clock: systemClock,
+        logger,
+        harness: config.REHEARSAL_HARNESS,
+        siblings: config.REHEARSAL_SIBLINGS,
+      });
+      return Promise.resolve({ app, resumed });
     });
   } catch (err) {
+    await opened.close();
     if (err instanceof RehearsalError) {
       const where = err.details?.[0]?.path ? ` at ${err.details[0].path}` : '';
       throw new ConfigError([`${config.IDP_CONFIG ?? 'configuration'}${where}: ${err.message}`]);
@@ -68,9 +85,9 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
   }
   let server;
   try {
-    server = await listen(app, config.IDP_PORT, config.IDP_HOST);
+    server = await listen(started.app, config.IDP_PORT, config.IDP_HOST);
   } catch (err) {
-    if (state instanceof StateFile) state.close();
+    await opened.close();
     throw err;
   }
   logger.info('mock-idp listening', { url: publicUrl });
@@ -85,11 +102,11 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
       `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
       `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
       `  SCIM provisioning: ${publicUrl}/api/provisioning/targets`,
-      `  State: ${statePath === ':memory:' ? 'in memory (forgotten on exit)' : `${statePath} (${resumed ? 'carried on from the last run' : 'new'})`}`,
+      `  State: ${opened.description}${!opened.lasting ? '' : ` (${started.resumed ? 'carried on from the last run' : 'new'})`}`,
     ],
     close: async () => {
       await closeServer(server);
-      if (state instanceof StateFile) state.close();
+      await opened.close();
     },
   };
 }

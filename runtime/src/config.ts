@@ -70,5 +70,11 @@ export const env = {
           : [],
       )
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) URLs' }))),
+  /** The prefix of a stack's keys in Redis: several stacks can share one server. */
+  redisNamespace: () =>
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, dots, dashes or underscores (at most 64)')
+      .default('rehearsal'),
   milliseconds: (fallback: number) => z.string().regex(/^\d+$/, 'expected a whole number of milliseconds').transform(Number).default(fallback),
 };

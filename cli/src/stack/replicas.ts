@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { dropNamespace } from '@rehearsal/runtime';
 import { freePort } from '@rehearsal/runtime/testing';
+import { dropDatabaseSchema } from '@rehearsal/core/serve';
 import type { ServiceName, StackUrls } from './stack.ts';
 
 /** Where replicas share their state: core's PostgreSQL, the gateway's Redis. */
@@ -6,6 +9,7 @@ export interface SharedBackends {
   databaseUrl?: string;
   databaseSchema?: string;
   redisUrl?: string;
+  redisNamespace?: string;
   /** Core and the gateway each run as this many processes behind HAProxy (1: no proxy). */
   replicas: number;
 }
@@ -36,6 +40,7 @@ export async function planInstances(
     ...(shared.databaseUrl ? { DATABASE_URL: shared.databaseUrl } : {}),
     ...(shared.databaseSchema ? { DATABASE_SCHEMA: shared.databaseSchema } : {}),
     ...(shared.redisUrl ? { REDIS_URL: shared.redisUrl } : {}),
+    ...(shared.redisNamespace ? { REDIS_NAMESPACE: shared.redisNamespace } : {}),
   };
   const instances: Instance[] = [];
   const frontends: { name: ServiceName; port: number; backends: number[] }[] = [];
@@ -64,6 +69,32 @@ export async function planInstances(
     frontends.push({ name: service, port: Number(new URL(urls[service]).port), backends: ports });
   }
   return { instances, frontends };
+}
+
+/**
+ * The backends as given, else as the environment names them (an empty variable
+ * is unset). A stack of its own temporary directory (a test's) also gets a
+ * PostgreSQL schema and a Redis namespace of its own, unless they are named, and
+ * `drop` forgets both once its services have stopped: stacks sharing one server
+ * never see each other's data.
+ */
+export function backendsFor(given: Partial<SharedBackends>, env: NodeJS.ProcessEnv, ephemeral: boolean): { shared: SharedBackends; drop: () => Promise<void> } {
+  const shared: SharedBackends = { replicas: 1, ...given };
+  shared.databaseUrl ??= env.DATABASE_URL || undefined;
+  shared.redisUrl ??= env.REDIS_URL || undefined;
+  if (!ephemeral) return { shared, drop: () => Promise.resolve() };
+  const own = randomBytes(6).toString('hex');
+  const schema = shared.databaseUrl && !shared.databaseSchema && !env.DATABASE_SCHEMA ? (shared.databaseSchema = `stack_${own}`) : undefined;
+  const namespace = shared.redisUrl && !shared.redisNamespace && !env.REDIS_NAMESPACE ? (shared.redisNamespace = `rehearsal-${own}`) : undefined;
+  return {
+    shared,
+    drop: async () => {
+      await Promise.all([
+        schema && shared.databaseUrl ? dropDatabaseSchema(shared.databaseUrl, schema) : undefined,
+        namespace && shared.redisUrl ? dropNamespace(shared.redisUrl, namespace) : undefined,
+      ]);
+    },
+  };
 }
 
 /** What `up` checks before it starts replicas: each needs the state it shares. */

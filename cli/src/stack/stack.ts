@@ -11,7 +11,7 @@ import { applyScenario, type AppliedScenario, type Progress } from '../scenario/
 import { readScenarioFile } from '../scenario/scenario-file.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { LAST_LINES, ServiceStartError, spawnService } from './child-service.ts';
-import { planInstances, replicaProblems, type Instance, type SharedBackends } from './replicas.ts';
+import { backendsFor, planInstances, replicaProblems, type Instance, type SharedBackends } from './replicas.ts';
 import { startHaproxy } from './haproxy.ts';
 import { ServiceClient, StackClock } from '@rehearsal/runtime/client';
 
@@ -142,7 +142,7 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
   const urls = Object.fromEntries(SERVICES.map((name) => [name, `http://localhost:${ports[name]}`])) as StackUrls;
   const env = serviceEnv(urls, ports, dataDir, options.logLevel ?? 'warn');
 
-  const shared: SharedBackends = { replicas: 1, ...options.shared };
+  const { shared, drop } = backendsFor(options.shared ?? {}, process.env, ownDataDir);
   const { instances, frontends } = await planInstances(SERVICES, env, urls, shared);
   const running = new Map<string, Supervised>();
   let proxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
@@ -153,6 +153,7 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
     closing = true;
     await proxy?.close();
     await Promise.all([...running.values()].map((r) => r.service.close()));
+    await drop().catch(() => undefined); // a server already gone holds nothing to forget
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   const giveUp = (name: string, reason: string) => {

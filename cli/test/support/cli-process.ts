@@ -13,9 +13,9 @@ export interface Ran {
 }
 
 /** The command as a user runs it: its own process, its exit code, its output. */
-export function rehearsal(args: string[], dataDir: string): Promise<Ran> {
+export function rehearsal(args: string[], dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: ROOT }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: ROOT, env }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -73,6 +73,17 @@ export class PostgresStore implements Store {
     return store;
   }
 
+  /** Drops a schema and everything in it: an ephemeral stack's, once its cores have stopped. */
+  static async dropSchema(url: string, schema: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.unit('BEGIN', true, (client) => work(new PgTx(client)));
   }

@@ -3,7 +3,7 @@ import { parseInput, type ErrorDetail } from '@rehearsal/runtime';
 import { badRequest, conflict, notFound } from '../reasons.ts';
 import { ancestorsOf, groupInput, nestingCycle, type GroupInput, type IdpGroup } from './group.ts';
 import { stableId, toUser, userInput, type IdpUser, type UserInput } from './user.ts';
-import { MemoryState, type StatePort } from '../state/state-file.ts';
+import { MemoryState, touches, type StateChanges, type StatePort } from '../state/state-file.ts';
 
 export interface DirectoryContent {
   users?: UserInput[];
@@ -76,6 +76,11 @@ export class Directory {
     groups.forEach((g, i) => this.setNesting(this.groups.get(g.name.toLowerCase())!, g.groups, `${where}.groups[${i}].groups`));
     this.initial.users.forEach((u, i) => this.insertUser(parseInput(userInput, u, `${where}.users[${i}]`), `${where}.users[${i}]`));
     this.saveRevision();
+  }
+
+  /** Takes up what another replica changed in the directory. */
+  refresh(changes: StateChanges): void {
+    if (touches(changes, 'directory:')) this.restore();
   }
 
   /** The directory as the state port last saw it. */

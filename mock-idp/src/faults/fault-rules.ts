@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../reasons.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { ServiceProviderRegistry } from '../service-providers/registry.ts';
 import { faultConflict, faultList, mergeFaults, type Fault } from './fault.ts';
-import { MemoryState, type StatePort } from '../state/state-file.ts';
+import { MemoryState, touches, type StateChanges, type StatePort } from '../state/state-file.ts';
 
 /** Faults for every login of one user, one SP, or one user at one SP; optionally only the next N. */
 export interface FaultRule {
@@ -49,6 +49,12 @@ export class FaultRules {
     const saved = state.get(RULES_KEY);
     if (Array.isArray(saved)) this.rules = saved as FaultRule[];
     else this.reset();
+  }
+
+  /** Takes up the rules as another replica left them (added, removed, or used up). */
+  refresh(changes: StateChanges): void {
+    const saved = touches(changes, RULES_KEY) ? this.state.get(RULES_KEY) : undefined;
+    if (Array.isArray(saved)) this.rules = saved as FaultRule[];
   }
 
   /** Back to the rules the IdP was configured with. */

@@ -7,7 +7,7 @@ import { ProvisioningEngine } from './engine.ts';
 import { ProvisioningLog } from './provisioning-log.ts';
 import type { Sleep } from './scim-client.ts';
 import { ProvisioningTarget, targetInput, type TargetConfig } from './target.ts';
-import { MemoryState, type StatePort } from '../state/state-file.ts';
+import { MemoryState, touches, type StateChanges, type StatePort } from '../state/state-file.ts';
 
 const SAVED_KEY = 'targets:saved';
 
@@ -38,6 +38,24 @@ export class ProvisioningService {
     // Targets found in the state port carry on (with what they sent and their watermark); else the configured ones.
     if (state.get(SAVED_KEY)) for (const target of ProvisioningTarget.restore(state)) this.targets.set(target.config.id, target);
     else this.reset();
+  }
+
+  /**
+   * Takes up what another replica changed: a target added, replaced or removed
+   * reads them all again (a cycle running here keeps its own); records sent by
+   * a cycle running there are taken up one by one.
+   */
+  refresh(changes: StateChanges): void {
+    if (touches(changes, 'target:') || touches(changes, SAVED_KEY)) {
+      const running = [...this.targets.values()].filter((t) => t.running);
+      this.targets = new Map(ProvisioningTarget.restore(this.state).map((t) => [t.config.id, t]));
+      for (const target of running) this.targets.set(target.config.id, target);
+    } else if (touches(changes, 'target-')) {
+      for (const target of this.targets.values()) {
+        target.users.refresh(changes);
+        target.groups.refresh(changes);
+      }
+    }
   }
 
   /** Back to the configured targets, with nothing provisioned yet as far as the IdP remembers. */

@@ -4,6 +4,7 @@ import { compileMappings, mappingInput, type Mapping } from './mapping.ts';
 import { DEPROVISION_MODES, PROFILE_NAMES, PROFILES, type DeprovisionMode, type Profile } from './profiles.ts';
 import type { ScimValue } from './scim-path.ts';
 import { MemoryState, type StatePort } from '../state/state-file.ts';
+import { SavedMap } from '../state/saved-map.ts';
 
 const duration = z.string().refine((v) => parseDuration(v) !== undefined, { message: 'not a duration (for example 1s or 500ms)' });
 
@@ -74,31 +75,6 @@ const TARGET_KEY = 'target:';
 const userKey = (target: string) => `target-user:${target}:`;
 const groupKey = (target: string) => `target-group:${target}:`;
 
-/** A map whose every change is written to the state port under `prefix` + key. */
-class SavedMap<V> extends Map<string, V> {
-  constructor(
-    private readonly state: StatePort,
-    private readonly prefix: string,
-    private readonly encode: (value: V) => unknown,
-  ) {
-    super();
-  }
-  override set(key: string, value: V): this {
-    super.set(key, value);
-    this.state.put(this.prefix + key, this.encode(value));
-    return this;
-  }
-  override delete(key: string): boolean {
-    const had = super.delete(key);
-    if (had) this.state.remove(this.prefix + key);
-    return had;
-  }
-  override clear(): void {
-    for (const key of this.keys()) this.state.remove(this.prefix + key);
-    super.clear();
-  }
-}
-
 /**
  * A configured target and everything the IdP remembers about it: what it last
  * sent each user and group, the directory revision of its last complete cycle,
@@ -108,8 +84,8 @@ class SavedMap<V> extends Map<string, V> {
 export class ProvisioningTarget {
   readonly profile: Profile;
   readonly mappings: Mapping[];
-  readonly users: Map<string, UserRecord>;
-  readonly groups: Map<string, GroupRecord>;
+  readonly users: SavedMap<UserRecord>;
+  readonly groups: SavedMap<GroupRecord>;
   private saved: SavedTarget;
   running: string | undefined;
   /** Read-only user attributes from the target's /Schemas, once read (see the engine). */
@@ -122,7 +98,15 @@ export class ProvisioningTarget {
     this.profile = PROFILES[config.profile];
     this.mappings = compileMappings(this.profile.mappings, config.mappings);
     this.users = new SavedMap<UserRecord>(state, userKey(config.id), (record) => record);
-    this.groups = new SavedMap<GroupRecord>(state, groupKey(config.id), (record) => ({ ...record, members: [...record.members] }));
+    this.groups = new SavedMap<GroupRecord>(
+      state,
+      groupKey(config.id),
+      (record) => ({ ...record, members: [...record.members] }),
+      (saved) => {
+        const group = saved as Omit<GroupRecord, 'members'> & { members: string[] };
+        return { ...group, members: new Set(group.members) };
+      },
+    );
     this.saved = { config, watermark: null, configChanged: true, quarantine: null };
   }
 
@@ -144,13 +128,8 @@ export class ProvisioningTarget {
       const saved = value as SavedTarget;
       const restored = new ProvisioningTarget(saved.config, state);
       restored.saved = saved;
-      // Read straight into the maps (Map.prototype.set): the records are in the state port already.
-      for (const [key, record] of state.entries(userKey(saved.config.id)))
-        Map.prototype.set.call(restored.users, key.slice(userKey(saved.config.id).length), record);
-      for (const [key, record] of state.entries(groupKey(saved.config.id))) {
-        const group = record as Omit<GroupRecord, 'members'> & { members: string[] };
-        Map.prototype.set.call(restored.groups, key.slice(groupKey(saved.config.id).length), { ...group, members: new Set(group.members) });
-      }
+      restored.users.restore();
+      restored.groups.restore();
       return restored;
     });
   }

@@ -2,6 +2,8 @@ import type { Clock } from '@rehearsal/runtime';
 import type { Directory } from '../directory/directory.ts';
 import type { IdpUser } from '../directory/user.ts';
 import { forbidden } from '../reasons.ts';
+import { SavedMap } from '../state/saved-map.ts';
+import type { StateChanges, StatePort } from '../state/state-file.ts';
 import type { LogoutRequest } from './logout.ts';
 import { randomBytesFromPool, samlId } from './random-ids.ts';
 
@@ -31,12 +33,26 @@ export const IDP_SESSION_TTL_MS = 12 * 60 * 60_000;
  * expires, when its user is deactivated, or at single logout.
  */
 export class IdpSessions {
-  private readonly sessions = new Map<string, IdpSession>();
+  private readonly sessions: Map<string, IdpSession>;
 
+  /** With a shared state, the sessions are kept there too: any replica continues them. */
   constructor(
     private readonly clock: Clock,
     private readonly directory: Directory,
-  ) {}
+    shared?: StatePort,
+  ) {
+    this.sessions = shared ? new SavedMap(shared, 'sso:session:', encodeSession, decodeSession).restore() : new Map<string, IdpSession>();
+  }
+
+  /** Takes up the sessions another replica started, changed or ended. */
+  refresh(changes: StateChanges): void {
+    if (this.sessions instanceof SavedMap) this.sessions.refresh(changes);
+  }
+
+  /** Saves a kept session again after a change (a participant added). */
+  keep(session: IdpSession): void {
+    if (this.sessions.has(session.id)) this.sessions.set(session.id, session);
+  }
 
   /** The live session with this id, if any. */
   get(id: string | undefined): IdpSession | undefined {
@@ -100,6 +116,23 @@ export class IdpSessions {
     this.sessions.clear();
   }
 }
+
+type SavedSession = Omit<IdpSession, 'authnInstant' | 'participants'> & { authnInstant: string; participants: [string, SentNameId | null][] };
+
+const encodeSession = (session: IdpSession): SavedSession => ({
+  ...session,
+  authnInstant: session.authnInstant.toISOString(),
+  participants: [...session.participants].map(([sp, nameId]) => [sp, nameId ?? null]),
+});
+
+const decodeSession = (saved: unknown): IdpSession => {
+  const session = saved as SavedSession;
+  return {
+    ...session,
+    authnInstant: new Date(session.authnInstant),
+    participants: new Map(session.participants.map(([sp, nameId]) => [sp, nameId ?? undefined])),
+  };
+};
 
 /**
  * Sessions and pending logins all live equally long and are added in time

@@ -20,6 +20,8 @@ import { nameIdFormatFor, unsupportedNameIdFormat } from './name-id.ts';
 import { readLogoutRequest, readLogoutResponse, type LogoutResponse } from './logout.ts';
 import { SingleLogout, type LogoutNext } from './single-logout.ts';
 import { STATUS } from './response.ts';
+import { SavedMap } from '../state/saved-map.ts';
+import type { StateChanges, StatePort } from '../state/state-file.ts';
 
 /** A login the IdP answers: where the browser posts, what, and the RelayState to return. */
 export interface SamlDelivery {
@@ -60,7 +62,11 @@ export interface SsoDependencies {
   ledger: Ledger;
   /** The key the wrong-key fault signs with; made on first use (RSA key generation is slow). */
   faultKey: () => Promise<SigningCredential>;
+  /** Where the replicas of the IdP share their sessions and pending logins; each process's own when absent. */
+  shared?: StatePort;
 }
+
+type SavedPendingLogin = Omit<PendingLogin, 'sp'> & { sp: string };
 
 /**
  * Single sign-on and single logout: reads AuthnRequests and LogoutRequests,
@@ -69,7 +75,7 @@ export interface SsoDependencies {
  * and writes every message to the ledger.
  */
 export class SsoService {
-  private readonly pending = new Map<string, PendingLogin>();
+  private readonly pending: Map<string, PendingLogin>;
   readonly sessions: IdpSessions;
   /** The last response each user was sent at each SP, for the replay fault. */
   private readonly lastResponses = new Map<string, { id: string; xml: string }>();
@@ -81,7 +87,19 @@ export class SsoService {
   constructor(private readonly deps: SsoDependencies) {
     this.idp = deps.idp;
     this.directory = deps.directory;
-    this.sessions = new IdpSessions(deps.idp.clock, deps.directory);
+    this.sessions = new IdpSessions(deps.idp.clock, deps.directory, deps.shared);
+    this.pending = deps.shared
+      ? new SavedMap<PendingLogin>(
+          deps.shared,
+          'sso:pending:',
+          (login): SavedPendingLogin => ({ ...login, sp: login.sp.entityId }),
+          (saved) => {
+            const login = saved as SavedPendingLogin;
+            const sp = deps.providers.find(login.sp);
+            return sp && { ...login, sp };
+          },
+        ).restore()
+      : new Map<string, PendingLogin>();
     this.singleLogout = new SingleLogout({
       idp: deps.idp,
       providers: deps.providers,
@@ -93,6 +111,12 @@ export class SsoService {
 
   get clock(): Clock {
     return this.idp.clock;
+  }
+
+  /** Takes up the sessions and pending logins another replica changed. */
+  refresh(changes: StateChanges): void {
+    if (this.pending instanceof SavedMap) this.pending.refresh(changes);
+    this.sessions.refresh(changes);
   }
 
   reset(): void {
@@ -197,6 +221,7 @@ export class SsoService {
     }
     this.pending.delete(loginId);
     session.participants.set(sp.entityId, spec.assertion?.nameId);
+    this.sessions.keep(session);
     return this.deliver(login, sent.xml, { id: sent.id, user: user.email, faults });
   }
 

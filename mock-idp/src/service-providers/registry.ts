@@ -1,6 +1,6 @@
 import { parseInput } from '@rehearsal/runtime';
 import { conflict, notFound } from '../reasons.ts';
-import { MemoryState, type StatePort } from '../state/state-file.ts';
+import { MemoryState, touches, type StateChanges, type StatePort } from '../state/state-file.ts';
 import { serviceProviderInput, toServiceProvider, type ServiceProvider, type ServiceProviderInput } from './service-provider.ts';
 
 const SP_KEY = 'sp:';
@@ -18,8 +18,17 @@ export class ServiceProviderRegistry {
     where = 'serviceProviders',
     private readonly state: StatePort = new MemoryState(),
   ) {
-    if (state.get(SAVED_KEY)) for (const [, sp] of state.entries(SP_KEY)) this.providers.set((sp as ServiceProvider).entityId, sp as ServiceProvider);
+    if (state.get(SAVED_KEY)) this.restore();
     else this.load(where);
+  }
+
+  /** Takes up what another replica registered or removed. */
+  refresh(changes: StateChanges): void {
+    if (touches(changes, SP_KEY)) this.restore();
+  }
+
+  private restore() {
+    this.providers = new Map(this.state.entries(SP_KEY).map(([, sp]) => [(sp as ServiceProvider).entityId, sp as ServiceProvider]));
   }
 
   reset(): void {

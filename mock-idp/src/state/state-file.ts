@@ -16,6 +16,20 @@ export interface StatePort {
   clear(): void;
 }
 
+/** What other replicas changed since the last catch-up: these state keys, or everything (a reset, or a journal trimmed past). */
+export type StateChanges = ReadonlySet<string> | 'all';
+
+/** A state port other replicas of the IdP write to as well (Redis). */
+export interface SharedStatePort extends StatePort {
+  /** Takes up what the other replicas changed since the last call. */
+  catchUp(): Promise<StateChanges>;
+  /** Resolves once every change made here has been written where the others read it. */
+  flush(): Promise<void>;
+}
+
+/** Whether changes under `prefix` are among these. */
+export const touches = (changes: StateChanges, prefix: string): boolean => changes === 'all' || [...changes].some((key) => key.startsWith(prefix));
+
 /** State kept in memory only: a process that stops forgets everything (tests, `IDP_STATE=:memory:`). */
 export class MemoryState implements StatePort {
   protected readonly data = new Map<string, unknown>();

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
-import { ControllableClock } from '@rehearsal/runtime';
+import { randomBytes } from 'node:crypto';
+import { ControllableClock, deleteNamespace, redisState, systemClock } from '@rehearsal/runtime';
+import { RedisState } from '../../src/state/redis-state.ts';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
 import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 
@@ -52,6 +54,8 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
   const clock = new ControllableClock();
   if (options.frozen ?? true) clock.freeze(new Date('2026-11-23T09:00:00Z'));
   const cred = await testCredential();
+  // With REDIS_URL (npm test's second run), the state lives in Redis, in a namespace of this IdP's own.
+  const shared = options.state || !process.env.REDIS_URL ? undefined : await sharedTestState(process.env.REDIS_URL);
   const app = createIdpApp({
     publicUrl: 'http://localhost:7000',
     credential: cred,
@@ -62,6 +66,7 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
       { entityId: SP, acsUrls: [ACS, `${ACS}/second`] },
       { entityId: SP2, acsUrls: [ACS2], signing: 'both', signatureAlgorithm: 'rsa-sha512' },
     ],
+    ...(shared ? { state: shared.state } : {}),
     ...options,
   });
   const server: Server = await new Promise((resolve) => {
@@ -75,7 +80,24 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
     dir: mkdtempSync(join(tmpdir(), 'rehearsal-idp-')),
     request: (method, path, body, headers) =>
       httpRequest(url, method, path, body, needsHarnessKey(path) ? { authorization: `Bearer ${HARNESS_KEY}`, ...headers } : headers),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await shared?.close();
+    },
+  };
+}
+
+/** A Redis state of its own for one test's IdP, forgotten on close. */
+export async function sharedTestState(url: string, namespace = `idp-test-${randomBytes(6).toString('hex')}`) {
+  const connection = await redisState(url, systemClock, namespace);
+  const state = await RedisState.open(connection.redis!, `${connection.prefix}state:`, () => undefined);
+  return {
+    state,
+    close: async () => {
+      await state.flush();
+      await deleteNamespace(connection.redis!, connection.prefix);
+      await connection.close();
+    },
   };
 }
 

@@ -66,6 +66,18 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
   };
 }
 
+/** Forgets every key of a namespace (`<namespace>:*`): an ephemeral stack's, when it closes. */
+export async function dropNamespace(url: string, namespace: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await deleteNamespace(redis, `${namespace}:`);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
 /** A server URL as logs and banners show it: the password masked. */
 export function withoutPassword(url: string): string {
   const u = new URL(url);
