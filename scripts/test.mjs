@@ -62,9 +62,10 @@ function runSuite(workspace, env = {}, label = '') {
 
 for (const workspace of pkg.workspaces) runSuite(workspace);
 
-// The second run: the suites whose services keep state in PostgreSQL or Redis,
-// again against real servers (shared staging's set-up), each test on a schema of its own.
-const SHARED_SUITES = ['core', 'gateway'];
+// The second run: the suites of the services that keep state in PostgreSQL or Redis,
+// and those that run whole stacks, again against real servers (shared staging's
+// set-up), each test or stack on a schema and Redis namespace of its own.
+const SHARED_SUITES = ['core', 'mock-idp', 'gateway', 'e2e', 'cli'];
 console.log('\n== shared staging: PostgreSQL and Redis (scripts/shared-servers.ts) ==');
 const servers = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'shared-servers.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = createInterface({ input: servers.stdout });

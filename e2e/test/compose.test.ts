@@ -55,22 +55,24 @@ describe('docker-compose.yml', () => {
     expect(config.services.console.depends_on).to.deep.equal(config.services.scenario.depends_on);
   });
 
-  it('runs one core and one gateway on SQLite and memory by default; the rest only in the staging profile', () => {
+  it('runs one core, one IdP and one gateway on SQLite, a file and memory by default; the rest only in the staging profile', () => {
     const byProfile = (profile: string | undefined) =>
       Object.entries<{ profiles?: string[] }>(config.services)
         .filter(([, service]) => service.profiles?.[0] === profile)
         .map(([name]) => name)
         .sort();
     expect(byProfile(undefined)).to.deep.equal(['console', 'core', 'gateway', 'mock-idp', 'scenario']);
-    expect(byProfile('staging')).to.deep.equal(['core-2', 'gateway-2', 'haproxy', 'postgres', 'redis']);
+    expect(byProfile('staging')).to.deep.equal(['core-2', 'gateway-2', 'haproxy', 'idp-2', 'postgres', 'redis']);
     expect(config.services.core.environment).to.include({ CORE_PORT: '9000' });
+    expect(config.services['mock-idp'].environment).to.include({ IDP_PORT: '7000' });
     expect(config.services.core.environment.DATABASE_URL ?? '').to.equal('');
+    expect(config.services['mock-idp'].environment.REDIS_URL ?? '').to.equal('');
     expect(config.services.gateway.environment.REDIS_URL ?? '').to.equal('');
   });
 
-  it('has a staging profile: PostgreSQL, Redis, two cores, two gateways and HAProxy in front on 9000 and 8000', () => {
+  it('has a staging profile: PostgreSQL, Redis, two cores, two IdPs, two gateways and HAProxy in front on 9000, 7000 and 8000', () => {
     expect(Object.keys(staging.services).sort()).to.deep.equal(
-      ['console', 'core', 'core-2', 'gateway', 'gateway-2', 'haproxy', 'mock-idp', 'postgres', 'redis', 'scenario'].sort(),
+      ['console', 'core', 'core-2', 'gateway', 'gateway-2', 'haproxy', 'idp-2', 'mock-idp', 'postgres', 'redis', 'scenario'].sort(),
     );
     const env = (name: string) => staging.services[name].environment as Record<string, string>;
     expect(env('core')).to.include({
@@ -83,13 +85,20 @@ describe('docker-compose.yml', () => {
       REHEARSAL_SIBLINGS: 'http://127.0.0.1:9001',
       DATABASE_URL: 'postgres://rehearsal@127.0.0.1:5432/rehearsal',
     });
+    expect(env('mock-idp')).to.include({ IDP_PORT: '7001', REHEARSAL_SIBLINGS: 'http://127.0.0.1:7002', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(env('idp-2')).to.include({ IDP_PORT: '7002', REHEARSAL_SIBLINGS: 'http://127.0.0.1:7001', REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(env('gateway')).to.include({ GATEWAY_PORT: '8001', REHEARSAL_SIBLINGS: 'http://127.0.0.1:8002', REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(env('gateway-2')).to.include({ GATEWAY_PORT: '8002', REHEARSAL_SIBLINGS: 'http://127.0.0.1:8001', REDIS_URL: 'redis://127.0.0.1:6379' });
     // The replicas keep the stack's public URLs: HAProxy's ports.
-    for (const name of ['core', 'core-2', 'gateway', 'gateway-2'])
-      expect(env(name)).to.include({ CORE_PUBLIC_URL: 'http://localhost:9000', GATEWAY_PUBLIC_URL: 'http://localhost:8000' });
+    for (const name of ['core', 'core-2', 'mock-idp', 'idp-2', 'gateway', 'gateway-2'])
+      expect(env(name)).to.include({
+        CORE_PUBLIC_URL: 'http://localhost:9000',
+        IDP_PUBLIC_URL: 'http://localhost:7000',
+        GATEWAY_PUBLIC_URL: 'http://localhost:8000',
+      });
     for (const service of Object.values<{ network_mode: string }>(staging.services)) expect(service.network_mode).to.equal('host');
     expect(staging.services['core-2'].depends_on).to.deep.equal({ postgres: { condition: 'service_healthy' } });
+    expect(staging.services['idp-2'].depends_on).to.deep.equal({ redis: { condition: 'service_healthy' } });
     expect(staging.services['gateway-2'].depends_on).to.deep.equal({ redis: { condition: 'service_healthy' } });
   });
 
@@ -98,6 +107,7 @@ describe('docker-compose.yml', () => {
     expect(committed).to.equal(
       haproxyConfig([
         { name: 'core', port: 9000, backends: [9001, 9002] },
+        { name: 'idp', port: 7000, backends: [7001, 7002], sticky: true },
         { name: 'gateway', port: 8000, backends: [8001, 8002] },
       ]),
     );

@@ -11,8 +11,8 @@ const TARGET = '/api/provisioning/targets/core';
 const NO_RESTART = [600_000];
 
 /**
- * Issue 18 (faults): two cores on one PostgreSQL and two gateways on one Redis
- * behind HAProxy, as `rehearsal up --processes --replicas 2` runs them; one
+ * Issue 18 (faults): two cores on one PostgreSQL, two IdPs and two gateways on
+ * one Redis behind HAProxy, as `rehearsal up --processes --replicas 2` runs them; one
  * replica is killed with SIGKILL in the middle of the work.
  */
 describe('shared staging: replicas behind HAProxy, one killed mid-load', function () {
@@ -37,10 +37,10 @@ describe('shared staging: replicas behind HAProxy, one killed mid-load', functio
       onServiceEvent: (e) => events.push(e),
     });
 
-  it('runs two cores, two gateways and HAProxy, and moves every replica’s clock together', async () => {
+  it('runs two cores, two IdPs, two gateways and HAProxy, and moves every replica’s clock together', async () => {
     const stack = await replicated('examples/acme.yaml', []);
     try {
-      expect(Object.keys(stack.pids()).sort()).to.deep.equal(['console', 'core-1', 'core-2', 'gateway-1', 'gateway-2', 'haproxy', 'idp']);
+      expect(Object.keys(stack.pids()).sort()).to.deep.equal(['console', 'core-1', 'core-2', 'gateway-1', 'gateway-2', 'haproxy', 'idp-1', 'idp-2']);
       await stack.clock.freeze(new Date('2026-11-23T09:00:00Z'));
       await stack.clock.advance('31m');
       // Every replica, asked directly (not through the proxy), reads the same instant.
@@ -111,6 +111,47 @@ describe('shared staging: replicas behind HAProxy, one killed mid-load', functio
     }
   });
 
+  it('kill -9 of the IdP replica a client is on, mid-logins: the other answers from then on, and the logins it began finish there', async () => {
+    const events: { kind: string; service: string }[] = [];
+    const stack = await replicated('examples/acme.yaml', events);
+    try {
+      // HAProxy keeps a client on one IdP replica (by address): the one whose ledger holds the first login.
+      await headlessLogin(stack.urls, 'alice@acme.com');
+      const idps = readHaproxyBackends(stack).filter((url) => new RegExp(`:(${idpPorts(stack).join('|')})$`).test(url));
+      const ledgers = await Promise.all(idps.map((url) => fetch(`${url}/api/ledger`).then((r) => r.json() as Promise<{ entries: unknown[] }>)));
+      const serving = ledgers.findIndex((l) => l.entries.length > 0);
+      expect(serving, 'one replica served the login').to.be.at.least(0);
+      const name = `idp-${serving + 1}`;
+      const dead = () => events.some((e) => e.kind === 'died' && e.service === name);
+      const failures: { what: string; startedBeforeDeath: boolean }[] = [];
+      let logins = 0;
+      let killed = false;
+      const worker = async (email: string) => {
+        for (let round = 0; round < 10; round++) {
+          const startedBeforeDeath = !dead();
+          const login = await headlessLogin(stack.urls, email).catch((err: Error) => ({ outcome: err.message, reason: 'thrown' }));
+          if (login.outcome !== 'logged-in') failures.push({ what: `${email}: ${login.outcome} ${login.reason}`, startedBeforeDeath });
+          if (++logins === 10 && !killed) {
+            process.kill(stack.pids()[name]!, 'SIGKILL');
+            killed = true;
+          }
+        }
+      };
+      await Promise.all(['alice@acme.com', 'bob@acme.com', 'alice@acme.com'].map(worker));
+      expect(killed).to.equal(true);
+      expect(events.filter((e) => e.kind === 'died').map((e) => e.service)).to.deep.equal([name]);
+      // Only a step that reached the dead replica may fail; everything begun once it was gone succeeds.
+      expect(failures.filter((f) => !f.startedBeforeDeath)).to.deep.equal([]);
+      expect(failures.length).to.be.at.most(3);
+      // The survivor answers for the directory the first one loaded, with the same signing key the gateway trusts.
+      const survivor = new ServiceClient('mock-idp', idps[1 - serving]!);
+      expect((await survivor.call<{ users: unknown[] }>('GET', '/api/users')).users.length).to.be.greaterThan(1);
+      expect((await headlessLogin(stack.urls, 'bob@acme.com', { then: '/jira' })).outcome).to.equal('logged-in');
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('kill -9 of a core mid-provisioning of billing-surprise: the cycle completes through the other, with the counts of an uninterrupted run', async () => {
     const events: { kind: string; service: string }[] = [];
     const stack = await replicated('examples/billing-surprise.yaml', events);
@@ -145,6 +186,12 @@ describe('shared staging: replicas behind HAProxy, one killed mid-load', functio
     }
   });
 });
+
+/** The IdP replicas' ports, from the `idp` backend of the HAProxy configuration. */
+function idpPorts(stack: Stack): string[] {
+  const config = readFileSync(join(stack.dataDir, 'haproxy.cfg'), 'utf8');
+  return [...config.matchAll(/^\s+server idp-\d+ 127\.0\.0\.1:(\d+)/gm)].map((m) => m[1]!);
+}
 
 /** The replicas' own URLs, from the HAProxy configuration the stack wrote. */
 function readHaproxyBackends(stack: Stack): string[] {

@@ -8,6 +8,8 @@ export interface Frontend {
   name: string;
   port: number;
   backends: number[];
+  /** Each client (by address) stays on one replica while it lives: for flows a replica keeps to itself. */
+  sticky?: boolean;
 }
 
 /** How often HAProxy asks each replica's /healthz; two failures in a row take it out of the rotation. */
@@ -15,8 +17,12 @@ export const HEALTH_CHECK_INTERVAL_MS = 1000;
 
 /**
  * HAProxy's configuration for the stack: each frontend on loopback hands
- * requests to its replicas in turn (no stickiness: any replica can finish a
- * login another started), health-checked on /healthz. A request that could not
+ * requests to its replicas in turn (any replica can finish a login another
+ * started), health-checked on /healthz. The IdP's keep each client on one
+ * replica, by address: a single logout walking a browser through every SP and
+ * a provisioning cycle's progress live in the replica that began them; its
+ * sessions and pending logins are shared, so a client moved by a replica's
+ * death carries on. A request that could not
  * reach a replica (refused) is retried on another at once; one a replica dies
  * answering gets HAProxy's 502.
  */
@@ -44,7 +50,7 @@ export function haproxyConfig(frontends: Frontend[]): string {
       `  bind 127.0.0.1:${f.port}`,
       `  default_backend ${f.name}-replicas`,
       `backend ${f.name}-replicas`,
-      '  balance roundrobin',
+      ...(f.sticky ? ['  balance source', '  hash-type consistent'] : ['  balance roundrobin']),
       '  option httpchk GET /healthz',
       '  http-check expect status 200',
       `  default-server inter ${HEALTH_CHECK_INTERVAL_MS}ms fall 2 rise 1`,

@@ -3,6 +3,7 @@ import { dropNamespace } from '@rehearsal/runtime';
 import { freePort } from '@rehearsal/runtime/testing';
 import { dropDatabaseSchema } from '@rehearsal/core/serve';
 import type { ServiceName, StackUrls } from './stack.ts';
+import type { Frontend } from './haproxy.ts';
 
 /** Where replicas share their state: core's PostgreSQL, the gateway's Redis. */
 export interface SharedBackends {
@@ -21,8 +22,10 @@ export interface Instance {
   env: NodeJS.ProcessEnv;
 }
 
-/** The services that run as replicas behind HAProxy: the others keep state a replica would not share. */
-export const REPLICATED = ['core', 'gateway'] as const;
+/** The services that run as replicas behind HAProxy: the console keeps nothing worth a second one. */
+export const REPLICATED = ['core', 'idp', 'gateway'] as const;
+const PORT_VARIABLES = { core: 'CORE_PORT', idp: 'IDP_PORT', gateway: 'GATEWAY_PORT' } as const;
+const isReplicated = (service: ServiceName): service is (typeof REPLICATED)[number] => (REPLICATED as readonly string[]).includes(service);
 
 /**
  * The stack's processes, in the order they start. With replicas, each
@@ -35,23 +38,27 @@ export async function planInstances(
   env: Record<ServiceName, NodeJS.ProcessEnv>,
   urls: StackUrls,
   shared: SharedBackends,
-): Promise<{ instances: Instance[]; frontends: { name: ServiceName; port: number; backends: number[] }[] }> {
-  const backends: NodeJS.ProcessEnv = {
+): Promise<{ instances: Instance[]; frontends: Frontend[] }> {
+  const database: NodeJS.ProcessEnv = {
     ...(shared.databaseUrl ? { DATABASE_URL: shared.databaseUrl } : {}),
     ...(shared.databaseSchema ? { DATABASE_SCHEMA: shared.databaseSchema } : {}),
+  };
+  const redis: NodeJS.ProcessEnv = {
     ...(shared.redisUrl ? { REDIS_URL: shared.redisUrl } : {}),
     ...(shared.redisNamespace ? { REDIS_NAMESPACE: shared.redisNamespace } : {}),
   };
+  // Core keeps its data in PostgreSQL; the IdP and the gateway theirs in Redis.
+  const backends: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = { core: database, idp: redis, gateway: redis };
   const instances: Instance[] = [];
-  const frontends: { name: ServiceName; port: number; backends: number[] }[] = [];
+  const frontends: Frontend[] = [];
   for (const service of services) {
-    const own = { ...env[service], ...(service === 'core' || service === 'gateway' ? backends : {}) };
-    if (shared.replicas <= 1 || !(REPLICATED as readonly string[]).includes(service)) {
+    const own = { ...env[service], ...backends[service] };
+    if (shared.replicas <= 1 || !isReplicated(service)) {
       instances.push({ name: service, service, env: own });
       continue;
     }
     const ports = await Promise.all(Array.from({ length: shared.replicas }, () => freePort()));
-    const portVariable = service === 'core' ? 'CORE_PORT' : 'GATEWAY_PORT';
+    const portVariable = PORT_VARIABLES[service];
     ports.forEach((port, i) =>
       instances.push({
         name: `${service}-${i + 1}`,
@@ -66,7 +73,7 @@ export async function planInstances(
         },
       }),
     );
-    frontends.push({ name: service, port: Number(new URL(urls[service]).port), backends: ports });
+    frontends.push({ name: service, port: Number(new URL(urls[service]).port), backends: ports, ...(service === 'idp' ? { sticky: true } : {}) });
   }
   return { instances, frontends };
 }
@@ -103,6 +110,6 @@ export function replicaProblems(shared: SharedBackends, mode: 'in-process' | 'pr
   return [
     mode !== 'processes' && '--replicas runs each replica as its own process: add --processes',
     !shared.databaseUrl && '--replicas needs --database-url (the cores share one PostgreSQL database)',
-    !shared.redisUrl && '--replicas needs --redis-url (the gateways share their sessions in Redis)',
+    !shared.redisUrl && '--replicas needs --redis-url (the IdPs and the gateways share their sessions in Redis)',
   ].filter((p): p is string => Boolean(p));
 }
