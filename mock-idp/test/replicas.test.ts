@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { dropNamespace, type RunningService } from '@rehearsal/runtime';
 import { freePort, skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
 import { serveIdp } from '../src/serve.ts';
-import { ACS, authnRequestXml, decodeResponse, formFields, HARNESS_KEY, httpRequest, redirectParam, scenario, SP } from './support/idp.ts';
+import { ACS, authnRequestXml, decodeResponse, formFields, HARNESS_KEY, httpRequest, redirectParam, scenario, sharedTestState, SP } from './support/idp.ts';
 
 const PUBLIC_URL = 'http://localhost:7000';
 const harness = { authorization: `Bearer ${HARNESS_KEY}` };
@@ -132,5 +132,56 @@ describe('mock-idp: two replicas on one Redis', function () {
     expect((await httpRequest(a, 'POST', '/_rehearsal/reset', undefined, harness)).status).to.equal(200);
     for (const at of [a, b]) expect((await users(at)).map((u) => u.email)).to.deep.equal(scenario.users.map((u) => u.email));
     expect(await users(b)).to.deep.equal(await users(a));
+  });
+});
+
+describe('mock-idp: the Redis state two replicas share', function () {
+  this.timeout(30_000);
+  let redis: TestServer | undefined;
+  let url: string;
+  before(async function () {
+    url = process.env.REDIS_URL ?? '';
+    if (!url) {
+      skipWithoutServers(this);
+      redis = await startRedis();
+      url = redis.url;
+    }
+  });
+  after(() => redis?.stop());
+
+  it('takes up the other’s puts and removals by key, and reads everything again after a reset or once the journal was trimmed past it', async () => {
+    const namespace = `idp-state-${randomBytes(4).toString('hex')}`;
+    const [one, other] = [await sharedTestState(url, namespace, 6), await sharedTestState(url, namespace, 6)];
+    try {
+      one.state.put('directory:user:a', { n: 1 });
+      one.state.put('directory:user:b', { n: 2 });
+      await one.state.flush();
+      expect([...((await other.state.catchUp()) as Set<string>)]).to.deep.equal(['directory:user:a', 'directory:user:b']);
+      expect(other.state.get('directory:user:b')).to.deep.equal({ n: 2 });
+      one.state.remove('directory:user:a');
+      await one.state.flush();
+      await other.state.catchUp();
+      expect(other.state.get('directory:user:a')).to.equal(undefined);
+      // Its own writes are not read back as changes.
+      other.state.put('sp:x', { entityId: 'x' });
+      await other.state.flush();
+      expect([...((await other.state.catchUp()) as Set<string>)]).to.deep.equal([]);
+      // Ten changes in a journal of six: the other cannot follow line by line, and reads it all, in first-put order.
+      for (let i = 0; i < 10; i++) one.state.put(`directory:user:${i}`, { i });
+      await one.state.flush();
+      expect(await other.state.catchUp()).to.equal('all');
+      expect(other.state.entries('directory:user:').map(([key]) => key)).to.deep.equal([
+        'directory:user:b',
+        ...Array.from({ length: 10 }, (_, i) => `directory:user:${i}`),
+      ]);
+      expect(other.state.get('sp:x')).to.deep.equal({ entityId: 'x' });
+      one.state.clear();
+      await one.state.flush();
+      expect(await other.state.catchUp()).to.equal('all');
+      expect(other.state.entries('')).to.deep.equal([]);
+    } finally {
+      await one.close();
+      await other.close();
+    }
   });
 });

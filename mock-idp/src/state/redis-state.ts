@@ -14,16 +14,16 @@ const PUT = luaScript(`
 local n = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 'NX', n, ARGV[1])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'k', ARGV[1])`);
+redis.call('XADD', KEYS[4], 'MAXLEN', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'k', ARGV[1])`);
 const REMOVE = luaScript(`
 local n = redis.call('INCR', KEYS[3])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'k', ARGV[1])`);
+redis.call('XADD', KEYS[4], 'MAXLEN', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'k', ARGV[1])`);
 const CLEAR = luaScript(`
 local n = redis.call('INCR', KEYS[3])
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'c', 1)`);
+redis.call('XADD', KEYS[4], 'MAXLEN', ARGV[4], '*', 'n', n, 'r', ARGV[3], 'c', 1)`);
 
 type JournalEntry = [id: string, fields: string[]];
 
@@ -52,14 +52,15 @@ export class RedisState extends MemoryState implements SharedStatePort {
     private readonly redis: Redis,
     prefix: string,
     private readonly onWriteError: (err: Error) => void,
+    private readonly journalLength: number,
   ) {
     super();
     this.keys = [`${prefix}values`, `${prefix}order`, `${prefix}n`, `${prefix}journal`];
   }
 
   /** The state as Redis holds it under `prefix`. */
-  static async open(redis: Redis, prefix: string, onWriteError: (err: Error) => void): Promise<RedisState> {
-    const state = new RedisState(redis, prefix, onWriteError);
+  static async open(redis: Redis, prefix: string, onWriteError: (err: Error) => void, journalLength = JOURNAL_LENGTH): Promise<RedisState> {
+    const state = new RedisState(redis, prefix, onWriteError, journalLength);
     await state.reload(0);
     return state;
   }
@@ -91,7 +92,7 @@ export class RedisState extends MemoryState implements SharedStatePort {
   private write(key: string | undefined, script: ReturnType<typeof luaScript>, json = ''): void {
     if (key !== undefined) this.writtenAt.set(key, ++this.writeCount);
     // ioredis sends commands in order on one connection: awaiting the last write awaits them all.
-    this.written = script(this.redis, this.keys, [key ?? '', json, this.replica, JOURNAL_LENGTH]).then(
+    this.written = script(this.redis, this.keys, [key ?? '', json, this.replica, this.journalLength]).then(
       () => undefined,
       (err: unknown) => this.onWriteError(err as Error),
     );

@@ -88,9 +88,9 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
 }
 
 /** A Redis state of its own for one test's IdP, forgotten on close. */
-export async function sharedTestState(url: string, namespace = `idp-test-${randomBytes(6).toString('hex')}`) {
+export async function sharedTestState(url: string, namespace = `idp-test-${randomBytes(6).toString('hex')}`, journalLength?: number) {
   const connection = await redisState(url, systemClock, namespace);
-  const state = await RedisState.open(connection.redis!, `${connection.prefix}state:`, () => undefined);
+  const state = await RedisState.open(connection.redis!, `${connection.prefix}state:`, () => undefined, journalLength);
   return {
     state,
     close: async () => {
