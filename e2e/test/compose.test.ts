@@ -9,15 +9,24 @@ import { ROOT } from './support/e2e-stack.ts';
 
 const run = promisify(execFile);
 
+/** The variables docker-compose.yml reads: a value in this process's environment would win over the env file's. */
+const INTERPOLATED = ['CORE_PORT', 'CORE_SIBLINGS', 'DATABASE_URL', 'IDP_PORT', 'IDP_SIBLINGS', 'GATEWAY_PORT', 'GATEWAY_SIBLINGS', 'REDIS_URL'];
+const composeEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INTERPOLATED.includes(name)));
+
 /** docker-compose.yml as docker-compose itself reads it (Compose v1 from Debian; v2 is not packaged). */
 describe('docker-compose.yml', () => {
   let config: any;
   let staging: any;
   before(async function () {
     try {
-      config = parse((await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT })).stdout);
+      config = parse((await run('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, env: composeEnv })).stdout);
       staging = parse(
-        (await run('docker-compose', ['-f', 'docker-compose.yml', '--env-file', 'deploy/staging.env', '--profile', 'staging', 'config'], { cwd: ROOT })).stdout,
+        (
+          await run('docker-compose', ['-f', 'docker-compose.yml', '--env-file', 'deploy/staging.env', '--profile', 'staging', 'config'], {
+            cwd: ROOT,
+            env: composeEnv,
+          })
+        ).stdout,
       );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

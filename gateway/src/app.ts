@@ -17,6 +17,7 @@ import { adminRoutes } from './admin/admin-routes.ts';
 import type { GatewayContext } from './context.ts';
 import { loginRoutes } from './login/login-routes.ts';
 import { LoginTraces, tracedWeb } from './login/login-traces.ts';
+import { traceStoreFor } from './login/trace-store.ts';
 import { passwordRoutes } from './login/password-routes.ts';
 import { PendingLogins } from './login/pending-logins.ts';
 import { throttleFor } from './login/throttle.ts';
@@ -83,7 +84,7 @@ export function createGatewayApp(options: GatewayAppOptions): Express {
   const state = options.state ?? memoryState(clock, 'gateway');
   const store = options.sessionStore ?? (state.redis ? new RedisSessionStore(state.redis, `${state.prefix}sessions:`, clock) : new MemorySessionStore(clock));
   const sessions = new Sessions(store, options.cookieSecret ?? randomBytes(32), clock);
-  const traces = new LoginTraces(clock);
+  const traces = new LoginTraces(clock, traceStoreFor(state));
   const site = tracedWeb(web({ secure, csrfCookie: CSRF_COOKIE, logger, page: reasonPage }), traces);
   const starter = sessionStarter({ sessions, web: site });
   const ctx: GatewayContext = {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ControllableClock, memoryState } from '@rehearsal/runtime';
 import { createGatewayApp } from '../src/app.ts';
 import { skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
-import { postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
+import { ADMIN_KEY, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
 
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
 
@@ -47,6 +47,33 @@ describe('gateway: two replicas on one Redis, no sticky sessions', function () {
     const [first, second] = stack.balancer!.served();
     expect(first).to.be.greaterThan(2);
     expect(second).to.be.greaterThan(2);
+  });
+
+  it('keeps one trace of a login begun on one replica and answered on the other, whole on either', async () => {
+    const { callback } = await ssoLogin(stack, 'alice@acme.com');
+    expect(callback.status).to.equal(303);
+    const seen = [];
+    for (let i = 0; i < 2; i++) {
+      const answer = await stack.request('GET', '/api/logins', undefined, { authorization: `Bearer ${ADMIN_KEY}` });
+      expect(answer.status).to.equal(200);
+      seen.push(answer.body as { logins: { id: string; outcome: string; steps: { service: string; step: string }[] }[]; version: number });
+    }
+    // The start and the callback went one to each replica, and so did the two reads.
+    expect(stack.balancer!.served()).to.deep.equal([2, 2]);
+    expect(seen[1]).to.deep.equal(seen[0]);
+    const [trace] = seen[0]!.logins;
+    expect(seen[0]!.logins).to.have.length(1);
+    expect(trace!.outcome).to.equal('logged-in');
+    expect(trace!.steps.map((s) => `${s.service}:${s.step}`)).to.deep.equal([
+      'core:decision',
+      'gateway:authn-request',
+      'idp:response',
+      'gateway:checks',
+      'core:session',
+    ]);
+    // What changed since a version is asked of either replica alike.
+    const after = await stack.request('GET', `/api/logins?after=${seen[0]!.version}`, undefined, { authorization: `Bearer ${ADMIN_KEY}` });
+    expect(after.body).to.deep.equal({ logins: [], version: seen[0]!.version });
   });
 
   it('answers an AuthnRequest once: a second post of its response, to the other replica, finds it answered', async () => {

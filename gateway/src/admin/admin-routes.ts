@@ -21,14 +21,13 @@ export function adminRoutes(
   });
 
   /** Admin: the recent logins, step by step (`?after=VERSION` for what changed since, `email`, `outcome`, `limit`). */
-  router.get('/api/logins', (req, res) => {
+  router.get('/api/logins', async (req, res) => {
     if (!sameSecret(bearerOf(req), ctx.adminKey)) throw GATEWAY_REASONS.error('admin-key-invalid', 'This call needs the gateway admin key as a bearer token.');
-    res.json(ctx.traces.list(req.query));
+    res.json(await ctx.traces.list(req.query));
   });
 
   const reset = async () => {
-    ctx.traces.clear();
-    await Promise.all([ctx.sp.clear(), ctx.pending.clear(), ctx.throttle.clear(), ctx.store.clear()]);
+    await Promise.all([ctx.traces.clear(), ctx.sp.clear(), ctx.pending.clear(), ctx.throttle.clear(), ctx.store.clear()]);
   };
   if (harness)
     router.use(harnessRouter({ clock: ctx.clock, reset, keys: [ctx.adminKey, ...(ctx.harnessKey ? [ctx.harnessKey] : [])], siblings: ctx.siblings }));

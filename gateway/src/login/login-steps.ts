@@ -118,7 +118,7 @@ export function loginSteps(ctx: StepsContext) {
       refuse(req, res, 'login-step-expired', 'This login step expired or was never started: start again from the login page.');
       return undefined;
     }
-    ctx.traces.resume(res, { email: login.email });
+    await ctx.traces.resume(res, { email: login.email });
     ctx.traces.step(res, { service: 'gateway', step, summary: `Step ${step} answered.` });
     return login;
   };

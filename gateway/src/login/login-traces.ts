@@ -3,6 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { parseInput, RehearsalError, type Clock, type Web } from '@rehearsal/runtime';
+import { MemoryTraceStore, type TraceStore } from './trace-store.ts';
 
 /** Which service a step of a login happened in, as the console's timeline shows it. */
 export type TraceService = 'gateway' | 'core' | 'idp';
@@ -46,8 +47,8 @@ const query = z
   .strict();
 
 const TRACE = 'rehearsalLoginTrace';
-/** Logins kept: a long-running gateway must not grow without bound. */
-export const TRACE_CAPACITY = 500;
+/** The saves of the answer's trace: the answer leaves once they are done, so the next step, on any replica, finds it. */
+const SAVING = 'rehearsalLoginTraceSaving';
 
 /**
  * The recent logins, step by step, for the console's live trace: the email,
@@ -56,17 +57,16 @@ export const TRACE_CAPACITY = 500;
  * answered rides on `res.locals`, so a refusal anywhere on the path closes it.
  */
 export class LoginTraces {
-  private readonly traces = new Map<string, LoginTrace>();
-  private readonly byRequest = new Map<string, string>();
-  private version = 0;
-
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: TraceStore = new MemoryTraceStore(),
+  ) {}
 
   /** A new login, the trace of this answer from now on. */
   begin(res: Response, email: string | null, method: LoginTrace['method']): LoginTrace {
     const trace: LoginTrace = {
       id: randomUUID(),
-      version: ++this.version,
+      version: 0,
       startedAt: this.clock.now().toISOString(),
       email: email?.toLowerCase() ?? null,
       method,
@@ -76,20 +76,17 @@ export class LoginTraces {
       reason: null,
       steps: [],
     };
-    this.traces.set(trace.id, trace);
-    if (this.traces.size > TRACE_CAPACITY) this.forget(this.traces.keys().next().value!);
-    res.locals[TRACE] = trace;
+    this.attach(res, trace);
+    this.save(res, trace);
     return trace;
   }
 
   /** The login an AuthnRequest started, or the newest pending login of an email (a later step of the password path). */
-  resume(res: Response, by: { requestId?: string | undefined; email?: string | undefined }): LoginTrace | undefined {
-    let trace = by.requestId ? this.traces.get(this.byRequest.get(by.requestId) ?? '') : undefined;
-    if (!trace && by.email) {
-      const email = by.email.toLowerCase();
-      trace = [...this.traces.values()].reverse().find((t) => t.email === email && t.outcome === 'pending' && t.method === 'password');
-    }
-    if (trace) res.locals[TRACE] = trace;
+  async resume(res: Response, by: { requestId?: string | undefined; email?: string | undefined }): Promise<LoginTrace | undefined> {
+    const trace =
+      (by.requestId ? await this.store.byRequest(by.requestId) : undefined) ??
+      (by.email ? await this.store.pendingPassword(by.email.toLowerCase()) : undefined);
+    if (trace) this.attach(res, trace);
     return trace;
   }
 
@@ -101,8 +98,8 @@ export class LoginTraces {
     const trace = this.of(res);
     if (!trace) return;
     trace.steps.push({ at: this.clock.now().toISOString(), ...step });
-    Object.assign(trace, fields, { version: ++this.version });
-    if (fields.requestId) this.byRequest.set(fields.requestId, trace.id);
+    Object.assign(trace, fields);
+    this.save(res, trace);
   }
 
   /** The AuthnRequest a redirect carries (the Location passport-saml set), decoded. */
@@ -123,38 +120,43 @@ export class LoginTraces {
   finish(res: Response, outcome: 'logged-in' | 'refused', reason: string, summary: string, service: TraceService = 'gateway', email?: string): void {
     const trace = this.of(res);
     if (!trace || trace.outcome !== 'pending') return;
-    this.step(res, { service, step: outcome === 'logged-in' ? 'session' : 'refusal', summary, reason }, email ? { email: email.toLowerCase() } : {});
     trace.outcome = outcome;
     trace.reason = reason;
-    if (trace.requestId) this.byRequest.delete(trace.requestId);
+    this.step(res, { service, step: outcome === 'logged-in' ? 'session' : 'refusal', summary, reason }, email ? { email: email.toLowerCase() } : {});
   }
 
   /** The step this answer took was not a login (a page shown before any outcome): nothing to keep. */
   discard(res: Response): void {
     const trace = this.of(res);
-    if (trace) this.forget(trace.id);
+    if (trace) res.locals[SAVING] = Promise.all([res.locals[SAVING], this.store.remove(trace)]);
     delete res.locals[TRACE];
   }
 
   /** Newest last, those changed after `after` (a version), filtered by email and outcome. */
-  list(input: unknown): { logins: LoginTrace[]; version: number } {
+  async list(input: unknown): Promise<{ logins: LoginTrace[]; version: number }> {
     const q = parseInput(query, input, 'query');
-    const email = q.email?.toLowerCase();
-    const logins = [...this.traces.values()]
-      .filter((t) => (q.after === undefined || t.version > q.after) && (!email || t.email?.includes(email)) && (!q.outcome || t.outcome === q.outcome))
-      .slice(-q.limit);
-    return { logins, version: this.version };
+    return this.store.list({ ...q, email: q.email?.toLowerCase() });
   }
 
-  clear(): void {
-    this.traces.clear();
-    this.byRequest.clear();
+  clear(): Promise<void> {
+    return this.store.clear();
   }
 
-  private forget(id: string): void {
-    const trace = this.traces.get(id);
-    if (trace?.requestId) this.byRequest.delete(trace.requestId);
-    this.traces.delete(id);
+  /** This answer's trace; its end waits for the trace's saves (once per answer). */
+  private attach(res: Response, trace: LoginTrace): void {
+    res.locals[TRACE] = trace;
+    if (res.locals[SAVING]) return;
+    res.locals[SAVING] = Promise.resolve();
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      // A trace is a diagnosis: one Redis did not take leaves the login itself as it was.
+      void (res.locals[SAVING] as Promise<unknown>).catch(() => undefined).finally(() => end(...args));
+      return res;
+    }) as Response['end'];
+  }
+
+  private save(res: Response, trace: LoginTrace): void {
+    res.locals[SAVING] = Promise.all([res.locals[SAVING], this.store.put(trace)]);
   }
 }
 

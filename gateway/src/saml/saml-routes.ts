@@ -46,7 +46,7 @@ export function samlRoutes(ctx: SamlContext): Router {
     }
     const sent = read instanceof SamlRejection ? undefined : await sp.sentRequest(read.inResponseTo);
     const inResponseTo = read instanceof SamlRejection ? undefined : read.inResponseTo;
-    if (!traces.resume(res, { requestId: inResponseTo })) traces.begin(res, null, inResponseTo ? 'sso' : 'idp-initiated');
+    if (!(await traces.resume(res, { requestId: inResponseTo }))) traces.begin(res, null, inResponseTo ? 'sso' : 'idp-initiated');
     traces.step(
       res,
       {
