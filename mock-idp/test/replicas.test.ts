@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { dropNamespace, type RunningService } from '@rehearsal/runtime';
+import { dropNamespace, redisState, systemClock, type RunningService } from '@rehearsal/runtime';
 import { freePort, skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
 import { serveIdp } from '../src/serve.ts';
 import { ACS, authnRequestXml, decodeResponse, formFields, HARNESS_KEY, httpRequest, redirectParam, scenario, sharedTestState, SP } from './support/idp.ts';
@@ -182,6 +182,29 @@ describe('mock-idp: the Redis state two replicas share', function () {
     } finally {
       await one.close();
       await other.close();
+    }
+  });
+
+  it('lands one replica’s writes in the order it made them, even on a server that lost its scripts', async () => {
+    const namespace = `idp-order-${randomBytes(4).toString('hex')}`;
+    const one = await sharedTestState(url, namespace);
+    const admin = await redisState(url, systemClock, namespace);
+    try {
+      one.state.put('targets:saved', true);
+      await one.state.flush();
+      // A server that forgot its scripts (restarted, SCRIPT FLUSH): a removal then a put of one key, at once.
+      await admin.redis!.script('FLUSH');
+      one.state.put('sp:a', { entityId: 'a' });
+      await one.state.flush();
+      one.state.remove('targets:saved');
+      one.state.put('targets:saved', true);
+      await one.state.flush();
+      const fresh = await sharedTestState(url, namespace);
+      expect(fresh.state.get('targets:saved')).to.equal(true);
+      await fresh.close();
+    } finally {
+      await one.close();
+      await admin.close();
     }
   });
 });

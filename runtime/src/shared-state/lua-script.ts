@@ -1,18 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
- * A Lua script run atomically in Redis by its SHA-1 (EVALSHA), sent whole only
- * the first time a server does not know it.
+ * A Lua script run atomically in Redis. It is sent whole every time (EVAL;
+ * Redis keeps it compiled), never by its SHA-1 alone: EVALSHA's fallback on a
+ * server that lost its script cache sends the script again later, so a write
+ * made after it on the same connection could run first, and one replica's
+ * writes would land out of order.
  */
 export function luaScript(source: string) {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return redis.eval(source, keys.length, ...keys, ...args);
-    }
-  };
+  return (redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> => redis.eval(source, keys.length, ...keys, ...args);
 }
