@@ -43,9 +43,10 @@ With --processes, a service that dies is restarted (after 1, 2, 4, 8, 16 s);
 a sixth death stops the stack with exit status 1. Other commands find the stack
 through <data dir>/stack.json, removed when up stops.
 --database-url keeps core's data in PostgreSQL (DATABASE_URL), --redis-url the
-gateway's sessions and logins in progress in Redis (REDIS_URL). With both and
---processes, --replicas N runs N cores and N gateways behind HAProxy (Debian's
-haproxy), health-checked, on the usual ports; clock and reset reach them all.`,
+mock IdP's and the gateway's state, sessions and logins in progress in Redis
+(REDIS_URL). With both and --processes, --replicas N runs N cores, N mock IdPs
+and N gateways behind HAProxy (Debian's haproxy), health-checked, on the usual
+ports; clock and reset reach them all.`,
   scenario: `Usage: rehearsal scenario validate FILE
        rehearsal scenario apply FILE [--keep]
 

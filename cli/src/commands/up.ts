@@ -246,7 +246,7 @@ function printBanner(
   const say = ctx.out.say;
   say('');
   say(
-    `Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}${stack.replicas > 1 ? `; ${stack.replicas} cores and ${stack.replicas} gateways behind HAProxy` : ''}).`,
+    `Rehearsal is up${scenarioFile ? ` with ${scenarioFile}` : ''} (${stack.mode}${stack.replicas > 1 ? `; ${stack.replicas} cores, ${stack.replicas} mock IdPs and ${stack.replicas} gateways behind HAProxy` : ''}).`,
   );
   say('');
   say(`  Console   ${stack.urls.console}`);
