@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ADMIN_KEY, ssoLogin, startStack, type Stack } from './support/stack.ts';
+import { ADMIN_KEY, ssoLogin, SSO_TRACE_STEPS, startStack, type Stack } from './support/stack.ts';
 
 interface Trace {
   id: string;
@@ -29,13 +29,7 @@ describe('gateway: the trace of recent logins (GET /api/logins)', function () {
     expect(callback.status).to.equal(303);
     const [trace] = (await logins()).logins;
     expect(trace).to.include({ email: 'alice@acme.com', method: 'sso', outcome: 'logged-in', reason: 'sso-login' });
-    expect(trace!.steps.map((s) => `${s.service}:${s.step}`)).to.deep.equal([
-      'core:decision',
-      'gateway:authn-request',
-      'idp:response',
-      'gateway:checks',
-      'core:session',
-    ]);
+    expect(trace!.steps.map((s) => `${s.service}:${s.step}`)).to.deep.equal(SSO_TRACE_STEPS);
     expect(trace!.steps[0]!.reason).to.equal('policy-sso-enforced');
     expect(trace!.steps[1]!.xml)
       .to.match(/^(<\?xml[^>]*>)?<samlp:AuthnRequest/)

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ControllableClock, memoryState } from '@rehearsal/runtime';
 import { createGatewayApp } from '../src/app.ts';
 import { skipWithoutServers, startRedis, type TestServer } from '@rehearsal/runtime/testing';
-import { ADMIN_KEY, postResponse, sessionCookie, ssoLogin, startStack, type Stack } from './support/stack.ts';
+import { ADMIN_KEY, postResponse, sessionCookie, ssoLogin, SSO_TRACE_STEPS, startStack, type Stack } from './support/stack.ts';
 
 const BOB = { email: 'bob@acme.com', password: 'bob-long-passphrase-1' };
 
@@ -64,13 +64,7 @@ describe('gateway: two replicas on one Redis, no sticky sessions', function () {
     const [trace] = seen[0]!.logins;
     expect(seen[0]!.logins).to.have.length(1);
     expect(trace!.outcome).to.equal('logged-in');
-    expect(trace!.steps.map((s) => `${s.service}:${s.step}`)).to.deep.equal([
-      'core:decision',
-      'gateway:authn-request',
-      'idp:response',
-      'gateway:checks',
-      'core:session',
-    ]);
+    expect(trace!.steps.map((s) => `${s.service}:${s.step}`)).to.deep.equal(SSO_TRACE_STEPS);
     // What changed since a version is asked of either replica alike.
     const after = await stack.request('GET', `/api/logins?after=${seen[0]!.version}`, undefined, { authorization: `Bearer ${ADMIN_KEY}` });
     expect(after.body).to.deep.equal({ logins: [], version: seen[0]!.version });

@@ -198,3 +198,6 @@ export async function browserLogin(stack: Stack, email = 'alice@acme.com', passw
   if (back.status !== 303) throw new Error(`the gateway refused the login: ${back.text}`);
   return { gateway: sessionCookie(back)!, idp: posted.headers.get('set-cookie')!.split(';')[0]! };
 }
+
+/** The steps of an SSO login's trace (`GET /api/logins`), in order. */
+export const SSO_TRACE_STEPS = ['core:decision', 'gateway:authn-request', 'idp:response', 'gateway:checks', 'core:session'];
