@@ -1,5 +1,6 @@
 import type { Clock } from '@rehearsal/runtime';
 import type { Directory, ScimRateLimit } from '../directories/directory.ts';
+import type { Store } from '../store/store.ts';
 import { ScimError } from './scim-error.ts';
 
 /** The product's limits: 150,000 users per directory, 35,000 users per group; `atlassian` fidelity enforces them. */
@@ -23,38 +24,47 @@ export function rateOf(dir: Directory): ScimRateLimit | null {
   return dir.scimRateLimit ?? (dir.scimFidelity === 'atlassian' ? ATLASSIAN_DEFAULT_RATE : null);
 }
 
+/** A directory's bucket: credit in integer units, when it was last counted, and the limit it was counted for. */
+interface Bucket {
+  credit: number;
+  at: number;
+  limit: string;
+  /** Whether the request that last counted it fitted. */
+  taken: boolean;
+}
+
 /**
  * Token buckets per directory on the injected clock: deterministic (a frozen
  * clock refills nothing, an advanced one refills exactly the time it moved),
  * so an IdP's retry logic can be rehearsed against core itself. An over-rate
- * request gets 429 with Retry-After, the seconds until a request fits.
+ * request gets 429 with Retry-After, the seconds until a request fits. The
+ * buckets live in the store: with several cores on one PostgreSQL, a
+ * directory's rate is one rate, whichever core a request lands on.
  *
  * Credit is counted in integers (a request costs `perSeconds × 1000`, each
  * millisecond earns `requests`), so waiting exactly Retry-After always fits.
  */
 export class ScimRateLimiter {
-  private readonly buckets = new Map<string, { credit: number; at: number; limit: string }>();
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: Pick<Store, 'updateCounter'>,
+  ) {}
 
-  constructor(private readonly clock: Clock) {}
-
-  take(dir: Directory): void {
+  async take(dir: Directory): Promise<void> {
     const rate = rateOf(dir);
     if (!rate) return;
     const now = this.clock.now().getTime();
     const cost = rate.perSeconds * 1000;
     const capacity = rate.requests * cost;
     const limit = `${rate.requests}/${rate.perSeconds}`;
-    let bucket = this.buckets.get(dir.id);
-    // A new directory, a changed limit, or a clock set back: a full bucket.
-    if (!bucket || bucket.limit !== limit || now < bucket.at) bucket = { credit: capacity, at: now, limit };
-    // One whole period refills the bucket: capping the elapsed time keeps the product exact.
-    bucket.credit = Math.min(capacity, bucket.credit + Math.min(now - bucket.at, cost) * rate.requests);
-    bucket.at = now;
-    this.buckets.set(dir.id, bucket);
-    if (bucket.credit >= cost) {
-      bucket.credit -= cost;
-      return;
-    }
+    const bucket = await this.store.updateCounter<Bucket>(`scim-rate:${dir.id}`, (previous) => {
+      // A new directory, a changed limit, or a clock set back: a full bucket.
+      const start = !previous || previous.limit !== limit || now < previous.at ? { credit: capacity, at: now } : previous;
+      // One whole period refills the bucket: capping the elapsed time keeps the product exact.
+      const credit = Math.min(capacity, start.credit + Math.min(now - start.at, cost) * rate.requests);
+      return credit >= cost ? { credit: credit - cost, at: now, limit, taken: true } : { credit, at: now, limit, taken: false };
+    });
+    if (bucket.taken) return;
     const retryAfter = Math.ceil(Math.ceil((cost - bucket.credit) / rate.requests) / 1000);
     throw new ScimError(
       429,

@@ -33,7 +33,7 @@ export class ScimService {
   constructor(private readonly ctx: CoreContext) {
     this.users = new ScimUsers(ctx);
     this.groups = new ScimGroups(ctx);
-    this.rate = new ScimRateLimiter(ctx.clock);
+    this.rate = new ScimRateLimiter(ctx.clock, ctx.store);
   }
 
   /** The directory the token opens; another directory's token is as bad as none. */
@@ -43,7 +43,7 @@ export class ScimService {
     const directory = await this.ctx.store.read((tx) => tx.findDirectoryByScimToken(hashToken(match[1]!)));
     if (!directory || directory.id !== directoryId) throw new ScimError(401, undefined, 'The bearer token is not valid for this directory.');
     // Counted once the caller is known, so a stranger cannot spend a directory's rate.
-    this.rate.take(directory);
+    await this.rate.take(directory);
     return directory;
   }
 }

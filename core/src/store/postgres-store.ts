@@ -92,6 +92,25 @@ export class PostgresStore implements Store {
     return this.unit('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', false, (client) => work(new PgTx(client)));
   }
 
+  /** A row of `shared_counters`, locked for the update: concurrent updates of one key take turns, others run beside. */
+  updateCounter<T>(key: string, update: (current: T | undefined) => T): Promise<T> {
+    return this.unit('BEGIN', false, async (client) => {
+      await client.query({
+        name: 'counter-ensure',
+        text: 'INSERT INTO shared_counters (key, value) VALUES ($1, NULL) ON CONFLICT (key) DO NOTHING',
+        values: [key],
+      });
+      const row = await client.query<{ value: T | null }>({
+        name: 'counter-lock',
+        text: 'SELECT value FROM shared_counters WHERE key = $1 FOR UPDATE',
+        values: [key],
+      });
+      const next = update(row.rows[0]?.value ?? undefined);
+      await client.query({ name: 'counter-set', text: 'UPDATE shared_counters SET value = $2 WHERE key = $1', values: [key, JSON.stringify(next)] });
+      return next;
+    });
+  }
+
   async wipe(): Promise<void> {
     await this.unit('BEGIN', true, async (client) => {
       const tables = await client.query<{ name: string }>(

@@ -14,6 +14,8 @@ import type { Store, StoreTx } from './store.ts';
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly writer: GroupCommit<StoreTx>;
+  /** One process owns the file: its counters need not outlive it. */
+  private readonly counters = new Map<string, unknown>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
@@ -47,7 +49,14 @@ export class SqliteStore implements Store {
     return this.writer.enqueue(work, false);
   }
 
+  updateCounter<T>(key: string, update: (current: T | undefined) => T): Promise<T> {
+    const next = update(this.counters.get(key) as T | undefined);
+    this.counters.set(key, next);
+    return Promise.resolve(next);
+  }
+
   wipe(): Promise<void> {
+    this.counters.clear();
     return this.writer.enqueue(() => {
       const tables = this.db
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'`)

@@ -20,6 +20,13 @@ export interface Store {
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Runs read-only `work` against a consistent view. */
   read<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Replaces a small shared record (a directory's SCIM rate bucket) by what
+   * `update` makes of it, while no other core updates it: a row lock on
+   * PostgreSQL, where cores share it; this process's memory on SQLite, which one
+   * core owns. Outside the domain's transactions: it never waits for their lock.
+   */
+  updateCounter<T>(key: string, update: (current: T | undefined) => T): Promise<T>;
   /** Deletes every row (harness reset); the schema stays. */
   wipe(): Promise<void>;
   close(): Promise<void>;

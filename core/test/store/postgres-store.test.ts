@@ -11,6 +11,10 @@ import { PostgresStore } from '../../src/store/postgres-store.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { StoreUnavailableError } from '../../src/store/store-errors.ts';
 import { testSchema } from '../support/test-store.ts';
+import { ControllableClock } from '@rehearsal/runtime';
+import type { Directory } from '../../src/directories/directory.ts';
+import { ScimRateLimiter } from '../../src/scim/scim-limits.ts';
+import type { ScimError } from '../../src/scim/scim-error.ts';
 
 const at = '2026-11-23T09:00:00.000Z';
 
@@ -56,6 +60,31 @@ describe('store: PostgreSQL, against a real server', function () {
     await again.close();
   });
 
+  it('gives a directory one SCIM rate across cores: two stores on one schema spend one bucket', async () => {
+    const schema = testSchema();
+    const one = await PostgresStore.open(server!.url, { schema, maxConnections: 4 });
+    const other = await PostgresStore.open(server!.url, { schema, maxConnections: 4 });
+    const clock = new ControllableClock();
+    clock.freeze(new Date(at));
+    const limiters = [new ScimRateLimiter(clock, one), new ScimRateLimiter(clock, other)];
+    const directory = { id: 'd1', scimRateLimit: { requests: 5, perSeconds: 60 } } as unknown as Directory;
+    // Twelve requests at once, half to each core: five fit, the rest are told to wait 12 s.
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        limiters[i % 2]!.take(directory).then(
+          () => 'ok',
+          (err: ScimError) => err.retryAfterSeconds,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o: unknown) => o === 'ok')).to.have.length(5);
+    expect(new Set(outcomes.filter((o: unknown) => o !== 'ok'))).to.deep.equal(new Set([12]));
+    clock.advance(12_000);
+    await limiters[1]!.take(directory);
+    await Promise.all([one.close(), other.close()]);
+    await PostgresStore.dropSchema(server!.url, schema);
+  });
+
   it('has the columns SQLite has, table by table', async () => {
     const schema = testSchema();
     const store = await PostgresStore.open(server!.url, { schema, dropSchemaOnClose: true });
@@ -73,8 +102,9 @@ describe('store: PostgreSQL, against a real server', function () {
     }
     raw.close();
     await sqlite.close();
-    // PostgreSQL keeps the insertion order of group members in a column of its own (SQLite's rowid).
-    const extra = new Set(['scim_group_members.seq']);
+    // PostgreSQL keeps the insertion order of group members in a column of its own (SQLite's rowid),
+    // and the counters cores share (SQLite's one core keeps them in memory).
+    const extra = new Set(['scim_group_members.seq', 'shared_counters.key', 'shared_counters.value']);
     const pgList = pgColumns.rows
       .map((r) => `${r.table_name}.${r.column_name}`)
       .filter((c) => !extra.has(c) && !c.startsWith('schema_migrations.'))

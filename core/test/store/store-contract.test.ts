@@ -156,6 +156,17 @@ function storeContract(open: () => Promise<Store>, reopen: () => Promise<Store>)
     await store.close();
   });
 
+  it('updates a counter one update at a time, each given the last value, and forgets counters on wipe', async () => {
+    const store = await open();
+    const bump = () => store.updateCounter<{ n: number }>('scim-rate:d1', (current) => ({ n: (current?.n ?? 0) + 1 }));
+    const seen = await Promise.all(Array.from({ length: 12 }, bump));
+    expect(seen.map((c) => c.n).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(await store.updateCounter<{ n: number }>('scim-rate:d2', (current) => current ?? { n: 100 })).to.deep.equal({ n: 100 });
+    await store.wipe();
+    expect(await bump()).to.deep.equal({ n: 1 });
+    await store.close();
+  });
+
   describe('uniqueness lives in the schema, not only in code', () => {
     let store: Store;
     beforeEach(async () => {

@@ -299,4 +299,15 @@ CREATE INDEX audit_events_by_org ON audit_events(org_id, seq);
 CREATE INDEX audit_events_by_account ON audit_events(account_id, seq) WHERE account_id IS NOT NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'shared counters (SCIM rate buckets every core reads and updates)',
+    sql: `
+-- PostgreSQL only: on SQLite, one core owns the file and keeps its counters in memory.
+CREATE TABLE shared_counters (
+  key TEXT PRIMARY KEY,
+  value JSONB
+);
+`,
+  },
 ];
