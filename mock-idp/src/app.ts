@@ -19,6 +19,7 @@ import { Directory, type DirectoryContent } from './directory/directory.ts';
 import { directoryRoutes } from './directory/directory-routes.ts';
 import { FaultRules } from './faults/fault-rules.ts';
 import { Ledger } from './ledger/ledger.ts';
+import type { LedgerLog } from './ledger/ledger-log.ts';
 import { ledgerRoutes } from './ledger/ledger-routes.ts';
 import { loginRoutes } from './login/login-routes.ts';
 import { errorPage } from './login/pages.ts';
@@ -84,6 +85,8 @@ export interface IdpAppOptions {
   state?: StatePort;
   /** The other replicas of the IdP (their own URLs): harness calls (clock, reset) reach each of them too. */
   siblings?: string[];
+  /** Where the ledger is kept; this process's memory when absent (Redis for replicas). */
+  ledger?: LedgerLog;
 }
 
 /** Waits on the clock: a frozen (test) clock moves forward by `ms` at once; a running one really waits. */
@@ -107,7 +110,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   const directory = new Directory(options.directory, 'directory', state, () => clock.now());
   const providers = new ServiceProviderRegistry(options.serviceProviders, 'serviceProviders', state);
   const faults = new FaultRules(directory, providers, options.faultRules, state);
-  const ledger = new Ledger(clock);
+  const ledger = new Ledger(clock, options.ledger);
   let faultKey: Promise<SigningCredential> | undefined;
   const ctx: IdpContext = {
     publicUrl,
@@ -164,18 +167,18 @@ export function createIdpApp(options: IdpAppOptions): Express {
     ctx.provisioning.router(),
   );
 
-  const reset = () => {
+  const reset = async () => {
     directory.reset();
     ctx.provisioning.reset();
     providers.reset();
     faults.reset();
-    ledger.clear();
     ctx.sso.reset();
+    await ledger.clear();
   };
   // Random when none is given: the endpoints then answer 401 to everyone, which is what no key means.
   const harnessKeys = [options.harnessKey ?? randomBytes(32).toString('base64url')];
-  app.post('/api/reset', requireHarnessKey(harnessKeys), (_req, res) => {
-    reset();
+  app.post('/api/reset', requireHarnessKey(harnessKeys), async (_req, res) => {
+    await reset();
     res.json({ reset: true });
   });
   if (options.harness ?? true) app.use(harnessRouter({ clock, reset, keys: harnessKeys, siblings: options.siblings ?? [] }));
@@ -187,7 +190,7 @@ export function createIdpApp(options: IdpAppOptions): Express {
   // Providers before the logins that name them, the directory before the fault rules that name its users.
   return followReplicas(
     served,
-    state,
+    { catchUp: () => state.catchUp(), flush: () => Promise.all([state.flush(), ledger.log.flush()]) },
     (changes) => {
       providers.refresh(changes);
       directory.refresh(changes);

@@ -44,9 +44,10 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
   const opened = await openIdpState(config, logger);
   const { state } = opened;
   let started;
+  let signing = credential;
   try {
     // Replicas sign with the first one's key: an SP trusts one certificate.
-    const signing = opened.shared
+    const shared = opened.shared
       ? (JSON.parse(
           await shareSecret(
             opened.shared,
@@ -54,7 +55,8 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
             JSON.stringify({ privateKeyPem: credential.privateKeyPem, certificatePem: credential.certificatePem }),
           ),
         ) as { privateKeyPem: string; certificatePem: string })
-      : credential;
+      : undefined;
+    signing = shared && shared.certificatePem !== credential.certificatePem ? credentialFrom(shared.privateKeyPem, shared.certificatePem) : credential;
     started = await opened.starting(() => {
       const resumed = resumeOrStartOver(state, content);
       const app = createIdpApp({
@@ -62,7 +64,7 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
         harnessKey: harnessKey.value,
         publicUrl,
         entityId: config.IDP_ENTITY_ID,
-        credential: signing === credential ? credential : credentialFrom(signing.privateKeyPem, signing.certificatePem),
+        credential: signing,
         stagedCertificate: config.IDP_NEXT_CERT ? parseCertificate(readFileSync(config.IDP_NEXT_CERT, 'utf8')) : undefined,
         directory: content.directory,
         serviceProviders: content.serviceProviders,
@@ -72,6 +74,7 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
         logger,
         harness: config.REHEARSAL_HARNESS,
         siblings: config.REHEARSAL_SIBLINGS,
+        ledger: opened.ledger,
       });
       return Promise.resolve({ app, resumed });
     });
@@ -97,8 +100,10 @@ export async function serveIdp(env: NodeJS.ProcessEnv, options: ServeOptions = {
     banner: [
       `Rehearsal mock IdP is up at ${publicUrl}`,
       `  Metadata: ${publicUrl}/saml/metadata`,
-      `  Signing certificate (${created ? 'generated now' : 'loaded'}): ${keyFiles.certPath}`,
-      `    SHA-256 ${credential.fingerprint}`,
+      signing === credential
+        ? `  Signing certificate (${created ? 'generated now' : 'loaded'}): ${keyFiles.certPath}`
+        : `  Signing certificate: the replicas' own, from Redis (not ${keyFiles.certPath})`,
+      `    SHA-256 ${signing.fingerprint}`,
       `  Users: ${publicUrl}/api/users; service providers: ${publicUrl}/api/service-providers`,
       `  Faults: ${publicUrl}/api/faults; every message sent and received: ${publicUrl}/api/ledger`,
       `  SCIM provisioning: ${publicUrl}/api/provisioning/targets`,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { freePort } from '@rehearsal/runtime/testing';
@@ -18,7 +18,15 @@ interface Started {
 async function startMain(env: Record<string, string>): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, IDP_PORT: String(port), IDP_HOST: '127.0.0.1', LOG_LEVEL: 'error', ...env },
+    // With REDIS_URL (npm test's second run) the state, and the key, live in a namespace of the data directory's own.
+    env: {
+      ...process.env,
+      IDP_PORT: String(port),
+      IDP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      REDIS_NAMESPACE: `main-test-${basename(env.REHEARSAL_DATA_DIR ?? String(port))}`,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -16,9 +16,9 @@ export function ledgerRoutes(ctx: Pick<IdpContext, 'faults' | 'ledger' | 'sso' |
     faults.remove(String(req.params.id));
     res.status(204).end();
   });
-  router.get('/api/ledger', (req, res) => res.json(ledger.list(req.query)));
-  router.delete('/api/ledger', (_req, res) => {
-    ledger.clear();
+  router.get('/api/ledger', async (req, res) => res.json(await ledger.list(req.query)));
+  router.delete('/api/ledger', async (_req, res) => {
+    await ledger.clear();
     res.status(204).end();
   });
   router.get('/api/sessions', (_req, res) =>

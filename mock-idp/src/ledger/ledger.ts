@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseInput, type Clock } from '@rehearsal/runtime';
 import type { Fault } from '../faults/fault.ts';
-import { SequencedLog } from './sequenced-log.ts';
+import { MemoryLedgerLog, type LedgerLog } from './ledger-log.ts';
 
 export type MessageKind = 'AuthnRequest' | 'Response' | 'LogoutRequest' | 'LogoutResponse';
 export type Binding = 'redirect' | 'post' | 'api';
@@ -41,33 +41,32 @@ const query = z
   })
   .strict();
 
-/** How many entries are kept: a long-running IdP must not grow without bound. */
-export const LEDGER_CAPACITY = 5000;
-
+/** Every SAML message the IdP received and sent, kept in a `LedgerLog` (memory, or Redis for replicas). */
 export class Ledger {
-  private readonly log = new SequencedLog<LedgerEntry>(LEDGER_CAPACITY);
+  constructor(
+    private readonly clock: Clock,
+    readonly log: LedgerLog = new MemoryLedgerLog(),
+  ) {}
 
-  constructor(private readonly clock: Clock) {}
-
-  record(entry: LedgerRecord): LedgerEntry {
-    return this.log.add((seq) => ({ seq, time: this.clock.now().toISOString(), ...entry, faults: entry.faults ?? [] }));
+  record(entry: LedgerRecord): void {
+    this.log.add({ time: this.clock.now().toISOString(), ...entry, faults: entry.faults ?? [] });
   }
 
   /** Oldest first, filtered by the query string's fields; the newest `limit` of them. */
-  list(input: unknown): { entries: LedgerEntry[]; last: number } {
+  list(input: unknown): Promise<{ entries: LedgerEntry[]; last: number }> {
     const q = parseInput(query, input, 'query');
-    const wanted = this.log.select(
+    return this.log.select(
       (e) =>
         (q.sp === undefined || e.sp === q.sp) &&
         (q.user === undefined || e.user === q.user.toLowerCase()) &&
         (q.message === undefined || e.message === q.message) &&
         (q.direction === undefined || e.direction === q.direction),
       q.after,
+      q.limit,
     );
-    return { entries: wanted.slice(-q.limit), last: this.log.last };
   }
 
-  clear(): void {
-    this.log.clear();
+  clear(): Promise<void> {
+    return this.log.clear();
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { redisState, systemClock, type Logger, type SharedState } from '@rehearsal/runtime';
 import type { IdpConfig } from '../config.ts';
+import { RedisLedgerLog, type LedgerLog } from '../ledger/ledger-log.ts';
 import { exclusively, RedisState } from './redis-state.ts';
 import { MemoryState, StateFile, type StatePort } from './state-file.ts';
 
@@ -13,6 +14,8 @@ export interface OpenedState {
   description: string;
   /** Whether it outlives the process (a file, Redis). */
   lasting: boolean;
+  /** Where the ledger is kept: Redis with the state, else this process's memory. */
+  ledger: LedgerLog | undefined;
   /** Runs the IdP's start (taking up or loading the state) while no other replica runs its own. */
   starting<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -22,13 +25,16 @@ export async function openIdpState(config: IdpConfig, logger: Logger): Promise<O
   if (config.REDIS_URL) {
     const shared = await redisState(config.REDIS_URL, systemClock, `${config.REDIS_NAMESPACE}:idp`);
     const redis = shared.redis!;
+    const lost = (err: Error) => logger.error('a change was not written to Redis', { error: err.message });
     try {
-      const state = await RedisState.open(redis, `${shared.prefix}state:`, (err) => logger.error('a change was not written to Redis', { error: err.message }));
+      const state = await RedisState.open(redis, `${shared.prefix}state:`, lost);
+      const ledger = new RedisLedgerLog(redis, `${shared.prefix}ledger:`, lost);
       return {
         state,
         shared,
         description: `Redis ${shared.where} (shared by every replica)`,
         lasting: true,
+        ledger,
         starting: (work) =>
           exclusively(redis, `${shared.prefix}starting`, async () => {
             const value = await work();
@@ -36,7 +42,7 @@ export async function openIdpState(config: IdpConfig, logger: Logger): Promise<O
             return value;
           }),
         close: async () => {
-          await state.flush();
+          await Promise.all([state.flush(), ledger.flush()]);
           await shared.close();
         },
       };
@@ -52,6 +58,7 @@ export async function openIdpState(config: IdpConfig, logger: Logger): Promise<O
     shared: undefined,
     description: path === ':memory:' ? 'in memory (forgotten on exit)' : path,
     lasting: path !== ':memory:',
+    ledger: undefined,
     starting: (work) => work(),
     close: () => {
       if (state instanceof StateFile) state.close();

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { sendError, type Logger } from '@rehearsal/runtime';
 import { IDP_REASONS } from '../reasons.ts';
-import type { SharedStatePort, StateChanges } from './state-file.ts';
+import type { StateChanges } from './state-file.ts';
 
 /**
  * Every request to an IdP replica first takes up what the other replicas
@@ -11,7 +11,12 @@ import type { SharedStatePort, StateChanges } from './state-file.ts';
  * next request, on whichever replica the proxy hands it to, finds it there.
  * While Redis does not answer, requests get 503 `state-unavailable`.
  */
-export function followReplicas(app: Express, state: SharedStatePort, refresh: (changes: StateChanges) => void, logger: Logger): Express {
+export function followReplicas(
+  app: Express,
+  state: { catchUp(): Promise<StateChanges>; flush(): Promise<unknown> },
+  refresh: (changes: StateChanges) => void,
+  logger: Logger,
+): Express {
   const dispatcher = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
   const dispatch = dispatcher.handle.bind(app);
   dispatcher.handle = (req, res, next) => {

@@ -9,6 +9,7 @@ import { deflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { ControllableClock, deleteNamespace, redisState, systemClock } from '@rehearsal/runtime';
 import { RedisState } from '../../src/state/redis-state.ts';
+import { RedisLedgerLog } from '../../src/ledger/ledger-log.ts';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
 import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 
@@ -56,19 +57,21 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
   const cred = await testCredential();
   // With REDIS_URL (npm test's second run), the state lives in Redis, in a namespace of this IdP's own.
   const shared = options.state || !process.env.REDIS_URL ? undefined : await sharedTestState(process.env.REDIS_URL);
-  const app = createIdpApp({
-    publicUrl: 'http://localhost:7000',
-    credential: cred,
-    clock,
-    directory: scenario,
-    harnessKey: HARNESS_KEY,
-    serviceProviders: [
-      { entityId: SP, acsUrls: [ACS, `${ACS}/second`] },
-      { entityId: SP2, acsUrls: [ACS2], signing: 'both', signatureAlgorithm: 'rsa-sha512' },
-    ],
-    ...(shared ? { state: shared.state } : {}),
-    ...options,
-  });
+  const app = tryOrClose(shared, () =>
+    createIdpApp({
+      publicUrl: 'http://localhost:7000',
+      credential: cred,
+      clock,
+      directory: scenario,
+      harnessKey: HARNESS_KEY,
+      serviceProviders: [
+        { entityId: SP, acsUrls: [ACS, `${ACS}/second`] },
+        { entityId: SP2, acsUrls: [ACS2], signing: 'both', signatureAlgorithm: 'rsa-sha512' },
+      ],
+      ...(shared ? { state: shared.state, ledger: shared.ledger } : {}),
+      ...options,
+    }),
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -87,14 +90,26 @@ export async function startIdp(options: Partial<IdpAppOptions> & { frozen?: bool
   };
 }
 
+/** A configuration the IdP refuses must not leave the test's Redis connection open (mocha would never exit). */
+function tryOrClose<T>(shared: { close(): Promise<void> } | undefined, make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    void shared?.close();
+    throw err;
+  }
+}
+
 /** A Redis state of its own for one test's IdP, forgotten on close. */
 export async function sharedTestState(url: string, namespace = `idp-test-${randomBytes(6).toString('hex')}`, journalLength?: number) {
   const connection = await redisState(url, systemClock, namespace);
   const state = await RedisState.open(connection.redis!, `${connection.prefix}state:`, () => undefined, journalLength);
+  const ledger = new RedisLedgerLog(connection.redis!, `${connection.prefix}ledger:`, () => undefined);
   return {
     state,
+    ledger,
     close: async () => {
-      await state.flush();
+      await Promise.all([state.flush(), ledger.flush()]);
       await deleteNamespace(connection.redis!, connection.prefix);
       await connection.close();
     },
