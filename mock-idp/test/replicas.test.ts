@@ -79,10 +79,10 @@ describe('mock-idp on Redis', function () {
       expect(certificate(metaA)).to.be.a('string');
       expect(certificate(metaB)).to.equal(certificate(metaA));
       expect(replicas[0]!.banner.join('\n')).to.contain('Redis redis://127.0.0.1');
-    // Each replica says which key it signs with: one its own file holds, or the replicas' own from Redis.
-    const fingerprints = replicas.map((r) => /SHA-256 ([0-9A-F:]+)/.exec(r.banner.join('\n'))?.[1]);
-    expect(fingerprints[1]).to.equal(fingerprints[0]);
-    expect(replicas.filter((r) => r.banner.join('\n').includes("the replicas' own, from Redis"))).to.have.length(1);
+      // Each replica says which key it signs with: one its own file holds, or the replicas' own from Redis.
+      const fingerprints = replicas.map((r) => /SHA-256 ([0-9A-F:]+)/.exec(r.banner.join('\n'))?.[1]);
+      expect(fingerprints[1]).to.equal(fingerprints[0]);
+      expect(replicas.filter((r) => r.banner.join('\n').includes("the replicas' own, from Redis"))).to.have.length(1);
     });
 
     it('finishes on one replica a login started on the other, and the IdP session makes the next login silent on either', async () => {
