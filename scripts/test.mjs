@@ -38,6 +38,9 @@ const prettier = spawnSync(bin('prettier'), ['--check', '--log-level', 'warn', '
 if (prettier.status !== 0) failedSteps.push('format (run npm run format)');
 else console.log('every file is formatted');
 
+/** Longer than any suite takes here (e2e: about 12 minutes). */
+const SUITE_LIMIT_MS = 30 * 60_000;
+
 /** One workspace's mocha suite, its counts added to the totals; `label` names a second run. */
 function runSuite(workspace, env = {}, label = '') {
   const dir = join(root, workspace);
@@ -48,7 +51,12 @@ function runSuite(workspace, env = {}, label = '') {
     cwd: dir,
     stdio: 'inherit',
     env: { ...process.env, ...env, REHEARSAL_STATS_FILE: statsFile },
+    // A suite that leaves a connection open never exits: say so, rather than hang the whole run.
+    timeout: SUITE_LIMIT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (run.error?.code === 'ETIMEDOUT')
+    console.log(`${workspace}${label} did not exit within ${SUITE_LIMIT_MS / 60_000} minutes: a server or connection left open?`);
   if (existsSync(statsFile)) {
     const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
     totals.passes += stats.passes;
