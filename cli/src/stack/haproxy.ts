@@ -22,9 +22,8 @@ export const HEALTH_CHECK_INTERVAL_MS = 1000;
  * replica, by address: a single logout walking a browser through every SP and
  * a provisioning cycle's progress live in the replica that began them; its
  * sessions and pending logins are shared, so a client moved by a replica's
- * death carries on. A request that could not
- * reach a replica (refused) is retried on another at once; one a replica dies
- * answering gets HAProxy's 502.
+ * death carries on. A request that could not reach a replica (refused) is
+ * retried on another at once; one a replica dies answering gets HAProxy's 502.
  */
 export function haproxyConfig(frontends: Frontend[]): string {
   const lines = [

@@ -5,13 +5,13 @@ import { dropDatabaseSchema } from '@rehearsal/core/serve';
 import type { ServiceName, StackUrls } from './stack.ts';
 import type { Frontend } from './haproxy.ts';
 
-/** Where replicas share their state: core's PostgreSQL, the gateway's Redis. */
+/** Where replicas share their state: core's PostgreSQL, the mock IdP's and the gateway's Redis. */
 export interface SharedBackends {
   databaseUrl?: string;
   databaseSchema?: string;
   redisUrl?: string;
   redisNamespace?: string;
-  /** Core and the gateway each run as this many processes behind HAProxy (1: no proxy). */
+  /** Core, the mock IdP and the gateway each run as this many processes behind HAProxy (1: no proxy). */
   replicas: number;
 }
 
