@@ -70,10 +70,9 @@ function runSuite(workspace, env = {}, label = '') {
 
 for (const workspace of pkg.workspaces) runSuite(workspace);
 
-// The second run: the suites of the services that keep state in PostgreSQL or Redis,
-// and those that run whole stacks, again against real servers (shared staging's
-// set-up), each test or stack on a schema and Redis namespace of its own.
-const SHARED_SUITES = ['core', 'mock-idp', 'gateway', 'e2e', 'cli'];
+// The second run: every suite again with DATABASE_URL and REDIS_URL naming real
+// servers (shared staging's set-up), each test or stack on a schema and Redis
+// namespace of its own.
 console.log('\n== shared staging: PostgreSQL and Redis (scripts/shared-servers.ts) ==');
 const servers = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'shared-servers.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
 const lines = createInterface({ input: servers.stdout });
@@ -84,7 +83,7 @@ if (shared.missing) {
   failedSteps.push('shared staging');
 } else {
   console.log(`DATABASE_URL=${shared.DATABASE_URL} REDIS_URL=${shared.REDIS_URL}`);
-  for (const workspace of SHARED_SUITES) runSuite(workspace, { DATABASE_URL: shared.DATABASE_URL, REDIS_URL: shared.REDIS_URL }, ' (PostgreSQL, Redis)');
+  for (const workspace of pkg.workspaces) runSuite(workspace, { DATABASE_URL: shared.DATABASE_URL, REDIS_URL: shared.REDIS_URL }, ' (PostgreSQL, Redis)');
 }
 servers.stdin.end();
 await once(servers, 'exit');
