@@ -202,7 +202,19 @@ export async function start(options: StackOptions = {}): Promise<Stack> {
       if (instance.service === 'console' && frontends.length) {
         proxy = await startHaproxy(dataDir, frontends, (status) => giveUp('haproxy', `HAProxy ${status}`));
       }
-      const service = mode === 'processes' ? await spawnInstance(instance) : await serveInProcess(instance.service, instance.env);
+      const serve = () => (mode === 'processes' ? spawnInstance(instance) : serveInProcess(instance.service, instance.env));
+      let service;
+      try {
+        service = await serve();
+      } catch (err) {
+        // The console binds last, long after its port was picked: a connection made meanwhile may hold it as its own
+        // local port. A picked (not a given) port is picked again; nothing else refers to the console's.
+        if (instance.service !== 'console' || options.ports?.console !== undefined || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+        ports.console = await freePort();
+        urls.console = `http://localhost:${ports.console}`;
+        Object.assign(instance.env, { CONSOLE_PORT: String(ports.console), CONSOLE_PUBLIC_URL: urls.console });
+        service = await serve();
+      }
       running.set(instance.name, { service, restarts: 0 });
     }
     const endpoints = { urls, coreAdminKey: credentials.coreAdminKey };
