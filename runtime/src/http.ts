@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie } from 'cookie';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { RehearsalError } from './errors.ts';
@@ -105,3 +105,18 @@ export const rejectRepeatedQuery: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * Holds a response's end until `written()` settles (whether or not it fails):
+ * what the answer changed is stored where the next request, on any replica,
+ * reads it before the client can send that request.
+ */
+export function endAfter(res: ServerResponse, written: () => Promise<unknown>): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    void written()
+      .catch(() => undefined)
+      .finally(() => end(...args));
+    return res;
+  }) as ServerResponse['end'];
+}

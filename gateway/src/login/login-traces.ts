@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { parseInput, RehearsalError, type Clock, type Web } from '@rehearsal/runtime';
+import { endAfter, parseInput, RehearsalError, type Clock, type Web } from '@rehearsal/runtime';
 import { MemoryTraceStore, type TraceStore } from './trace-store.ts';
 
 /** Which service a step of a login happened in, as the console's timeline shows it. */
@@ -147,12 +147,8 @@ export class LoginTraces {
     res.locals[TRACE] = trace;
     if (res.locals[SAVING]) return;
     res.locals[SAVING] = Promise.resolve();
-    const end = res.end.bind(res) as (...args: unknown[]) => Response;
-    res.end = ((...args: unknown[]) => {
-      // A trace is a diagnosis: one Redis did not take leaves the login itself as it was.
-      void (res.locals[SAVING] as Promise<unknown>).catch(() => undefined).finally(() => end(...args));
-      return res;
-    }) as Response['end'];
+    // A trace is a diagnosis: one Redis did not take leaves the login itself as it was.
+    endAfter(res, () => res.locals[SAVING] as Promise<unknown>);
   }
 
   private save(res: Response, trace: LoginTrace): void {

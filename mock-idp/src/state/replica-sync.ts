@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import { sendError, type Logger } from '@rehearsal/runtime';
+import { endAfter, sendError, type Logger } from '@rehearsal/runtime';
 import { IDP_REASONS } from '../reasons.ts';
 import type { StateChanges } from './state-file.ts';
 
@@ -20,11 +20,7 @@ export function followReplicas(
   const dispatcher = app as unknown as { handle(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void };
   const dispatch = dispatcher.handle.bind(app);
   dispatcher.handle = (req, res, next) => {
-    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.end = ((...args: unknown[]) => {
-      void state.flush().finally(() => end(...args));
-      return res;
-    }) as ServerResponse['end'];
+    endAfter(res, () => state.flush());
     state.catchUp().then(
       (changes) => {
         try {

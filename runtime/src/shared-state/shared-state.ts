@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Clock } from '../clock.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { MemoryExpiringStore, type ExpiringStore } from './expiring-store.ts';
 import { deleteNamespace, RedisExpiringStore } from './redis-expiring-store.ts';
 
@@ -68,13 +68,11 @@ export async function redisState(url: string, clock: Clock, namespace: string): 
 
 /** Forgets every key of a namespace (`<namespace>:*`): an ephemeral stack's, when it closes. */
 export async function dropNamespace(url: string, namespace: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
-  redis.on('error', () => undefined);
+  const state = await redisState(url, systemClock, namespace);
   try {
-    await redis.connect();
-    await deleteNamespace(redis, `${namespace}:`);
+    await state.clear();
   } finally {
-    await redis.quit().catch(() => redis.disconnect());
+    await state.close();
   }
 }
 
