@@ -67,7 +67,8 @@ describe('console in Chromium: provisioning and the bill', function () {
   describe('examples/billing-surprise.yaml', () => {
     const t = withExample('billing-surprise.yaml');
 
-    it('walks every page: each answers at once, says no error, and is kept as a screenshot', async () => {
+    it('walks every page: each answers at once, fills in what it works out later, says no error, and is kept as a screenshot', async function () {
+      this.timeout(300_000);
       const { page, stack } = t;
       for (const [path, title] of [
         ['', 'Overview of Acme'],
@@ -81,6 +82,10 @@ describe('console in Chromium: provisioning and the bill', function () {
         const answer = await page.goto(stack.orgPage(path));
         expect(answer!.status(), path).to.equal(200);
         expect(await textOf(page, 'h1'), path).to.equal(title);
+        // What the page's script fills in later (a plan, the pending cycle's bill) comes, and is no error:
+        // nothing of this page is still being worked out while the next tests run.
+        await page.waitForSelector('[data-fill]', { state: 'detached' });
+        expect(await textOf(page, 'main'), path).not.to.contain('could not be worked out');
         expect(await page.locator('.notice.error').count(), path).to.equal(0);
         await screenshot(page, `billing-surprise-${path.slice(1) || 'overview'}`);
       }
@@ -99,7 +104,9 @@ describe('console in Chromium: provisioning and the bill', function () {
       expect(await textOf(page, '#people-count')).to.equal('6 of 4006 people.');
     });
 
-    it("Billing: the chart matches `report billing`, each bar lists its accounts, and the what-if shows the pending cycle's bill", async () => {
+    it("Billing: the chart matches `report billing`, each bar lists its accounts, and the what-if shows the pending cycle's bill", async function () {
+      // Ceilings, not waits: the pending cycle's plan reads 4,005 users from core, one request each.
+      this.timeout(300_000);
       const { page, stack } = t;
       await page.goto(stack.orgPage('/billing'));
       const report = await stack.core.call<BillingReport>('GET', `/api/orgs/${stack.orgId}/billing?accounts=false`);
@@ -135,7 +142,8 @@ describe('console in Chromium: provisioning and the bill', function () {
       expect(policy.billable).to.equal(false);
     });
 
-    it('Provisioning: the 4,005-user cycle runs with live progress, and the bill follows', async () => {
+    it('Provisioning: the 4,005-user cycle runs with live progress, and the bill follows', async function () {
+      this.timeout(600_000);
       const { page, stack } = t;
       await page.goto(stack.orgPage('/provisioning'));
       // The plan of 4,005 people comes once the page is shown (the page's script fills it in).
