@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { redisState, systemClock, type Logger, type SharedState } from '@rehearsal/runtime';
+import type { Redis } from 'ioredis';
 import type { IdpConfig } from '../config.ts';
 import { RedisLedgerLog, type LedgerLog } from '../ledger/ledger-log.ts';
 import { exclusively, RedisState } from './redis-state.ts';
@@ -21,14 +22,30 @@ export interface OpenedState {
   close(): Promise<void>;
 }
 
+/** The state and the ledger every replica shares, under `prefix` in Redis. */
+export interface SharedIdpState {
+  state: RedisState;
+  ledger: RedisLedgerLog;
+  /** Resolves once both hold every change made here so far. */
+  flush: () => Promise<void>;
+}
+
+export async function openSharedIdpState(redis: Redis, prefix: string, onWriteError: (err: Error) => void, journalLength?: number): Promise<SharedIdpState> {
+  const state = await RedisState.open(redis, `${prefix}state:`, onWriteError, journalLength);
+  const ledger = new RedisLedgerLog(redis, `${prefix}ledger:`, onWriteError);
+  const flush = async () => {
+    await Promise.all([state.flush(), ledger.flush()]);
+  };
+  return { state, ledger, flush };
+}
+
 export async function openIdpState(config: IdpConfig, logger: Logger): Promise<OpenedState> {
   if (config.REDIS_URL) {
     const shared = await redisState(config.REDIS_URL, systemClock, `${config.REDIS_NAMESPACE}:idp`);
     const redis = shared.redis!;
     const lost = (err: Error) => logger.error('a change was not written to Redis', { error: err.message });
     try {
-      const state = await RedisState.open(redis, `${shared.prefix}state:`, lost);
-      const ledger = new RedisLedgerLog(redis, `${shared.prefix}ledger:`, lost);
+      const { state, ledger, flush } = await openSharedIdpState(redis, shared.prefix, lost);
       return {
         state,
         shared,
@@ -42,7 +59,7 @@ export async function openIdpState(config: IdpConfig, logger: Logger): Promise<O
             return value;
           }),
         close: async () => {
-          await Promise.all([state.flush(), ledger.flush()]);
+          await flush();
           await shared.close();
         },
       };

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { ControllableClock, deleteNamespace, redisState, systemClock } from '@rehearsal/runtime';
-import { RedisState } from '../../src/state/redis-state.ts';
-import { RedisLedgerLog } from '../../src/ledger/ledger-log.ts';
+import { openSharedIdpState } from '../../src/state/open-state.ts';
 import { createIdpApp, type IdpAppOptions } from '../../src/app.ts';
 import { generateCredential, type SigningCredential } from '@rehearsal/runtime/credentials';
 
@@ -103,13 +102,12 @@ function tryOrClose<T>(shared: { close(): Promise<void> } | undefined, make: () 
 /** A Redis state of its own for one test's IdP, forgotten on close. */
 export async function sharedTestState(url: string, namespace = `idp-test-${randomBytes(6).toString('hex')}`, journalLength?: number) {
   const connection = await redisState(url, systemClock, namespace);
-  const state = await RedisState.open(connection.redis!, `${connection.prefix}state:`, () => undefined, journalLength);
-  const ledger = new RedisLedgerLog(connection.redis!, `${connection.prefix}ledger:`, () => undefined);
+  const { state, ledger, flush } = await openSharedIdpState(connection.redis!, connection.prefix, () => undefined, journalLength);
   return {
     state,
     ledger,
     close: async () => {
-      await Promise.all([state.flush(), ledger.flush()]);
+      await flush();
       await deleteNamespace(connection.redis!, connection.prefix);
       await connection.close();
     },
